@@ -1,0 +1,152 @@
+# nfswap -- one non-recursive GNU Makefile.
+#
+#   make               build the programs into build/
+#   make check         install missing packages, then every test: plain,
+#                      under ASan+UBSan, and the unit tests under valgrind
+#   make demo          the main job (see README.md)
+#   make SANITIZE=1    build with ASan+UBSan into build/san/
+#   make golden        regenerate the exports golden files on purpose
+#   make install       PREFIX, DESTDIR, SBINDIR, MANDIR, SYSCONFDIR honoured
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(SANITIZE),1)
+BUILD      ?= build/san
+SANFLAGS    = -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+else
+BUILD      ?= build
+SANFLAGS    =
+endif
+
+# Evaluated lazily (=), so a machine without pkg-config can still run
+# "make deps" first.
+CONFIG_CFLAGS = $(shell $(PKG_CONFIG) --cflags libconfig)
+CONFIG_LIBS   = $(shell $(PKG_CONFIG) --libs libconfig)
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
+CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wconversion -Wformat=2 -Wformat-security \
+           -Wpointer-arith -Wcast-qual -Wvla -Wundef
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
+           -DSYSCONFDIR='"$(SYSCONFDIR)"' $(WARN) $(CFLAGS) $(SANFLAGS) \
+           -Icommon -Iexports -Iprovisioner $(CONFIG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+COMMON_SRC  = common/log.c common/diag.c common/size.c common/valid.c \
+              common/strbuf.c common/fileio.c
+EXPORTS_SRC = exports/exports.c
+PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
+              provisioner/clientdir.c provisioner/audit.c
+PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
+
+UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
+              test_registry
+UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+
+obj = $(addprefix $(BUILD)/,$(1:.c=.o))
+LIB_OBJ = $(call obj,$(COMMON_SRC) $(EXPORTS_SRC) $(PROV_LIB_SRC))
+
+PROGRAMS = $(BUILD)/nfswap
+
+.PHONY: all check check-run check-plain check-san check-valgrind tests \
+        deps ensure-deps demo golden install uninstall clean lint-man
+
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libnfswap.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/nfswap: $(call obj,provisioner/main.c) $(BUILD)/libnfswap.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS)
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes -MMD -MP \
+	    -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libnfswap.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(CMOCKA_LIBS)
+
+tests: $(PROGRAMS) $(UNIT_BINS)
+
+# ---- tests ------------------------------------------------------------
+
+check: ensure-deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run:
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory SANITIZE=1 tests
+	@tests/run.sh --build build --build-san build/san $(UNIT_TESTS)
+
+check-plain: tests
+	@tests/run.sh --build $(BUILD) $(UNIT_TESTS)
+
+check-san:
+	@$(MAKE) --no-print-directory SANITIZE=1 tests
+	@tests/run.sh --build build/san $(UNIT_TESTS)
+
+check-valgrind: tests
+	@tests/run.sh --build $(BUILD) --valgrind $(UNIT_TESTS)
+
+golden: tests
+	NFSWAP_UPDATE_GOLDEN=1 $(BUILD)/tests/test_exports
+
+lint-man:
+	mandoc -Tlint -W warning docs/*.[58]
+
+# ---- packages and the main job -----------------------------------------
+
+deps:
+	scripts/deps.sh install
+
+ensure-deps:
+	@scripts/deps.sh check || scripts/deps.sh install
+
+demo: ensure-deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh $(BUILD)/nfswap
+
+# ---- installation -------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/nfswap \
+	    $(DESTDIR)$(DATADIR)/nfswap
+	install -m 0755 $(BUILD)/nfswap $(DESTDIR)$(SBINDIR)/nfswap
+	install -m 0644 docs/nfswap.8 $(DESTDIR)$(MANDIR)/man8/nfswap.8
+	install -m 0644 docs/nfswap.conf.5 $(DESTDIR)$(MANDIR)/man5/nfswap.conf.5
+	install -m 0644 docs/nfswap.conf.example \
+	    $(DESTDIR)$(DATADIR)/nfswap/nfswap.conf.example
+	@# Never overwrite an administrator's configuration.
+	test -e $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf || \
+	    install -m 0644 docs/nfswap.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/nfswap $(DESTDIR)$(MANDIR)/man8/nfswap.8 \
+	    $(DESTDIR)$(MANDIR)/man5/nfswap.conf.5 \
+	    $(DESTDIR)$(DATADIR)/nfswap/nfswap.conf.example
+	-rmdir $(DESTDIR)$(DATADIR)/nfswap 2>/dev/null
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf (yours to remove)"
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

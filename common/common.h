@@ -1,0 +1,89 @@
+/*
+ * common.h -- the little that nfswap (server) and nfswapd (client) share.
+ *
+ * Prototypes are listed by source file.  Nothing in common/ may exit the
+ * process or keep global state other than the logger's identity.
+ */
+#ifndef NFSWAP_COMMON_H
+#define NFSWAP_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NFSWAP_VERSION "0.1.0"
+
+/* Exit statuses shared by every nfswap program (documented in the man pages). */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,	/* a system call failed: permissions, full disk... */
+	EXIT_USAGE = 2,		/* bad input: nothing was changed */
+	EXIT_FINDINGS = 3,	/* audit: completed, found problems */
+};
+
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+/* log.c */
+void	log_init(const char *ident, int foreground, int verbose);
+void	log_warn(const char *, ...) PRINTF_LIKE(1, 2);
+void	log_warnx(const char *, ...) PRINTF_LIKE(1, 2);
+void	log_info(const char *, ...) PRINTF_LIKE(1, 2);
+void	log_debug(const char *, ...) PRINTF_LIKE(1, 2);
+__attribute__((noreturn)) void fatal(const char *, ...) PRINTF_LIKE(1, 2);
+__attribute__((noreturn)) void fatalx(const char *, ...) PRINTF_LIKE(1, 2);
+
+/*
+ * diag.c -- an error with the exit status it deserves.  Functions that can
+ * fail for a reason the user must read return -errno and fill a diag; the
+ * caller that owns the terminal prints it once.
+ */
+struct diag {
+	int	status;		/* EXIT_USAGE or EXIT_RUNTIME */
+	char	msg[1024];
+};
+int	diag_input(struct diag *, int err, const char *, ...) PRINTF_LIKE(3, 4);
+int	diag_sys(struct diag *, int err, const char *, ...) PRINTF_LIKE(3, 4);
+void	diag_clear(struct diag *);
+
+/* size.c */
+#define SIZE_STRMAX 32
+int	size_parse(const char *, uint64_t *);
+const char *size_format(uint64_t, char buf[SIZE_STRMAX]);
+
+/* valid.c -- validation of everything a caller may type */
+#define NAME_MAXLEN 63
+#define HOST_MAXLEN 253
+#define PATH_MAXLEN 1024
+enum host_kind { HOST_INVALID, HOST_IPV4, HOST_IPV6, HOST_NET4, HOST_NET6, HOST_DNS };
+struct host {
+	enum host_kind	kind;
+	uint8_t		addr[16];	/* network byte order; v4 uses 4 bytes */
+	unsigned	prefix;		/* 32/128 for single addresses */
+	char		canon[HOST_MAXLEN + 1];
+};
+int	valid_name(const char *, const char **why);
+int	valid_host(const char *, struct host *, const char **why);
+int	host_overlap(const struct host *, const struct host *);
+int	valid_abspath(const char *, const char **why);
+
+/* strbuf.c -- a growing string; allocation failure is sticky */
+struct strbuf {
+	char	*s;
+	size_t	 len, cap;
+	int	 oom;
+};
+void	sb_init(struct strbuf *);
+void	sb_free(struct strbuf *);
+void	sb_reset(struct strbuf *);
+int	sb_printf(struct strbuf *, const char *, ...) PRINTF_LIKE(2, 3);
+int	sb_vprintf(struct strbuf *, const char *, va_list) PRINTF_LIKE(2, 0);
+int	sb_putjson(struct strbuf *, const char *);
+
+/* fileio.c -- durable, atomic replacement of small files */
+int	file_replace(const char *path, const void *, size_t, unsigned mode);
+int	fsync_dir_of(const char *path);
+int	fsync_dirfd(int);
+void	crashpoint(const char *where);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * valid.c -- the gate between what a caller types and what reaches an
+ * exports file, a path or a registry record.  Pure: no I/O, no resolver.
+ *
+ * A name is one safe path component.  A host is an IPv4/IPv6 address, a
+ * CIDR network or a DNS hostname, and nothing else: no netgroups (@),
+ * wildcards (* ?), option lists, spaces or second hosts can get through,
+ * because every accepted host is rewritten in canonical form from its parsed
+ * value rather than copied.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+static int
+is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+int
+valid_name(const char *s, const char **why)
+{
+	size_t i, len = strlen(s);
+
+	if (len == 0)
+		return (*why = "name is empty", -EINVAL);
+	if (len > NAME_MAXLEN)
+		return (*why = "name is longer than 63 characters", -EINVAL);
+	if (s[0] == '.' || s[0] == '-')
+		return (*why = "name must not start with '.' or '-'", -EINVAL);
+	for (i = 0; i < len; i++)
+		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return (*why = "name may hold only letters, digits, '-', "
+			    "'_' and '.'", -EINVAL);
+	return 0;
+}
+
+static int
+all_digits_and_dots(const char *s)
+{
+	for (; *s; s++)
+		if (!(*s >= '0' && *s <= '9') && *s != '.')
+			return 0;
+	return 1;
+}
+
+static int
+valid_dns(const char *s, const char **why)
+{
+	size_t label = 0;
+	const char *p;
+
+	if (strlen(s) > HOST_MAXLEN)
+		return (*why = "host name is longer than 253 characters", -EINVAL);
+	for (p = s; ; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (label == 0)
+				return (*why = "host name has an empty label", -EINVAL);
+			if (p[-1] == '-')
+				return (*why = "host name label ends with '-'", -EINVAL);
+			if (*p == '\0')
+				break;
+			label = 0;
+			continue;
+		}
+		if (!is_alnum(*p) && *p != '-')
+			return (*why = "host must be an IPv4/IPv6 address, a CIDR "
+			    "network or a DNS name (letters, digits, '-', '.')",
+			    -EINVAL);
+		if (label == 0 && *p == '-')
+			return (*why = "host name label starts with '-'", -EINVAL);
+		if (++label > 63)
+			return (*why = "host name label is longer than 63 characters",
+			    -EINVAL);
+	}
+	/* "10.0.0.300" is a typo for an address, not a host name. */
+	if (all_digits_and_dots(s))
+		return (*why = "not a valid IPv4 address", -EINVAL);
+	return 0;
+}
+
+static int
+parse_prefix(const char *s, unsigned max, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (*s == '\0' || strlen(s) > 3 || (s[0] == '0' && s[1] != '\0'))
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	if (v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int
+host_bits_clear(const uint8_t *a, unsigned nbytes, unsigned prefix)
+{
+	unsigned i;
+
+	for (i = 0; i < nbytes; i++) {
+		unsigned keep = prefix >= 8 * (i + 1) ? 8 :
+		    prefix > 8 * i ? prefix - 8 * i : 0;
+		uint8_t mask = (uint8_t)(keep ? 0xff << (8 - keep) : 0);
+		if (a[i] & (uint8_t)~mask)
+			return 0;
+	}
+	return 1;
+}
+
+int
+valid_host(const char *s, struct host *h, const char **why)
+{
+	char addr[INET6_ADDRSTRLEN + 8], txt[INET6_ADDRSTRLEN];
+	const char *slash;
+	size_t alen;
+	int v6;
+
+	memset(h, 0, sizeof(*h));
+	h->kind = HOST_INVALID;
+	if (*s == '\0')
+		return (*why = "host is empty", -EINVAL);
+	if (strlen(s) > HOST_MAXLEN)
+		return (*why = "host is longer than 253 characters", -EINVAL);
+
+	slash = strchr(s, '/');
+	alen = slash ? (size_t)(slash - s) : strlen(s);
+	v6 = memchr(s, ':', alen) != NULL;
+	if (slash == NULL && !v6 && !all_digits_and_dots(s)) {
+		if (valid_dns(s, why) < 0)
+			return -EINVAL;
+		h->kind = HOST_DNS;
+		h->prefix = 0;
+		for (alen = 0; s[alen]; alen++)
+			h->canon[alen] = (char)((s[alen] >= 'A' && s[alen] <= 'Z') ?
+			    s[alen] - 'A' + 'a' : s[alen]);
+		h->canon[alen] = '\0';
+		return 0;
+	}
+	if (alen >= sizeof(addr))
+		return (*why = "not a valid IP address", -EINVAL);
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, h->addr) != 1)
+		return (*why = v6 ? "not a valid IPv6 address" :
+		    "not a valid IPv4 address", -EINVAL);
+	inet_ntop(v6 ? AF_INET6 : AF_INET, h->addr, txt, sizeof(txt));
+	if (slash == NULL) {
+		h->kind = v6 ? HOST_IPV6 : HOST_IPV4;
+		h->prefix = v6 ? 128 : 32;
+		snprintf(h->canon, sizeof(h->canon), "%s", txt);
+		return 0;
+	}
+	if (parse_prefix(slash + 1, v6 ? 128 : 32, &h->prefix) < 0)
+		return (*why = v6 ? "network prefix must be 1 to 128" :
+		    "network prefix must be 1 to 32", -EINVAL);
+	if (h->prefix == 0)
+		return (*why = "a /0 network would export to every host", -EINVAL);
+	if (!host_bits_clear(h->addr, v6 ? 16 : 4, h->prefix))
+		return (*why = "network address has host bits set", -EINVAL);
+	h->kind = v6 ? HOST_NET6 : HOST_NET4;
+	snprintf(h->canon, sizeof(h->canon), "%s/%u", txt, h->prefix);
+	return 0;
+}
+
+/*
+ * Whether some address could match both hosts.  Two networks overlap when
+ * the shorter prefix contains the other's start; a DNS name overlaps only
+ * itself, since resolving is not ours to do here.
+ */
+int
+host_overlap(const struct host *a, const struct host *b)
+{
+	int a6 = a->kind == HOST_IPV6 || a->kind == HOST_NET6;
+	int b6 = b->kind == HOST_IPV6 || b->kind == HOST_NET6;
+	unsigned plen, i;
+
+	if (a->kind == HOST_DNS || b->kind == HOST_DNS)
+		return a->kind == b->kind && strcmp(a->canon, b->canon) == 0;
+	if (a6 != b6)
+		return 0;
+	plen = a->prefix < b->prefix ? a->prefix : b->prefix;
+	for (i = 0; i < plen; i++) {
+		uint8_t m = (uint8_t)(0x80 >> (i % 8));
+		if ((a->addr[i / 8] & m) != (b->addr[i / 8] & m))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A path that can go, unquoted and unescaped, into an exports(5) line and
+ * a Ganesha config: absolute, no "." or ".." component, no empty
+ * component, and only [A-Za-z0-9/._-].
+ */
+int
+valid_abspath(const char *s, const char **why)
+{
+	const char *p;
+
+	if (s[0] != '/')
+		return (*why = "path must be absolute", -EINVAL);
+	if (strlen(s) > PATH_MAXLEN)
+		return (*why = "path is too long", -EINVAL);
+	for (p = s; *p; p++) {
+		if (!is_alnum(*p) && *p != '/' && *p != '.' && *p != '_' &&
+		    *p != '-')
+			return (*why = "path may hold only letters, digits and "
+			    "'/', '.', '_', '-'", -EINVAL);
+		if (*p == '/' && (p[1] == '/' ||
+		    (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
+		    (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))))
+			return (*why = "path has an empty, '.' or '..' component",
+			    -EINVAL);
+	}
+	if (p - s > 1 && p[-1] == '/')
+		return (*why = "path must not end with '/'", -EINVAL);
+	return 0;
+}

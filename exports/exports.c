@@ -1,0 +1,271 @@
+/*
+ * exports.c -- render the registry as kernel nfsd exports(5) lines or as
+ * NFS-Ganesha EXPORT blocks.
+ *
+ * Pure: clients and options in, text out.  It never reads the registry,
+ * never writes a file and never logs.  It re-validates every client it is
+ * given, because a record may have been edited by hand: nothing reaches the
+ * output unless it could have come from a valid "nfswap add".
+ *
+ * Isolation is the point of every line: an export is open to its client's
+ * host only, and squashes every user of that host to the client's own
+ * anonymous uid/gid, so one client can neither read nor fill another's swap.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exports.h"
+
+int
+exports_format_parse(const char *s, enum exports_format *f)
+{
+	if (strcmp(s, "kernel") == 0)
+		*f = EXPORTS_KERNEL;
+	else if (strcmp(s, "ganesha") == 0)
+		*f = EXPORTS_GANESHA;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *
+exports_format_name(enum exports_format f)
+{
+	return f == EXPORTS_GANESHA ? "ganesha" : "kernel";
+}
+
+/*
+ * Extra exports(5) options an administrator may add to every line.  Only
+ * options that cannot undo isolation or durability are allowed: no
+ * no_all_squash/anonuid (another uid), no async (swap lost on a server
+ * crash), no crossmnt/nohide (reach other filesystems), no fsid/refer/
+ * replicas (must be per-export or redirect clients), no ro/rw (fixed).
+ */
+static const char *const kernel_allowed[] = {
+	"secure", "insecure", "wdelay", "no_wdelay", "root_squash",
+	"acl", "no_acl", "security_label", "pnfs", "no_pnfs",
+};
+
+static int
+valid_sec_flavors(const char *s)
+{
+	static const char *const flavors[] = {
+		"sys", "krb5", "krb5i", "krb5p",
+	};
+	size_t i, n;
+
+	for (;;) {
+		n = strcspn(s, ":");
+		for (i = 0; i < sizeof(flavors) / sizeof(flavors[0]); i++)
+			if (strlen(flavors[i]) == n && strncmp(s, flavors[i], n) == 0)
+				break;
+		if (i == sizeof(flavors) / sizeof(flavors[0]))
+			return 0;
+		if (s[n] == '\0')
+			return 1;
+		s += n + 1;
+	}
+}
+
+int
+exports_check_kernel_options(const char *s, const char **why)
+{
+	size_t i, n;
+
+	if (*s == '\0')
+		return 0;
+	for (;;) {
+		n = strcspn(s, ",");
+		if (n == 0)
+			return (*why = "empty option in the extra options list",
+			    -EINVAL);
+		if (n > 4 && strncmp(s, "sec=", 4) == 0) {
+			char flav[128];
+			if (n - 4 >= sizeof(flav))
+				return (*why = "sec= list is too long", -EINVAL);
+			memcpy(flav, s + 4, n - 4);
+			flav[n - 4] = '\0';
+			if (!valid_sec_flavors(flav))
+				return (*why = "sec= takes sys, krb5, krb5i, krb5p "
+				    "separated by ':'", -EINVAL);
+		} else {
+			for (i = 0; i < sizeof(kernel_allowed) /
+			    sizeof(kernel_allowed[0]); i++)
+				if (strlen(kernel_allowed[i]) == n &&
+				    strncmp(s, kernel_allowed[i], n) == 0)
+					break;
+			if (i == sizeof(kernel_allowed) / sizeof(kernel_allowed[0]))
+				return (*why = "extra option not allowed (allowed: "
+				    "secure, insecure, wdelay, no_wdelay, "
+				    "root_squash, acl, no_acl, security_label, "
+				    "pnfs, no_pnfs, sec=FLAVORS)", -EINVAL);
+		}
+		if (s[n] == '\0')
+			return 0;
+		s += n + 1;
+	}
+}
+
+int
+exports_check_client(const struct client *c, const char **why)
+{
+	struct host h;
+
+	if (valid_name(c->name, why) < 0)
+		return -EINVAL;
+	if (valid_host(c->host, &h, why) < 0)
+		return -EINVAL;
+	if (strcmp(h.canon, c->host) != 0)
+		return (*why = "host is not in canonical form", -EINVAL);
+	if (c->uid == 0 || c->gid == 0)
+		return (*why = "anonymous uid/gid must not be root", -EINVAL);
+	if (c->export_id == 0 || c->export_id > UINT16_MAX)
+		return (*why = "export id must be 1 to 65535", -EINVAL);
+	if (c->quota == 0)
+		return (*why = "quota must be positive", -EINVAL);
+	return 0;
+}
+
+static void
+render_kernel(const struct client *c, const struct exports_opts *o,
+    struct strbuf *out)
+{
+	sb_printf(out, "%s/%s %s(rw,sync,no_subtree_check,all_squash,"
+	    "anonuid=%" PRIu32 ",anongid=%" PRIu32 "%s%s)\n",
+	    o->export_root, c->name, c->host, c->uid, c->gid,
+	    o->kernel_options[0] ? "," : "", o->kernel_options);
+}
+
+static void
+render_ganesha(const struct client *c, const struct exports_opts *o,
+    struct strbuf *out)
+{
+	sb_printf(out,
+	    "\n# client %s\n"
+	    "EXPORT {\n"
+	    "\tExport_Id = %" PRIu32 ";\n"
+	    "\tPath = \"%s/%s\";\n"
+	    "\tPseudo = \"%s/%s\";\n"
+	    "\tAccess_Type = None;\n"
+	    "\tSquash = All;\n"
+	    "\tAnonymous_Uid = %" PRIu32 ";\n"
+	    "\tAnonymous_Gid = %" PRIu32 ";\n"
+	    "\tProtocols = 3, 4;\n"
+	    "\tTransports = TCP;\n"
+	    "\tSecType = sys;\n"
+	    "\tCLIENT {\n"
+	    "\t\tClients = %s;\n"
+	    "\t\tAccess_Type = RW;\n"
+	    "\t\tSquash = All;\n"
+	    "\t}\n"
+	    "\tFSAL {\n"
+	    "\t\tName = VFS;\n"
+	    "\t}\n"
+	    "}\n",
+	    c->name, c->export_id, o->export_root, c->name,
+	    o->pseudo_root, c->name, c->uid, c->gid, c->host);
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct client *const *)a)->name,
+	    (*(const struct client *const *)b)->name);
+}
+
+static int
+cmp_host(const void *a, const void *b)
+{
+	return strcmp((*(const struct client *const *)a)->host,
+	    (*(const struct client *const *)b)->host);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	uint32_t x = (*(const struct client *const *)a)->export_id;
+	uint32_t y = (*(const struct client *const *)b)->export_id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Two exports for one name, host or Export_Id would be ambiguous. */
+static int
+check_unique(const struct client *c, size_t n, char *err, size_t errlen)
+{
+	int (*const cmps[])(const void *, const void *) = {
+		cmp_name, cmp_host, cmp_id
+	};
+	static const char *const what[] = { "name", "host", "export id" };
+	const struct client **v;
+	size_t i, k;
+
+	if (n < 2)
+		return 0;
+	if ((v = calloc(n, sizeof(*v))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < n; i++)
+			v[i] = &c[i];
+		qsort(v, n, sizeof(*v), cmps[k]);
+		for (i = 1; i < n; i++)
+			if (cmps[k](&v[i - 1], &v[i]) == 0) {
+				snprintf(err, errlen, "clients %s and %s share "
+				    "one %s", v[i - 1]->name, v[i]->name, what[k]);
+				free(v);
+				return -EINVAL;
+			}
+	}
+	free(v);
+	return 0;
+}
+
+int
+exports_render(enum exports_format fmt, const struct client *c, size_t n,
+    const struct exports_opts *o, struct strbuf *out, char *err, size_t errlen)
+{
+	const char *why;
+	size_t i;
+	int r;
+
+	if (valid_abspath(o->export_root, &why) < 0 ||
+	    valid_abspath(o->pseudo_root, &why) < 0) {
+		snprintf(err, errlen, "export root: %s", why);
+		return -EINVAL;
+	}
+	if (exports_check_kernel_options(o->kernel_options, &why) < 0) {
+		snprintf(err, errlen, "kernel options: %s", why);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		if (exports_check_client(&c[i], &why) < 0) {
+			snprintf(err, errlen, "client %.64s: %s", c[i].name, why);
+			return -EINVAL;
+		}
+	if ((r = check_unique(c, n, err, errlen)) < 0)
+		return r;
+
+	if (fmt == EXPORTS_KERNEL)
+		sb_printf(out, "# Generated by nfswap: one line per client. "
+		    "Do not edit; run \"nfswap exports\".\n");
+	else
+		sb_printf(out, "# Generated by nfswap: one EXPORT block per "
+		    "client, to %%include from ganesha.conf.\n"
+		    "# Do not edit; run \"nfswap exports --format ganesha\".\n");
+	for (i = 0; i < n; i++) {
+		if (fmt == EXPORTS_KERNEL)
+			render_kernel(&c[i], o, out);
+		else
+			render_ganesha(&c[i], o, out);
+	}
+	if (out->oom) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * exports.h -- the registry's clients and the pure renderers that turn
+ * them into server export configuration.
+ */
+#ifndef NFSWAP_EXPORTS_H
+#define NFSWAP_EXPORTS_H
+
+#include <stdint.h>
+
+#include "common.h"
+
+/* One provisioned thin client, as the registry records it. */
+struct client {
+	char		name[NAME_MAXLEN + 1];
+	char		host[HOST_MAXLEN + 1];	/* canonical (valid_host) */
+	uint64_t	quota;			/* bytes, > 0 */
+	uint32_t	uid, gid;		/* anonymous ids of its export */
+	uint32_t	export_id;		/* Ganesha Export_Id, 1..65535 */
+	int64_t		created;		/* seconds since the epoch */
+};
+
+enum exports_format { EXPORTS_KERNEL, EXPORTS_GANESHA };
+
+struct exports_opts {
+	const char	*export_root;	/* client directories live below it */
+	const char	*pseudo_root;	/* Ganesha NFSv4 pseudo path prefix */
+	const char	*kernel_options; /* extra exports(5) options, validated */
+};
+
+/* exports.c */
+int	exports_format_parse(const char *, enum exports_format *);
+const char *exports_format_name(enum exports_format);
+int	exports_check_kernel_options(const char *, const char **why);
+int	exports_check_client(const struct client *, const char **why);
+int	exports_render(enum exports_format, const struct client *, size_t,
+	    const struct exports_opts *, struct strbuf *, char *err, size_t);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * audit.c -- compare the registry with what is on disk, read-only.
+ *
+ * For each client: its directory exists, is owned by its uid/gid with mode
+ * 0700, its usage is within quota, and nothing inside belongs to another
+ * uid.  Then everything under export_root that no client owns, and index
+ * entries that no longer match a record.  Problems are counted; the
+ * caller turns a non-zero count into EXIT_FINDINGS.
+ */
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfswap.h"
+
+struct report {
+	struct strbuf	*out;
+	int		 json;
+	int		 problems;
+	int		 first;		/* no item yet in the current JSON list */
+};
+
+static void problem(struct report *, const char *, ...) PRINTF_LIKE(2, 3);
+
+static void
+problem(struct report *rp, const char *fmt, ...)
+{
+	char msg[PATH_MAXLEN + 512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rp->problems++;
+	if (rp->json) {
+		sb_printf(rp->out, "%s", rp->first ? "" : ", ");
+		sb_putjson(rp->out, msg);
+	} else
+		sb_printf(rp->out, "problem: %s\n", msg);
+	rp->first = 0;
+}
+
+static void
+audit_client(struct registry *reg, const struct client *c, struct report *rp)
+{
+	char dir[PATH_MAXLEN + 96], used[SIZE_STRMAX], quota[SIZE_STRMAX];
+	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2];
+	struct dir_usage u;
+	struct host h;
+	struct stat st;
+	const char *why;
+	int have = 0;
+
+	clientdir_path(reg->conf, c->name, dir, sizeof(dir));
+	memset(&u, 0, sizeof(u));
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		have = clientdir_usage(dir, c->uid, &u) == 0;
+	if (rp->json) {
+		sb_printf(rp->out, "%s\n    {\"name\": ", rp->first ? "" : ",");
+		sb_putjson(rp->out, c->name);
+		sb_printf(rp->out, ", \"directory\": ");
+		sb_putjson(rp->out, dir);
+		sb_printf(rp->out, ", \"used\": %" PRIu64 ", \"quota\": %" PRIu64
+		    ", \"files\": %" PRIu64 ", \"problems\": [",
+		    u.bytes, c->quota, u.files);
+	} else
+		sb_printf(rp->out, "%-24s %-20s %8s of %-8s %6" PRIu64 " files\n",
+		    c->name, c->host, size_format(u.bytes, used),
+		    size_format(c->quota, quota), u.files);
+	rp->first = 1;
+
+	if (lstat(dir, &st) < 0)
+		problem(rp, "client %s: directory %s is missing", c->name, dir);
+	else if (!S_ISDIR(st.st_mode))
+		problem(rp, "client %s: %s is not a directory", c->name, dir);
+	else {
+		if (st.st_uid != c->uid || st.st_gid != c->gid)
+			problem(rp, "client %s: %s is owned by %u:%u, not %u:%u",
+			    c->name, dir, st.st_uid, st.st_gid, c->uid, c->gid);
+		if ((st.st_mode & 07777) != 0700)
+			problem(rp, "client %s: %s has mode %04o, not 0700",
+			    c->name, dir, st.st_mode & 07777);
+	}
+	if (have && u.bytes > c->quota)
+		problem(rp, "client %s: uses %s, over its quota of %s", c->name,
+		    size_format(u.bytes, used), size_format(c->quota, quota));
+	if (u.foreign)
+		problem(rp, "client %s: %" PRIu64 " entries not owned by uid %u "
+		    "(first: %s)", c->name, u.foreign, c->uid, u.first_foreign);
+	if (valid_host(c->host, &h, &why) == 0 &&
+	    registry_index_key(&h, key, sizeof(key)) == 0 &&
+	    registry_host_owner(reg, h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
+	    reg->nets : reg->hosts, key, owner, sizeof(owner)) < 0)
+		problem(rp, "client %s: host index entry for %s is missing "
+		    "(duplicate hosts cannot be detected)", c->name, c->host);
+	if (rp->json)
+		sb_printf(rp->out, "]}");
+	rp->first = 0;
+}
+
+static int
+cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct client *)elem)->name);
+}
+
+static void
+audit_orphans(struct registry *reg, const struct client *v, size_t n,
+    struct report *rp)
+{
+	struct dirent *e;
+	DIR *dir;
+
+	if ((dir = opendir(reg->conf->export_root)) == NULL) {
+		if (errno != ENOENT || n > 0)
+			problem(rp, "cannot read %s: %s", reg->conf->export_root,
+			    strerror(errno));
+		return;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    strcmp(e->d_name, "lost+found") == 0)
+			continue;
+		if (bsearch(e->d_name, v, n, sizeof(*v), cmp_name) != NULL)
+			continue;
+		problem(rp, "orphan: %s/%s belongs to no client",
+		    reg->conf->export_root, e->d_name);
+	}
+	closedir(dir);
+}
+
+static void
+audit_index(struct registry *reg, const char *idx, struct report *rp)
+{
+	char owner[NAME_MAXLEN + 2];
+	struct dirent *e;
+	DIR *dir;
+
+	if ((dir = opendir(idx)) == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (registry_host_owner(reg, idx, e->d_name, owner,
+		    sizeof(owner)) < 0)
+			problem(rp, "stale index entry %s/%s (no client holds that "
+			    "host; the next add replaces it)", idx, e->d_name);
+	}
+	closedir(dir);
+}
+
+int
+audit_run(struct registry *reg, int json, struct strbuf *out, int *problems,
+    struct diag *d)
+{
+	struct report rp = { out, json, 0, 1 };
+	struct client *v;
+	size_t n, i;
+	int r;
+
+	if ((r = registry_list(reg, &v, &n, d)) < 0)
+		return r;
+	if (json)
+		sb_printf(out, "{\n  \"clients\": [");
+	else
+		sb_printf(out, "%-24s %-20s %8s    %-8s %12s\n", "CLIENT", "HOST",
+		    "USED", "QUOTA", "");
+	for (i = 0; i < n; i++) {
+		rp.first = i == 0;
+		audit_client(reg, &v[i], &rp);
+	}
+	if (json)
+		sb_printf(out, "%s],\n  \"other_problems\": [", n ? "\n  " : "");
+	rp.first = 1;
+	audit_orphans(reg, v, n, &rp);
+	if (reg->lockfd >= 0) {
+		audit_index(reg, reg->hosts, &rp);
+		audit_index(reg, reg->nets, &rp);
+	}
+	if (json)
+		sb_printf(out, "],\n  \"problems\": %d\n}\n", rp.problems);
+	else
+		sb_printf(out, "%zu clients, %d problems\n", n, rp.problems);
+	free(v);
+	*problems = rp.problems;
+	if (out->oom)
+		return diag_sys(d, ENOMEM, "audit");
+	return 0;
+}

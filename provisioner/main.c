@@ -1,0 +1,559 @@
+/*
+ * main.c -- nfswap, the server-side admin command.  Thin: options, config,
+ * one registry operation, output.  Every error is printed once, here, and
+ * mapped to the documented exit status (common.h).
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nfswap.h"
+
+static const char *usage_text =
+    "usage: nfswap [-c CONFIG] [-n] COMMAND [ARGS]\n"
+    "  add NAME --host HOST [--quota SIZE]\n"
+    "  remove NAME [--purge]\n"
+    "  list [--json]\n"
+    "  show NAME [--json]\n"
+    "  quota NAME SIZE\n"
+    "  exports [--format kernel|ganesha] [--output FILE] [--reload]\n"
+    "  audit [--json]\n";
+
+static int
+usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		fprintf(stderr, "nfswap: ");
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\n");
+	}
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+static int
+report(const struct diag *d)
+{
+	fprintf(stderr, "nfswap: %s\n", d->msg);
+	return d->status ? d->status : EXIT_RUNTIME;
+}
+
+static int
+emit(struct strbuf *sb)
+{
+	if (sb->oom) {
+		fprintf(stderr, "nfswap: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	if (sb->len && fwrite(sb->s, 1, sb->len, stdout) != sb->len) {
+		perror("nfswap: stdout");
+		return EXIT_RUNTIME;
+	}
+	if (fflush(stdout) != 0) {
+		perror("nfswap: stdout");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static void
+warn_if(const struct registry *reg)
+{
+	if (reg->warning[0])
+		fprintf(stderr, "nfswap: %s\n", reg->warning);
+}
+
+static void
+client_json(struct strbuf *sb, const struct client *c, const char *dir)
+{
+	sb_printf(sb, "{\"name\": ");
+	sb_putjson(sb, c->name);
+	sb_printf(sb, ", \"host\": ");
+	sb_putjson(sb, c->host);
+	sb_printf(sb, ", \"quota\": %" PRIu64 ", \"uid\": %" PRIu32
+	    ", \"gid\": %" PRIu32 ", \"export_id\": %" PRIu32
+	    ", \"created\": %" PRId64, c->quota, c->uid, c->gid, c->export_id,
+	    c->created);
+	if (dir) {
+		sb_printf(sb, ", \"directory\": ");
+		sb_putjson(sb, dir);
+	}
+	sb_printf(sb, "}");
+}
+
+static const char *
+iso_time(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%" PRId64, t);
+	return buf;
+}
+
+/* getopt_long over a subcommand's arguments, with only --json/--purge... */
+struct subopts {
+	int		 json, purge, reload;
+	const char	*host, *quota, *format, *output;
+	char		*pos[3];
+	int		 npos;
+};
+
+static int
+parse_sub(int argc, char **argv, const char *allowed, int min_pos,
+    int max_pos, struct subopts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "purge", no_argument, NULL, 'p' },
+		{ "reload", no_argument, NULL, 'r' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "quota", required_argument, NULL, 'q' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	optind = 0;	/* glibc: 0 re-initialises getopt after main's "+" scan */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch == '?')
+			return usage("%s: unknown option \"%s\"", argv[0],
+			    argv[optind - 1]);
+		if (ch == ':')
+			return usage("%s: option \"%s\" needs a value", argv[0],
+			    argv[optind - 1]);
+		if (strchr(allowed, ch) == NULL)
+			return usage("%s: option \"%s\" does not apply", argv[0],
+			    argv[optind - 1]);
+		switch (ch) {
+		case 'j': o->json = 1; break;
+		case 'p': o->purge = 1; break;
+		case 'r': o->reload = 1; break;
+		case 'H': o->host = optarg; break;
+		case 'q': o->quota = optarg; break;
+		case 'f': o->format = optarg; break;
+		case 'o': o->output = optarg; break;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (o->npos == max_pos)
+			return usage("%s: unexpected argument \"%s\"", argv[0],
+			    argv[optind]);
+		o->pos[o->npos++] = argv[optind];
+	}
+	if (o->npos < min_pos)
+		return usage("%s: missing argument", argv[0]);
+	return 0;
+}
+
+static int
+parse_quota(const char *s, uint64_t *q)
+{
+	int r = size_parse(s, q);
+
+	if (r == -ERANGE || (r == 0 && *q > INT64_MAX)) {
+		fprintf(stderr, "nfswap: quota \"%s\" is too large\n", s);
+		return EXIT_USAGE;
+	}
+	if (r < 0 || *q == 0) {
+		fprintf(stderr, "nfswap: invalid quota \"%s\": a positive size "
+		    "with an optional K, M, G or T suffix is expected\n", s);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+cmd_add(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	struct registry reg;
+	struct subopts o;
+	struct client c;
+	struct diag d;
+	uint64_t quota = conf->default_quota;
+	char q[SIZE_STRMAX];
+	int r;
+
+	if ((r = parse_sub(argc, argv, "Hq", 1, 1, &o)) != 0)
+		return r;
+	if (o.host == NULL)
+		return usage("add: --host HOST is required");
+	if (o.quota && (r = parse_quota(o.quota, &quota)) != 0)
+		return r;
+	if (registry_open(&reg, conf, 1, &d) < 0)
+		return report(&d);
+	r = registry_add(&reg, o.pos[0], o.host, quota, &c, &d);
+	registry_close(&reg);
+	if (r < 0)
+		return report(&d);
+	warn_if(&reg);
+	printf("added %s: host %s, quota %s, uid %" PRIu32 ", export id %"
+	    PRIu32 ", directory %s/%s\n", c.name, c.host,
+	    size_format(c.quota, q), c.uid, c.export_id, conf->export_root,
+	    c.name);
+	return EXIT_OK;
+}
+
+static int
+cmd_remove(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	struct registry reg;
+	struct subopts o;
+	struct diag d;
+	int r;
+
+	if ((r = parse_sub(argc, argv, "p", 1, 1, &o)) != 0)
+		return r;
+	if (registry_open(&reg, conf, 1, &d) < 0)
+		return report(&d);
+	r = registry_remove(&reg, o.pos[0], o.purge, &d);
+	registry_close(&reg);
+	if (r < 0)
+		return report(&d);
+	warn_if(&reg);
+	printf("removed %s%s\n", o.pos[0], o.purge ? " and its data" : "");
+	return EXIT_OK;
+}
+
+static int
+cmd_list(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	char q[SIZE_STRMAX], t[32];
+	struct registry reg;
+	struct client *v;
+	struct strbuf sb;
+	struct subopts o;
+	struct diag d;
+	size_t n, i;
+	int r;
+
+	if ((r = parse_sub(argc, argv, "j", 0, 0, &o)) != 0)
+		return r;
+	if (registry_open(&reg, conf, 0, &d) < 0)
+		return report(&d);
+	r = registry_list(&reg, &v, &n, &d);
+	registry_close(&reg);
+	if (r < 0)
+		return report(&d);
+	sb_init(&sb);
+	if (o.json) {
+		sb_printf(&sb, "[");
+		for (i = 0; i < n; i++) {
+			sb_printf(&sb, "%s\n  ", i ? "," : "");
+			client_json(&sb, &v[i], NULL);
+		}
+		sb_printf(&sb, "%s]\n", n ? "\n" : "");
+	} else {
+		sb_printf(&sb, "%-24s %-28s %8s %10s %6s  %s\n", "NAME", "HOST",
+		    "QUOTA", "UID", "ID", "CREATED");
+		for (i = 0; i < n; i++)
+			sb_printf(&sb, "%-24s %-28s %8s %10" PRIu32 " %6" PRIu32
+			    "  %s\n", v[i].name, v[i].host,
+			    size_format(v[i].quota, q), v[i].uid, v[i].export_id,
+			    iso_time(v[i].created, t));
+	}
+	free(v);
+	r = emit(&sb);
+	sb_free(&sb);
+	return r;
+}
+
+static int
+cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	char dir[PATH_MAXLEN + 96], q[SIZE_STRMAX], used[SIZE_STRMAX], t[32];
+	struct dir_usage u;
+	struct registry reg;
+	struct strbuf sb;
+	struct subopts o;
+	struct client c;
+	struct diag d;
+	int r, have;
+
+	if ((r = parse_sub(argc, argv, "j", 1, 1, &o)) != 0)
+		return r;
+	if (registry_open(&reg, conf, 0, &d) < 0)
+		return report(&d);
+	r = registry_get(&reg, o.pos[0], &c, &d);
+	registry_close(&reg);
+	if (r < 0)
+		return report(&d);
+	clientdir_path(conf, c.name, dir, sizeof(dir));
+	have = clientdir_usage(dir, c.uid, &u) == 0;
+	sb_init(&sb);
+	if (o.json) {
+		client_json(&sb, &c, dir);
+		sb.len--;	/* reopen the object for usage */
+		if (have)
+			sb_printf(&sb, ", \"used\": %" PRIu64 ", \"files\": %"
+			    PRIu64 "}\n", u.bytes, u.files);
+		else
+			sb_printf(&sb, ", \"used\": null, \"files\": null}\n");
+	} else {
+		sb_printf(&sb, "name:      %s\nhost:      %s\nquota:     %s\n"
+		    "uid:       %" PRIu32 "\ngid:       %" PRIu32 "\n"
+		    "export id: %" PRIu32 "\ncreated:   %s\ndirectory: %s\n",
+		    c.name, c.host, size_format(c.quota, q), c.uid, c.gid,
+		    c.export_id, iso_time(c.created, t), dir);
+		if (have)
+			sb_printf(&sb, "used:      %s in %" PRIu64 " files\n",
+			    size_format(u.bytes, used), u.files);
+		else
+			sb_printf(&sb, "used:      unknown (%s)\n", strerror(errno));
+	}
+	r = emit(&sb);
+	sb_free(&sb);
+	return r;
+}
+
+static int
+cmd_quota(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	struct registry reg;
+	struct subopts o;
+	struct diag d;
+	uint64_t quota;
+	char q[SIZE_STRMAX];
+	int r;
+
+	if ((r = parse_sub(argc, argv, "", 2, 2, &o)) != 0)
+		return r;
+	if ((r = parse_quota(o.pos[1], &quota)) != 0)
+		return r;
+	if (registry_open(&reg, conf, 1, &d) < 0)
+		return report(&d);
+	r = registry_set_quota(&reg, o.pos[0], quota, &d);
+	registry_close(&reg);
+	if (r < 0)
+		return report(&d);
+	warn_if(&reg);
+	printf("quota of %s is now %s\n", o.pos[0], size_format(quota, q));
+	return EXIT_OK;
+}
+
+/* Run argv[0] (searched in PATH) and wait; exit status or -errno. */
+static int
+run_helper(char *const argv[])
+{
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		return -ENOENT;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int
+reload(const struct nfswap_conf *conf, enum exports_format fmt)
+{
+	char *const exportfs[] = { "exportfs", "-ra", NULL };
+	FILE *f;
+	long pid = 0;
+	int r;
+
+	if (fmt == EXPORTS_KERNEL) {
+		r = run_helper(exportfs);
+		if (r == -ENOENT) {
+			fprintf(stderr, "nfswap: exportfs not found (is "
+			    "nfs-kernel-server installed?)\n");
+			return EXIT_RUNTIME;
+		}
+		if (r != 0) {
+			fprintf(stderr, "nfswap: exportfs -ra failed (%s %d)\n",
+			    r < 0 ? "error" : "status", r < 0 ? -r : r);
+			return EXIT_RUNTIME;
+		}
+		return EXIT_OK;
+	}
+	/* NFS-Ganesha re-reads its exports on SIGHUP. */
+	if ((f = fopen(conf->ganesha_pid_file, "r")) == NULL) {
+		fprintf(stderr, "nfswap: cannot reload Ganesha: %s: %s\n",
+		    conf->ganesha_pid_file, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	r = fscanf(f, "%ld", &pid);
+	fclose(f);
+	if (r != 1 || pid <= 1) {
+		fprintf(stderr, "nfswap: cannot reload Ganesha: %s holds no pid\n",
+		    conf->ganesha_pid_file);
+		return EXIT_RUNTIME;
+	}
+	if (kill((pid_t)pid, SIGHUP) < 0) {
+		fprintf(stderr, "nfswap: cannot reload Ganesha (pid %ld): %s\n",
+		    pid, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static int
+cmd_exports(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	struct exports_opts eo = {
+		conf->export_root, conf->ganesha_pseudo_root,
+		conf->kernel_options
+	};
+	enum exports_format fmt = EXPORTS_KERNEL;
+	struct registry reg;
+	struct client *v;
+	struct strbuf sb;
+	struct subopts o;
+	struct diag d;
+	char err[512];
+	const char *path;
+	size_t n;
+	int r;
+
+	if ((r = parse_sub(argc, argv, "fro", 0, 0, &o)) != 0)
+		return r;
+	if (o.format && exports_format_parse(o.format, &fmt) < 0)
+		return usage("exports: --format must be kernel or ganesha, not "
+		    "\"%s\"", o.format);
+	path = o.output ? o.output : fmt == EXPORTS_KERNEL ? conf->kernel_file :
+	    conf->ganesha_file;
+	if (strcmp(path, "-") == 0 && o.reload)
+		return usage("exports: --reload needs a file, not standard output");
+
+	/* Exclusive: the output's temporary name is fixed (fileio.c). */
+	if (registry_open(&reg, conf, 1, &d) < 0)
+		return report(&d);
+	if ((r = registry_list(&reg, &v, &n, &d)) < 0) {
+		registry_close(&reg);
+		return report(&d);
+	}
+	sb_init(&sb);
+	r = exports_render(fmt, v, n, &eo, &sb, err, sizeof(err));
+	free(v);
+	if (r < 0) {
+		registry_close(&reg);
+		sb_free(&sb);
+		fprintf(stderr, "nfswap: cannot render exports: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	if (strcmp(path, "-") == 0) {
+		registry_close(&reg);
+		r = emit(&sb);
+		sb_free(&sb);
+		return r;
+	}
+	r = file_replace(path, sb.s, sb.len, 0644);
+	registry_close(&reg);
+	sb_free(&sb);
+	if (r < 0) {
+		fprintf(stderr, "nfswap: cannot write %s: %s\n", path, strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	printf("wrote %zu %s exports to %s\n", n, exports_format_name(fmt), path);
+	return o.reload ? reload(conf, fmt) : EXIT_OK;
+}
+
+static int
+cmd_audit(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	struct registry reg;
+	struct strbuf sb;
+	struct subopts o;
+	struct diag d;
+	int r, problems = 0;
+
+	if ((r = parse_sub(argc, argv, "j", 0, 0, &o)) != 0)
+		return r;
+	if (registry_open(&reg, conf, 0, &d) < 0)
+		return report(&d);
+	sb_init(&sb);
+	r = audit_run(&reg, o.json, &sb, &problems, &d);
+	registry_close(&reg);
+	if (r < 0) {
+		sb_free(&sb);
+		return report(&d);
+	}
+	r = emit(&sb);
+	sb_free(&sb);
+	return r != EXIT_OK ? r : problems ? EXIT_FINDINGS : EXIT_OK;
+}
+
+static const struct command {
+	const char	*name;
+	int		(*run)(const struct nfswap_conf *, int, char **);
+} commands[] = {
+	{ "add", cmd_add },
+	{ "remove", cmd_remove },
+	{ "list", cmd_list },
+	{ "show", cmd_show },
+	{ "quota", cmd_quota },
+	{ "exports", cmd_exports },
+	{ "audit", cmd_audit },
+	{ NULL, NULL }
+};
+
+int
+main(int argc, char *argv[])
+{
+	const char *config = NULL;
+	const struct command *cmd;
+	struct nfswap_conf conf;
+	struct diag d;
+	int ch, check = 0;
+
+	log_init("nfswap", 1, 0);
+	while ((ch = getopt(argc, argv, "+c:nhV")) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("nfswap %s\n", NFSWAP_VERSION);
+			return EXIT_OK;
+		default:
+			return usage(NULL);
+		}
+	}
+	if (conf_load(&conf, config ? config : NFSWAP_CONF_DEFAULT,
+	    config != NULL, &d) < 0)
+		return report(&d);
+	if (check) {
+		if (optind != argc)
+			return usage("-n takes no command");
+		printf("configuration OK%s%s\n", conf.file[0] ? ": " : 
+		    " (built-in defaults)", conf.file);
+		return EXIT_OK;
+	}
+	if (optind == argc)
+		return usage("no command given");
+	for (cmd = commands; cmd->name; cmd++)
+		if (strcmp(cmd->name, argv[optind]) == 0)
+			return cmd->run(&conf, argc - optind, argv + optind);
+	return usage("unknown command \"%s\"", argv[optind]);
+}

@@ -1,0 +1,747 @@
+/*
+ * registry.c -- the list of provisioned clients, kept under state_dir:
+ *
+ *   .lock            flock(2): shared to read, exclusive to change
+ *   clients/NAME     one libconfig record per client (the commit point)
+ *   hosts/KEY        symlink -> NAME, for each single address or DNS name
+ *   nets/KEY         symlink -> NAME, for each CIDR network
+ *   counters         next uid and Export_Id to hand out (never reused)
+ *
+ * One file per client keeps an add O(1) however many clients exist; the
+ * host indexes let a duplicate or overlapping host be refused without
+ * reading every record.  Every file is replaced atomically (fileio.c).
+ * Order makes crashes harmless: add writes directory, index and counters
+ * before the record, remove deletes the record first; an index entry whose
+ * record is missing or names another host is stale and simply replaced.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <libconfig.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nfswap.h"
+
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAXLEN + 1];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+/* Remove temporaries left by a writer that was killed (we hold the lock). */
+static void
+sweep_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t len;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (e->d_name[0] == '.' && len > 5 &&
+		    strcmp(e->d_name + len - 4, ".tmp") == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+int
+registry_open(struct registry *reg, const struct nfswap_conf *conf,
+    int exclusive, struct diag *d)
+{
+	char lock[PATH_MAXLEN + 16];
+	int r;
+
+	memset(reg, 0, sizeof(*reg));
+	reg->conf = conf;
+	reg->lockfd = -1;
+	reg->exclusive = exclusive;
+	snprintf(reg->clients, sizeof(reg->clients), "%s/clients", conf->state_dir);
+	snprintf(reg->hosts, sizeof(reg->hosts), "%s/hosts", conf->state_dir);
+	snprintf(reg->nets, sizeof(reg->nets), "%s/nets", conf->state_dir);
+	snprintf(reg->counters, sizeof(reg->counters), "%s/counters",
+	    conf->state_dir);
+	snprintf(lock, sizeof(lock), "%s/.lock", conf->state_dir);
+
+	if (exclusive) {
+		if ((r = mkdir_p(conf->state_dir, 0700)) < 0)
+			return diag_sys(d, -r, "cannot create %s", conf->state_dir);
+		if ((mkdir(reg->clients, 0700) < 0 && errno != EEXIST) ||
+		    (mkdir(reg->hosts, 0700) < 0 && errno != EEXIST) ||
+		    (mkdir(reg->nets, 0700) < 0 && errno != EEXIST))
+			return diag_sys(d, errno, "cannot create the registry in %s",
+			    conf->state_dir);
+	}
+	reg->lockfd = open(lock, (exclusive ? O_RDWR | O_CREAT : O_RDONLY) |
+	    O_CLOEXEC, 0600);
+	if (reg->lockfd < 0) {
+		/* A registry nobody has written to yet is simply empty. */
+		if (errno == ENOENT && !exclusive)
+			return 0;
+		return diag_sys(d, errno, "%s", lock);
+	}
+	while (flock(reg->lockfd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+		if (errno != EINTR) {
+			r = diag_sys(d, errno, "cannot lock %s", lock);
+			registry_close(reg);
+			return r;
+		}
+	if (exclusive) {
+		sweep_temporaries(reg->clients);
+		sweep_temporaries(reg->hosts);
+		sweep_temporaries(reg->nets);
+		sweep_temporaries(conf->state_dir);
+	}
+	return 0;
+}
+
+void
+registry_close(struct registry *reg)
+{
+	if (reg->lockfd >= 0)
+		close(reg->lockfd);	/* releases the flock */
+	reg->lockfd = -1;
+}
+
+/* ---- records ------------------------------------------------------- */
+
+static int
+rec_int(const config_setting_t *root, const char *key, long long lo,
+    long long hi, long long *out, const char *path, struct diag *d)
+{
+	const config_setting_t *s = config_setting_get_member(root, key);
+	int t;
+
+	if (s == NULL)
+		return diag_sys(d, EINVAL, "%s: corrupt record: no \"%s\"",
+		    path, key);
+	t = config_setting_type(s);
+	if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) ||
+	    config_setting_get_int64(s) < lo || config_setting_get_int64(s) > hi)
+		return diag_sys(d, EINVAL, "%s:%u: corrupt record: bad \"%s\"",
+		    path, config_setting_source_line(s), key);
+	*out = config_setting_get_int64(s);
+	return 0;
+}
+
+static int
+rec_str(const config_setting_t *root, const char *key, char *dst, size_t len,
+    const char *path, struct diag *d)
+{
+	const config_setting_t *s = config_setting_get_member(root, key);
+	const char *v;
+
+	if (s == NULL || (v = config_setting_get_string(s)) == NULL ||
+	    strlen(v) >= len)
+		return diag_sys(d, EINVAL, "%s%s corrupt record: bad \"%s\"",
+		    path, s ? "" : ":", key);
+	snprintf(dst, len, "%s", v);
+	return 0;
+}
+
+/* Read clients/NAME.  -ENOENT (with no diag) when there is no such client. */
+static int
+read_record(struct registry *reg, const char *name, struct client *c,
+    struct diag *d)
+{
+	char path[PATH_MAXLEN + 96];
+	const config_setting_t *root;
+	const char *why;
+	long long v;
+	config_t cf;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", reg->clients, name);
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? -ENOENT : diag_sys(d, errno, "%s", path);
+	memset(c, 0, sizeof(*c));
+	config_init(&cf);
+	if (config_read_file(&cf, path) == CONFIG_FALSE) {
+		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
+			r = errno == ENOENT ? -ENOENT : diag_sys(d, errno ? errno :
+			    EIO, "%s", path);
+		else
+			r = diag_sys(d, EINVAL, "%s:%d: corrupt record: %s", path,
+			    config_error_line(&cf), config_error_text(&cf));
+		config_destroy(&cf);
+		return r;
+	}
+	root = config_root_setting(&cf);
+	if ((r = rec_str(root, "name", c->name, sizeof(c->name), path, d)) < 0 ||
+	    (r = rec_str(root, "host", c->host, sizeof(c->host), path, d)) < 0)
+		goto out;
+	if ((r = rec_int(root, "quota", 1, INT64_MAX, &v, path, d)) < 0)
+		goto out;
+	c->quota = (uint64_t)v;
+	if ((r = rec_int(root, "uid", 1, UINT32_MAX - 1, &v, path, d)) < 0)
+		goto out;
+	c->uid = (uint32_t)v;
+	if ((r = rec_int(root, "gid", 1, UINT32_MAX - 1, &v, path, d)) < 0)
+		goto out;
+	c->gid = (uint32_t)v;
+	if ((r = rec_int(root, "export_id", 1, UINT16_MAX, &v, path, d)) < 0)
+		goto out;
+	c->export_id = (uint32_t)v;
+	if ((r = rec_int(root, "created", 0, INT64_MAX, &v, path, d)) < 0)
+		goto out;
+	c->created = v;
+	if (strcmp(c->name, name) != 0)
+		r = diag_sys(d, EINVAL, "%s: corrupt record: holds client \"%s\"",
+		    path, c->name);
+	else if (exports_check_client(c, &why) < 0)
+		r = diag_sys(d, EINVAL, "%s: corrupt record: %s", path, why);
+out:
+	config_destroy(&cf);
+	return r;
+}
+
+static int
+add_int(config_setting_t *root, const char *key, long long v)
+{
+	config_setting_t *s = config_setting_add(root, key, CONFIG_TYPE_INT64);
+
+	return s && config_setting_set_int64(s, v) == CONFIG_TRUE ? 0 : -ENOMEM;
+}
+
+static int
+add_str(config_setting_t *root, const char *key, const char *v)
+{
+	config_setting_t *s = config_setting_add(root, key, CONFIG_TYPE_STRING);
+
+	return s && config_setting_set_string(s, v) == CONFIG_TRUE ? 0 : -ENOMEM;
+}
+
+/* Serialise with libconfig itself, then replace the file atomically. */
+static int
+write_config(config_t *cf, const char *path, const char *header)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return -errno;
+	fputs(header, f);
+	config_write(cf, f);
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	r = file_replace(path, text, len, 0600);
+	free(text);
+	return r;
+}
+
+static int
+write_record(struct registry *reg, const struct client *c)
+{
+	char path[PATH_MAXLEN + 96];
+	config_setting_t *root;
+	config_t cf;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", reg->clients, c->name);
+	config_init(&cf);
+	root = config_root_setting(&cf);
+	if ((r = add_str(root, "name", c->name)) < 0 ||
+	    (r = add_str(root, "host", c->host)) < 0 ||
+	    (r = add_int(root, "quota", (long long)c->quota)) < 0 ||
+	    (r = add_int(root, "uid", c->uid)) < 0 ||
+	    (r = add_int(root, "gid", c->gid)) < 0 ||
+	    (r = add_int(root, "export_id", c->export_id)) < 0 ||
+	    (r = add_int(root, "created", c->created)) < 0)
+		goto out;
+	r = write_config(&cf, path, "# nfswap client record: written by "
+	    "nfswap, read by nfswap. Do not edit.\n");
+out:
+	config_destroy(&cf);
+	return r;
+}
+
+int
+registry_get(struct registry *reg, const char *name, struct client *c,
+    struct diag *d)
+{
+	const char *why;
+	int r;
+
+	if (valid_name(name, &why) < 0)
+		return diag_input(d, EINVAL, "invalid client name \"%s\": %s",
+		    name, why);
+	r = reg->lockfd < 0 ? -ENOENT : read_record(reg, name, c, d);
+	if (r == -ENOENT)
+		return diag_input(d, ENOENT, "no client named \"%s\"", name);
+	return r;
+}
+
+static int
+cmp_client(const void *a, const void *b)
+{
+	return strcmp(((const struct client *)a)->name,
+	    ((const struct client *)b)->name);
+}
+
+int
+registry_list(struct registry *reg, struct client **out, size_t *n,
+    struct diag *d)
+{
+	struct client *v = NULL, *nv;
+	size_t cap = 0, len = 0;
+	struct dirent *e;
+	DIR *dir;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (reg->lockfd < 0)
+		return 0;
+	if ((dir = opendir(reg->clients)) == NULL)
+		return errno == ENOENT ? 0 : diag_sys(d, errno, "%s", reg->clients);
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				r = diag_sys(d, ENOMEM, "listing clients");
+				break;
+			}
+			v = nv;
+		}
+		r = read_record(reg, e->d_name, &v[len], d);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			break;
+		len++;
+	}
+	closedir(dir);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	qsort(v, len, sizeof(*v), cmp_client);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/* ---- host index ---------------------------------------------------- */
+
+int
+registry_index_key(const struct host *h, char *key, size_t len)
+{
+	char *p;
+
+	if (snprintf(key, len, "%s", h->canon) >= (int)len)
+		return -ENAMETOOLONG;
+	for (p = key; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	return 0;
+}
+
+static int
+key_to_host(const char *key, struct host *h)
+{
+	char buf[HOST_MAXLEN + 1], *p;
+	const char *why;
+
+	if (strlen(key) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, key, strlen(key) + 1);
+	for (p = buf; *p; p++)
+		if (*p == '_')
+			*p = '/';
+	return valid_host(buf, h, &why);
+}
+
+/*
+ * The live owner of an index entry: the client it names, provided that
+ * client's record still exists and still holds this host.  -ENOENT for a
+ * missing or stale entry.
+ */
+int
+registry_host_owner(struct registry *reg, const char *dir, const char *key,
+    char *name, size_t len)
+{
+	char path[PATH_MAXLEN + 300], ikey[HOST_MAXLEN + 1];
+	struct client c;
+	struct diag d;
+	struct host h;
+	const char *why;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	if ((n = readlink(path, name, len - 1)) < 0)
+		return -errno;
+	name[n] = '\0';
+	if (valid_name(name, &why) < 0 || read_record(reg, name, &c, &d) < 0 ||
+	    valid_host(c.host, &h, &why) < 0 ||
+	    registry_index_key(&h, ikey, sizeof(ikey)) < 0 ||
+	    strcmp(ikey, key) != 0)
+		return -ENOENT;
+	return 0;
+}
+
+static int
+index_set(const char *dir, const char *key, const char *name)
+{
+	char path[PATH_MAXLEN + 300], tmp[PATH_MAXLEN + 300];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, key);
+	unlink(tmp);
+	if (symlink(name, tmp) < 0)
+		return -errno;
+	if (rename(tmp, path) < 0) {
+		int r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+/* Remove dir/key if it still points at name. */
+static void
+index_drop(const char *dir, const char *key, const char *name)
+{
+	char path[PATH_MAXLEN + 300], target[NAME_MAXLEN + 2];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return;
+	target[n] = '\0';
+	if (strcmp(target, name) == 0)
+		unlink(path);
+}
+
+/* Refuse a host that equals or overlaps another client's host. */
+static int
+check_host_free(struct registry *reg, const struct host *h, struct diag *d)
+{
+	const char *dirs[2] = { reg->nets, reg->hosts };
+	int ndirs = (h->kind == HOST_NET4 || h->kind == HOST_NET6) ? 2 : 1;
+	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2];
+	struct dirent *e;
+	struct host o;
+	DIR *dir;
+	int i;
+
+	registry_index_key(h, key, sizeof(key));
+	if (registry_host_owner(reg, h->kind == HOST_NET4 ||
+	    h->kind == HOST_NET6 ? reg->nets : reg->hosts, key, owner,
+	    sizeof(owner)) == 0)
+		return diag_input(d, EEXIST, "host %s is already client "
+		    "\"%s\"'s", h->canon, owner);
+	if (h->kind == HOST_DNS)
+		return 0;
+	/*
+	 * Addresses are checked against every network (few); a new network
+	 * against every address too, which costs one readdir of hosts/.
+	 */
+	for (i = 0; i < ndirs; i++) {
+		if ((dir = opendir(dirs[i])) == NULL)
+			return diag_sys(d, errno, "%s", dirs[i]);
+		while ((e = readdir(dir)) != NULL) {
+			if (e->d_name[0] == '.' || key_to_host(e->d_name, &o) < 0 ||
+			    !host_overlap(h, &o))
+				continue;
+			if (registry_host_owner(reg, dirs[i], e->d_name, owner,
+			    sizeof(owner)) < 0)
+				continue;
+			closedir(dir);
+			return diag_input(d, EEXIST, "host %s overlaps %s, which "
+			    "belongs to client \"%s\"", h->canon, o.canon, owner);
+		}
+		closedir(dir);
+	}
+	return 0;
+}
+
+/* ---- id allocation ------------------------------------------------- */
+
+struct counters {
+	long long	next_uid, next_export_id;
+};
+
+static int
+read_counters(struct registry *reg, struct counters *k, struct diag *d)
+{
+	config_t cf;
+	long long v;
+	int r = 0;
+
+	k->next_uid = reg->conf->uid_min;
+	k->next_export_id = reg->conf->export_id_min;
+	config_init(&cf);
+	if (config_read_file(&cf, reg->counters) == CONFIG_FALSE) {
+		if (config_error_type(&cf) != CONFIG_ERR_FILE_IO || errno != ENOENT)
+			r = diag_sys(d, EINVAL, "%s:%d: corrupt counters: %s",
+			    reg->counters, config_error_line(&cf),
+			    config_error_text(&cf) ? config_error_text(&cf) :
+			    "cannot read");
+		config_destroy(&cf);
+		return r;
+	}
+	if (config_lookup_int64(&cf, "next_uid", &v) == CONFIG_TRUE)
+		k->next_uid = v;
+	if (config_lookup_int64(&cf, "next_export_id", &v) == CONFIG_TRUE)
+		k->next_export_id = v;
+	config_destroy(&cf);
+	return 0;
+}
+
+static int
+write_counters(struct registry *reg, const struct counters *k)
+{
+	config_t cf;
+	int r;
+
+	config_init(&cf);
+	if ((r = add_int(config_root_setting(&cf), "next_uid", k->next_uid)) == 0 &&
+	    (r = add_int(config_root_setting(&cf), "next_export_id",
+	    k->next_export_id)) == 0)
+		r = write_config(&cf, reg->counters, "# nfswap: the next ids to "
+		    "hand out; ids are never reused while a client holds them.\n");
+	config_destroy(&cf);
+	return r;
+}
+
+static int
+in_use(const struct client *v, size_t n, long long id, int want_uid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((want_uid ? (long long)v[i].uid : (long long)v[i].export_id) == id ||
+		    (want_uid && (long long)v[i].gid == id))
+			return 1;
+	return 0;
+}
+
+/*
+ * The next free id in [lo, hi], starting at *next and going up.  Counters
+ * only grow, so a removed client's id is not handed out again until the
+ * range is exhausted; then the range is searched once more from lo,
+ * skipping ids that clients hold (that needs every record: rare).  Uids
+ * that name a local user or group are skipped too.
+ */
+static int
+allocate(struct registry *reg, long long *next, long long lo, long long hi,
+    int want_uid, uint32_t *out, struct diag *d)
+{
+	struct client *v = NULL;
+	size_t n = 0;
+	long long id = *next < lo ? lo : *next;
+	int wrapped = 0, r;
+
+	for (;;) {
+		if (id > hi) {
+			if (wrapped) {
+				free(v);
+				return diag_sys(d, ENOSPC, "no free %s left in %lld-%lld",
+				    want_uid ? "uid" : "export id", lo, hi);
+			}
+			if ((r = registry_list(reg, &v, &n, d)) < 0)
+				return r;
+			wrapped = 1;
+			id = lo;
+		}
+		if ((!wrapped || !in_use(v, n, id, want_uid)) &&
+		    (!want_uid || (getpwuid((uid_t)id) == NULL &&
+		    getgrgid((gid_t)id) == NULL)))
+			break;
+		id++;
+	}
+	free(v);
+	*out = (uint32_t)id;
+	*next = id + 1;
+	return 0;
+}
+
+/* ---- operations ---------------------------------------------------- */
+
+int
+registry_add(struct registry *reg, const char *name, const char *hostarg,
+    uint64_t quota, struct client *out, struct diag *d)
+{
+	const struct nfswap_conf *conf = reg->conf;
+	char key[HOST_MAXLEN + 1], dir[PATH_MAXLEN + 96];
+	const char *why, *idxdir;
+	struct counters k;
+	struct client c;
+	struct host h;
+	int created = 0, r;
+
+	if (valid_name(name, &why) < 0)
+		return diag_input(d, EINVAL, "invalid client name \"%s\": %s",
+		    name, why);
+	if (valid_host(hostarg, &h, &why) < 0)
+		return diag_input(d, EINVAL, "invalid host \"%s\": %s", hostarg,
+		    why);
+	if (quota == 0)
+		return diag_input(d, EINVAL, "quota must be positive");
+	if (quota > INT64_MAX)
+		return diag_input(d, ERANGE, "quota is too large");
+
+	r = read_record(reg, name, &c, d);
+	if (r == 0)
+		return diag_input(d, EEXIST, "client \"%s\" already exists", name);
+	if (r != -ENOENT)
+		return r;
+	if ((r = check_host_free(reg, &h, d)) < 0)
+		return r;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	snprintf(c.host, sizeof(c.host), "%s", h.canon);
+	c.quota = quota;
+	c.created = (int64_t)time(NULL);
+	if ((r = read_counters(reg, &k, d)) < 0 ||
+	    (r = allocate(reg, &k.next_uid, conf->uid_min, conf->uid_max, 1,
+	    &c.uid, d)) < 0 ||
+	    (r = allocate(reg, &k.next_export_id, conf->export_id_min,
+	    conf->export_id_max, 0, &c.export_id, d)) < 0)
+		return r;
+	c.gid = c.uid;
+
+	crashpoint("add:before-dir");
+	if ((r = clientdir_create(conf, &c, &created, d)) < 0)
+		return r;
+	clientdir_path(conf, c.name, dir, sizeof(dir));
+	r = clientdir_set_quota(dir, c.uid, c.quota);
+	if (r < 0 && conf->quota_enforce != QUOTA_NONE) {
+		if (conf->quota_enforce == QUOTA_PROJECT) {
+			diag_sys(d, -r, "cannot set a project quota on %s (is the "
+			    "filesystem mounted with prjquota?)", dir);
+			goto undo_dir;
+		}
+		snprintf(reg->warning, sizeof(reg->warning), "quota of \"%s\" "
+		    "recorded but not enforced: no project quota on %s (%s)",
+		    name, conf->export_root, strerror(-r));
+	}
+
+	crashpoint("add:before-index");
+	idxdir = (h.kind == HOST_NET4 || h.kind == HOST_NET6) ? reg->nets :
+	    reg->hosts;
+	registry_index_key(&h, key, sizeof(key));
+	if ((r = index_set(idxdir, key, name)) < 0) {
+		diag_sys(d, -r, "cannot index host %s", h.canon);
+		goto undo_dir;
+	}
+	crashpoint("add:before-counters");
+	if ((r = write_counters(reg, &k)) < 0) {
+		diag_sys(d, -r, "cannot write %s", reg->counters);
+		goto undo_index;
+	}
+	crashpoint("add:before-record");
+	if ((r = write_record(reg, &c)) < 0) {
+		diag_sys(d, -r, "cannot write the record of \"%s\"", name);
+		goto undo_index;
+	}
+	crashpoint("add:done");
+	if (out)
+		*out = c;
+	return 0;
+
+undo_index:
+	index_drop(idxdir, key, name);
+undo_dir:
+	if (created)
+		rmdir(dir);
+	return r;
+}
+
+int
+registry_remove(struct registry *reg, const char *name, int purge,
+    struct diag *d)
+{
+	char path[PATH_MAXLEN + 96], key[HOST_MAXLEN + 1];
+	const char *why;
+	struct client c;
+	struct host h;
+	int r;
+
+	if ((r = registry_get(reg, name, &c, d)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/%s", reg->clients, name);
+	crashpoint("remove:before-record");
+	if (unlink(path) < 0)
+		return diag_sys(d, errno, "cannot remove %s", path);
+	if ((r = fsync_dir_of(path)) < 0)
+		return diag_sys(d, -r, "cannot sync %s", reg->clients);
+	crashpoint("remove:before-index");
+	if (valid_host(c.host, &h, &why) == 0 &&
+	    registry_index_key(&h, key, sizeof(key)) == 0)
+		index_drop(h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
+		    reg->nets : reg->hosts, key, name);
+	clientdir_path(reg->conf, name, path, sizeof(path));
+	if (!purge) {
+		snprintf(reg->warning, sizeof(reg->warning), "kept the data of "
+		    "\"%s\" in %s (use --purge to delete it)", name, path);
+		return 0;
+	}
+	crashpoint("remove:before-purge");
+	clientdir_set_quota(path, c.uid, 0);
+	return clientdir_purge(path, d);
+}
+
+int
+registry_set_quota(struct registry *reg, const char *name, uint64_t quota,
+    struct diag *d)
+{
+	char dir[PATH_MAXLEN + 96];
+	struct client c;
+	int r;
+
+	if (quota == 0)
+		return diag_input(d, EINVAL, "quota must be positive");
+	if (quota > INT64_MAX)
+		return diag_input(d, ERANGE, "quota is too large");
+	if ((r = registry_get(reg, name, &c, d)) < 0)
+		return r;
+	clientdir_path(reg->conf, name, dir, sizeof(dir));
+	c.quota = quota;
+	r = clientdir_set_quota(dir, c.uid, quota);
+	if (r < 0 && reg->conf->quota_enforce == QUOTA_PROJECT)
+		return diag_sys(d, -r, "cannot set a project quota on %s", dir);
+	if (r < 0 && reg->conf->quota_enforce == QUOTA_AUTO)
+		snprintf(reg->warning, sizeof(reg->warning), "quota of \"%s\" "
+		    "recorded but not enforced: no project quota on %s (%s)",
+		    name, reg->conf->export_root, strerror(-r));
+	if ((r = write_record(reg, &c)) < 0)
+		return diag_sys(d, -r, "cannot write the record of \"%s\"", name);
+	return 0;
+}

@@ -118,19 +118,23 @@ host_bits_clear(const uint8_t *a, unsigned nbytes, unsigned prefix)
 }
 
 int
-valid_host(const char *s, struct host *h, const char **why)
+valid_host(const char *in, struct host *h, const char **why)
 {
 	char addr[INET6_ADDRSTRLEN + 8], txt[INET6_ADDRSTRLEN];
+	char s[HOST_MAXLEN + 1];	/* in may be h->canon */
 	const char *slash;
 	size_t alen;
 	int v6;
 
+	if (strlen(in) > HOST_MAXLEN) {
+		h->kind = HOST_INVALID;
+		return (*why = "host is longer than 253 characters", -EINVAL);
+	}
+	memcpy(s, in, strlen(in) + 1);
 	memset(h, 0, sizeof(*h));
 	h->kind = HOST_INVALID;
 	if (*s == '\0')
 		return (*why = "host is empty", -EINVAL);
-	if (strlen(s) > HOST_MAXLEN)
-		return (*why = "host is longer than 253 characters", -EINVAL);
 
 	slash = strchr(s, '/');
 	alen = slash ? (size_t)(slash - s) : strlen(s);

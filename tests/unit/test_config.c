@@ -1,0 +1,161 @@
+/* test_config.c -- nfswap.conf: values, defaults, and file:line errors. */
+#include <errno.h>
+
+#include "testutil.h"
+#include "nfswap.h"
+
+static char *dir;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	dir = tu_mkdtemp();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	tu_rmrf(dir);
+	dir = NULL;
+	return 0;
+}
+
+static int
+load(const char *text, struct nfswap_conf *c, struct diag *d)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/nfswap.conf", dir);
+	tu_write(path, text);
+	diag_clear(d);
+	return conf_load(c, path, 1, d);
+}
+
+static void
+test_full(void **state)
+{
+	struct nfswap_conf c;
+	struct diag d;
+
+	(void)state;
+	assert_int_equal(load(
+	    "# a comment\n"
+	    "export_root = \"/export/swap\";\n"
+	    "state_dir = \"/var/lib/nfswap-test\";\n"
+	    "default_quota = \"512M\";\n"
+	    "uid_min = 5000000; uid_max = 5000999;\n"
+	    "export_id_min = 2000; export_id_max = 2999;\n"
+	    "quota_enforce = \"project\";\n"
+	    "kernel: { exports_file = \"/etc/exports.d/x.exports\";\n"
+	    "          options = \"insecure,sec=sys\"; };\n"
+	    "ganesha: { exports_file = \"/etc/ganesha/x.conf\";\n"
+	    "           pseudo_root = \"/swap\"; pid_file = \"/run/g.pid\"; };\n",
+	    &c, &d), 0);
+	assert_string_equal(c.export_root, "/export/swap");
+	assert_string_equal(c.state_dir, "/var/lib/nfswap-test");
+	assert_true(c.default_quota == 512ULL << 20);
+	assert_int_equal(c.uid_min, 5000000);
+	assert_int_equal(c.uid_max, 5000999);
+	assert_int_equal(c.export_id_min, 2000);
+	assert_int_equal(c.export_id_max, 2999);
+	assert_int_equal(c.quota_enforce, QUOTA_PROJECT);
+	assert_string_equal(c.kernel_file, "/etc/exports.d/x.exports");
+	assert_string_equal(c.kernel_options, "insecure,sec=sys");
+	assert_string_equal(c.ganesha_file, "/etc/ganesha/x.conf");
+	assert_string_equal(c.ganesha_pseudo_root, "/swap");
+	assert_string_equal(c.ganesha_pid_file, "/run/g.pid");
+}
+
+static void
+test_defaults(void **state)
+{
+	struct nfswap_conf c;
+	struct diag d;
+	char path[512];
+
+	(void)state;
+	assert_int_equal(load("", &c, &d), 0);
+	assert_string_equal(c.export_root, "/srv/nfswap");
+	assert_string_equal(c.ganesha_pseudo_root, "/srv/nfswap");
+	assert_true(c.default_quota == 4ULL << 30);
+	assert_int_equal(c.quota_enforce, QUOTA_AUTO);
+	/* pseudo_root follows export_root unless set */
+	assert_int_equal(load("export_root = \"/e\";\ndefault_quota = 1048576;\n",
+	    &c, &d), 0);
+	assert_string_equal(c.ganesha_pseudo_root, "/e");
+	assert_true(c.default_quota == 1048576);
+	/* a missing default file is fine; a missing named file is not */
+	snprintf(path, sizeof(path), "%s/absent.conf", dir);
+	assert_int_equal(conf_load(&c, path, 0, &d), 0);
+	assert_string_equal(c.file, "");
+	assert_int_equal(conf_load(&c, path, 1, &d), -ENOENT);
+	assert_int_equal(d.status, EXIT_USAGE);
+	assert_non_null(strstr(d.msg, "absent.conf"));
+}
+
+static const struct {
+	const char	*text;
+	int		 line;
+	const char	*says;
+} bad[] = {
+	{ "export_root = \"/srv\";\nstate_dir = ;\n", 2, "syntax error" },
+	{ "\n\nexport_rot = \"/srv\";\n", 3, "unknown setting \"export_rot\"" },
+	{ "export_root = 7;\n", 1, "export_root must be a string" },
+	{ "export_root = \"srv\";\n", 1, "absolute" },
+	{ "export_root = \"/srv/a b\";\n", 1, "export_root" },
+	{ "export_root = \"/srv/../etc\";\n", 1, "'..'" },
+	{ "state_dir = \"/var/lib/\";\n", 1, "end with" },
+	{ "default_quota = \"lots\";\n", 1, "default_quota" },
+	{ "default_quota = \"0\";\n", 1, "positive" },
+	{ "default_quota = -5;\n", 1, "positive" },
+	{ "uid_min = 0;\n", 1, "uid_min must be 1 to" },
+	{ "uid_max = 4294967295;\n", 1, "uid_max" },
+	{ "uid_min = \"1000\";\n", 1, "uid_min must be an integer" },
+	{ "uid_min = 10;\nuid_max = 5;\n", 0, "uid_min is above uid_max" },
+	{ "export_id_max = 65536;\n", 1, "export_id_max must be 1 to 65535" },
+	{ "quota_enforce = \"always\";\n", 1, "quota_enforce" },
+	{ "kernel: { options = \"no_all_squash\"; };\n", 1, "not allowed" },
+	{ "kernel: { options = \"insecure)\"; };\n", 1, "not allowed" },
+	{ "kernel: { exprts_file = \"/x\"; };\n", 1, "unknown setting" },
+	{ "kernel = \"x\";\n", 1, "must be a group" },
+	{ "ganesha: {\n  pseudo_root = \"rel\";\n};\n", 2, "pseudo_root" },
+	{ "ganesha: { pid_file = 3; };\n", 1, "pid_file must be a string" },
+	{ "@include \"/nonexistent/x.conf\"\n", 1, "" },
+};
+
+static void
+test_errors(void **state)
+{
+	struct nfswap_conf c;
+	struct diag d;
+	char where[600];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (load(bad[i].text, &c, &d) >= 0)
+			fail_msg("accepted: %s", bad[i].text);
+		if (d.status != EXIT_USAGE)
+			fail_msg("status %d for: %s (%s)", d.status, bad[i].text, d.msg);
+		snprintf(where, sizeof(where), "%s/nfswap.conf:%d: ", dir,
+		    bad[i].line);
+		if (bad[i].line > 0 && strncmp(d.msg, where, strlen(where)) != 0)
+			fail_msg("\"%s\" does not start with \"%s\"", d.msg, where);
+		if (strstr(d.msg, bad[i].says) == NULL)
+			fail_msg("\"%s\" does not say \"%s\"", d.msg, bad[i].says);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

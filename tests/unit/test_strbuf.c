@@ -1,0 +1,60 @@
+/* test_strbuf.c -- growth and JSON string escaping. */
+#include "testutil.h"
+#include "common.h"
+
+static void
+json_is(const char *in, const char *want)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	assert_int_equal(sb_putjson(&sb, in), 0);
+	assert_string_equal(sb.s, want);
+	sb_free(&sb);
+}
+
+static void
+test_json_escapes(void **state)
+{
+	(void)state;
+	json_is("plain", "\"plain\"");
+	json_is("", "\"\"");
+	json_is("a\"b", "\"a\\\"b\"");
+	json_is("back\\slash", "\"back\\\\slash\"");
+	json_is("line\nbreak\r\t", "\"line\\nbreak\\r\\t\"");
+	json_is("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	/* Valid UTF-8 passes through; other high bytes are escaped. */
+	json_is("caf\xc3\xa9", "\"caf\xc3\xa9\"");
+	json_is("bad\xff\xfe", "\"bad\\u00ff\\u00fe\"");
+	json_is("\xc0\xaf", "\"\\u00c0\\u00af\"");		/* overlong '/' */
+	json_is("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"");	/* surrogate */
+}
+
+static void
+test_growth(void **state)
+{
+	struct strbuf sb;
+	int i;
+
+	(void)state;
+	sb_init(&sb);
+	for (i = 0; i < 10000; i++)
+		assert_int_equal(sb_printf(&sb, "%d,", i % 10), 0);
+	assert_int_equal(sb.len, 20000);
+	assert_int_equal(strlen(sb.s), 20000);
+	assert_false(sb.oom);
+	sb_reset(&sb);
+	assert_int_equal(sb.len, 0);
+	assert_string_equal(sb.s, "");
+	sb_free(&sb);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_growth),
+	};
+	return cmocka_run_group_tests_name("strbuf", tests, NULL, NULL);
+}

@@ -53,6 +53,8 @@ PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+SHELL_TESTS = cli ganesha_config
+SUITES      = $(UNIT_TESTS) $(SHELL_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))
 LIB_OBJ = $(call obj,$(COMMON_SRC) $(EXPORTS_SRC) $(PROV_LIB_SRC))
@@ -93,14 +95,15 @@ check: ensure-deps
 check-run:
 	@$(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory SANITIZE=1 tests
-	@tests/run.sh --build build --build-san build/san $(UNIT_TESTS)
+	@tests/run.sh --build build --build-san build/san $(SUITES)
+	@$(MAKE) --no-print-directory lint-man
 
 check-plain: tests
-	@tests/run.sh --build $(BUILD) $(UNIT_TESTS)
+	@tests/run.sh --build $(BUILD) $(SUITES)
 
 check-san:
 	@$(MAKE) --no-print-directory SANITIZE=1 tests
-	@tests/run.sh --build build/san $(UNIT_TESTS)
+	@tests/run.sh --build build/san $(SUITES)
 
 check-valgrind: tests
 	@tests/run.sh --build $(BUILD) --valgrind $(UNIT_TESTS)
@@ -108,8 +111,11 @@ check-valgrind: tests
 golden: tests
 	NFSWAP_UPDATE_GOLDEN=1 $(BUILD)/tests/test_exports
 
+# mandoc -Tlint exits non-zero on warnings; any output is a failure too.
 lint-man:
-	mandoc -Tlint -W warning docs/*.[58]
+	@out=$$(mandoc -Tlint -W warning docs/*.[58] 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "man pages: lint FAILED"; exit 1; fi; \
+	echo "man pages: mandoc -Tlint clean"
 
 # ---- packages and the main job -----------------------------------------
 
@@ -149,4 +155,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)

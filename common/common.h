@@ -84,6 +84,7 @@ int	sb_putjson(struct strbuf *, const char *);
 int	file_replace(const char *path, const void *, size_t, unsigned mode);
 int	fsync_dir_of(const char *path);
 int	fsync_dirfd(int);
+int	mkdir_p(const char *, unsigned mode);
 void	crashpoint(const char *where);
 
 #endif

@@ -106,6 +106,28 @@ fail:
 	return r;
 }
 
+/* mkdir -p: create path and its missing parents with mode. */
+int
+mkdir_p(const char *path, unsigned mode)
+{
+	char buf[PATH_MAXLEN + 1];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
 /*
  * Fault injection for the crash tests: if NFSWAP_CRASHPOINT names this
  * point (optionally "point@N" for its N-th passage), the process kills

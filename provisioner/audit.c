@@ -68,7 +68,7 @@ audit_client(struct registry *reg, const struct client *c, struct report *rp)
 		    ", \"files\": %" PRIu64 ", \"problems\": [",
 		    u.bytes, c->quota, u.files);
 	} else
-		sb_printf(rp->out, "%-24s %-20s %8s of %-8s %6" PRIu64 " files\n",
+		sb_printf(rp->out, "%-24s %-28s %8s of %-8s %6" PRIu64 "\n",
 		    c->name, c->host, size_format(u.bytes, used),
 		    size_format(c->quota, quota), u.files);
 	rp->first = 1;
@@ -167,8 +167,8 @@ audit_run(struct registry *reg, int json, struct strbuf *out, int *problems,
 	if (json)
 		sb_printf(out, "{\n  \"clients\": [");
 	else
-		sb_printf(out, "%-24s %-20s %8s    %-8s %12s\n", "CLIENT", "HOST",
-		    "USED", "QUOTA", "");
+		sb_printf(out, "%-24s %-28s %8s    %-8s %6s\n", "CLIENT", "HOST",
+		    "USED", "QUOTA", "FILES");
 	for (i = 0; i < n; i++) {
 		rp.first = i == 0;
 		audit_client(reg, &v[i], &rp);

@@ -65,8 +65,8 @@ clientdir_create(const struct nfswap_conf *conf, const struct client *c,
 	int fd, r;
 
 	*created = 0;
-	if (mkdir(conf->export_root, 0755) < 0 && errno != EEXIST)
-		return diag_sys(d, errno, "cannot create %s", conf->export_root);
+	if ((r = mkdir_p(conf->export_root, 0755)) < 0)
+		return diag_sys(d, -r, "cannot create %s", conf->export_root);
 	clientdir_path(conf, c->name, path, sizeof(path));
 	if (mkdir(path, 0700) == 0)
 		*created = 1;

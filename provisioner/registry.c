@@ -31,27 +31,6 @@
 
 #include "nfswap.h"
 
-static int
-mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAXLEN + 1];
-	char *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = c;
-		if (c == '\0')
-			return 0;
-	}
-}
-
 /* Remove temporaries left by a writer that was killed (we hold the lock). */
 static void
 sweep_temporaries(const char *dir)

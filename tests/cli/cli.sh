@@ -1,0 +1,172 @@
+#!/bin/bash
+# tests/cli/cli.sh -- the nfswap command as an administrator uses it:
+# exit statuses, messages, JSON, files written, refusals that change
+# nothing, reloads, many commands at once and a kill -9 mid-add.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+NFSWAP=${NFSWAP:-build/nfswap}
+command -v jq >/dev/null || { skip "cli" "jq is not installed (make deps)"; tap_done; exit; }
+
+mkdir -p "$T/etc"
+cat >"$T/etc/nfswap.conf" <<CONF
+export_root = "$T/export";
+state_dir = "$T/state";
+default_quota = "2G";
+quota_enforce = "none";
+kernel: { exports_file = "$T/etc/nfswap.exports"; };
+ganesha: { exports_file = "$T/etc/nfswap.ganesha"; pid_file = "$T/ganesha.pid"; };
+CONF
+n() { "$NFSWAP" -c "$T/etc/nfswap.conf" "$@"; }
+# status CMD...: run, keep stdout/stderr in $T/out $T/err, print the exit status
+status() { "$@" >"$T/out" 2>"$T/err"; echo $?; }
+fingerprint() {
+	(cd "$T" && find export state etc -printf '%p %m %u %g %s %l\n' 2>/dev/null | sort
+	 find "$T/export" "$T/state" "$T/etc" -type f -exec md5sum {} + 2>/dev/null | sort) | md5sum
+}
+
+# ---- configuration -------------------------------------------------------
+is "-n accepts the config" "$(status n -n)" 0
+grep -q "configuration OK" "$T/out"; is "-n says configuration OK" $? 0
+printf 'export_root = "/srv";\nstate_dir = 5;\n' >"$T/etc/bad.conf"
+is "bad config: exit 2" "$(status "$NFSWAP" -c "$T/etc/bad.conf" list)" 2
+is "bad config: file:line: text" "$(cat "$T/err")" \
+    "nfswap: $T/etc/bad.conf:2: state_dir must be a string"
+is "missing -c file: exit 2" "$(status "$NFSWAP" -c "$T/etc/none.conf" list)" 2
+
+# ---- add -----------------------------------------------------------------
+is "add alice" "$(status n add alice --host 10.0.0.5 --quota 1G)" 0
+is "add bob (network)" "$(status n add --host 192.168.10.0/24 bob)" 0
+is "add carol (DNS, default quota)" "$(status n add carol --host Carol.Lab.Example)" 0
+is "add dave (IPv6)" "$(status n add dave --host 2001:db8::d)" 0
+is "alice's directory: owner, mode" "$(stat -c '%u:%g %a' "$T/export/alice")" "3000000:3000000 700"
+is "show carol --json: canonical host, default quota" \
+    "$(n show carol --json | jq -r '.host + " " + (.quota|tostring)')" "carol.lab.example 2147483648"
+
+# ---- refusals: exit 2, one line on stderr, nothing changed ------------------
+before=$(fingerprint)
+while IFS='|' read -r desc args; do
+	eval "set -- $args"
+	st=$(status n "$@")
+	lines=$(wc -l <"$T/err")
+	is "refused ($desc): exit 2" "$st" 2
+	[ "$lines" -ge 1 ] && grep -q '^nfswap: ' "$T/err"
+	is "refused ($desc): says why on stderr" $? 0
+	is "refused ($desc): nothing changed" "$(fingerprint)" "$before"
+done <<'CASES'
+duplicate name|add alice --host 10.0.0.99
+duplicate host|add eve --host 10.0.0.5
+host in a client's network|add eve --host 192.168.10.7
+network over a client|add eve --host 10.0.0.0/8
+same IPv6, other spelling|add eve --host 2001:DB8:0::D
+same DNS name, other case|add eve --host CAROL.lab.example
+option smuggling|add eve --host '10.0.0.6(rw,no_root_squash)'
+second host|add eve --host '10.0.0.6 *'
+wildcard|add eve --host '*.example'
+netgroup|add eve --host @lab
+newline|add eve --host $'10.0.0.6\n/ *(rw)'
+/0 network|add eve --host 0.0.0.0/0
+host bits set|add eve --host 10.9.0.1/16
+path in name|add ../eve --host 10.0.0.6
+dot name|add .eve --host 10.0.0.6
+long name|add aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa --host 10.0.0.6
+quota zero|add eve --host 10.0.0.6 --quota 0
+quota garbage|add eve --host 10.0.0.6 --quota 5X
+quota negative|add eve --host 10.0.0.6 --quota -1G
+quota overflow|add eve --host 10.0.0.6 --quota 99999999999T
+missing host|add eve
+remove unknown|remove nobody
+show unknown|show nobody
+quota unknown|quota nobody 1G
+quota bad size|quota alice lots
+unknown command|frobnicate
+unknown option|list --yaml
+extra argument|show alice bob
+bad format|exports --format nfs --output -
+CASES
+
+# ---- list, show, quota ---------------------------------------------------
+is "list --json is valid JSON with 4 clients" "$(n list --json | jq length)" 4
+is "list --json: distinct uids" "$(n list --json | jq '[.[].uid] | unique | length')" 4
+is "list: header + 4 lines" "$(n list | wc -l)" 5
+is "quota alice 3G" "$(status n quota alice 3G)" 0
+is "show reflects the new quota" "$(n show alice --json | jq .quota)" 3221225472
+head -c 4096 /dev/zero >"$T/export/alice/nfswap.0"; chown 3000000:3000000 "$T/export/alice/nfswap.0"
+is "show counts usage" "$(n show alice --json | jq '.files')" 1
+
+# ---- exports ---------------------------------------------------------------
+is "exports (kernel) to the configured file" "$(status n exports)" 0
+is "kernel file: one line per client" "$(grep -vc '^#' "$T/etc/nfswap.exports")" 4
+grep -qx "$T/export/alice 10.0.0.5(rw,sync,no_subtree_check,all_squash,anonuid=3000000,anongid=3000000)" "$T/etc/nfswap.exports"
+is "kernel file: alice's exact line" $? 0
+is "kernel file mode 0644" "$(stat -c %a "$T/etc/nfswap.exports")" 644
+is "exports (ganesha)" "$(status n exports --format ganesha)" 0
+is "ganesha file: one EXPORT per client" "$(grep -c '^EXPORT {' "$T/etc/nfswap.ganesha")" 4
+is "no temporary left beside the output" "$(ls -A "$T/etc" | grep -c tmp)" 0
+ids1=$(grep Export_Id "$T/etc/nfswap.ganesha")
+n add frank --host 10.0.0.70 >/dev/null
+n exports --format ganesha >/dev/null
+ids2=$(grep Export_Id "$T/etc/nfswap.ganesha" | grep -v "$(n show frank --json | jq .export_id)")
+is "Export_Ids stable across runs" "$ids2" "$ids1"
+is "exports --output - writes stdout" "$(n exports --output - | grep -vc '^#')" 5
+mkdir -p "$T/ro"; touch "$T/ro/file"
+is "unwritable output: exit 1" "$(status n exports --output "$T/ro/file/x")" 1
+grep -q "cannot write" "$T/err"; is "unwritable output: says so" $? 0
+
+# ---- reload --------------------------------------------------------------
+( trap 'echo hup >"$T/hup"; exit 0' HUP; while :; do sleep 0.1; done ) &
+fake=$!
+at_exit "kill $fake 2>/dev/null"
+echo $fake >"$T/ganesha.pid"
+sleep 0.2
+is "exports --reload (ganesha): exit 0" "$(status n exports --format ganesha --reload)" 0
+for _ in $(seq 50); do [ -f "$T/hup" ] && break; sleep 0.1; done
+is "ganesha got SIGHUP" "$(cat "$T/hup" 2>/dev/null)" hup
+echo 999999999 >"$T/ganesha.pid"
+is "reload of a dead pid: exit 1" "$(status n exports --format ganesha --reload)" 1
+if ! command -v exportfs >/dev/null; then
+	is "reload without exportfs: exit 1" "$(status n exports --reload)" 1
+	grep -q "exportfs not found" "$T/err"; is "reload without exportfs: says so" $? 0
+else
+	skip "reload without exportfs" "exportfs is installed here"
+fi
+
+# ---- remove and audit ---------------------------------------------------
+is "audit: clean registry, exit 0" "$(status n audit)" 0
+is "remove alice (keeps data)" "$(status n remove alice)" 0
+grep -q "kept the data" "$T/err"; is "remove says the data was kept" $? 0
+is "alice's swap file kept" "$(ls "$T/export/alice")" nfswap.0
+mkdir "$T/export/$(printf 'we"ird\\name')"
+is "audit with orphans: exit 3" "$(status n audit --json)" 3
+is "audit --json: valid, names the orphans" \
+    "$(jq -r '.other_problems[]' "$T/out" | sort | tr '\n' '|')" \
+    "orphan: $T/export/alice belongs to no client|orphan: $T/export/we\"ird\\name belongs to no client|"
+rmdir "$T/export/$(printf 'we"ird\\name')"
+is "remove bob --purge" "$(status n remove bob --purge)" 0
+is "bob's directory is gone" "$(ls -d "$T/export/bob" 2>/dev/null)" ""
+rm -rf "$T/export/alice"
+
+# ---- runtime failures: exit 1 ---------------------------------------------
+touch "$T/notadir"
+sed "s|$T/state|$T/notadir/state|" "$T/etc/nfswap.conf" >"$T/etc/broken.conf"
+is "state_dir under a file: exit 1" "$(status "$NFSWAP" -c "$T/etc/broken.conf" add zed --host 10.0.0.80)" 1
+grep -q "Not a directory" "$T/err"; is "runtime failure names the errno" $? 0
+
+# ---- many at once, and kill -9 ---------------------------------------------
+pids=()
+for i in $(seq 1 50); do
+	n add "m$i" --host "10.50.0.$i" >/dev/null 2>&1 & pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+is "50 concurrent adds all succeed" $fails 0
+is "50 concurrent adds: 50 records" "$(n list --json | jq '[.[] | select(.name | startswith("m"))] | length')" 50
+is "no duplicated uid or Export_Id" \
+    "$(n list --json | jq '([.[].uid] | unique | length) == length and ([.[].export_id] | unique | length) == length')" true
+before=$(n list --json)
+NFSWAP_CRASHPOINT=add:before-record n add victim --host 10.60.0.1 >/dev/null 2>&1
+is "kill -9 before the record: killed" $? 137
+is "registry unchanged after the kill" "$(n list --json)" "$before"
+is "the add succeeds when retried" "$(status n add victim --host 10.60.0.1)" 0
+is "audit is clean after the retry" "$(status n audit)" 0
+
+tap_done

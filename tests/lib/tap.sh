@@ -1,0 +1,54 @@
+# tests/lib/tap.sh -- TAP output for the shell tests, sourced by each.
+#
+#   ok "description" CMD...      pass if CMD succeeds
+#   is "description" GOT WANT    pass if the strings are equal
+#   skip "description" "why"     counted as skipped, with the reason
+#   tap_done                     prints the plan; call once at the end
+# Every test runs in its own scratch directory ($T), removed on exit.
+
+tap_n=0
+tap_failed=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/nfswap-sh.XXXXXX")
+tap_cleanups=()
+tap_cleanup() {
+	local i
+	for ((i = ${#tap_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${tap_cleanups[i]}" || true
+	done
+	rm -rf "$T"
+}
+trap tap_cleanup EXIT
+at_exit() { tap_cleanups+=("$1"); }
+
+ok() {
+	local desc=$1; shift
+	tap_n=$((tap_n + 1))
+	if "$@" >"$T/.out" 2>&1; then
+		echo "ok $tap_n - $desc"
+	else
+		echo "not ok $tap_n - $desc"
+		sed 's/^/# /' "$T/.out"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+is() {
+	tap_n=$((tap_n + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $tap_n - $1"
+	else
+		echo "not ok $tap_n - $1"
+		printf '# got:  %s\n# want: %s\n' "$2" "$3" | head -40
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP $1: $2"
+}
+
+tap_done() {
+	echo "1..$tap_n"
+	[ $tap_failed -eq 0 ]
+}

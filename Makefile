@@ -53,13 +53,15 @@ PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli ganesha_config
+SHELL_TESTS = cli quota ganesha_config
 SUITES      = $(UNIT_TESTS) $(SHELL_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))
 LIB_OBJ = $(call obj,$(COMMON_SRC) $(EXPORTS_SRC) $(PROV_LIB_SRC))
 
 PROGRAMS = $(BUILD)/nfswap
+
+.SECONDARY:
 
 .PHONY: all check check-run check-plain check-san check-valgrind tests \
         deps ensure-deps demo golden install uninstall clean lint-man

@@ -125,7 +125,7 @@ audit_orphans(struct registry *reg, const struct client *v, size_t n,
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
 		    strcmp(e->d_name, "lost+found") == 0)
 			continue;
-		if (bsearch(e->d_name, v, n, sizeof(*v), cmp_name) != NULL)
+		if (n > 0 && bsearch(e->d_name, v, n, sizeof(*v), cmp_name) != NULL)
 			continue;
 		problem(rp, "orphan: %s/%s belongs to no client",
 		    reg->conf->export_root, e->d_name);

@@ -328,7 +328,8 @@ registry_list(struct registry *reg, struct client **out, size_t *n,
 		free(v);
 		return r;
 	}
-	qsort(v, len, sizeof(*v), cmp_client);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), cmp_client);
 	*out = v;
 	*n = len;
 	return 0;

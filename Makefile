@@ -95,10 +95,10 @@ check: ensure-deps
 	@$(MAKE) --no-print-directory check-run
 
 check-run:
+	@$(MAKE) --no-print-directory lint-man
 	@$(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory SANITIZE=1 tests
 	@tests/run.sh --build build --build-san build/san $(SUITES)
-	@$(MAKE) --no-print-directory lint-man
 
 check-plain: tests
 	@tests/run.sh --build $(BUILD) $(SUITES)

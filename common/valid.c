@@ -157,6 +157,32 @@ valid_host(const char *in, struct host *h, const char **why)
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, h->addr) != 1)
 		return (*why = v6 ? "not a valid IPv6 address" :
 		    "not a valid IPv4 address", -EINVAL);
+	/*
+	 * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 host
+	 * itself: store it as IPv4 so that duplicates are caught.
+	 */
+	if (v6 && h->addr[10] == 0xff && h->addr[11] == 0xff &&
+	    memcmp(h->addr, "\0\0\0\0\0\0\0\0\0\0", 10) == 0 &&
+	    (slash == NULL || parse_prefix(slash + 1, 128, &h->prefix) < 0 ||
+	    h->prefix >= 96)) {
+		memmove(h->addr, h->addr + 12, 4);
+		memset(h->addr + 4, 0, 12);
+		v6 = 0;
+		if (slash) {
+			h->prefix -= 96;
+			if (h->prefix == 0)
+				return (*why = "a /0 network would export to every "
+				    "host", -EINVAL);
+			inet_ntop(AF_INET, h->addr, txt, sizeof(txt));
+			if (!host_bits_clear(h->addr, 4, h->prefix))
+				return (*why = "network address has host bits set",
+				    -EINVAL);
+			h->kind = HOST_NET4;
+			snprintf(h->canon, sizeof(h->canon), "%s/%u", txt,
+			    h->prefix);
+			return 0;
+		}
+	}
 	inet_ntop(v6 ? AF_INET6 : AF_INET, h->addr, txt, sizeof(txt));
 	if (slash == NULL) {
 		h->kind = v6 ? HOST_IPV6 : HOST_IPV4;
@@ -186,16 +212,26 @@ host_overlap(const struct host *a, const struct host *b)
 {
 	int a6 = a->kind == HOST_IPV6 || a->kind == HOST_NET6;
 	int b6 = b->kind == HOST_IPV6 || b->kind == HOST_NET6;
+	struct host m;
 	unsigned plen, i;
 
 	if (a->kind == HOST_DNS || b->kind == HOST_DNS)
 		return a->kind == b->kind && strcmp(a->canon, b->canon) == 0;
-	if (a6 != b6)
-		return 0;
+	if (a6 != b6) {
+		/* An IPv6 network may cover the IPv4-mapped range. */
+		const struct host *v4 = a6 ? b : a;
+		m = *v4;
+		memset(m.addr, 0, sizeof(m.addr));
+		m.addr[10] = m.addr[11] = 0xff;
+		memcpy(m.addr + 12, v4->addr, 4);
+		m.prefix = v4->prefix + 96;
+		m.kind = HOST_NET6;
+		return a6 ? host_overlap(a, &m) : host_overlap(&m, b);
+	}
 	plen = a->prefix < b->prefix ? a->prefix : b->prefix;
 	for (i = 0; i < plen; i++) {
-		uint8_t m = (uint8_t)(0x80 >> (i % 8));
-		if ((a->addr[i / 8] & m) != (b->addr[i / 8] & m))
+		uint8_t bit = (uint8_t)(0x80 >> (i % 8));
+		if ((a->addr[i / 8] & bit) != (b->addr[i / 8] & bit))
 			return 0;
 	}
 	return 1;
@@ -213,6 +249,8 @@ valid_abspath(const char *s, const char **why)
 
 	if (s[0] != '/')
 		return (*why = "path must be absolute", -EINVAL);
+	if (s[1] == '\0')
+		return (*why = "path must not be \"/\" itself", -EINVAL);
 	if (strlen(s) > PATH_MAXLEN)
 		return (*why = "path is too long", -EINVAL);
 	for (p = s; *p; p++) {

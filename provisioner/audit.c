@@ -50,6 +50,7 @@ audit_client(struct registry *reg, const struct client *c, struct report *rp)
 	char dir[PATH_MAXLEN + 96], used[SIZE_STRMAX], quota[SIZE_STRMAX];
 	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2];
 	struct dir_usage u;
+	struct diag d;
 	struct host h;
 	struct stat st;
 	const char *why;
@@ -94,7 +95,7 @@ audit_client(struct registry *reg, const struct client *c, struct report *rp)
 	if (valid_host(c->host, &h, &why) == 0 &&
 	    registry_index_key(&h, key, sizeof(key)) == 0 &&
 	    registry_host_owner(reg, h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
-	    reg->nets : reg->hosts, key, owner, sizeof(owner)) < 0)
+	    reg->nets : reg->hosts, key, owner, sizeof(owner), &d) < 0)
 		problem(rp, "client %s: host index entry for %s is missing "
 		    "(duplicate hosts cannot be detected)", c->name, c->host);
 	if (rp->json)
@@ -138,17 +139,23 @@ audit_index(struct registry *reg, const char *idx, struct report *rp)
 {
 	char owner[NAME_MAXLEN + 2];
 	struct dirent *e;
+	struct diag d;
 	DIR *dir;
+	int r;
 
 	if ((dir = opendir(idx)) == NULL)
 		return;
 	while ((e = readdir(dir)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (registry_host_owner(reg, idx, e->d_name, owner,
-		    sizeof(owner)) < 0)
+		r = registry_host_owner(reg, idx, e->d_name, owner,
+		    sizeof(owner), &d);
+		if (r == -ENOENT)
 			problem(rp, "stale index entry %s/%s (no client holds that "
 			    "host; the next add replaces it)", idx, e->d_name);
+		else if (r < 0)
+			problem(rp, "index entry %s/%s: %s", idx, e->d_name,
+			    d.msg);
 	}
 	closedir(dir);
 }

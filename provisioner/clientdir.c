@@ -73,9 +73,15 @@ clientdir_create(const struct nfswap_conf *conf, const struct client *c,
 	else if (errno != EEXIST)
 		return diag_sys(d, errno, "cannot create %s", path);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
 		return diag_input(d, EEXIST, "%s exists and is not a directory; "
 		    "move it away first", path);
+	if (fd < 0) {
+		r = diag_sys(d, errno, "cannot open %s", path);
+		if (*created)
+			rmdir(path);
+		return r;
+	}
 	if (!*created) {
 		if ((r = dir_is_empty(fd)) < 0) {
 			close(fd);

@@ -9,6 +9,7 @@
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nfswap.h"
@@ -80,6 +81,42 @@ at(struct diag *d, const char *file, const config_setting_t *s,
 	    config_setting_source_line(s), text);
 }
 
+/*
+ * libconfig 1.5 reads an integer literal above INT32_MAX without an "L"
+ * suffix as a truncated 32-bit value, silently.  Compare the value it
+ * gives with the literal written on the setting's line.
+ */
+static int
+int_literal_truncated(const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+	const char *name = config_setting_name(s), *p;
+	unsigned line = config_setting_source_line(s), n = 0;
+	char buf[1024];
+	long long lit;
+	FILE *f;
+	int truncated = 0;
+
+	if (file == NULL || name == NULL || (f = fopen(file, "r")) == NULL)
+		return 0;
+	while (fgets(buf, sizeof(buf), f) != NULL)
+		if (++n == line)
+			break;
+	fclose(f);
+	if (n != line || (p = strstr(buf, name)) == NULL)
+		return 0;
+	p += strlen(name);
+	p += strspn(p, " \t");
+	if (*p != '=' && *p != ':')
+		return 0;
+	p++;
+	errno = 0;
+	lit = strtoll(p, NULL, 0);
+	if (errno == 0 && lit != config_setting_get_int64(s))
+		truncated = 1;
+	return truncated;
+}
+
 static int
 check_keys(const config_setting_t *group, const struct key *keys,
     const char *file, struct diag *d)
@@ -99,10 +136,18 @@ check_keys(const config_setting_t *group, const struct key *keys,
 		if (k->name == NULL)
 			return at(d, file, s, "unknown setting \"%s\"",
 			    name ? name : "");
+		if (t == CONFIG_TYPE_INT && int_literal_truncated(s))
+			return at(d, file, s, "%s: integers above 2147483647 "
+			    "need an L suffix (libconfig), as in 4000000000L",
+			    name);
 		/* Sizes may be given as "4G" or as a number of bytes. */
-		if (strcmp(k->name, "default_quota") == 0 &&
-		    (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64))
-			continue;
+		if (strcmp(k->name, "default_quota") == 0) {
+			if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ||
+			    t == CONFIG_TYPE_STRING)
+				continue;
+			return at(d, file, s, "default_quota must be a size such "
+			    "as \"4G\" or a number of bytes");
+		}
 		if (k->type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64)
 			continue;
 		if (t != k->type)
@@ -180,6 +225,8 @@ load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
 			    &c->default_quota) < 0)
 				return at(d, file, s, "default_quota: not a size "
 				    "(a number with K, M, G or T)");
+			if (c->default_quota > INT64_MAX)
+				return at(d, file, s, "default_quota is too large");
 		} else if (config_setting_get_int64(s) > 0)
 			c->default_quota = (uint64_t)config_setting_get_int64(s);
 		else
@@ -200,9 +247,13 @@ load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
 			    "\"project\" or \"none\", not \"%s\"", v);
 	}
 	if (c->uid_min > c->uid_max)
-		return at(d, file, root, "uid_min is above uid_max");
+		return at(d, file, (s = config_setting_get_member(root,
+		    "uid_max")) ? s : config_setting_get_member(root, "uid_min"),
+		    "uid_min is above uid_max");
 	if (c->export_id_min > c->export_id_max)
-		return at(d, file, root, "export_id_min is above export_id_max");
+		return at(d, file, (s = config_setting_get_member(root,
+		    "export_id_max")) ? s : config_setting_get_member(root,
+		    "export_id_min"), "export_id_min is above export_id_max");
 
 	if ((g = config_setting_get_member(root, "kernel")) != NULL) {
 		if ((r = check_keys(g, kernel_keys, file, d)) < 0 ||

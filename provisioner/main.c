@@ -18,7 +18,7 @@
 #include "nfswap.h"
 
 static const char *usage_text =
-    "usage: nfswap [-c CONFIG] [-n] COMMAND [ARGS]\n"
+    "usage: nfswap [-hV] [-c CONFIG] [-n] COMMAND [ARGS]\n"
     "  add NAME --host HOST [--quota SIZE]\n"
     "  remove NAME [--purge]\n"
     "  list [--json]\n"

@@ -63,7 +63,7 @@ int	registry_set_quota(struct registry *, const char *name, uint64_t,
 	    struct diag *);
 int	registry_index_key(const struct host *, char *, size_t);
 int	registry_host_owner(struct registry *, const char *dir,
-	    const char *key, char *name, size_t);
+	    const char *key, char *name, size_t, struct diag *);
 
 /* clientdir.c -- the per-client directory under export_root */
 struct dir_usage {

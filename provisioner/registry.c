@@ -368,25 +368,31 @@ key_to_host(const char *key, struct host *h)
 /*
  * The live owner of an index entry: the client it names, provided that
  * client's record still exists and still holds this host.  -ENOENT for a
- * missing or stale entry.
+ * missing or stale entry.  A record that exists but cannot be read keeps
+ * its host (a corrupt record must not free it): -EINVAL with d filled.
  */
 int
 registry_host_owner(struct registry *reg, const char *dir, const char *key,
-    char *name, size_t len)
+    char *name, size_t len, struct diag *d)
 {
 	char path[PATH_MAXLEN + 300], ikey[HOST_MAXLEN + 1];
 	struct client c;
-	struct diag d;
 	struct host h;
 	const char *why;
 	ssize_t n;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, key);
 	if ((n = readlink(path, name, len - 1)) < 0)
 		return -errno;
 	name[n] = '\0';
-	if (valid_name(name, &why) < 0 || read_record(reg, name, &c, &d) < 0 ||
-	    valid_host(c.host, &h, &why) < 0 ||
+	if (valid_name(name, &why) < 0)
+		return -ENOENT;
+	if ((r = read_record(reg, name, &c, d)) == -ENOENT)
+		return -ENOENT;
+	if (r < 0)
+		return r;
+	if (valid_host(c.host, &h, &why) < 0 ||
 	    registry_index_key(&h, ikey, sizeof(ikey)) < 0 ||
 	    strcmp(ikey, key) != 0)
 		return -ENOENT;
@@ -437,14 +443,17 @@ check_host_free(struct registry *reg, const struct host *h, struct diag *d)
 	struct dirent *e;
 	struct host o;
 	DIR *dir;
-	int i;
+	int i, r;
 
 	registry_index_key(h, key, sizeof(key));
-	if (registry_host_owner(reg, h->kind == HOST_NET4 ||
+	r = registry_host_owner(reg, h->kind == HOST_NET4 ||
 	    h->kind == HOST_NET6 ? reg->nets : reg->hosts, key, owner,
-	    sizeof(owner)) == 0)
+	    sizeof(owner), d);
+	if (r == 0)
 		return diag_input(d, EEXIST, "host %s is already client "
 		    "\"%s\"'s", h->canon, owner);
+	if (r != -ENOENT)
+		return r;
 	if (h->kind == HOST_DNS)
 		return 0;
 	/*
@@ -458,9 +467,14 @@ check_host_free(struct registry *reg, const struct host *h, struct diag *d)
 			if (e->d_name[0] == '.' || key_to_host(e->d_name, &o) < 0 ||
 			    !host_overlap(h, &o))
 				continue;
-			if (registry_host_owner(reg, dirs[i], e->d_name, owner,
-			    sizeof(owner)) < 0)
+			r = registry_host_owner(reg, dirs[i], e->d_name, owner,
+			    sizeof(owner), d);
+			if (r == -ENOENT)
 				continue;
+			if (r < 0) {
+				closedir(dir);
+				return r;
+			}
 			closedir(dir);
 			return diag_input(d, EEXIST, "host %s overlaps %s, which "
 			    "belongs to client \"%s\"", h->canon, o.canon, owner);
@@ -621,8 +635,9 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 	if ((r = clientdir_create(conf, &c, &created, d)) < 0)
 		return r;
 	clientdir_path(conf, c.name, dir, sizeof(dir));
-	r = clientdir_set_quota(dir, c.uid, c.quota);
-	if (r < 0 && conf->quota_enforce != QUOTA_NONE) {
+	r = conf->quota_enforce == QUOTA_NONE ? 0 :
+	    clientdir_set_quota(dir, c.uid, c.quota);
+	if (r < 0) {
 		if (conf->quota_enforce == QUOTA_PROJECT) {
 			diag_sys(d, -r, "cannot set a project quota on %s (is the "
 			    "filesystem mounted with prjquota?)", dir);
@@ -694,7 +709,8 @@ registry_remove(struct registry *reg, const char *name, int purge,
 		return 0;
 	}
 	crashpoint("remove:before-purge");
-	clientdir_set_quota(path, c.uid, 0);
+	if (reg->conf->quota_enforce != QUOTA_NONE)
+		clientdir_set_quota(path, c.uid, 0);
 	return clientdir_purge(path, d);
 }
 
@@ -714,7 +730,8 @@ registry_set_quota(struct registry *reg, const char *name, uint64_t quota,
 		return r;
 	clientdir_path(reg->conf, name, dir, sizeof(dir));
 	c.quota = quota;
-	r = clientdir_set_quota(dir, c.uid, quota);
+	r = reg->conf->quota_enforce == QUOTA_NONE ? 0 :
+	    clientdir_set_quota(dir, c.uid, quota);
 	if (r < 0 && reg->conf->quota_enforce == QUOTA_PROJECT)
 		return diag_sys(d, -r, "cannot set a project quota on %s", dir);
 	if (r < 0 && reg->conf->quota_enforce == QUOTA_AUTO)

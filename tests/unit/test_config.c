@@ -87,6 +87,10 @@ test_defaults(void **state)
 	    &c, &d), 0);
 	assert_string_equal(c.ganesha_pseudo_root, "/e");
 	assert_true(c.default_quota == 1048576);
+	assert_int_equal(load("default_quota = 5368709120L;\n"
+	    "uid_min = 3900000000L;\nuid_max = 4000000000L;\n", &c, &d), 0);
+	assert_true(c.default_quota == 5ULL << 30);
+	assert_int_equal(c.uid_max, 4000000000U);
 	/* a missing default file is fine; a missing named file is not */
 	snprintf(path, sizeof(path), "%s/absent.conf", dir);
 	assert_int_equal(conf_load(&c, path, 0, &d), 0);
@@ -114,7 +118,11 @@ static const struct {
 	{ "uid_min = 0;\n", 1, "uid_min must be 1 to" },
 	{ "uid_max = 4294967295;\n", 1, "uid_max" },
 	{ "uid_min = \"1000\";\n", 1, "uid_min must be an integer" },
-	{ "uid_min = 10;\nuid_max = 5;\n", 0, "uid_min is above uid_max" },
+	{ "uid_min = 10;\nuid_max = 5;\n", 2, "uid_min is above uid_max" },
+	{ "uid_min = 3900000000;\n", 1, "need an L suffix" },
+	{ "\ndefault_quota = 5368709120;\n", 2, "need an L suffix" },
+	{ "default_quota = \"8388608T\";\n", 1, "too large" },
+	{ "default_quota = 1.5;\n", 1, "a size such as" },
 	{ "export_id_max = 65536;\n", 1, "export_id_max must be 1 to 65535" },
 	{ "quota_enforce = \"always\";\n", 1, "quota_enforce" },
 	{ "kernel: { options = \"no_all_squash\"; };\n", 1, "not allowed" },

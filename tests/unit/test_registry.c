@@ -323,10 +323,15 @@ test_corrupt_record(void **state)
 	assert_int_equal(registry_list(&reg, &v, &n, &d), -EINVAL);
 	assert_non_null(strstr(d.msg, path));
 	assert_int_equal(d.status, EXIT_RUNTIME);
+
 	tu_write(path, "name = \"a\";\nhost = ;\n");
 	assert_int_equal(registry_list(&reg, &v, &n, &d), -EINVAL);
 	assert_non_null(strstr(d.msg, ":2:"));
 	registry_close(&reg);
+	/* a corrupt record still holds its host */
+	assert_int_equal(add(f, "b", "10.0.0.1", &d), -EINVAL);
+	assert_int_equal(add(f, "b", "10.0.0.0/24", &d), -EINVAL);
+	assert_non_null(strstr(d.msg, "corrupt"));
 }
 
 /* ---- processes ----------------------------------------------------- */

@@ -51,7 +51,8 @@ static const struct {
 	{ "2001:0db8:0000::0001", "2001:db8::1", HOST_IPV6 },
 	{ "2001:db8::/32", "2001:db8::/32", HOST_NET6 },
 	{ "::1", "::1", HOST_IPV6 },
-	{ "::ffff:10.0.0.1", "::ffff:10.0.0.1", HOST_IPV6 },
+	{ "::ffff:10.0.0.1", "10.0.0.1", HOST_IPV4 },
+	{ "::FFFF:10.0.0.0/104", "10.0.0.0/8", HOST_NET4 },
 	{ "pc1", "pc1", HOST_DNS },
 	{ "PC1.Lab.Example.ORG", "pc1.lab.example.org", HOST_DNS },
 	{ "a-b.c-d.e", "a-b.c-d.e", HOST_DNS },
@@ -68,7 +69,7 @@ static const char *const bad_hosts[] = {
 	"pc1/24",
 	/* malformed or dangerous addresses and networks */
 	"10.0.0.256", "10.0.0", "1.2.3.4.5", "10.0.0.1.", "10.0.0.0/0",
-	"::/0", "10.0.0.1/24", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/024",
+	"::/0", "::ffff:0:0/96", "::ffff:10.0.0.1/120", "10.0.0.1/24", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/024",
 	"10.0.0.0/-1", "10.0.0.0/8/8", "10.0.0.0/x", "2001:db8::1/129",
 	"2001:db8::1/64", "fe80::1%eth0", "2001:db8:::1", ":::",
 	/* malformed DNS names */
@@ -150,7 +151,11 @@ test_overlap(void **state)
 	assert_true(overlap("10.0.0.1/32", "10.0.0.1"));
 	assert_true(overlap("2001:db8::5", "2001:db8::/64"));
 	assert_false(overlap("2001:db9::5", "2001:db8::/32"));
-	assert_false(overlap("10.0.0.1", "::ffff:10.0.0.1"));
+	assert_true(overlap("10.0.0.1", "::ffff:10.0.0.1"));
+	assert_true(overlap("10.0.0.1", "::/80"));
+	assert_false(overlap("10.0.0.1", "::/96"));
+	assert_true(overlap("10.0.0.0/8", "::/64"));
+	assert_false(overlap("10.0.0.1", "2001:db8::/32"));
 	assert_false(overlap("10.0.0.0/8", "2001:db8::/32"));
 	assert_true(overlap("pc1.example", "PC1.example"));
 	assert_false(overlap("pc1.example", "pc2.example"));
@@ -161,10 +166,10 @@ static void
 test_paths(void **state)
 {
 	static const char *const good[] = {
-		"/", "/srv/nfswap", "/srv/nfs-swap_1.d", "/a/b/c",
+		"/srv/nfswap", "/srv/nfs-swap_1.d", "/a/b/c", "/a",
 	};
 	static const char *const bad[] = {
-		"", "srv", "./srv", "/srv/", "/srv//x", "/srv/./x", "/srv/../etc",
+		"", "/", "srv", "./srv", "/srv/", "/srv//x", "/srv/./x", "/srv/../etc",
 		"/srv/..", "/srv/.", "/srv/x y", "/srv/x\n", "/srv/x(rw)",
 		"/srv/x\"", "/srv/*", "/srv/x,y", "/srv/x;y", "/srv/\xc3\xa9",
 	};

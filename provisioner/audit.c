@@ -94,8 +94,8 @@ audit_client(struct registry *reg, const struct client *c, struct report *rp)
 		    "(first: %s)", c->name, u.foreign, c->uid, u.first_foreign);
 	if (valid_host(c->host, &h, &why) == 0 &&
 	    registry_index_key(&h, key, sizeof(key)) == 0 &&
-	    registry_host_owner(reg, h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
-	    reg->nets : reg->hosts, key, owner, sizeof(owner), &d) < 0)
+	    registry_host_owner(reg, registry_index_dir(reg, &h), key, owner,
+	    sizeof(owner), &d) < 0)
 		problem(rp, "client %s: host index entry for %s is missing "
 		    "(duplicate hosts cannot be detected)", c->name, c->host);
 	if (rp->json)

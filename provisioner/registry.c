@@ -350,6 +350,14 @@ registry_index_key(const struct host *h, char *key, size_t len)
 	return 0;
 }
 
+/* Networks are indexed in nets/, single addresses and names in hosts/. */
+const char *
+registry_index_dir(const struct registry *reg, const struct host *h)
+{
+	return h->kind == HOST_NET4 || h->kind == HOST_NET6 ? reg->nets :
+	    reg->hosts;
+}
+
 static int
 key_to_host(const char *key, struct host *h)
 {
@@ -438,7 +446,7 @@ static int
 check_host_free(struct registry *reg, const struct host *h, struct diag *d)
 {
 	const char *dirs[2] = { reg->nets, reg->hosts };
-	int ndirs = (h->kind == HOST_NET4 || h->kind == HOST_NET6) ? 2 : 1;
+	int ndirs = registry_index_dir(reg, h) == reg->nets ? 2 : 1;
 	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2];
 	struct dirent *e;
 	struct host o;
@@ -446,8 +454,7 @@ check_host_free(struct registry *reg, const struct host *h, struct diag *d)
 	int i, r;
 
 	registry_index_key(h, key, sizeof(key));
-	r = registry_host_owner(reg, h->kind == HOST_NET4 ||
-	    h->kind == HOST_NET6 ? reg->nets : reg->hosts, key, owner,
+	r = registry_host_owner(reg, registry_index_dir(reg, h), key, owner,
 	    sizeof(owner), d);
 	if (r == 0)
 		return diag_input(d, EEXIST, "host %s is already client "
@@ -649,8 +656,7 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 	}
 
 	crashpoint("add:before-index");
-	idxdir = (h.kind == HOST_NET4 || h.kind == HOST_NET6) ? reg->nets :
-	    reg->hosts;
+	idxdir = registry_index_dir(reg, &h);
 	registry_index_key(&h, key, sizeof(key));
 	if ((r = index_set(idxdir, key, name)) < 0) {
 		diag_sys(d, -r, "cannot index host %s", h.canon);
@@ -700,8 +706,7 @@ registry_remove(struct registry *reg, const char *name, int purge,
 	crashpoint("remove:before-index");
 	if (valid_host(c.host, &h, &why) == 0 &&
 	    registry_index_key(&h, key, sizeof(key)) == 0)
-		index_drop(h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
-		    reg->nets : reg->hosts, key, name);
+		index_drop(registry_index_dir(reg, &h), key, name);
 	clientdir_path(reg->conf, name, path, sizeof(path));
 	if (!purge) {
 		snprintf(reg->warning, sizeof(reg->warning), "kept the data of "

@@ -53,7 +53,7 @@ PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli quota ganesha_config
+SHELL_TESTS = cli quota quota_vm ganesha_config
 SUITES      = $(UNIT_TESTS) $(SHELL_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))

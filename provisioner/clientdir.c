@@ -140,8 +140,9 @@ clientdir_set_quota(const char *dir, uint32_t projid, uint64_t bytes)
 	q.dqb_bhardlimit = (bytes + 1023) / 1024;
 	q.dqb_bsoftlimit = 0;
 	q.dqb_valid = QIF_BLIMITS;
-	if (syscall(SYS_quotactl_fd, fd, QCMD(Q_SETQUOTA, PRJQUOTA), projid,
-	    &q) < 0)
+	/* QCMD() shifts a signed int past its range (UB): build it unsigned. */
+	if (syscall(SYS_quotactl_fd, fd, (int)(((unsigned)Q_SETQUOTA <<
+	    SUBCMDSHIFT) | (PRJQUOTA & SUBCMDMASK)), projid, &q) < 0)
 		r = (errno == ENOSYS || errno == ESRCH || errno == ENOTTY) ?
 		    -EOPNOTSUPP : -errno;
 out:

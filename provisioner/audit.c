@@ -51,9 +51,8 @@ audit_client(struct registry *reg, const struct client *c, struct report *rp)
 	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2];
 	struct dir_usage u;
 	struct diag d;
-	struct host h;
 	struct stat st;
-	const char *why;
+	const char *idxdir;
 	int have = 0;
 
 	clientdir_path(reg->conf, c->name, dir, sizeof(dir));
@@ -92,10 +91,8 @@ audit_client(struct registry *reg, const struct client *c, struct report *rp)
 	if (u.foreign)
 		problem(rp, "client %s: %" PRIu64 " entries not owned by uid %u "
 		    "(first: %s)", c->name, u.foreign, c->uid, u.first_foreign);
-	if (valid_host(c->host, &h, &why) == 0 &&
-	    registry_index_key(&h, key, sizeof(key)) == 0 &&
-	    registry_host_owner(reg, registry_index_dir(reg, &h), key, owner,
-	    sizeof(owner), &d) < 0)
+	if ((idxdir = registry_client_index(reg, c, key, sizeof(key))) != NULL &&
+	    registry_host_owner(reg, idxdir, key, owner, sizeof(owner), &d) < 0)
 		problem(rp, "client %s: host index entry for %s is missing "
 		    "(duplicate hosts cannot be detected)", c->name, c->host);
 	if (rp->json)

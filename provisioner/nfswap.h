@@ -63,6 +63,8 @@ int	registry_set_quota(struct registry *, const char *name, uint64_t,
 	    struct diag *);
 int	registry_index_key(const struct host *, char *, size_t);
 const char *registry_index_dir(const struct registry *, const struct host *);
+const char *registry_client_index(const struct registry *,
+	    const struct client *, char *key, size_t);
 int	registry_host_owner(struct registry *, const char *dir,
 	    const char *key, char *name, size_t, struct diag *);
 

@@ -157,10 +157,9 @@ read_record(struct registry *reg, const char *name, struct client *c,
 	int r;
 
 	snprintf(path, sizeof(path), "%s/%s", reg->clients, name);
-	if (access(path, F_OK) < 0)
-		return errno == ENOENT ? -ENOENT : diag_sys(d, errno, "%s", path);
 	memset(c, 0, sizeof(*c));
 	config_init(&cf);
+	errno = 0;	/* libconfig leaves fopen's errno on CONFIG_ERR_FILE_IO */
 	if (config_read_file(&cf, path) == CONFIG_FALSE) {
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
 			r = errno == ENOENT ? -ENOENT : diag_sys(d, errno ? errno :
@@ -358,6 +357,20 @@ registry_index_dir(const struct registry *reg, const struct host *h)
 	    reg->hosts;
 }
 
+/* Where a client's host is indexed: its key and its index directory. */
+const char *
+registry_client_index(const struct registry *reg, const struct client *c,
+    char *key, size_t len)
+{
+	const char *why;
+	struct host h;
+
+	if (valid_host(c->host, &h, &why) < 0 ||
+	    registry_index_key(&h, key, len) < 0)
+		return NULL;
+	return registry_index_dir(reg, &h);
+}
+
 static int
 key_to_host(const char *key, struct host *h)
 {
@@ -384,9 +397,8 @@ registry_host_owner(struct registry *reg, const char *dir, const char *key,
     char *name, size_t len, struct diag *d)
 {
 	char path[PATH_MAXLEN + 300], ikey[HOST_MAXLEN + 1];
-	struct client c;
-	struct host h;
 	const char *why;
+	struct client c;
 	ssize_t n;
 	int r;
 
@@ -400,8 +412,7 @@ registry_host_owner(struct registry *reg, const char *dir, const char *key,
 		return -ENOENT;
 	if (r < 0)
 		return r;
-	if (valid_host(c.host, &h, &why) < 0 ||
-	    registry_index_key(&h, ikey, sizeof(ikey)) < 0 ||
+	if (registry_client_index(reg, &c, ikey, sizeof(ikey)) == NULL ||
 	    strcmp(ikey, key) != 0)
 		return -ENOENT;
 	return 0;
@@ -594,6 +605,30 @@ allocate(struct registry *reg, long long *next, long long lo, long long hi,
 
 /* ---- operations ---------------------------------------------------- */
 
+/*
+ * Set the project quota of a client's directory as quota_enforce says:
+ * "none" leaves it alone, "project" turns a failure into an error, "auto"
+ * into a warning that the quota is only recorded.
+ */
+static int
+apply_quota(struct registry *reg, const char *name, const char *dir,
+    uint32_t projid, uint64_t bytes, struct diag *d)
+{
+	int r;
+
+	if (reg->conf->quota_enforce == QUOTA_NONE)
+		return 0;
+	if ((r = clientdir_set_quota(dir, projid, bytes)) == 0)
+		return 0;
+	if (reg->conf->quota_enforce == QUOTA_PROJECT)
+		return diag_sys(d, -r, "cannot set a project quota on %s (is the "
+		    "filesystem mounted with prjquota?)", dir);
+	snprintf(reg->warning, sizeof(reg->warning), "quota of \"%s\" "
+	    "recorded but not enforced: no project quota on %s (%s)",
+	    name, reg->conf->export_root, strerror(-r));
+	return 0;
+}
+
 int
 registry_add(struct registry *reg, const char *name, const char *hostarg,
     uint64_t quota, struct client *out, struct diag *d)
@@ -642,18 +677,8 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 	if ((r = clientdir_create(conf, &c, &created, d)) < 0)
 		return r;
 	clientdir_path(conf, c.name, dir, sizeof(dir));
-	r = conf->quota_enforce == QUOTA_NONE ? 0 :
-	    clientdir_set_quota(dir, c.uid, c.quota);
-	if (r < 0) {
-		if (conf->quota_enforce == QUOTA_PROJECT) {
-			diag_sys(d, -r, "cannot set a project quota on %s (is the "
-			    "filesystem mounted with prjquota?)", dir);
-			goto undo_dir;
-		}
-		snprintf(reg->warning, sizeof(reg->warning), "quota of \"%s\" "
-		    "recorded but not enforced: no project quota on %s (%s)",
-		    name, conf->export_root, strerror(-r));
-	}
+	if ((r = apply_quota(reg, name, dir, c.uid, c.quota, d)) < 0)
+		goto undo_dir;
 
 	crashpoint("add:before-index");
 	idxdir = registry_index_dir(reg, &h);
@@ -690,9 +715,8 @@ registry_remove(struct registry *reg, const char *name, int purge,
     struct diag *d)
 {
 	char path[PATH_MAXLEN + 96], key[HOST_MAXLEN + 1];
-	const char *why;
+	const char *idxdir;
 	struct client c;
-	struct host h;
 	int r;
 
 	if ((r = registry_get(reg, name, &c, d)) < 0)
@@ -704,9 +728,8 @@ registry_remove(struct registry *reg, const char *name, int purge,
 	if ((r = fsync_dir_of(path)) < 0)
 		return diag_sys(d, -r, "cannot sync %s", reg->clients);
 	crashpoint("remove:before-index");
-	if (valid_host(c.host, &h, &why) == 0 &&
-	    registry_index_key(&h, key, sizeof(key)) == 0)
-		index_drop(registry_index_dir(reg, &h), key, name);
+	if ((idxdir = registry_client_index(reg, &c, key, sizeof(key))) != NULL)
+		index_drop(idxdir, key, name);
 	clientdir_path(reg->conf, name, path, sizeof(path));
 	if (!purge) {
 		snprintf(reg->warning, sizeof(reg->warning), "kept the data of "
@@ -735,14 +758,8 @@ registry_set_quota(struct registry *reg, const char *name, uint64_t quota,
 		return r;
 	clientdir_path(reg->conf, name, dir, sizeof(dir));
 	c.quota = quota;
-	r = reg->conf->quota_enforce == QUOTA_NONE ? 0 :
-	    clientdir_set_quota(dir, c.uid, quota);
-	if (r < 0 && reg->conf->quota_enforce == QUOTA_PROJECT)
-		return diag_sys(d, -r, "cannot set a project quota on %s", dir);
-	if (r < 0 && reg->conf->quota_enforce == QUOTA_AUTO)
-		snprintf(reg->warning, sizeof(reg->warning), "quota of \"%s\" "
-		    "recorded but not enforced: no project quota on %s (%s)",
-		    name, reg->conf->export_root, strerror(-r));
+	if ((r = apply_quota(reg, name, dir, c.uid, quota, d)) < 0)
+		return r;
 	if ((r = write_record(reg, &c)) < 0)
 		return diag_sys(d, -r, "cannot write the record of \"%s\"", name);
 	return 0;

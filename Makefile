@@ -40,7 +40,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
            -DSYSCONFDIR='"$(SYSCONFDIR)"' $(WARN) $(CFLAGS) $(SANFLAGS) \
-           -Icommon -Iexports -Iprovisioner $(CONFIG_CFLAGS)
+           -Icommon -Iexports -Iprovisioner -Iagent -Ibench $(CONFIG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 COMMON_SRC  = common/log.c common/diag.c common/size.c common/valid.c \
@@ -49,17 +49,20 @@ EXPORTS_SRC = exports/exports.c
 PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
               provisioner/clientdir.c provisioner/audit.c
 PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
+AGENT_LIB_SRC = agent/policy.c agent/meminfo.c
+SIM_SRC     = bench/sim.c bench/swapspace.c
 
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
-              test_registry
+              test_registry test_policy test_meminfo
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli quota quota_vm ganesha_config
+SHELL_TESTS = cli quota quota_vm ganesha_config sim
 SUITES      = $(UNIT_TESTS) $(SHELL_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))
-LIB_OBJ = $(call obj,$(COMMON_SRC) $(EXPORTS_SRC) $(PROV_LIB_SRC))
+LIB_OBJ = $(call obj,$(COMMON_SRC) $(EXPORTS_SRC) $(PROV_LIB_SRC) \
+            $(AGENT_LIB_SRC))
 
-PROGRAMS = $(BUILD)/nfswap
+PROGRAMS = $(BUILD)/nfswap $(BUILD)/nfswap-sim $(BUILD)/nfswap-tracegen
 
 .SECONDARY:
 
@@ -78,6 +81,14 @@ $(BUILD)/libnfswap.a: $(LIB_OBJ)
 
 $(BUILD)/nfswap: $(call obj,provisioner/main.c) $(BUILD)/libnfswap.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS)
+
+$(BUILD)/nfswap-sim: $(call obj,$(SIM_SRC)) $(BUILD)/libnfswap.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/nfswap-tracegen: $(call obj,bench/tracegen.c) $(BUILD)/libnfswap.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/test_policy: $(call obj,bench/swapspace.c)
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,576 @@
+/*
+ * policy.c -- the steady/hungry/overfed/diet state machine.
+ *
+ * swapspace's states, and its numbers as defaults: "free" is MemAvailable +
+ * SwapFree as a share of MemTotal + SwapTotal; below lower_freelimit it
+ * grows, above upper_freelimit it has a surplus, new files are sized to
+ * bring free back to freetarget, and nothing is dropped until a cooldown has
+ * passed.  What differs, because growing over NFS is slow:
+ *
+ *   - It acts ahead of need.  It measures how fast memory in use is rising
+ *     and how fast it can create files, and grows when free memory *at the
+ *     time a new file would be ready* falls below the lower limit.  A file is
+ *     sized for what will be used while it is being written.
+ *   - It drops what it no longer needs without holding idle swap for hours:
+ *     once a surplus has lasted the cooldown (and the last growth is a
+ *     cooldown old), it drains files one per drain_interval down to the
+ *     target, not one per cooldown.  It never drops a file whose pages would
+ *     not fit in what remains, nor one it would have to rebuild within the
+ *     time a rebuild takes at the highest recent rate of growth.
+ *   - It knows its limits: a file-count cap, the client's quota (configured,
+ *     or learned from an EDQUOT), and failures drive diet -- each failure
+ *     kind as data in the next sample, never a callback.
+ *
+ * This file must stay pure: no clock, no /proc, no logging, no globals
+ * other than constant tables.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define FAST_WIN_MS	10000	/* the rate of rise: a line fitted over 10 s */
+#define SLOW_WIN_MS	60000	/* ...and over 60 s; the policy takes the higher */
+#define BURST_TAU_S	1800.0	/* how long a burst is remembered */
+
+static const char *const state_names[POLICY_NSTATES] = {
+	[POLICY_STEADY] = "steady",
+	[POLICY_HUNGRY] = "hungry",
+	[POLICY_OVERFED] = "overfed",
+	[POLICY_DIET] = "diet",
+};
+
+static const char *const outcome_names[POLICY_NOUTCOMES] = {
+	[POLICY_OK] = "ok",
+	[POLICY_ENOSPC] = "ENOSPC",
+	[POLICY_EDQUOT] = "EDQUOT",
+	[POLICY_EIO] = "EIO",
+	[POLICY_SWAPON_REFUSED] = "swapon refused",
+	[POLICY_SWAPOFF_REFUSED] = "swapoff refused",
+	[POLICY_FAILED] = "failed",
+};
+
+/*
+ * Every transition policy_step() can make.  docs/fsm.dot is rendered from
+ * this table (policy_dot), and the unit tests check that the transitions
+ * they observe are exactly these.
+ */
+const struct policy_edge policy_edges[] = {
+	{ POLICY_STEADY,  POLICY_HUNGRY,  "grow ok" },
+	{ POLICY_STEADY,  POLICY_OVERFED, "free > upper_freelimit" },
+	{ POLICY_STEADY,  POLICY_DIET,    "failure" },
+	{ POLICY_HUNGRY,  POLICY_HUNGRY,  "grow ok (timer reset)" },
+	{ POLICY_HUNGRY,  POLICY_STEADY,  "cooldown over" },
+	{ POLICY_HUNGRY,  POLICY_OVERFED, "cooldown over, free > upper_freelimit" },
+	{ POLICY_HUNGRY,  POLICY_DIET,    "failure" },
+	{ POLICY_OVERFED, POLICY_STEADY,  "nothing left to drop" },
+	{ POLICY_OVERFED, POLICY_HUNGRY,  "grow ok / swapoff refused" },
+	{ POLICY_OVERFED, POLICY_DIET,    "failure" },
+	{ POLICY_DIET,    POLICY_STEADY,  "cooldown over" },
+	{ POLICY_DIET,    POLICY_HUNGRY,  "swapoff refused" },
+	{ POLICY_DIET,    POLICY_DIET,    "failure (timer reset)" },
+};
+const size_t policy_nedges = sizeof(policy_edges) / sizeof(policy_edges[0]);
+
+const char *
+policy_state_name(enum policy_state s)
+{
+	return (unsigned)s < POLICY_NSTATES ? state_names[s] : "?";
+}
+
+const char *
+policy_outcome_name(enum policy_outcome o)
+{
+	return (unsigned)o < POLICY_NOUTCOMES ? outcome_names[o] : "?";
+}
+
+int
+policy_dot(char *buf, size_t len)
+{
+	size_t off = 0, i;
+	int n;
+
+#define EMIT(...) do {							\
+		n = snprintf(buf ? buf + off : NULL,			\
+		    off < len ? len - off : 0, __VA_ARGS__);		\
+		if (n < 0)						\
+			return -EINVAL;					\
+		off += (size_t)n;					\
+	} while (0)
+
+	EMIT("/* generated from policy_edges[] in agent/policy.c;"
+	    " do not edit */\n");
+	EMIT("digraph nfswapd_policy {\n\trankdir=LR;\n");
+	for (i = 0; i < POLICY_NSTATES; i++)
+		EMIT("\t%s;\n", state_names[i]);
+	for (i = 0; i < policy_nedges; i++)
+		EMIT("\t%s -> %s [label=\"%s\"];\n",
+		    state_names[policy_edges[i].from],
+		    state_names[policy_edges[i].to], policy_edges[i].when);
+	EMIT("}\n");
+#undef EMIT
+	return off > (size_t)INT32_MAX ? -EOVERFLOW : (int)off;
+}
+
+void
+policy_config_defaults(struct policy_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->lower_freelimit = 20;
+	c->upper_freelimit = 60;
+	c->freetarget = 30;
+	c->cooldown_ms = 600 * 1000;
+	c->min_swapsize = 4 * POLICY_MIB;
+	c->max_swapsize = 1024 * POLICY_MIB;
+	c->max_files = 16;
+	c->quota = 0;
+	c->alloc_rate = 4 * POLICY_MIB;
+	c->drain_interval_ms = 30 * 1000;
+	c->poll_ms = 1000;
+}
+
+int
+policy_config_check(const struct policy_config *c, const char **why)
+{
+	if (c->lower_freelimit >= c->freetarget)
+		*why = "lower_freelimit must be below freetarget";
+	else if (c->freetarget >= c->upper_freelimit)
+		*why = "freetarget must be below upper_freelimit";
+	else if (c->upper_freelimit > 100)
+		*why = "upper_freelimit is a percentage (at most 100)";
+	else if (c->min_swapsize < 64 * 1024)
+		*why = "min_swapsize must be at least 64K";
+	else if (c->max_swapsize < c->min_swapsize)
+		*why = "max_swapsize must not be below min_swapsize";
+	else if (c->max_files < 1 || c->max_files > POLICY_FILES_MAX)
+		*why = "max_files must be between 1 and 32";
+	else if (c->quota != 0 && c->quota < c->min_swapsize)
+		*why = "quota is smaller than min_swapsize";
+	else if (c->alloc_rate < 64 * 1024)
+		*why = "alloc_rate must be at least 64K (per second)";
+	else if (c->poll_ms < 10 || c->poll_ms > 3600 * 1000)
+		*why = "poll interval must be between 10ms and 1h";
+	else
+		return 0;
+	return -EINVAL;
+}
+
+void
+policy_init(struct policy *p, const struct policy_config *c)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg = *c;
+	p->state = POLICY_STEADY;
+	p->alloc_rate = (double)c->alloc_rate;
+	p->diet_cause = POLICY_OK;
+}
+
+/* Memory as the policy sees it in one step, in bytes. */
+struct view {
+	double	total;		/* MemTotal + SwapTotal */
+	double	free;		/* MemAvailable + SwapFree */
+	double	used;		/* total - free */
+	double	ours;		/* bytes of our active files */
+	double	rise;		/* bytes/s in use is rising now (>= 0) */
+	double	burst;		/* the highest recent rate */
+	double	peak;		/* the highest recent use */
+	double	rate;		/* bytes/s we create files at */
+	double	poll;		/* seconds between steps */
+};
+
+static double
+pct(double free, double total)
+{
+	return total > 0 ? 100.0 * free / total : 100.0;
+}
+
+static void
+to_state(struct policy *p, enum policy_state s, uint64_t now)
+{
+	p->state = s;
+	p->entered_ms = now;
+}
+
+static int
+expired(uint64_t now, uint64_t since, uint64_t span)
+{
+	return now >= since && now - since >= span;
+}
+
+/* The quota we must stay within: configured, or learned; 0 = none. */
+static uint64_t
+quota_limit(const struct policy *p)
+{
+	uint64_t q = p->cfg.quota;
+
+	if (p->quota_seen != 0 && (q == 0 || p->quota_seen < q))
+		q = p->quota_seen;
+	return q;
+}
+
+/*
+ * The size of the next file.  It should bring free back to freetarget once
+ * it is ready, counting what the present rise will use while it is written;
+ * it should be big enough to be worth a round of NFS writes (a quarter of
+ * RAM); and, above all, it must be ready before free memory runs out at the
+ * present rate -- so under a steep rise it is smaller, and the next one,
+ * made from more free memory, is bigger.  *lead is the time a file of the
+ * plain size (before the rise is counted) takes to be ready: the trigger.
+ */
+static double
+grow_size(const struct policy *p, const struct view *v, double memtotal,
+    double *lead)
+{
+	double ft = p->cfg.freetarget / 100.0;
+	double short_of = ft * v->total - v->free, base, g, safe;
+
+	if (short_of < 0)
+		short_of = 0;
+	base = short_of / (1.0 - ft);
+	if (base < memtotal / 4)
+		base = memtotal / 4;
+	*lead = base / v->rate + v->poll;
+	g = base + v->rise * *lead / (1.0 - ft);
+	/* At least what we hold already, so that a growing load needs a number
+	 * of files that grows like a logarithm, not linearly. */
+	if (g < v->ours)
+		g = v->ours;
+	if (v->rise > 0) {
+		safe = v->rate * (0.75 * v->free / v->rise - v->poll);
+		if (g > safe)
+			g = safe;
+	}
+	return g;
+}
+
+/*
+ * Whether dropping a file of `size` bytes leaves free at or above the
+ * target, with room for what the highest recent rate of growth would use
+ * while the file was rebuilt.  This also guarantees the pages fit.
+ */
+static int
+droppable(const struct policy *p, const struct view *v, uint64_t size)
+{
+	double s = (double)size;
+	double ft = p->cfg.freetarget / 100.0;
+	double rebuild = s / v->rate + v->poll;
+
+	if (s > v->free)
+		return 0;
+	/* The recent peak must still fit above the lower limit. */
+	if (v->peak > (1.0 - p->cfg.lower_freelimit / 100.0) * (v->total - s))
+		return 0;
+	return v->free - s - v->burst * rebuild >= ft * (v->total - s);
+}
+
+/* The largest droppable file; among equals the least used, then the last. */
+static int
+pick_drop(const struct policy *p, const struct view *v,
+    const struct policy_sample *smp)
+{
+	int best = -1;
+	unsigned i;
+
+	for (i = 0; i < smp->nfiles && i < POLICY_FILES_MAX; i++) {
+		const struct policy_file *f = &smp->files[i];
+
+		if (!droppable(p, v, f->size))
+			continue;
+		if (best < 0 || f->size > smp->files[best].size ||
+		    (f->size == smp->files[best].size &&
+		    f->used <= smp->files[best].used))
+			best = (int)i;
+	}
+	return best;
+}
+
+/*
+ * The rate memory in use rises at, in bytes/s: the slope of a line fitted
+ * to the samples of the last `win` ms (noise in single samples cancels out).
+ * Falling memory counts as 0.
+ */
+static double
+slope(const struct policy *p, uint64_t now, uint64_t win)
+{
+	double st = 0, su = 0, stt = 0, stu = 0, n = 0, t, d;
+	unsigned i;
+
+	for (i = 0; i < p->nhist; i++) {
+		if (now - p->hist[i].t_ms > win)
+			continue;
+		t = (double)(now - p->hist[i].t_ms) / -1000.0;
+		st += t;
+		su += p->hist[i].used;
+		stt += t * t;
+		stu += t * p->hist[i].used;
+		n++;
+	}
+	if (n < 5)
+		return 0;
+	d = n * stt - st * st;
+	if (d <= 0)
+		return 0;
+	t = (n * stu - st * su) / d;
+	return t > 0 ? t : 0;
+}
+
+static void
+observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
+    struct view *v)
+{
+	uint64_t mt = smp->mem_total, ma = smp->mem_available;
+	uint64_t st = smp->swap_total, sf = smp->swap_free;
+	double used, slow;
+	unsigned i;
+
+	/* A sample is never trusted to be consistent: clamp, do not fail. */
+	if (ma > mt)
+		ma = mt;
+	if (sf > st)
+		sf = st;
+	v->total = (double)mt + (double)st;
+	v->free = (double)ma + (double)sf;
+	used = v->total - v->free;
+	v->used = used;
+	v->ours = 0;
+	for (i = 0; i < smp->nfiles && i < POLICY_FILES_MAX; i++)
+		v->ours += (double)smp->files[i].size;
+
+	if (p->started && now > p->last_ms)
+		p->burst *= BURST_TAU_S / (BURST_TAU_S +
+		    (double)(now - p->last_ms) / 1000.0);
+	if (!p->started || now > p->last_ms) {
+		p->hist[p->hist_next].t_ms = now;
+		p->hist[p->hist_next].used = used;
+		p->hist_next = (p->hist_next + 1) % POLICY_HIST;
+		if (p->nhist < POLICY_HIST)
+			p->nhist++;
+	}
+	p->rise = slope(p, now, FAST_WIN_MS);
+	slow = slope(p, now, SLOW_WIN_MS);
+	if (slow > p->rise)
+		p->rise = slow;
+	/* Bursts are remembered from the steadier, 60 s measure. */
+	if (slow > p->burst)
+		p->burst = slow;
+	/* The peak of memory in use, held for two cooldowns: a load that comes
+	 * back within that time finds its swap still there. */
+	if (used >= p->peak_used || !expired(now, p->peak_ms, 0) ||
+	    expired(now, p->peak_ms, 2 * p->cfg.cooldown_ms)) {
+		p->peak_used = used;
+		p->peak_ms = now;
+	}
+	p->started = 1;
+	p->last_ms = now;
+
+	v->rise = p->rise > 0 ? p->rise : 0;
+	v->burst = p->burst;
+	v->peak = p->peak_used;
+	v->rate = p->alloc_rate;
+	v->poll = (double)p->cfg.poll_ms / 1000.0;
+}
+
+/* The last action's outcome moves the machine before anything is decided. */
+static void
+digest(struct policy *p, const struct policy_sample *smp, uint64_t now,
+    const struct view *v)
+{
+	enum policy_outcome o = smp->last.outcome;
+
+	if (smp->last.act == POLICY_NONE) {
+		/* A failure with no action: swap I/O errors seen in the log. */
+		if (o != POLICY_OK) {
+			p->io_failed |= (o == POLICY_EIO);
+			p->diet_cause = o;
+			to_state(p, POLICY_DIET, now);
+		}
+		return;
+	}
+	if (smp->last.act == POLICY_SHRINK) {
+		p->last_shrink_ms = now;
+		if (o == POLICY_EIO)
+			p->io_failed = 1;
+		if (o != POLICY_OK)
+			/* The pages are needed (or swapoff is stuck): hold. */
+			to_state(p, POLICY_HUNGRY, now);
+		return;
+	}
+	if (o == POLICY_OK) {
+		if (smp->last.elapsed_ms > 0 && smp->last.bytes > 0) {
+			double r = (double)smp->last.bytes * 1000.0 /
+			    (double)smp->last.elapsed_ms;
+			/* The first measurement replaces the configured guess. */
+			p->alloc_rate = p->last_grow_ms == 0 ? r :
+			    (p->alloc_rate + r) / 2;
+		}
+		p->last_grow_ms = now ? now : 1;
+		to_state(p, POLICY_HUNGRY, now);
+		return;
+	}
+	switch (o) {
+	case POLICY_EDQUOT:
+		/* The quota is what we hold plus what the failed file got. */
+		p->quota_seen = (uint64_t)v->ours + smp->last.bytes;
+		if (p->quota_seen == 0)
+			p->quota_seen = 1;
+		break;
+	case POLICY_EIO:
+		p->io_failed = 1;
+		break;
+	default:
+		break;
+	}
+	p->diet_cause = o;
+	to_state(p, POLICY_DIET, now);
+}
+
+static struct policy_action
+act(struct policy *p, enum policy_act a, const char *why)
+{
+	struct policy_action r;
+
+	memset(&r, 0, sizeof(r));
+	r.act = a;
+	r.state = p->state;
+	r.why = why;
+	return r;
+}
+
+static struct policy_action
+shrink(struct policy *p, const struct policy_sample *smp, int i,
+    uint64_t now, const char *why)
+{
+	struct policy_action r = act(p, POLICY_SHRINK, why);
+
+	memcpy(r.name, smp->files[i].name, POLICY_NAME_MAX);
+	r.name[POLICY_NAME_MAX - 1] = '\0';
+	r.bytes = smp->files[i].size;
+	p->last_shrink_ms = now;
+	return r;
+}
+
+/*
+ * Grow if free, projected to when a new file would be ready, is below the
+ * lower limit.  Returns 1 with *out set when it decided something.
+ */
+static int
+consider_grow(struct policy *p, const struct policy_sample *smp, uint64_t now,
+    const struct view *v, struct policy_action *out)
+{
+	const struct policy_config *c = &p->cfg;
+	double lead, g = grow_size(p, v, (double)smp->mem_total, &lead), low;
+	uint64_t q, size, room;
+
+	if (g < (double)c->min_swapsize)
+		g = (double)c->min_swapsize;
+	if (g > (double)c->max_swapsize)
+		g = (double)c->max_swapsize;
+	low = c->lower_freelimit / 100.0 * v->total;
+	if (v->free - v->rise * lead >= low)
+		return 0;
+
+	if (p->io_failed) {
+		*out = act(p, POLICY_NONE, "short of memory, but NFS swap had I/O errors: not growing");
+		return 1;
+	}
+	if (smp->nfiles >= c->max_files) {
+		*out = act(p, POLICY_NONE, "short of memory, but at the file cap");
+		return 1;
+	}
+	size = (uint64_t)g;
+	q = quota_limit(p);
+	if (q != 0) {
+		room = q > (uint64_t)v->ours ? q - (uint64_t)v->ours : 0;
+		if (size > room)
+			size = room;
+	}
+	/* Whole MiB files when they are that big; never below the minimum. */
+	if (size >= POLICY_MIB)
+		size -= size % POLICY_MIB;
+	if (size < c->min_swapsize) {
+		*out = act(p, POLICY_NONE, "short of memory, but the quota is used up");
+		return 1;
+	}
+	*out = act(p, POLICY_GROW, v->rise > 0 ?
+	    "free memory will fall below the lower limit before a file is ready" :
+	    "free memory is below the lower limit");
+	out->bytes = size;
+	(void)now;
+	return 1;
+}
+
+struct policy_action
+policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
+{
+	const struct policy_config *c = &p->cfg;
+	struct policy_action r;
+	struct view v;
+	double fp;
+	int i;
+
+	observe(p, smp, now, &v);
+	digest(p, smp, now, &v);
+	fp = pct(v.free, v.total);
+
+	/* The surplus clock runs while free stays above the upper limit (or, in
+	 * overfed, while something can still be dropped). */
+	if (fp > c->upper_freelimit ||
+	    (p->state == POLICY_OVERFED && pick_drop(p, &v, smp) >= 0)) {
+		if (p->surplus_since_ms == 0)
+			p->surplus_since_ms = now ? now : 1;
+	} else
+		p->surplus_since_ms = 0;
+
+	if (p->state == POLICY_DIET) {
+		if (!expired(now, p->entered_ms, c->cooldown_ms)) {
+			i = pick_drop(p, &v, smp);
+			if (i >= 0 && expired(now, p->last_shrink_ms,
+			    c->drain_interval_ms))
+				return shrink(p, smp, i, now,
+				    "diet: dropping surplus");
+			return act(p, POLICY_NONE, "diet: adding nothing");
+		}
+		to_state(p, POLICY_STEADY, now);
+	}
+
+	if (consider_grow(p, smp, now, &v, &r)) {
+		if (r.act == POLICY_GROW) {
+			/* hungry is entered when the outcome says ok */
+			r.state = p->state;
+		}
+		return r;
+	}
+
+	switch (p->state) {
+	case POLICY_HUNGRY:
+		if (!expired(now, p->entered_ms, c->cooldown_ms))
+			return act(p, POLICY_NONE, "hungry: holding new swap");
+		to_state(p, fp > c->upper_freelimit ? POLICY_OVERFED :
+		    POLICY_STEADY, now);
+		return act(p, POLICY_NONE, "cooldown over");
+	case POLICY_STEADY:
+		if (fp > c->upper_freelimit) {
+			to_state(p, POLICY_OVERFED, now);
+			return act(p, POLICY_NONE, "free memory above the upper limit");
+		}
+		return act(p, POLICY_NONE, "steady");
+	case POLICY_OVERFED:
+		i = pick_drop(p, &v, smp);
+		if (i < 0) {
+			to_state(p, POLICY_STEADY, now);
+			return act(p, POLICY_NONE, "no file can be dropped");
+		}
+		if (expired(now, p->surplus_since_ms, c->cooldown_ms) &&
+		    (p->last_grow_ms == 0 ||
+		    expired(now, p->last_grow_ms, c->cooldown_ms)) &&
+		    (p->last_shrink_ms == 0 ||
+		    expired(now, p->last_shrink_ms, c->drain_interval_ms)))
+			return shrink(p, smp, i, now,
+			    "overfed for the cooldown: dropping a file");
+		return act(p, POLICY_NONE, "overfed: waiting");
+	default:
+		break;
+	}
+	return act(p, POLICY_NONE, "?");
+}

@@ -1,0 +1,151 @@
+/*
+ * policy.h -- nfswapd's decisions: when to add NFS swap, how much, and when
+ * to give it back.  The state machine is swapspace's (steady, hungry,
+ * overfed, diet) made fit for a network where growing takes tens of seconds.
+ *
+ * Everything here is pure: policy_step() takes a sample and the time and
+ * returns one action.  No clock, no /proc, no logging, no globals.  The
+ * parsers that turn /proc/meminfo and /proc/swaps into a sample are pure on
+ * text, too (meminfo.c).
+ */
+#ifndef NFSWAP_POLICY_H
+#define NFSWAP_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define POLICY_NAME_MAX		64	/* a swap file's base name, with NUL */
+#define POLICY_FILES_MAX	32	/* the kernel's MAX_SWAPFILES */
+#define POLICY_MIB		(1024ULL * 1024)
+#define POLICY_HIST		64	/* samples kept to measure the rise */
+
+enum policy_state {
+	POLICY_STEADY,		/* nothing to do, ready to move at once */
+	POLICY_HUNGRY,		/* swap was just added: may add, will not drop */
+	POLICY_OVERFED,		/* a surplus: drop files once it has lasted */
+	POLICY_DIET,		/* an allocation hit a limit: add nothing */
+	POLICY_NSTATES
+};
+
+enum policy_act {
+	POLICY_NONE,
+	POLICY_GROW,		/* create and activate a file of N bytes */
+	POLICY_SHRINK,		/* swapoff and unlink the named file */
+};
+
+/* What became of the last action; failures drive diet. */
+enum policy_outcome {
+	POLICY_OK,
+	POLICY_ENOSPC,		/* the server's filesystem is full */
+	POLICY_EDQUOT,		/* the client's quota is reached */
+	POLICY_EIO,		/* write error, or swap I/O errors in the log */
+	POLICY_SWAPON_REFUSED,	/* mkswap/swapon refused the file */
+	POLICY_SWAPOFF_REFUSED,	/* swapoff failed: the pages did not fit */
+	POLICY_FAILED,		/* anything else */
+	POLICY_NOUTCOMES
+};
+
+/* Settings; names and defaults follow swapspace where it has them. */
+struct policy_config {
+	unsigned	lower_freelimit;	/* %: grow below this much free */
+	unsigned	upper_freelimit;	/* %: above this is a surplus (swapspace) */
+	unsigned	freetarget;		/* %: size new files to land here */
+	uint64_t	cooldown_ms;		/* hold after growing / before dropping */
+	uint64_t	min_swapsize;		/* bytes: smallest file made */
+	uint64_t	max_swapsize;		/* bytes: largest file made */
+	unsigned	max_files;		/* cap on active files (<= 32) */
+	uint64_t	quota;			/* bytes the server allows; 0 = unknown */
+	uint64_t	alloc_rate;		/* bytes/s: creation speed until measured */
+	uint64_t	drain_interval_ms;	/* between drops once a surplus is due */
+	uint64_t	poll_ms;		/* the agent's sampling interval */
+};
+
+struct policy_file {
+	char		name[POLICY_NAME_MAX];
+	uint64_t	size;			/* bytes */
+	uint64_t	used;			/* bytes in use */
+};
+
+struct policy_sample {
+	uint64_t	mem_total;		/* bytes, /proc/meminfo */
+	uint64_t	mem_available;
+	uint64_t	swap_total;		/* all swap, ours or not */
+	uint64_t	swap_free;
+	unsigned	nfiles;			/* the agent's own active files */
+	struct policy_file files[POLICY_FILES_MAX];
+	struct {				/* the action since the last step */
+		enum policy_act		act;	/* POLICY_NONE: nothing happened */
+		enum policy_outcome	outcome;
+		uint64_t		bytes;	/* grow: bytes written (all or part) */
+		uint64_t		elapsed_ms;
+	} last;
+};
+
+struct policy_action {
+	enum policy_act		act;
+	uint64_t		bytes;		/* grow */
+	char			name[POLICY_NAME_MAX];	/* shrink */
+	enum policy_state	state;		/* the state after this step */
+	const char		*why;		/* a static phrase for the log */
+};
+
+struct policy {
+	struct policy_config	cfg;
+	enum policy_state	state;
+	int			started;
+	uint64_t		entered_ms;	/* when the state was entered */
+	uint64_t		last_ms;	/* the previous step */
+	uint64_t		last_grow_ms;	/* 0 = never */
+	uint64_t		last_shrink_ms;
+	uint64_t		surplus_since_ms; /* 0 = no surplus now */
+	struct {				/* recent memory in use */
+		uint64_t	t_ms;
+		double		used;
+	}			hist[POLICY_HIST];
+	unsigned		nhist, hist_next;
+	double			rise;		/* bytes/s, >= 0 */
+	double			peak_used;	/* bytes, the recent peak... */
+	uint64_t		peak_ms;	/* ...and when it was seen */
+	double			burst;		/* bytes/s, slowly decaying peak */
+	double			alloc_rate;	/* bytes/s, measured */
+	uint64_t		quota_seen;	/* bytes, learned from EDQUOT; 0 = none */
+	int			io_failed;	/* EIO: never grow again */
+	enum policy_outcome	diet_cause;
+};
+
+/* One edge of the state diagram; the table is the diagram (docs/fsm.dot). */
+struct policy_edge {
+	enum policy_state	from, to;
+	const char		*when;
+};
+
+/* policy.c */
+void	policy_config_defaults(struct policy_config *);
+int	policy_config_check(const struct policy_config *, const char **why);
+void	policy_init(struct policy *, const struct policy_config *);
+struct policy_action policy_step(struct policy *, const struct policy_sample *,
+	    uint64_t now_ms);
+const char *policy_state_name(enum policy_state);
+const char *policy_outcome_name(enum policy_outcome);
+extern const struct policy_edge policy_edges[];
+extern const size_t policy_nedges;
+int	policy_dot(char *buf, size_t len);
+
+/* meminfo.c -- /proc/meminfo and /proc/swaps, parsed from text */
+struct meminfo {
+	uint64_t	mem_total, mem_available, swap_total, swap_free; /* bytes */
+};
+struct swap_entry {
+	char		path[4096];		/* unescaped */
+	int		is_file;		/* "file", not "partition" */
+	uint64_t	size, used;		/* bytes */
+	int		priority;
+};
+struct swaps {
+	unsigned		n;
+	struct swap_entry	e[POLICY_FILES_MAX];
+};
+int	meminfo_parse(const char *text, size_t len, struct meminfo *);
+int	swaps_parse(const char *text, size_t len, struct swaps *);
+
+#endif

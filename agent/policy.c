@@ -68,6 +68,7 @@ const struct policy_edge policy_edges[] = {
 	{ POLICY_OVERFED, POLICY_HUNGRY,  "grow ok / swapoff refused" },
 	{ POLICY_OVERFED, POLICY_DIET,    "failure" },
 	{ POLICY_DIET,    POLICY_STEADY,  "cooldown over" },
+	{ POLICY_DIET,    POLICY_OVERFED, "cooldown over, free > upper_freelimit" },
 	{ POLICY_DIET,    POLICY_HUNGRY,  "swapoff refused" },
 	{ POLICY_DIET,    POLICY_DIET,    "failure (timer reset)" },
 };
@@ -389,6 +390,7 @@ digest(struct policy *p, const struct policy_sample *smp, uint64_t now,
 	}
 	if (smp->last.act == POLICY_SHRINK) {
 		p->last_shrink_ms = now;
+		p->shrunk = 1;
 		if (o == POLICY_EIO)
 			p->io_failed = 1;
 		if (o != POLICY_OK)
@@ -404,7 +406,8 @@ digest(struct policy *p, const struct policy_sample *smp, uint64_t now,
 			p->alloc_rate = p->last_grow_ms == 0 ? r :
 			    (p->alloc_rate + r) / 2;
 		}
-		p->last_grow_ms = now ? now : 1;
+		p->last_grow_ms = now;
+		p->grown = 1;
 		to_state(p, POLICY_HUNGRY, now);
 		return;
 	}
@@ -447,6 +450,7 @@ shrink(struct policy *p, const struct policy_sample *smp, int i,
 	r.name[POLICY_NAME_MAX - 1] = '\0';
 	r.bytes = smp->files[i].size;
 	p->last_shrink_ms = now;
+	p->shrunk = 1;
 	return r;
 }
 
@@ -460,7 +464,7 @@ consider_grow(struct policy *p, const struct policy_sample *smp, uint64_t now,
 {
 	const struct policy_config *c = &p->cfg;
 	double lead, g = grow_size(p, v, (double)smp->mem_total, &lead), low;
-	uint64_t q, size, room;
+	uint64_t q, size, room = UINT64_MAX;
 
 	if (g < (double)c->min_swapsize)
 		g = (double)c->min_swapsize;
@@ -485,8 +489,11 @@ consider_grow(struct policy *p, const struct policy_sample *smp, uint64_t now,
 		if (size > room)
 			size = room;
 	}
-	/* Whole MiB files when they are that big; never below the minimum. */
-	if (size >= POLICY_MIB)
+	/* Whole MiB (up, within the quota); never below the minimum. */
+	if (size % POLICY_MIB != 0 && (q == 0 ||
+	    size - size % POLICY_MIB + POLICY_MIB <= room))
+		size += POLICY_MIB - size % POLICY_MIB;
+	else
 		size -= size % POLICY_MIB;
 	if (size < c->min_swapsize) {
 		*out = act(p, POLICY_NONE, "short of memory, but the quota is used up");
@@ -517,16 +524,18 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	 * overfed, while something can still be dropped). */
 	if (fp > c->upper_freelimit ||
 	    (p->state == POLICY_OVERFED && pick_drop(p, &v, smp) >= 0)) {
-		if (p->surplus_since_ms == 0)
-			p->surplus_since_ms = now ? now : 1;
+		if (!p->surplus) {
+			p->surplus = 1;
+			p->surplus_since_ms = now;
+		}
 	} else
-		p->surplus_since_ms = 0;
+		p->surplus = 0;
 
 	if (p->state == POLICY_DIET) {
 		if (!expired(now, p->entered_ms, c->cooldown_ms)) {
 			i = pick_drop(p, &v, smp);
-			if (i >= 0 && expired(now, p->last_shrink_ms,
-			    c->drain_interval_ms))
+			if (i >= 0 && (!p->shrunk || expired(now,
+			    p->last_shrink_ms, c->drain_interval_ms)))
 				return shrink(p, smp, i, now,
 				    "diet: dropping surplus");
 			return act(p, POLICY_NONE, "diet: adding nothing");
@@ -562,9 +571,9 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 			return act(p, POLICY_NONE, "no file can be dropped");
 		}
 		if (expired(now, p->surplus_since_ms, c->cooldown_ms) &&
-		    (p->last_grow_ms == 0 ||
+		    (!p->grown ||
 		    expired(now, p->last_grow_ms, c->cooldown_ms)) &&
-		    (p->last_shrink_ms == 0 ||
+		    (!p->shrunk ||
 		    expired(now, p->last_shrink_ms, c->drain_interval_ms)))
 			return shrink(p, smp, i, now,
 			    "overfed for the cooldown: dropping a file");

@@ -95,9 +95,10 @@ struct policy {
 	int			started;
 	uint64_t		entered_ms;	/* when the state was entered */
 	uint64_t		last_ms;	/* the previous step */
-	uint64_t		last_grow_ms;	/* 0 = never */
+	int			grown, shrunk, surplus;	/* the times below are set */
+	uint64_t		last_grow_ms;
 	uint64_t		last_shrink_ms;
-	uint64_t		surplus_since_ms; /* 0 = no surplus now */
+	uint64_t		surplus_since_ms; /* a surplus began */
 	struct {				/* recent memory in use */
 		uint64_t	t_ms;
 		double		used;

@@ -1,0 +1,943 @@
+/*
+ * test_policy.c -- policy_step() driven through tables of samples with
+ * explicit now_ms: every transition of the four states, cooldown expiry,
+ * diet on each failure kind, the file cap, the quota, the choice of the file
+ * to drop; a long random run that checks the invariants of every action;
+ * docs/fsm.dot against the table of edges; and the swapspace model used by
+ * the simulator against its written rules.
+ */
+#include <errno.h>
+
+#include "testutil.h"
+#include "policy.h"
+#include "swapspace.h"
+
+#define MiB	(1024ULL * 1024)
+#define SEC	1000ULL
+#define COOL	(600 * SEC)
+
+/* Every transition seen by any test, to compare with policy_edges[]. */
+static int seen[POLICY_NSTATES][POLICY_NSTATES];
+
+static struct policy_action
+step(struct policy *p, const struct policy_sample *s, uint64_t now)
+{
+	enum policy_state from = p->state;
+	uint64_t entered = p->entered_ms;
+	struct policy_action a = policy_step(p, s, now);
+
+	assert_int_equal(a.state, p->state);
+	assert_non_null(a.why);
+	if (from != p->state || entered != p->entered_ms)
+		seen[from][p->state] = 1;
+	return a;
+}
+
+/* A machine: RAM, free RAM, and our files (size, used) in MiB. */
+struct file_spec { uint64_t size, used; };
+
+static struct policy_sample
+sample(uint64_t ram, uint64_t avail, unsigned n, const struct file_spec *f)
+{
+	struct policy_sample s;
+	unsigned i;
+
+	memset(&s, 0, sizeof(s));
+	s.mem_total = ram * MiB;
+	s.mem_available = avail * MiB;
+	s.nfiles = n;
+	for (i = 0; i < n; i++) {
+		snprintf(s.files[i].name, POLICY_NAME_MAX, "nfswap.%u", i);
+		s.files[i].size = f[i].size * MiB;
+		s.files[i].used = f[i].used * MiB;
+		s.swap_total += s.files[i].size;
+		s.swap_free += s.files[i].size - s.files[i].used;
+	}
+	return s;
+}
+
+static void
+outcome(struct policy_sample *s, enum policy_act a, enum policy_outcome o,
+    uint64_t bytes, uint64_t ms)
+{
+	s->last.act = a;
+	s->last.outcome = o;
+	s->last.bytes = bytes;
+	s->last.elapsed_ms = ms;
+}
+
+static void
+init(struct policy *p, void (*tweak)(struct policy_config *))
+{
+	struct policy_config c;
+	const char *why = NULL;
+
+	policy_config_defaults(&c);
+	if (tweak)
+		tweak(&c);
+	assert_int_equal(policy_config_check(&c, &why), 0);
+	policy_init(p, &c);
+}
+
+/* Settle a policy on a flat sample for a while, one step a second. */
+static struct policy_action
+hold(struct policy *p, const struct policy_sample *s, uint64_t *now,
+    uint64_t secs)
+{
+	struct policy_action a;
+	uint64_t end = *now + secs * SEC;
+
+	memset(&a, 0, sizeof(a));
+	for (; *now < end; *now += SEC) {
+		a = step(p, s, *now);
+		if (a.act != POLICY_NONE)
+			break;
+	}
+	return a;
+}
+
+static void
+test_defaults_are_swapspaces(void **state)
+{
+	struct policy_config c;
+	const char *why = NULL;
+
+	(void)state;
+	policy_config_defaults(&c);
+	assert_int_equal(c.lower_freelimit, 20);
+	assert_int_equal(c.upper_freelimit, 60);
+	assert_int_equal(c.freetarget, 30);
+	assert_int_equal(c.cooldown_ms, COOL);
+	assert_int_equal(c.min_swapsize, 4 * MiB);
+	assert_int_equal(policy_config_check(&c, &why), 0);
+}
+
+static void
+test_config_check(void **state)
+{
+	struct policy_config c;
+	const char *why;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		policy_config_defaults(&c);
+		switch (i) {
+		case 0: c.lower_freelimit = 30; break;	/* == freetarget */
+		case 1: c.freetarget = 60; break;	/* == upper */
+		case 2: c.upper_freelimit = 101; break;
+		case 3: c.min_swapsize = 4096; break;
+		case 4: c.max_swapsize = 2 * MiB; break;
+		case 5: c.max_files = 0; break;
+		case 6: c.max_files = 33; break;
+		case 7: c.quota = MiB; break;
+		case 8: c.poll_ms = 1; break;
+		case 9: c.alloc_rate = 1000; break;
+		}
+		why = NULL;
+		if (policy_config_check(&c, &why) != -EINVAL)
+			fail_msg("config case %d accepted", i);
+		assert_non_null(why);
+	}
+}
+
+/* steady -> grow when free is below the lower limit; ok -> hungry. */
+static void
+test_grow_when_short(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 40, 0, NULL);	/* 8 % free */
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	a = step(&p, &s, 1000);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_int_equal(a.state, POLICY_STEADY);
+	assert_true(a.bytes >= 4 * MiB && a.bytes <= 1024 * MiB);
+	/* The file brings free back to at least the target. */
+	assert_true((40 * MiB + a.bytes) * 100 >= 30 * (512 * MiB + a.bytes));
+	s = sample(512, 40, 1, (struct file_spec[]){ { a.bytes / MiB, 0 } });
+	outcome(&s, POLICY_GROW, POLICY_OK, a.bytes, 20000);
+	a = step(&p, &s, 21000);
+	assert_int_equal(a.state, POLICY_HUNGRY);
+	assert_int_equal(a.act, POLICY_NONE);
+	/* The measured speed replaced the configured guess. */
+	assert_true(p.alloc_rate > 0.99 * (double)s.last.bytes / 20.0 &&
+	    p.alloc_rate < 1.01 * (double)s.last.bytes / 20.0);
+}
+
+/* Comfortable and flat: nothing to do, ever. */
+static void
+test_steady_stays(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 200, 0, NULL);	/* 39 % */
+	uint64_t now = 0;
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	a = hold(&p, &s, &now, 3600);
+	assert_int_equal(a.act, POLICY_NONE);
+	assert_int_equal(p.state, POLICY_STEADY);
+}
+
+/* Memory in use rising: it grows while free is still above the lower
+ * limit, early enough that the file is ready before the limit is hit. */
+static void
+test_acts_ahead_of_a_rise(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	uint64_t t, avail = 250;
+
+	(void)state;
+	init(&p, NULL);
+	for (t = 0; t < 120; t++) {
+		s = sample(512, avail, 0, NULL);
+		a = step(&p, &s, t * SEC);
+		if (a.act == POLICY_GROW)
+			break;
+		avail -= 4;		/* 4 MiB/s */
+	}
+	assert_int_equal(a.act, POLICY_GROW);
+	/* swapspace would wait for 20 % (102 MiB); this is well before. */
+	assert_true(avail * 100 > 25 * 512);
+	/* Ready in time at the configured 4 MiB/s: free stays above 0. */
+	assert_true((double)avail - 4.0 * ((double)(a.bytes / MiB) / 4.0 + 1) > 0);
+}
+
+/* hungry: no drop within the cooldown, even with a big surplus; at its
+ * end, overfed (free above the upper limit). */
+static void
+test_hungry_cooldown(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 40, 0, NULL);
+	struct policy_action a;
+	uint64_t now = 1000;
+
+	(void)state;
+	init(&p, NULL);
+	a = step(&p, &s, now);
+	assert_int_equal(a.act, POLICY_GROW);
+	now += 10 * SEC;
+	s = sample(512, 500, 1, (struct file_spec[]){ { 256, 0 } });
+	outcome(&s, POLICY_GROW, POLICY_OK, 256 * MiB, 10000);
+	a = step(&p, &s, now);
+	assert_int_equal(a.state, POLICY_HUNGRY);
+	memset(&s.last, 0, sizeof(s.last));
+	/* One second before the cooldown ends: still hungry, nothing dropped. */
+	a = step(&p, &s, now + COOL - 1);
+	assert_int_equal(a.state, POLICY_HUNGRY);
+	assert_int_equal(a.act, POLICY_NONE);
+	a = step(&p, &s, now + COOL);
+	assert_int_equal(a.state, POLICY_OVERFED);
+}
+
+/* hungry -> steady at the end of the cooldown when there is no surplus. */
+static void
+test_hungry_to_steady(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 40, 0, NULL);
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_GROW);
+	s = sample(512, 40, 1, (struct file_spec[]){ { 200, 0 } });
+	outcome(&s, POLICY_GROW, POLICY_OK, 200 * MiB, 25000);
+	a = step(&p, &s, 25 * SEC);
+	assert_int_equal(a.state, POLICY_HUNGRY);
+	memset(&s.last, 0, sizeof(s.last));
+	a = step(&p, &s, 25 * SEC + COOL);
+	assert_int_equal(a.state, POLICY_STEADY);
+	assert_int_equal(a.act, POLICY_NONE);
+}
+
+/* A grow that succeeds while hungry resets the timer (hungry -> hungry). */
+static void
+test_hungry_grow_again(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 40, 0, NULL);
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	a = step(&p, &s, 0);
+	s = sample(512, 10, 1, (struct file_spec[]){ { 128, 128 } });
+	outcome(&s, POLICY_GROW, POLICY_OK, 128 * MiB, 16000);
+	a = step(&p, &s, 16 * SEC);
+	/* Still short (10 MiB free, the file full): grows again, hungry. */
+	assert_int_equal(a.state, POLICY_HUNGRY);
+	assert_int_equal(a.act, POLICY_GROW);
+	uint64_t entered = p.entered_ms;
+	s = sample(512, 10, 2, (struct file_spec[]){ { 128, 128 }, { 256, 0 } });
+	outcome(&s, POLICY_GROW, POLICY_OK, 256 * MiB, 32000);
+	a = step(&p, &s, 48 * SEC);
+	assert_int_equal(a.state, POLICY_HUNGRY);
+	assert_true(p.entered_ms > entered);
+}
+
+/* overfed: drops only after the surplus has lasted the cooldown, then
+ * drains one file per drain interval, the largest droppable first, and
+ * goes back to steady when nothing more may go. */
+static void
+test_overfed_drain(void **state)
+{
+	static const struct file_spec f[3] = {
+		{ 64, 0 }, { 256, 0 }, { 128, 0 }
+	};
+	struct policy p;
+	struct policy_sample s = sample(512, 400, 3, f);
+	struct policy_action a;
+	uint64_t now = 0;
+
+	(void)state;
+	init(&p, NULL);
+	a = step(&p, &s, now);
+	assert_int_equal(a.state, POLICY_OVERFED);
+	a = hold(&p, &s, &now, 600);
+	assert_int_equal(a.act, POLICY_NONE);	/* not before the cooldown */
+	a = step(&p, &s, now);
+	assert_int_equal(now, COOL);
+	assert_int_equal(a.act, POLICY_SHRINK);
+	assert_string_equal(a.name, "nfswap.1");	/* the largest */
+	assert_int_equal(a.bytes, 256 * MiB);
+
+	struct file_spec g[2] = { { 64, 0 }, { 128, 0 } };
+	s = sample(512, 400, 2, g);
+	outcome(&s, POLICY_SHRINK, POLICY_OK, 0, 0);
+	now += SEC;
+	a = step(&p, &s, now);
+	assert_int_equal(a.act, POLICY_NONE);	/* the drain interval */
+	memset(&s.last, 0, sizeof(s.last));
+	a = hold(&p, &s, &now, 60);
+	assert_int_equal(a.act, POLICY_SHRINK);
+	assert_string_equal(a.name, "nfswap.1");	/* the 128 now */
+	assert_true(now - COOL <= 31 * SEC);
+}
+
+/* Among files of one size, the least used goes; a file whose pages would
+ * not fit in what remains never goes. */
+static void
+test_shrink_choice(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	uint64_t now = 0;
+
+	(void)state;
+	init(&p, NULL);
+	s = sample(1024, 900, 3, (struct file_spec[]){
+	    { 128, 100 }, { 128, 3 }, { 128, 50 } });
+	a = hold(&p, &s, &now, 700);
+	assert_int_equal(a.act, POLICY_SHRINK);
+	assert_string_equal(a.name, "nfswap.1");
+
+	/* Memory past RAM, the big file mostly used: neither file may go
+	 * (the big one's pages would not fit; without the small one free
+	 * would fall below the target). */
+	init(&p, NULL);
+	now = 0;
+	s = sample(512, 0, 2, (struct file_spec[]){ { 1024, 700 }, { 64, 0 } });
+	a = hold(&p, &s, &now, 1300);
+	assert_int_equal(a.act, POLICY_NONE);
+}
+
+/* overfed -> steady when nothing can be dropped any more. */
+static void
+test_overfed_to_steady(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 400, 1, (struct file_spec[]){ { 64, 0 } });
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	a = step(&p, &s, 0);
+	assert_int_equal(a.state, POLICY_OVERFED);
+	/* Memory is now used: the file is needed. */
+	s = sample(512, 150, 1, (struct file_spec[]){ { 64, 0 } });
+	a = step(&p, &s, SEC);
+	assert_int_equal(a.state, POLICY_STEADY);
+}
+
+/* A surplus that ends resets its clock: no drop at the old deadline. */
+static void
+test_surplus_must_be_continuous(void **state)
+{
+	struct policy p;
+	struct policy_sample rich = sample(512, 400, 1, (struct file_spec[]){ { 128, 0 } });
+	struct policy_sample busy = sample(512, 120, 1, (struct file_spec[]){ { 128, 0 } });
+	struct policy_action a;
+	uint64_t now = 0;
+
+	(void)state;
+	init(&p, NULL);
+	a = hold(&p, &rich, &now, 500);
+	assert_int_equal(a.act, POLICY_NONE);
+	step(&p, &busy, now);
+	now += SEC;
+	a = hold(&p, &rich, &now, 300);	/* past the first deadline */
+	assert_int_equal(a.act, POLICY_NONE);
+}
+
+/* Nothing is dropped within a cooldown of the last growth, and never a
+ * file the recent peak would need. */
+static void
+test_peak_is_remembered(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	uint64_t now = 0;
+	const struct file_spec f[1] = { { 400, 0 } };
+
+	(void)state;
+	init(&p, NULL);
+	s = sample(512, 0, 1, (struct file_spec[]){ { 400, 300 } });	/* peak 812 */
+	step(&p, &s, now);
+	now += SEC;
+	s = sample(512, 400, 1, f);
+	a = hold(&p, &s, &now, 1150);	/* < 2 cooldowns after the peak */
+	assert_int_equal(a.act, POLICY_NONE);
+	a = hold(&p, &s, &now, 700);	/* the peak is forgotten */
+	assert_int_equal(a.act, POLICY_SHRINK);
+}
+
+static void
+fail_kind(enum policy_outcome o)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 40, 0, NULL);
+	struct policy_action a;
+	uint64_t now = 0;
+
+	init(&p, NULL);
+	a = step(&p, &s, now);
+	assert_int_equal(a.act, POLICY_GROW);
+	now += 10 * SEC;
+	outcome(&s, POLICY_GROW, o, 80 * MiB, 10000);
+	a = step(&p, &s, now);
+	if (a.state != POLICY_DIET)
+		fail_msg("%s did not lead to diet", policy_outcome_name(o));
+	assert_int_equal(a.act, POLICY_NONE);
+	assert_int_equal(p.diet_cause, o);
+	/* In diet nothing is added, however short memory is. */
+	memset(&s.last, 0, sizeof(s.last));
+	s.mem_available = 5 * MiB;
+	now += SEC;
+	a = hold(&p, &s, &now, 598);
+	assert_int_equal(a.act, POLICY_NONE);
+	assert_int_equal(p.state, POLICY_DIET);
+	/* After the cooldown: steady, and growing again -- except after I/O
+	 * errors, and within what EDQUOT taught. */
+	now = 10 * SEC + COOL;
+	a = step(&p, &s, now);
+	assert_int_not_equal(p.state, POLICY_DIET);
+	if (o == POLICY_EIO) {
+		assert_int_equal(a.act, POLICY_NONE);
+		assert_non_null(strstr(a.why, "I/O"));
+	} else if (o == POLICY_EDQUOT) {
+		assert_int_equal(a.act, POLICY_GROW);
+		assert_true(a.bytes <= 80 * MiB);
+	} else
+		assert_int_equal(a.act, POLICY_GROW);
+}
+
+static void test_diet_enospc(void **s) { (void)s; fail_kind(POLICY_ENOSPC); }
+static void test_diet_edquot(void **s) { (void)s; fail_kind(POLICY_EDQUOT); }
+static void test_diet_eio(void **s) { (void)s; fail_kind(POLICY_EIO); }
+static void test_diet_swapon(void **s) { (void)s; fail_kind(POLICY_SWAPON_REFUSED); }
+static void test_diet_other(void **s) { (void)s; fail_kind(POLICY_FAILED); }
+
+/* Swap I/O errors seen in the kernel log, with no action: diet, for good. */
+static void
+test_diet_async_eio(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 200, 1, (struct file_spec[]){ { 64, 10 } });
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	step(&p, &s, 0);
+	outcome(&s, POLICY_NONE, POLICY_EIO, 0, 0);
+	a = step(&p, &s, SEC);
+	assert_int_equal(a.state, POLICY_DIET);
+	assert_true(p.io_failed);
+	/* Another report while in diet restarts its clock (diet -> diet). */
+	uint64_t e = p.entered_ms;
+	a = step(&p, &s, 2 * SEC);
+	assert_int_equal(a.state, POLICY_DIET);
+	assert_true(p.entered_ms > e);
+}
+
+/* diet drops surplus at once (no cooldown), but never what is needed. */
+static void
+test_diet_drops_surplus(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 40, 0, NULL);
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	/* No recent peak to keep swap for: the grow that failed was asked
+	 * for long ago (as far as this policy's memory goes). */
+	s = sample(512, 450, 2, (struct file_spec[]){ { 128, 0 }, { 64, 0 } });
+	step(&p, &s, 0);
+	outcome(&s, POLICY_GROW, POLICY_ENOSPC, 10 * MiB, 1000);
+	a = step(&p, &s, 40 * SEC);
+	assert_int_equal(a.state, POLICY_DIET);
+	assert_int_equal(a.act, POLICY_SHRINK);	/* at once */
+	assert_string_equal(a.name, "nfswap.0");
+	/* the next one after the drain interval */
+	s = sample(512, 450, 1, (struct file_spec[]){ { 64, 0 } });
+	outcome(&s, POLICY_SHRINK, POLICY_OK, 0, 0);
+	a = step(&p, &s, 41 * SEC);
+	assert_int_equal(a.act, POLICY_NONE);
+	assert_int_equal(a.state, POLICY_DIET);
+	memset(&s.last, 0, sizeof(s.last));
+	a = step(&p, &s, 71 * SEC);	/* 30 s after the drop was done */
+	assert_int_equal(a.act, POLICY_SHRINK);
+	assert_int_equal(a.state, POLICY_DIET);
+}
+
+/* diet -> steady and diet -> overfed when the cooldown is over. */
+static void
+test_diet_ends(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 40, 0, NULL);
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	step(&p, &s, 0);
+	outcome(&s, POLICY_GROW, POLICY_ENOSPC, 0, 1000);
+	step(&p, &s, SEC);
+	s = sample(512, 200, 0, NULL);
+	a = step(&p, &s, SEC + COOL);
+	assert_int_equal(a.state, POLICY_STEADY);
+
+	init(&p, NULL);
+	s = sample(512, 40, 0, NULL);
+	step(&p, &s, 0);
+	outcome(&s, POLICY_GROW, POLICY_ENOSPC, 0, 1000);
+	step(&p, &s, SEC);
+	s = sample(512, 500, 1, (struct file_spec[]){ { 64, 0 } });
+	a = step(&p, &s, SEC + COOL);
+	assert_int_equal(a.state, POLICY_OVERFED);
+}
+
+/* swapoff refused (the pages did not fit): hold everything (-> hungry),
+ * from overfed and from diet. */
+static void
+test_swapoff_refused(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(1024, 900, 2, (struct file_spec[]){
+	    { 128, 0 }, { 64, 0 } });
+	struct policy_action a;
+	uint64_t now = 0;
+
+	(void)state;
+	init(&p, NULL);
+	a = hold(&p, &s, &now, 700);
+	assert_int_equal(a.act, POLICY_SHRINK);
+	outcome(&s, POLICY_SHRINK, POLICY_SWAPOFF_REFUSED, 0, 0);
+	a = step(&p, &s, now + SEC);
+	assert_int_equal(a.state, POLICY_HUNGRY);
+
+	init(&p, NULL);
+	s = sample(512, 450, 2, (struct file_spec[]){ { 128, 0 }, { 64, 0 } });
+	step(&p, &s, 0);
+	outcome(&s, POLICY_GROW, POLICY_ENOSPC, 0, 1000);
+	a = step(&p, &s, SEC);
+	assert_int_equal(a.state, POLICY_DIET);
+	assert_int_equal(a.act, POLICY_SHRINK);
+	outcome(&s, POLICY_SHRINK, POLICY_SWAPOFF_REFUSED, 0, 0);
+	a = step(&p, &s, 3 * SEC);
+	assert_int_equal(a.state, POLICY_HUNGRY);
+}
+
+/* Short of memory while overfed (a sudden rise) grows at once; success
+ * is hungry, failure diet (overfed -> hungry, overfed -> diet). */
+static void
+test_overfed_grows(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		init(&p, NULL);
+		s = sample(512, 400, 1, (struct file_spec[]){ { 64, 0 } });
+		a = step(&p, &s, 0);
+		assert_int_equal(a.state, POLICY_OVERFED);
+		s = sample(512, 20, 1, (struct file_spec[]){ { 64, 60 } });
+		a = step(&p, &s, SEC);
+		/* the need is seen before anything else: grow from overfed */
+		assert_int_equal(a.act, POLICY_GROW);
+		assert_int_equal(a.state, POLICY_OVERFED);
+		outcome(&s, POLICY_GROW, i == 0 ? POLICY_OK : POLICY_EIO,
+		    a.bytes, 9000);
+		a = step(&p, &s, 10 * SEC);
+		assert_int_equal(a.state, i == 0 ? POLICY_HUNGRY : POLICY_DIET);
+	}
+}
+
+/* The file cap: at max_files nothing is added, whatever the need. */
+static void
+test_file_cap(void **state)
+{
+	struct policy p;
+	struct file_spec f[4] = { { 16, 16 }, { 16, 16 }, { 16, 16 }, { 16, 16 } };
+	struct policy_sample s = sample(512, 5, 4, f);
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	p.cfg.max_files = 4;
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_NONE);
+	assert_non_null(strstr(a.why, "cap"));
+	s = sample(512, 5, 3, f);
+	a = step(&p, &s, SEC);
+	assert_int_equal(a.act, POLICY_GROW);
+}
+
+static void
+quota_tweak(struct policy_config *c)
+{
+	c->quota = 300 * MiB;
+}
+
+/* The quota: a grow is clipped to what is left, and none when too little
+ * is left. */
+static void
+test_quota(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 5, 1, (struct file_spec[]){ { 250, 250 } });
+	struct policy_action a;
+
+	(void)state;
+	init(&p, quota_tweak);
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_int_equal(a.bytes, 50 * MiB);
+	s = sample(512, 5, 1, (struct file_spec[]){ { 298, 298 } });
+	a = step(&p, &s, SEC);
+	assert_int_equal(a.act, POLICY_NONE);
+	assert_non_null(strstr(a.why, "quota"));
+}
+
+/* A long random run: whatever the samples and outcomes, every grow fits
+ * the quota, the cap and the size limits, and every drop names a file of
+ * the sample whose pages fit in what remains. */
+static uint64_t rng = 42;
+static uint64_t
+rnd(uint64_t n)
+{
+	rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (rng >> 33) % n;
+}
+
+static void
+test_invariants_random(void **state)
+{
+	struct policy p;
+	struct policy_config c;
+	struct file_spec f[POLICY_FILES_MAX];
+	unsigned n = 0, i, grows = 0, shrinks = 0;
+	uint64_t now = 0, ram = 512, demand = 300, k;
+	enum policy_act last = POLICY_NONE;
+
+	(void)state;
+	policy_config_defaults(&c);
+	c.quota = 900 * MiB;
+	c.max_files = 6;
+	c.cooldown_ms = 60 * SEC;
+	policy_init(&p, &c);
+	for (k = 0; k < 200000; k++) {
+		uint64_t swap = 0, out, held;
+		struct policy_sample s;
+		struct policy_action a;
+
+		/* demand wanders; sometimes jumps */
+		demand += rnd(21) - 10;
+		if (rnd(500) == 0)
+			demand = 100 + rnd(1400);
+		if (demand < 50)
+			demand = 50;
+		for (i = 0; i < n; i++)
+			swap += f[i].size;
+		out = demand > ram ? demand - ram : 0;
+		if (out > swap)
+			out = swap;
+		for (i = 0; i < n; i++) {
+			f[i].used = out < f[i].size ? out : f[i].size;
+			out -= f[i].used;
+		}
+		s = sample(ram, demand < ram ? ram - demand : 0, n, f);
+		if (last != POLICY_NONE)
+			outcome(&s, last, (enum policy_outcome)rnd(POLICY_NOUTCOMES),
+			    rnd(100) * MiB, 1 + rnd(60000));
+		last = POLICY_NONE;
+		a = step(&p, &s, now);
+		held = swap * MiB;
+		if (a.act == POLICY_GROW) {
+			grows++;
+			assert_true(n < c.max_files);
+			assert_true(a.bytes >= c.min_swapsize);
+			assert_true(a.bytes <= c.max_swapsize);
+			assert_true(held + a.bytes <= c.quota);
+			assert_false(p.io_failed);
+			if (rnd(3) != 0 && n < POLICY_FILES_MAX) {
+				f[n].size = a.bytes / MiB;
+				f[n].used = 0;
+				n++;
+			}
+			last = POLICY_GROW;
+		} else if (a.act == POLICY_SHRINK) {
+			shrinks++;
+			for (i = 0; i < n; i++)
+				if (strcmp(s.files[i].name, a.name) == 0)
+					break;
+			assert_true(i < n);
+			/* the pages fit in RAM and the other files */
+			assert_true(demand <= ram + swap - f[i].size);
+			if (rnd(4) != 0) {
+				memmove(&f[i], &f[i + 1], (n - i - 1) * sizeof(f[0]));
+				n--;
+			}
+			last = POLICY_SHRINK;
+		}
+		if (rnd(200) == 0)
+			p.io_failed = 0;	/* as after an administrator's reset */
+		now += SEC * (1 + rnd(3));
+	}
+	/* The run exercised both directions. */
+	assert_true(grows > 100);
+	assert_true(shrinks > 100);
+}
+
+/* Time going backwards (a clock step) must not drop or grow wildly. */
+static void
+test_clock_backwards(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 400, 1, (struct file_spec[]){ { 64, 0 } });
+	struct policy_action a;
+	uint64_t now = 10 * COOL;
+
+	(void)state;
+	init(&p, NULL);
+	step(&p, &s, now);
+	a = step(&p, &s, 5 * SEC);
+	assert_int_equal(a.act, POLICY_NONE);
+}
+
+/* An inconsistent sample (more free than total) is clamped, not trusted. */
+static void
+test_inconsistent_sample(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 40, 0, NULL);
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	s.mem_available = 10000 * MiB;
+	s.swap_free = 5000 * MiB;
+	a = step(&p, &s, 0);
+	assert_int_not_equal(a.act, POLICY_SHRINK);
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(policy_state_name(POLICY_STEADY), "steady");
+	assert_string_equal(policy_state_name(POLICY_HUNGRY), "hungry");
+	assert_string_equal(policy_state_name(POLICY_OVERFED), "overfed");
+	assert_string_equal(policy_state_name(POLICY_DIET), "diet");
+	assert_string_equal(policy_state_name((enum policy_state)99), "?");
+	assert_string_equal(policy_outcome_name(POLICY_EDQUOT), "EDQUOT");
+}
+
+/* docs/fsm.dot is exactly what the table renders. */
+static void
+test_dot_in_step(void **state)
+{
+	char buf[8192], *doc;
+	int n = policy_dot(buf, sizeof(buf));
+	FILE *f;
+	long len;
+
+	(void)state;
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	assert_int_equal(policy_dot(NULL, 0), n);
+	f = fopen("docs/fsm.dot", "r");
+	if (f == NULL)
+		fail_msg("docs/fsm.dot: %s (run from the top of the tree)",
+		    strerror(errno));
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	doc = calloc(1, (size_t)len + 1);
+	assert_non_null(doc);
+	assert_int_equal(fread(doc, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	if (strcmp(doc, buf) != 0)
+		fail_msg("docs/fsm.dot differs from policy_edges[]: "
+		    "run build/nfswap-sim --dot > docs/fsm.dot");
+	free(doc);
+}
+
+/* Must run last: the transitions every test saw are the table's. */
+static void
+test_edges_seen(void **state)
+{
+	int table[POLICY_NSTATES][POLICY_NSTATES] = { { 0 } };
+	size_t i;
+	int a, b;
+
+	(void)state;
+	for (i = 0; i < policy_nedges; i++)
+		table[policy_edges[i].from][policy_edges[i].to] = 1;
+	for (a = 0; a < POLICY_NSTATES; a++)
+		for (b = 0; b < POLICY_NSTATES; b++) {
+			if (seen[a][b] && !table[a][b])
+				fail_msg("transition %s -> %s is not in policy_edges[]",
+				    policy_state_name(a), policy_state_name(b));
+			if (table[a][b] && !seen[a][b])
+				fail_msg("edge %s -> %s is never exercised",
+				    policy_state_name(a), policy_state_name(b));
+		}
+}
+
+/* ---- the swapspace model follows its written rules ---------------- */
+
+static void
+test_swapspace_request(void **state)
+{
+	struct sspace_config c;
+	struct policy_sample s;
+	int64_t r;
+
+	(void)state;
+	sspace_config_defaults(&c);
+	/* 1 GiB RAM, no swap, 15 % free -> about 219 MiB, back to 30 %. */
+	s = sample(1024, 154, 0, NULL);
+	r = sspace_request(&c, &s);
+	assert_true(r > 215 * (int64_t)MiB && r < 222 * (int64_t)MiB);
+	s = sample(1024, 400, 0, NULL);	/* 39 %: the dead band */
+	assert_int_equal(sspace_request(&c, &s), 0);
+	s = sample(1024, 800, 0, NULL);	/* 78 %: a surplus */
+	assert_true(sspace_request(&c, &s) < 0);
+}
+
+static void
+test_swapspace_rules(void **state)
+{
+	struct sspace ss;
+	struct sspace_config c;
+	struct policy_sample s;
+	struct policy_action a;
+	int i;
+
+	(void)state;
+	sspace_config_defaults(&c);
+	sspace_init(&ss, &c);
+	assert_int_equal(ss.state, POLICY_HUNGRY);	/* starts hungry */
+	s = sample(1024, 100, 0, NULL);
+	a = sspace_step(&ss, &s, UINT64_MAX);
+	assert_int_equal(a.act, POLICY_GROW);
+	/* rounded down to a page, plus two pages */
+	assert_int_equal(a.bytes % 4096, 0);
+	s = sample(1024, 800, 1, (struct file_spec[]){ { a.bytes / MiB, 0 } });
+	outcome(&s, POLICY_GROW, POLICY_OK, a.bytes, 1000);
+	a = sspace_step(&ss, &s, UINT64_MAX);
+	assert_int_equal(ss.state, POLICY_HUNGRY);
+	memset(&s.last, 0, sizeof(s.last));
+	/* nothing freed within the cooldown after an allocation */
+	for (i = 0; i < 598; i++) {
+		a = sspace_step(&ss, &s, UINT64_MAX);
+		assert_int_equal(a.act, POLICY_NONE);
+	}
+	a = sspace_step(&ss, &s, UINT64_MAX);	/* timer out -> steady */
+	assert_int_equal(ss.state, POLICY_STEADY);
+	a = sspace_step(&ss, &s, UINT64_MAX);	/* surplus -> overfed */
+	assert_int_equal(ss.state, POLICY_OVERFED);
+	for (i = 0; i < 599; i++) {
+		a = sspace_step(&ss, &s, UINT64_MAX);
+		assert_int_equal(a.act, POLICY_NONE);
+	}
+	a = sspace_step(&ss, &s, UINT64_MAX);	/* a cooldown of surplus */
+	assert_int_equal(a.act, POLICY_SHRINK);
+	assert_int_equal(ss.state, POLICY_STEADY);
+
+	/* Below min_swapsize, or no space: refused, and diet next call. */
+	sspace_init(&ss, &c);
+	s = sample(1024, 100, 0, NULL);
+	a = sspace_step(&ss, &s, MiB);
+	assert_int_equal(a.act, POLICY_NONE);
+	a = sspace_step(&ss, &s, UINT64_MAX);
+	assert_int_equal(ss.state, POLICY_DIET);
+	a = sspace_step(&ss, &s, UINT64_MAX);
+	assert_int_equal(a.act, POLICY_NONE);	/* no allocation in diet */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_are_swapspaces),
+		cmocka_unit_test(test_config_check),
+		cmocka_unit_test(test_grow_when_short),
+		cmocka_unit_test(test_steady_stays),
+		cmocka_unit_test(test_acts_ahead_of_a_rise),
+		cmocka_unit_test(test_hungry_cooldown),
+		cmocka_unit_test(test_hungry_to_steady),
+		cmocka_unit_test(test_hungry_grow_again),
+		cmocka_unit_test(test_overfed_drain),
+		cmocka_unit_test(test_shrink_choice),
+		cmocka_unit_test(test_overfed_to_steady),
+		cmocka_unit_test(test_surplus_must_be_continuous),
+		cmocka_unit_test(test_peak_is_remembered),
+		cmocka_unit_test(test_diet_enospc),
+		cmocka_unit_test(test_diet_edquot),
+		cmocka_unit_test(test_diet_eio),
+		cmocka_unit_test(test_diet_swapon),
+		cmocka_unit_test(test_diet_other),
+		cmocka_unit_test(test_diet_async_eio),
+		cmocka_unit_test(test_diet_drops_surplus),
+		cmocka_unit_test(test_diet_ends),
+		cmocka_unit_test(test_swapoff_refused),
+		cmocka_unit_test(test_overfed_grows),
+		cmocka_unit_test(test_file_cap),
+		cmocka_unit_test(test_quota),
+		cmocka_unit_test(test_invariants_random),
+		cmocka_unit_test(test_clock_backwards),
+		cmocka_unit_test(test_inconsistent_sample),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_dot_in_step),
+		cmocka_unit_test(test_edges_seen),
+		cmocka_unit_test(test_swapspace_request),
+		cmocka_unit_test(test_swapspace_rules),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -32,14 +32,14 @@ next_line(const char *text, size_t len, size_t *pos, const char **p,
 	return 1;
 }
 
-/* A decimal number of kB, all digits, no sign, no overflow. */
+/* A decimal number of kB, all digits, no sign, at most KB_MAX. */
 static int
 parse_kb(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
 
-	if (n == 0 || n > 15)
+	if (n == 0 || n > 14)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
@@ -70,8 +70,6 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 		size_t vs, ve;
 		uint64_t v;
 
-		if (n == 0 && pos >= len)
-			break;			/* the final newline */
 		if (colon == NULL || colon == p)
 			return -EINVAL;
 		klen = (size_t)(colon - p);
@@ -87,7 +85,9 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 		/* The rest is nothing, or " kB". */
 		if (!(ve == n || (n - ve == 3 && memcmp(p + ve, " kB", 3) == 0)))
 			return -EINVAL;
-		if (parse_kb(p + vs, ve - vs, &v) != 0)
+		/* Lines we do not use need digits only: VmallocTotal exceeds
+		 * any sane bound on 5-level paging. */
+		if (ve == vs || ve - vs > 20)
 			return -EINVAL;
 		for (k = 0; k < 4; k++) {
 			if (klen != strlen(keys[k]) ||
@@ -95,6 +95,8 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 				continue;
 			if ((seen & (1u << k)) || ve == n)
 				return -EINVAL;	/* repeated, or without kB */
+			if (parse_kb(p + vs, ve - vs, &v) != 0)
+				return -EINVAL;
 			seen |= 1u << k;
 			val[k] = v;
 		}
@@ -189,8 +191,6 @@ swaps_parse(const char *text, size_t len, struct swaps *out)
 				goto bad;
 			continue;
 		}
-		if (n == 0 && pos >= len)
-			break;
 		for (i = 0, k = 0; k < 5; k++)
 			if (!field(p, n, &i, &f[k], &fl[k]))
 				goto bad;

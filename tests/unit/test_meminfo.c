@@ -1,0 +1,274 @@
+/*
+ * test_meminfo.c -- the /proc/meminfo and /proc/swaps parsers: real files
+ * (tests/fixtures/proc/, and this machine's own /proc), exact byte counts,
+ * and hostile text that must give -EINVAL and leave the output alone.
+ */
+#include <errno.h>
+
+#include "testutil.h"
+#include "policy.h"
+
+#define FIXTURES "tests/fixtures/proc/"
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n = 0, cap = 1 << 16;
+
+	if (f == NULL)
+		return NULL;
+	buf = malloc(cap);
+	assert_non_null(buf);
+	n = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void
+test_meminfo_fixture(void **state)
+{
+	struct meminfo m;
+	size_t len;
+	char *t = slurp(FIXTURES "meminfo-6.18-swap", &len);
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(meminfo_parse(t, len, &m), 0);
+	assert_int_equal(m.mem_total, 24684084ULL * 1024);
+	assert_int_equal(m.mem_available, 24366264ULL * 1024);
+	assert_int_equal(m.swap_total, 1376244ULL * 1024);
+	assert_int_equal(m.swap_free, 1245172ULL * 1024);
+	free(t);
+	t = slurp(FIXTURES "meminfo-6.18-noswap", &len);
+	assert_non_null(t);
+	assert_int_equal(meminfo_parse(t, len, &m), 0);
+	assert_int_equal(m.swap_total, 0);
+	free(t);
+}
+
+/* Whatever kernel runs the tests: its own meminfo parses. */
+static void
+test_meminfo_live(void **state)
+{
+	struct meminfo m;
+	size_t len;
+	char *t = slurp("/proc/meminfo", &len);
+
+	(void)state;
+	if (t == NULL)
+		skip();
+	assert_int_equal(meminfo_parse(t, len, &m), 0);
+	assert_true(m.mem_total > 0);
+	assert_true(m.mem_available <= m.mem_total);
+	free(t);
+}
+
+static const char good[] =
+    "MemTotal:        524288 kB\n"
+    "MemFree:          10000 kB\n"
+    "MemAvailable:     20000 kB\n"
+    "SwapTotal:        65536 kB\n"
+    "SwapFree:         65000 kB\n"
+    "HugePages_Total:      0\n";
+
+static void
+test_meminfo_minimal(void **state)
+{
+	struct meminfo m;
+
+	(void)state;
+	assert_int_equal(meminfo_parse(good, strlen(good), &m), 0);
+	assert_int_equal(m.mem_total, 524288ULL * 1024);
+	assert_int_equal(m.mem_available, 20000ULL * 1024);
+	assert_int_equal(m.swap_free, 65000ULL * 1024);
+	/* no final newline is fine too */
+	assert_int_equal(meminfo_parse(good, strlen(good) - 1, &m), 0);
+}
+
+static const struct {
+	const char *what, *text;
+} hostile_meminfo[] = {
+	{ "empty", "" },
+	{ "missing MemAvailable", "MemTotal: 1 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "missing SwapFree", "MemTotal: 1 kB\nMemAvailable: 1 kB\nSwapTotal: 0 kB\n" },
+	{ "repeated key", "MemTotal: 9 kB\nMemTotal: 9 kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "garbage number", "MemTotal: 12a kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "negative", "MemTotal: -5 kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "no digits", "MemTotal:  kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "huge", "MemTotal: 99999999999999999999 kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "beyond 4 PiB", "MemTotal: 4398046511105 kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "required key without kB", "MemTotal: 100\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "other unit", "MemTotal: 100 MB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "trailing junk", "MemTotal: 100 kB x\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "available > total", "MemTotal: 100 kB\nMemAvailable: 101 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "swap free > total", "MemTotal: 100 kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 5 kB\nSwapFree: 6 kB\n" },
+	{ "no colon", "MemTotal 100 kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "blank line", "MemTotal: 100 kB\n\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "space in key", "Mem Total: 100 kB\nMemTotal: 100 kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "junk line", "MemTotal: 100 kB\nMemAvailable: 1 kB\n<script>\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "prefix match", "MemTotalX: 100 kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+};
+
+static void
+test_meminfo_hostile(void **state)
+{
+	struct meminfo m;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hostile_meminfo) / sizeof(hostile_meminfo[0]); i++) {
+		memset(&m, 0xab, sizeof(m));
+		int r = meminfo_parse(hostile_meminfo[i].text,
+		    strlen(hostile_meminfo[i].text), &m);
+		if (r != -EINVAL)
+			fail_msg("meminfo \"%s\": %d, want -EINVAL",
+			    hostile_meminfo[i].what, r);
+		assert_int_equal(m.mem_total, 0xababababababababULL);
+	}
+	/* A NUL byte inside, and a NULL text. */
+	char nul[sizeof(good)];
+	memcpy(nul, good, sizeof(good));
+	nul[20] = '\0';
+	assert_int_equal(meminfo_parse(nul, sizeof(good) - 1, &m), -EINVAL);
+	assert_int_equal(meminfo_parse(NULL, 0, &m), -EINVAL);
+	/* A kilobyte-long number on an unused line. */
+	char *big = malloc(8192);
+	assert_non_null(big);
+	snprintf(big, 8192, "%sJunk: ", good);
+	memset(big + strlen(big), '9', 1000);
+	big[strlen(good) + 6 + 1000] = '\0';
+	assert_int_equal(meminfo_parse(big, strlen(big), &m), -EINVAL);
+	free(big);
+}
+
+static void
+test_swaps_fixture(void **state)
+{
+	struct swaps *s = calloc(1, sizeof(*s));
+	size_t len;
+	char *t = slurp(FIXTURES "swaps-three", &len);
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(swaps_parse(t, len, s), 0);
+	assert_int_equal(s->n, 3);
+	assert_string_equal(s->e[0].path, "/run/nfswap/nfswap.0");
+	assert_true(s->e[0].is_file);
+	assert_int_equal(s->e[0].size, 262140ULL * 1024);
+	assert_int_equal(s->e[0].used, 131072ULL * 1024);
+	assert_int_equal(s->e[0].priority, -2);
+	assert_false(s->e[1].is_file);
+	assert_int_equal(s->e[1].priority, 100);
+	/* the kernel's octal escapes, undone */
+	assert_string_equal(s->e[2].path, "/run/nfswap/with space\\x");
+	free(t);
+	t = slurp("/proc/swaps", &len);
+	if (t != NULL) {
+		assert_int_equal(swaps_parse(t, len, s), 0);
+		free(t);
+	}
+	free(s);
+}
+
+#define HDR "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+
+static const struct {
+	const char *what, *text;
+} hostile_swaps[] = {
+	{ "empty", "" },
+	{ "no header", "/a file 100 0 -2\n" },
+	{ "unknown type", HDR "/a disk 100 0 -2\n" },
+	{ "used > size", HDR "/a file 100 101 -2\n" },
+	{ "four fields", HDR "/a file 100 0\n" },
+	{ "six fields", HDR "/a file 100 0 -2 x\n" },
+	{ "garbage size", HDR "/a file 1x0 0 -2\n" },
+	{ "huge size", HDR "/a file 99999999999999999999 0 -2\n" },
+	{ "bad priority", HDR "/a file 100 0 --2\n" },
+	{ "priority out of range", HDR "/a file 100 0 99999\n" },
+	{ "relative path", HDR "a file 100 0 -2\n" },
+	{ "bad escape", HDR "/a\\09 file 100 0 -2\n" },
+	{ "short escape", HDR "/a\\04 file 100 0 -2\n" },
+	{ "NUL escape", HDR "/a\\000b file 100 0 -2\n" },
+	{ "blank line", HDR "\n" },
+};
+
+static void
+test_swaps_hostile(void **state)
+{
+	struct swaps *s = calloc(1, sizeof(*s));
+	struct sbuf { char t[8192]; } *big = calloc(1, sizeof(*big));
+	size_t i, off;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(big);
+	for (i = 0; i < sizeof(hostile_swaps) / sizeof(hostile_swaps[0]); i++) {
+		s->n = 7;
+		int r = swaps_parse(hostile_swaps[i].text,
+		    strlen(hostile_swaps[i].text), s);
+		if (r != -EINVAL)
+			fail_msg("swaps \"%s\": %d, want -EINVAL",
+			    hostile_swaps[i].what, r);
+		assert_int_equal(s->n, 0);
+	}
+	/* More entries than the kernel can have. */
+	off = (size_t)snprintf(big->t, sizeof(big->t), HDR);
+	for (i = 0; i < 33; i++)
+		off += (size_t)snprintf(big->t + off, sizeof(big->t) - off,
+		    "/s%zu file 100 0 -%zu\n", i, i + 2);
+	assert_int_equal(swaps_parse(big->t, off, s), -EINVAL);
+	/* 32 is fine. */
+	off = (size_t)snprintf(big->t, sizeof(big->t), HDR);
+	for (i = 0; i < 32; i++)
+		off += (size_t)snprintf(big->t + off, sizeof(big->t) - off,
+		    "/s%zu file 100 0 -%zu\n", i, i + 2);
+	assert_int_equal(swaps_parse(big->t, off, s), 0);
+	assert_int_equal(s->n, 32);
+	/* A path longer than PATH_MAX. */
+	off = (size_t)snprintf(big->t, sizeof(big->t), HDR "/");
+	memset(big->t + off, 'a', 5000);
+	off += 5000;
+	off += (size_t)snprintf(big->t + off, sizeof(big->t) - off,
+	    " file 100 0 -2\n");
+	assert_int_equal(swaps_parse(big->t, off, s), -EINVAL);
+	/* Header only: no swap. */
+	assert_int_equal(swaps_parse(HDR, strlen(HDR), s), 0);
+	assert_int_equal(s->n, 0);
+	free(big);
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_meminfo_fixture),
+		cmocka_unit_test(test_meminfo_live),
+		cmocka_unit_test(test_meminfo_minimal),
+		cmocka_unit_test(test_meminfo_hostile),
+		cmocka_unit_test(test_swaps_fixture),
+		cmocka_unit_test(test_swaps_hostile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common.h"
 #include "policy.h"
 
 #define FAST_WIN_MS	10000	/* the rate of rise: a line fitted over 10 s */
@@ -128,6 +129,8 @@ policy_config_defaults(struct policy_config *c)
 	c->quota = 0;
 	c->alloc_rate = 4 * POLICY_MIB;
 	c->drain_interval_ms = 30 * 1000;
+	c->peak_hold_ms = 2 * c->cooldown_ms;
+	c->min_grow_pct = 25;
 	c->poll_ms = 1000;
 }
 
@@ -152,9 +155,86 @@ policy_config_check(const struct policy_config *c, const char **why)
 		*why = "alloc_rate must be at least 64K (per second)";
 	else if (c->poll_ms < 10 || c->poll_ms > 3600 * 1000)
 		*why = "poll interval must be between 10ms and 1h";
+	else if (c->min_grow_pct > 400)
+		*why = "min_grow_pct must be at most 400";
 	else
 		return 0;
 	return -EINVAL;
+}
+
+/*
+ * The settings by name, as nfswapd.conf and nfswap-sim --set spell them:
+ * percentages, sizes ("4M", "1G"), durations in seconds, counts.
+ */
+const char *const policy_config_keys[] = {
+	"lower_freelimit", "upper_freelimit", "freetarget", "cooldown",
+	"min_swapsize", "max_swapsize", "max_files", "quota", "alloc_rate",
+	"drain_interval", "peak_hold", "min_grow_pct", NULL
+};
+
+static int
+parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (uint64_t)(*s - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+policy_config_set(struct policy_config *c, const char *key, const char *value,
+    const char **why)
+{
+	uint64_t v;
+	int pct = 0, secs = 0, size = 0;
+
+	if (strcmp(key, "lower_freelimit") == 0 ||
+	    strcmp(key, "upper_freelimit") == 0 ||
+	    strcmp(key, "freetarget") == 0 || strcmp(key, "min_grow_pct") == 0)
+		pct = 1;
+	else if (strcmp(key, "cooldown") == 0 ||
+	    strcmp(key, "drain_interval") == 0 || strcmp(key, "peak_hold") == 0)
+		secs = 1;
+	else if (strcmp(key, "min_swapsize") == 0 ||
+	    strcmp(key, "max_swapsize") == 0 || strcmp(key, "quota") == 0 ||
+	    strcmp(key, "alloc_rate") == 0)
+		size = 1;
+	else if (strcmp(key, "max_files") != 0) {
+		*why = "unknown setting";
+		return -EINVAL;
+	}
+	if (size) {
+		if (size_parse(value, &v) != 0) {
+			*why = "not a size (like 4M or 1G)";
+			return -EINVAL;
+		}
+	} else if (parse_uint(value, pct ? 400 : secs ? 30 * 86400 : 32,
+	    &v) != 0) {
+		*why = pct ? "not a percentage" : secs ?
+		    "not a number of seconds (at most 30 days)" :
+		    "not a count from 0 to 32";
+		return -EINVAL;
+	}
+	if (strcmp(key, "lower_freelimit") == 0) c->lower_freelimit = (unsigned)v;
+	else if (strcmp(key, "upper_freelimit") == 0) c->upper_freelimit = (unsigned)v;
+	else if (strcmp(key, "freetarget") == 0) c->freetarget = (unsigned)v;
+	else if (strcmp(key, "min_grow_pct") == 0) c->min_grow_pct = (unsigned)v;
+	else if (strcmp(key, "cooldown") == 0) c->cooldown_ms = v * 1000;
+	else if (strcmp(key, "drain_interval") == 0) c->drain_interval_ms = v * 1000;
+	else if (strcmp(key, "peak_hold") == 0) c->peak_hold_ms = v * 1000;
+	else if (strcmp(key, "min_swapsize") == 0) c->min_swapsize = v;
+	else if (strcmp(key, "max_swapsize") == 0) c->max_swapsize = v;
+	else if (strcmp(key, "quota") == 0) c->quota = v;
+	else if (strcmp(key, "alloc_rate") == 0) c->alloc_rate = v;
+	else c->max_files = (unsigned)v;
+	return 0;
 }
 
 void
@@ -221,7 +301,7 @@ quota_limit(const struct policy *p)
  */
 static double
 grow_size(const struct policy *p, const struct view *v, double memtotal,
-    double *lead)
+    int last_slot, double *lead)
 {
 	double ft = p->cfg.freetarget / 100.0;
 	double short_of = ft * v->total - v->free, base, g, safe;
@@ -229,8 +309,8 @@ grow_size(const struct policy *p, const struct view *v, double memtotal,
 	if (short_of < 0)
 		short_of = 0;
 	base = short_of / (1.0 - ft);
-	if (base < memtotal / 4)
-		base = memtotal / 4;
+	if (base < memtotal * p->cfg.min_grow_pct / 100.0)
+		base = memtotal * p->cfg.min_grow_pct / 100.0;
 	*lead = base / v->rate + v->poll;
 	g = base + v->rise * *lead / (1.0 - ft);
 	/* At least what we hold already, so that a growing load needs a number
@@ -242,6 +322,10 @@ grow_size(const struct policy *p, const struct view *v, double memtotal,
 		if (g > safe)
 			g = safe;
 	}
+	/* The last file the cap allows cannot be followed by another: it has
+	 * to cover the rest of the climb, ready in time or not. */
+	if (last_slot && g < 2 * v->ours + memtotal / 2)
+		g = 2 * v->ours + memtotal / 2;
 	return g;
 }
 
@@ -358,7 +442,7 @@ observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
 	/* The peak of memory in use, held for two cooldowns: a load that comes
 	 * back within that time finds its swap still there. */
 	if (used >= p->peak_used || !expired(now, p->peak_ms, 0) ||
-	    expired(now, p->peak_ms, 2 * p->cfg.cooldown_ms)) {
+	    expired(now, p->peak_ms, p->cfg.peak_hold_ms)) {
 		p->peak_used = used;
 		p->peak_ms = now;
 	}
@@ -463,7 +547,8 @@ consider_grow(struct policy *p, const struct policy_sample *smp, uint64_t now,
     const struct view *v, struct policy_action *out)
 {
 	const struct policy_config *c = &p->cfg;
-	double lead, g = grow_size(p, v, (double)smp->mem_total, &lead), low;
+	double lead, low, g = grow_size(p, v, (double)smp->mem_total,
+	    smp->nfiles + 1 == c->max_files, &lead);
 	uint64_t q, size, room = UINT64_MAX;
 
 	if (g < (double)c->min_swapsize)

@@ -57,6 +57,8 @@ struct policy_config {
 	uint64_t	quota;			/* bytes the server allows; 0 = unknown */
 	uint64_t	alloc_rate;		/* bytes/s: creation speed until measured */
 	uint64_t	drain_interval_ms;	/* between drops once a surplus is due */
+	uint64_t	peak_hold_ms;		/* how long a peak of use keeps swap */
+	unsigned	min_grow_pct;		/* % of RAM: the smallest worthwhile grow */
 	uint64_t	poll_ms;		/* the agent's sampling interval */
 };
 
@@ -123,6 +125,9 @@ struct policy_edge {
 /* policy.c */
 void	policy_config_defaults(struct policy_config *);
 int	policy_config_check(const struct policy_config *, const char **why);
+int	policy_config_set(struct policy_config *, const char *key,
+	    const char *value, const char **why);
+extern const char *const policy_config_keys[];
 void	policy_init(struct policy *, const struct policy_config *);
 struct policy_action policy_step(struct policy *, const struct policy_sample *,
 	    uint64_t now_ms);

@@ -47,6 +47,7 @@ struct opts {
 	double		 ram_mib, alloc_mibps, quota_mib;
 	unsigned	 max_files;
 	int		 json, steps;
+	struct policy_config pc;	/* nfswapd's settings (--set) */
 };
 
 struct result {
@@ -68,7 +69,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: nfswap-sim --trace FILE [--policy nfswapd|swapspace|both]\n"
 	    "                  --ram-mib N [--alloc-mibps R] [--quota-mib Q]\n"
-	    "                  [--max-files F] [--json] [--steps]\n"
+	    "                  [--max-files F] [--set KEY=VALUE]... [--json]\n"
+	    "                  [--steps]\n"
 	    "       nfswap-sim --dot\n");
 	exit(EXIT_USAGE);
 }
@@ -343,7 +345,7 @@ run(const struct opts *o, const struct trace *tr, int which,
 	m.rate = o->alloc_mibps * MIB;
 	res->policy = which == 0 ? "nfswapd" : "swapspace";
 
-	policy_config_defaults(&pc);
+	pc = o->pc;
 	pc.max_files = o->max_files;
 	pc.quota = m.quota;
 	policy_init(&pol, &pc);
@@ -460,6 +462,7 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "steps", no_argument, NULL, 's' },
 		{ "dot", no_argument, NULL, 'D' },
+		{ "set", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -469,6 +472,7 @@ main(int argc, char **argv)
 	int ch, i, dot = 0;
 
 	memset(&o, 0, sizeof(o));
+	policy_config_defaults(&o.pc);
 	o.which = 3;
 	o.alloc_mibps = 8;
 	o.max_files = 16;
@@ -493,6 +497,19 @@ main(int argc, char **argv)
 		case 'j': o.json = 1; break;
 		case 's': o.steps = 1; break;
 		case 'D': dot = 1; break;
+		case 'S': {
+			char *eq = strchr(optarg, '=');
+			const char *why = NULL;
+
+			if (eq == NULL)
+				bad_input(EXIT_USAGE, "--set: \"%s\": expected "
+				    "KEY=VALUE", optarg);
+			*eq = '\0';
+			if (policy_config_set(&o.pc, optarg, eq + 1, &why) != 0)
+				bad_input(EXIT_USAGE, "--set %s=%s: %s", optarg,
+				    eq + 1, why);
+			break;
+		}
 		default: usage();
 		}
 	}
@@ -511,6 +528,15 @@ main(int argc, char **argv)
 		usage();
 	if (o.quota_mib != 0 && o.quota_mib < 4)
 		bad_input(EXIT_USAGE, "--quota-mib: below min_swapsize (4)");
+	{
+		struct policy_config chk = o.pc;
+		const char *why = NULL;
+
+		chk.max_files = o.max_files;
+		chk.quota = (uint64_t)(o.quota_mib * MIB);
+		if (policy_config_check(&chk, &why) != 0)
+			bad_input(EXIT_USAGE, "nfswapd settings: %s", why);
+	}
 	trace_load(&tr, o.trace);
 	for (i = 0; i < 2; i++)
 		if (o.which & (1 << i))

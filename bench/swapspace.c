@@ -95,29 +95,34 @@ sspace_step(struct sspace *s, const struct policy_sample *smp, uint64_t fs_free)
 	const struct sspace_config *c = &s->cfg;
 	int64_t req = sspace_request(c, smp), size;
 
-	/* A failed write or swapon, reported in the sample, asks for diet. */
-	if (smp->last.act == POLICY_GROW && smp->last.outcome != POLICY_OK)
+	/* A write that failed with ENOSPC or EIO, or a swapon that failed,
+	 * asks for diet; other write errors (EDQUOT, EFBIG...) are logged and
+	 * the next pass simply tries again. */
+	if (smp->last.act == POLICY_GROW &&
+	    (smp->last.outcome == POLICY_ENOSPC ||
+	    smp->last.outcome == POLICY_EIO ||
+	    smp->last.outcome == POLICY_SWAPON_REFUSED))
 		s->diet_requested = 1;
 	/* swapspace allocates synchronously: success lands it in hungry (timer
 	 * reset) with no pass in between, which is this call. */
 	if (smp->last.act == POLICY_GROW && smp->last.outcome == POLICY_OK)
 		to_state(s, POLICY_HUNGRY);
 
-	s->timer--;
+	/* The diet request is taken before the timer ticks. */
 	if (s->diet_requested) {
 		s->diet_requested = 0;
 		to_state(s, POLICY_DIET);
 		return result(s, POLICY_NONE, "diet requested");
 	}
+	s->timer--;
 	if (req > 0 && s->state != POLICY_DIET) {
 		size = req / c->pagesize * c->pagesize + 2 * c->pagesize;
 		if (size > c->max_swapsize)
 			size = c->max_swapsize;
+		/* Refusals are not failures: no diet, try again next pass. */
 		if (size < c->min_swapsize || (uint64_t)size > fs_free ||
-		    smp->nfiles >= c->slots) {
-			s->diet_requested = 1;
+		    smp->nfiles >= c->slots)
 			return result(s, POLICY_NONE, "cannot allocate");
-		}
 		struct policy_action r = result(s, POLICY_GROW, "below the lower limit");
 		r.bytes = (uint64_t)size;
 		return r;

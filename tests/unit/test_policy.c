@@ -889,15 +889,28 @@ test_swapspace_rules(void **state)
 	assert_int_equal(a.act, POLICY_SHRINK);
 	assert_int_equal(ss.state, POLICY_STEADY);
 
-	/* Below min_swapsize, or no space: refused, and diet next call. */
+	/* No space (statvfs): refused, no diet, tried again next pass. */
 	sspace_init(&ss, &c);
 	s = sample(1024, 100, 0, NULL);
 	a = sspace_step(&ss, &s, MiB);
 	assert_int_equal(a.act, POLICY_NONE);
+	assert_int_equal(ss.state, POLICY_HUNGRY);
+	a = sspace_step(&ss, &s, UINT64_MAX);
+	assert_int_equal(a.act, POLICY_GROW);
+	/* A write that failed with ENOSPC: diet next pass, nothing added. */
+	outcome(&s, POLICY_GROW, POLICY_ENOSPC, MiB, 100);
 	a = sspace_step(&ss, &s, UINT64_MAX);
 	assert_int_equal(ss.state, POLICY_DIET);
+	memset(&s.last, 0, sizeof(s.last));
 	a = sspace_step(&ss, &s, UINT64_MAX);
 	assert_int_equal(a.act, POLICY_NONE);	/* no allocation in diet */
+	/* EDQUOT is "unexpected" to swapspace: no diet, it tries again. */
+	sspace_init(&ss, &c);
+	a = sspace_step(&ss, &s, UINT64_MAX);
+	outcome(&s, POLICY_GROW, POLICY_EDQUOT, MiB, 100);
+	a = sspace_step(&ss, &s, UINT64_MAX);
+	assert_int_not_equal(ss.state, POLICY_DIET);
+	assert_int_equal(a.act, POLICY_GROW);
 }
 
 int

@@ -643,6 +643,169 @@ test_quota(void **state)
 	assert_non_null(strstr(a.why, "quota"));
 }
 
+/* ---- the scripted cases: one row per step, explicit times ---------- */
+
+struct tstep {
+	uint64_t		t;		/* seconds; 0 ends a case (after row 0) */
+	uint64_t		ram, avail;	/* MiB */
+	const char		*files;		/* "size:used,..." MiB, in order */
+	enum policy_act		last_act;	/* the outcome fed in */
+	enum policy_outcome	last_out;
+	uint64_t		last_mib;
+	enum policy_act		want_act;
+	enum policy_state	want_state;
+	const char		*want_name;	/* shrink: the file; grow: NULL */
+	uint64_t		want_mib;	/* grow: exact size, 0 = any */
+};
+
+struct tcase {
+	const char	*name;
+	unsigned	 max_files;	/* 0 = default */
+	uint64_t	 quota_mib;
+	struct tstep	 steps[8];
+};
+
+#define N POLICY_NONE
+#define G POLICY_GROW
+#define S POLICY_SHRINK
+#define ST POLICY_STEADY
+#define HU POLICY_HUNGRY
+#define OV POLICY_OVERFED
+#define DI POLICY_DIET
+#define OK POLICY_OK
+
+static const struct tcase cases[] = {
+	{ "comfortable: steady, nothing", 0, 0, {
+	    { 1, 512, 200, "", N, OK, 0, N, ST, NULL, 0 },
+	    { 3600, 512, 200, "", N, OK, 0, N, ST, NULL, 0 } } },
+	{ "short: grow to the target, hungry, steady after the cooldown", 0, 0, {
+	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 163 },
+	    { 21, 512, 40, "163:0", G, OK, 163, N, HU, NULL, 0 },
+	    { 620, 512, 40, "163:0", N, OK, 0, N, HU, NULL, 0 },
+	    { 621, 512, 40, "163:0", N, OK, 0, N, ST, NULL, 0 } } },
+	{ "hungry ends in overfed when free is above the upper limit", 0, 0, {
+	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
+	    { 11, 512, 500, "256:0", G, OK, 256, N, HU, NULL, 0 },
+	    { 610, 512, 500, "256:0", N, OK, 0, N, HU, NULL, 0 },
+	    { 611, 512, 500, "256:0", N, OK, 0, N, OV, NULL, 0 } } },
+	{ "overfed: the largest goes after the cooldown, then one per drain interval", 0, 0, {
+	    { 1, 512, 400, "64:0,256:0,128:0", N, OK, 0, N, OV, NULL, 0 },
+	    { 600, 512, 400, "64:0,256:0,128:0", N, OK, 0, N, OV, NULL, 0 },
+	    { 601, 512, 400, "64:0,256:0,128:0", N, OK, 0, S, OV, "nfswap.1", 0 },
+	    { 602, 512, 400, "64:0,128:0", S, OK, 0, N, OV, NULL, 0 },
+	    { 631, 512, 400, "64:0,128:0", N, OK, 0, N, OV, NULL, 0 },
+	    { 632, 512, 400, "64:0,128:0", N, OK, 0, S, OV, "nfswap.1", 0 } } },
+	{ "overfed back to steady when the file is needed", 0, 0, {
+	    { 1, 512, 400, "64:0", N, OK, 0, N, OV, NULL, 0 },
+	    { 2, 512, 150, "64:0", N, OK, 0, N, ST, NULL, 0 } } },
+	{ "ENOSPC: diet for the cooldown, then growing again", 0, 0, {
+	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
+	    { 11, 512, 40, "", G, POLICY_ENOSPC, 30, N, DI, NULL, 0 },
+	    { 610, 512, 40, "", N, OK, 0, N, DI, NULL, 0 },
+	    { 611, 512, 40, "", N, OK, 0, G, ST, NULL, 0 } } },
+	{ "EDQUOT: diet, then grows only within what the quota showed", 0, 0, {
+	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
+	    { 11, 512, 40, "", G, POLICY_EDQUOT, 60, N, DI, NULL, 0 },
+	    { 611, 512, 40, "", N, OK, 0, G, ST, NULL, 60 } } },
+	{ "EIO: diet, and never growing again", 0, 0, {
+	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
+	    { 11, 512, 40, "", G, POLICY_EIO, 10, N, DI, NULL, 0 },
+	    { 611, 512, 40, "", N, OK, 0, N, ST, NULL, 0 },
+	    { 9999, 512, 5, "", N, OK, 0, N, ST, NULL, 0 } } },
+	{ "swapon refused: diet", 0, 0, {
+	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
+	    { 11, 512, 40, "", G, POLICY_SWAPON_REFUSED, 0, N, DI, NULL, 0 } } },
+	{ "swap I/O errors in the log (no action): diet, surplus out, again diet", 0, 0, {
+	    { 1, 512, 200, "64:10", N, OK, 0, N, ST, NULL, 0 },
+	    { 2, 512, 200, "64:10", N, POLICY_EIO, 0, S, DI, "nfswap.0", 0 },
+	    { 3, 512, 200, "64:10", N, POLICY_EIO, 0, N, DI, NULL, 0 } } },
+	{ "diet drops surplus at once; swapoff refused -> hungry", 0, 0, {
+	    { 1, 512, 450, "128:0,64:0", N, OK, 0, N, OV, NULL, 0 },
+	    { 2, 512, 450, "128:0,64:0", G, POLICY_ENOSPC, 0, S, DI, "nfswap.0", 0 },
+	    { 3, 512, 450, "128:0,64:0", S, POLICY_SWAPOFF_REFUSED, 0, N, HU, NULL, 0 } } },
+	{ "the file cap: nothing at 4 of 4, a grow at 3 of 4", 4, 0, {
+	    { 1, 512, 5, "16:16,16:16,16:16,16:16", N, OK, 0, N, ST, NULL, 0 },
+	    { 2, 512, 5, "16:16,16:16,16:16", N, OK, 0, G, ST, NULL, 0 } } },
+	{ "the quota: clipped to what is left, then nothing", 0, 300, {
+	    { 1, 512, 5, "250:250", N, OK, 0, G, ST, NULL, 50 },
+	    { 2, 512, 5, "298:298", N, OK, 0, N, ST, NULL, 0 } } },
+	{ "never drops a file whose pages would not fit", 0, 0, {
+	    { 1, 512, 0, "1024:700,64:0", N, OK, 0, N, ST, NULL, 0 },
+	    { 1300, 512, 0, "1024:700,64:0", N, OK, 0, N, ST, NULL, 0 } } },
+};
+
+static struct policy_sample
+sample_of(const struct tstep *st)
+{
+	struct file_spec f[POLICY_FILES_MAX];
+	const char *p = st->files;
+	unsigned n = 0;
+
+	while (*p) {
+		unsigned long long size, used;
+		int len = 0;
+
+		assert_int_equal(sscanf(p, "%llu:%llu%n", &size, &used, &len), 2);
+		f[n].size = size;
+		f[n].used = used;
+		n++;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return sample(st->ram, st->avail, n, f);
+}
+
+static void
+test_scripted_cases(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct tcase *tc = &cases[i];
+		struct policy_config c;
+		struct policy p;
+
+		policy_config_defaults(&c);
+		if (tc->max_files)
+			c.max_files = tc->max_files;
+		c.quota = tc->quota_mib * MiB;
+		policy_init(&p, &c);
+		for (j = 0; j < 8 && tc->steps[j].t != 0; j++) {
+			const struct tstep *st = &tc->steps[j];
+			struct policy_sample s = sample_of(st);
+			struct policy_action a;
+
+			outcome(&s, st->last_act, st->last_out, st->last_mib * MiB,
+			    st->last_act == POLICY_GROW ? 10000 : 0);
+			a = step(&p, &s, st->t * SEC);
+			if (a.act != st->want_act || a.state != st->want_state)
+				fail_msg("%s, step %zu (t=%llus): got act %d state %s "
+				    "(%s), want act %d state %s", tc->name, j,
+				    (unsigned long long)st->t, a.act,
+				    policy_state_name(a.state), a.why, st->want_act,
+				    policy_state_name(st->want_state));
+			if (st->want_name != NULL && strcmp(a.name, st->want_name) != 0)
+				fail_msg("%s, step %zu: dropped %s, want %s", tc->name,
+				    j, a.name, st->want_name);
+			if (st->want_mib != 0 && a.bytes != st->want_mib * MiB)
+				fail_msg("%s, step %zu: grow of %llu bytes, want %llu MiB",
+				    tc->name, j, (unsigned long long)a.bytes,
+				    (unsigned long long)st->want_mib);
+		}
+	}
+}
+
+#undef N
+#undef G
+#undef S
+#undef ST
+#undef HU
+#undef OV
+#undef DI
+#undef OK
+
 /* A long random run: whatever the samples and outcomes, every grow fits
  * the quota, the cap and the size limits, and every drop names a file of
  * the sample whose pages fit in what remains. */
@@ -942,6 +1105,7 @@ main(void)
 		cmocka_unit_test(test_overfed_grows),
 		cmocka_unit_test(test_file_cap),
 		cmocka_unit_test(test_quota),
+		cmocka_unit_test(test_scripted_cases),
 		cmocka_unit_test(test_invariants_random),
 		cmocka_unit_test(test_clock_backwards),
 		cmocka_unit_test(test_inconsistent_sample),

@@ -407,6 +407,8 @@ observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
 	uint64_t mt = smp->mem_total, ma = smp->mem_available;
 	uint64_t st = smp->swap_total, sf = smp->swap_free;
 	double used, slow;
+	struct peak_bucket *b;
+	uint64_t width;
 	unsigned i;
 
 	/* A sample is never trusted to be consistent: clamp, do not fail. */
@@ -439,13 +441,23 @@ observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
 	/* Bursts are remembered from the steadier, 60 s measure. */
 	if (slow > p->burst)
 		p->burst = slow;
-	/* The peak of memory in use, held for two cooldowns: a load that comes
-	 * back within that time finds its swap still there. */
-	if (used >= p->peak_used || !expired(now, p->peak_ms, 0) ||
-	    expired(now, p->peak_ms, p->cfg.peak_hold_ms)) {
-		p->peak_used = used;
-		p->peak_ms = now;
-	}
+	/* The peak of memory in use over the last peak_hold: a load that comes
+	 * back within that time finds its swap still there.  A sliding maximum
+	 * over POLICY_PEAKS buckets, each peak_hold / POLICY_PEAKS long. */
+	width = p->cfg.peak_hold_ms / POLICY_PEAKS;
+	if (width == 0)
+		width = 1;
+	b = &p->peaks[(now / width) % POLICY_PEAKS];
+	if (b->start_ms != now / width * width || !p->started) {
+		b->start_ms = now / width * width;
+		b->max = used;
+	} else if (used > b->max)
+		b->max = used;
+	p->peak_used = used;
+	for (i = 0; i < POLICY_PEAKS; i++)
+		if (p->peaks[i].start_ms + p->cfg.peak_hold_ms > now &&
+		    p->peaks[i].start_ms <= now && p->peaks[i].max > p->peak_used)
+			p->peak_used = p->peaks[i].max;
 	p->started = 1;
 	p->last_ms = now;
 

@@ -18,6 +18,7 @@
 #define POLICY_FILES_MAX	32	/* the kernel's MAX_SWAPFILES */
 #define POLICY_MIB		(1024ULL * 1024)
 #define POLICY_HIST		64	/* samples kept to measure the rise */
+#define POLICY_PEAKS		16	/* buckets of the recent peak of use */
 
 enum policy_state {
 	POLICY_STEADY,		/* nothing to do, ready to move at once */
@@ -107,8 +108,11 @@ struct policy {
 	}			hist[POLICY_HIST];
 	unsigned		nhist, hist_next;
 	double			rise;		/* bytes/s, >= 0 */
-	double			peak_used;	/* bytes, the recent peak... */
-	uint64_t		peak_ms;	/* ...and when it was seen */
+	struct peak_bucket {			/* maxima of use over time */
+		uint64_t	start_ms;
+		double		max;
+	}			peaks[POLICY_PEAKS];
+	double			peak_used;	/* bytes, over the last peak_hold */
 	double			burst;		/* bytes/s, slowly decaying peak */
 	double			alloc_rate;	/* bytes/s, measured */
 	uint64_t		quota_seen;	/* bytes, learned from EDQUOT; 0 = none */

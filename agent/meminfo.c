@@ -63,7 +63,10 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 	size_t pos = 0, n, i, klen;
 	const char *p;
 
-	if (text == NULL || memchr(text, '\0', len) != NULL)
+	/* The kernel ends every line with a newline: text without one was cut
+	 * short by a read, and its last number may be cut too. */
+	if (text == NULL || len == 0 || text[len - 1] != '\n' ||
+	    memchr(text, '\0', len) != NULL)
 		return -EINVAL;
 	while (next_line(text, len, &pos, &p, &n)) {
 		const char *colon = memchr(p, ':', n);
@@ -101,7 +104,7 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 			val[k] = v;
 		}
 	}
-	if (seen != 0xf || val[1] > val[0] || val[3] > val[2])
+	if (seen != 0xf || val[0] == 0 || val[1] > val[0] || val[3] > val[2])
 		return -EINVAL;
 	out->mem_total = val[0] * 1024;
 	out->mem_available = val[1] * 1024;
@@ -163,7 +166,7 @@ parse_prio(const char *s, size_t n, int *out)
 	uint64_t v;
 	int neg = n > 0 && s[0] == '-';
 
-	if (parse_kb(s + neg, n - (size_t)neg, &v) != 0 || v > 32768)
+	if (parse_kb(s + neg, n - (size_t)neg, &v) != 0 || v > 32767)
 		return -EINVAL;
 	*out = neg ? -(int)v : (int)v;
 	return 0;
@@ -179,7 +182,8 @@ swaps_parse(const char *text, size_t len, struct swaps *out)
 
 	/* Filled in place (the list is 130K; a daemon keeps it static). */
 	out->n = 0;
-	if (text == NULL || memchr(text, '\0', len) != NULL)
+	if (text == NULL || len == 0 || text[len - 1] != '\n' ||
+	    memchr(text, '\0', len) != NULL)
 		return -EINVAL;
 	while (next_line(text, len, &pos, &p, &n)) {
 		struct swap_entry *e;

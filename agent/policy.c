@@ -33,7 +33,9 @@
 
 #define FAST_WIN_MS	10000	/* the rate of rise: a line fitted over 10 s */
 #define SLOW_WIN_MS	60000	/* ...and over 60 s; the policy takes the higher */
+#define WIN_SAMPLES	6	/* ...or over this many polls, if that is longer */
 #define BURST_TAU_S	1800.0	/* how long a burst is remembered */
+#define MAX_SIZE	(1ULL << 50)	/* 1 PiB: sizes stay exact in a double */
 
 static const char *const state_names[POLICY_NSTATES] = {
 	[POLICY_STEADY] = "steady",
@@ -70,7 +72,6 @@ const struct policy_edge policy_edges[] = {
 	{ POLICY_OVERFED, POLICY_DIET,    "failure" },
 	{ POLICY_DIET,    POLICY_STEADY,  "cooldown over" },
 	{ POLICY_DIET,    POLICY_OVERFED, "cooldown over, free > upper_freelimit" },
-	{ POLICY_DIET,    POLICY_HUNGRY,  "swapoff refused" },
 	{ POLICY_DIET,    POLICY_DIET,    "failure (timer reset)" },
 };
 const size_t policy_nedges = sizeof(policy_edges) / sizeof(policy_edges[0]);
@@ -94,7 +95,7 @@ policy_dot(char *buf, size_t len)
 	int n;
 
 #define EMIT(...) do {							\
-		n = snprintf(buf ? buf + off : NULL,			\
+		n = snprintf(buf && off < len ? buf + off : NULL,	\
 		    off < len ? len - off : 0, __VA_ARGS__);		\
 		if (n < 0)						\
 			return -EINVAL;					\
@@ -145,6 +146,8 @@ policy_config_check(const struct policy_config *c, const char **why)
 		*why = "upper_freelimit is a percentage (at most 100)";
 	else if (c->min_swapsize < 64 * 1024)
 		*why = "min_swapsize must be at least 64K";
+	else if (c->min_swapsize % 4096 != 0 || c->max_swapsize % 4096 != 0)
+		*why = "min_swapsize and max_swapsize must be multiples of 4K";
 	else if (c->max_swapsize < c->min_swapsize)
 		*why = "max_swapsize must not be below min_swapsize";
 	else if (c->max_files < 1 || c->max_files > POLICY_FILES_MAX)
@@ -153,8 +156,10 @@ policy_config_check(const struct policy_config *c, const char **why)
 		*why = "quota is smaller than min_swapsize";
 	else if (c->alloc_rate < 64 * 1024)
 		*why = "alloc_rate must be at least 64K (per second)";
-	else if (c->poll_ms < 10 || c->poll_ms > 3600 * 1000)
-		*why = "poll interval must be between 10ms and 1h";
+	else if (c->poll_ms < 250 || c->poll_ms > 60 * 1000)
+		*why = "poll interval must be between 250ms and 60s";
+	else if (c->max_swapsize > MAX_SIZE)
+		*why = "max_swapsize must be at most 1P";
 	else if (c->min_grow_pct > 400)
 		*why = "min_grow_pct must be at most 400";
 	else
@@ -279,6 +284,12 @@ expired(uint64_t now, uint64_t since, uint64_t span)
 	return now >= since && now - since >= span;
 }
 
+static uint64_t
+sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* The quota we must stay within: configured, or learned; 0 = none. */
 static uint64_t
 quota_limit(const struct policy *p)
@@ -352,11 +363,13 @@ droppable(const struct policy *p, const struct view *v, uint64_t size)
 /* The largest droppable file; among equals the least used, then the last. */
 static int
 pick_drop(const struct policy *p, const struct view *v,
-    const struct policy_sample *smp)
+    const struct policy_sample *smp, uint64_t now)
 {
 	int best = -1;
 	unsigned i;
 
+	if (p->hold && !expired(now, p->hold_ms, p->cfg.cooldown_ms))
+		return -1;
 	for (i = 0; i < smp->nfiles && i < POLICY_FILES_MAX; i++) {
 		const struct policy_file *f = &smp->files[i];
 
@@ -408,21 +421,25 @@ observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
 	uint64_t st = smp->swap_total, sf = smp->swap_free;
 	double used, slow;
 	struct peak_bucket *b;
-	uint64_t width;
+	uint64_t width, ours;
 	unsigned i;
 
-	/* A sample is never trusted to be consistent: clamp, do not fail. */
+	/* A sample is never trusted to be consistent: a free figure larger
+	 * than its total is garbage, and garbage is read as "nothing free" --
+	 * the side on which no swap is ever dropped. */
 	if (ma > mt)
-		ma = mt;
+		ma = 0;
 	if (sf > st)
-		sf = st;
+		sf = 0;
 	v->total = (double)mt + (double)st;
 	v->free = (double)ma + (double)sf;
 	used = v->total - v->free;
 	v->used = used;
-	v->ours = 0;
+	ours = 0;
 	for (i = 0; i < smp->nfiles && i < POLICY_FILES_MAX; i++)
-		v->ours += (double)smp->files[i].size;
+		ours = sat_add(ours, smp->files[i].size);
+	v->ours = (double)ours;
+	p->ours = ours;
 
 	if (p->started && now > p->last_ms)
 		p->burst *= BURST_TAU_S / (BURST_TAU_S +
@@ -434,8 +451,10 @@ observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
 		if (p->nhist < POLICY_HIST)
 			p->nhist++;
 	}
-	p->rise = slope(p, now, FAST_WIN_MS);
-	slow = slope(p, now, SLOW_WIN_MS);
+	p->rise = slope(p, now, FAST_WIN_MS > WIN_SAMPLES * p->cfg.poll_ms ?
+	    FAST_WIN_MS : WIN_SAMPLES * p->cfg.poll_ms);
+	slow = slope(p, now, SLOW_WIN_MS > 2 * WIN_SAMPLES * p->cfg.poll_ms ?
+	    SLOW_WIN_MS : 2 * WIN_SAMPLES * p->cfg.poll_ms);
 	if (slow > p->rise)
 		p->rise = slow;
 	/* Bursts are remembered from the steadier, 60 s measure. */
@@ -470,8 +489,7 @@ observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
 
 /* The last action's outcome moves the machine before anything is decided. */
 static void
-digest(struct policy *p, const struct policy_sample *smp, uint64_t now,
-    const struct view *v)
+digest(struct policy *p, const struct policy_sample *smp, uint64_t now)
 {
 	enum policy_outcome o = smp->last.outcome;
 
@@ -489,8 +507,13 @@ digest(struct policy *p, const struct policy_sample *smp, uint64_t now,
 		p->shrunk = 1;
 		if (o == POLICY_EIO)
 			p->io_failed = 1;
-		if (o != POLICY_OK)
-			/* The pages are needed (or swapoff is stuck): hold. */
+		if (o == POLICY_OK)
+			return;
+		/* The pages are needed (or swapoff is stuck): drop nothing for a
+		 * cooldown.  In diet that is all; diet still adds nothing. */
+		p->hold = 1;
+		p->hold_ms = now;
+		if (p->state != POLICY_DIET)
 			to_state(p, POLICY_HUNGRY, now);
 		return;
 	}
@@ -499,8 +522,7 @@ digest(struct policy *p, const struct policy_sample *smp, uint64_t now,
 			double r = (double)smp->last.bytes * 1000.0 /
 			    (double)smp->last.elapsed_ms;
 			/* The first measurement replaces the configured guess. */
-			p->alloc_rate = p->last_grow_ms == 0 ? r :
-			    (p->alloc_rate + r) / 2;
+			p->alloc_rate = !p->grown ? r : (p->alloc_rate + r) / 2;
 		}
 		p->last_grow_ms = now;
 		p->grown = 1;
@@ -510,7 +532,7 @@ digest(struct policy *p, const struct policy_sample *smp, uint64_t now,
 	switch (o) {
 	case POLICY_EDQUOT:
 		/* The quota is what we hold plus what the failed file got. */
-		p->quota_seen = (uint64_t)v->ours + smp->last.bytes;
+		p->quota_seen = sat_add(p->ours, smp->last.bytes);
 		if (p->quota_seen == 0)
 			p->quota_seen = 1;
 		break;
@@ -561,7 +583,7 @@ consider_grow(struct policy *p, const struct policy_sample *smp, uint64_t now,
 	const struct policy_config *c = &p->cfg;
 	double lead, low, g = grow_size(p, v, (double)smp->mem_total,
 	    smp->nfiles + 1 == c->max_files, &lead);
-	uint64_t q, size, room = UINT64_MAX;
+	uint64_t q, size, up, lim = c->max_swapsize;
 
 	if (g < (double)c->min_swapsize)
 		g = (double)c->min_swapsize;
@@ -579,19 +601,20 @@ consider_grow(struct policy *p, const struct policy_sample *smp, uint64_t now,
 		*out = act(p, POLICY_NONE, "short of memory, but at the file cap");
 		return 1;
 	}
-	size = (uint64_t)g;
 	q = quota_limit(p);
-	if (q != 0) {
-		room = q > (uint64_t)v->ours ? q - (uint64_t)v->ours : 0;
-		if (size > room)
-			size = room;
-	}
-	/* Whole MiB (up, within the quota); never below the minimum. */
-	if (size % POLICY_MIB != 0 && (q == 0 ||
-	    size - size % POLICY_MIB + POLICY_MIB <= room))
-		size += POLICY_MIB - size % POLICY_MIB;
-	else
+	if (q != 0 && lim > (q > p->ours ? q - p->ours : 0))
+		lim = q > p->ours ? q - p->ours : 0;
+	/* g is at most max_swapsize (<= 1 PiB): the conversion is exact. */
+	size = g >= (double)lim ? lim : (uint64_t)g;
+	/* Whole MiB when it is that big -- up if the limits allow -- else
+	 * whole pages; min_swapsize is a whole number of pages. */
+	up = size + (POLICY_MIB - size % POLICY_MIB) % POLICY_MIB;
+	if (size >= POLICY_MIB && up <= lim)
+		size = up;
+	else if (size >= POLICY_MIB && size - size % POLICY_MIB >= c->min_swapsize)
 		size -= size % POLICY_MIB;
+	else
+		size -= size % 4096;
 	if (size < c->min_swapsize) {
 		*out = act(p, POLICY_NONE, "short of memory, but the quota is used up");
 		return 1;
@@ -613,14 +636,24 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	double fp;
 	int i;
 
+	/* Time only moves forward here: a clock stepped back must not freeze
+	 * every timer for as long as the step (the daemon uses a monotonic
+	 * clock; this keeps the policy safe with any caller). */
+	if (!p->started)
+		p->mono = now;
+	else if (now > p->wall_ms)
+		p->mono += now - p->wall_ms;
+	p->wall_ms = now;
+	now = p->mono;
+
 	observe(p, smp, now, &v);
-	digest(p, smp, now, &v);
+	digest(p, smp, now);
 	fp = pct(v.free, v.total);
 
 	/* The surplus clock runs while free stays above the upper limit (or, in
 	 * overfed, while something can still be dropped). */
 	if (fp > c->upper_freelimit ||
-	    (p->state == POLICY_OVERFED && pick_drop(p, &v, smp) >= 0)) {
+	    (p->state == POLICY_OVERFED && pick_drop(p, &v, smp, now) >= 0)) {
 		if (!p->surplus) {
 			p->surplus = 1;
 			p->surplus_since_ms = now;
@@ -630,7 +663,7 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 
 	if (p->state == POLICY_DIET) {
 		if (!expired(now, p->entered_ms, c->cooldown_ms)) {
-			i = pick_drop(p, &v, smp);
+			i = pick_drop(p, &v, smp, now);
 			if (i >= 0 && (!p->shrunk || expired(now,
 			    p->last_shrink_ms, c->drain_interval_ms)))
 				return shrink(p, smp, i, now,
@@ -662,7 +695,7 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 		}
 		return act(p, POLICY_NONE, "steady");
 	case POLICY_OVERFED:
-		i = pick_drop(p, &v, smp);
+		i = pick_drop(p, &v, smp, now);
 		if (i < 0) {
 			to_state(p, POLICY_STEADY, now);
 			return act(p, POLICY_NONE, "no file can be dropped");

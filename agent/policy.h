@@ -98,6 +98,9 @@ struct policy {
 	int			started;
 	uint64_t		entered_ms;	/* when the state was entered */
 	uint64_t		last_ms;	/* the previous step */
+	uint64_t		wall_ms, mono;	/* the caller's time, and ours */
+	int			hold;		/* a swapoff failed at hold_ms: */
+	uint64_t		hold_ms;	/* drop nothing for a cooldown */
 	int			grown, shrunk, surplus;	/* the times below are set */
 	uint64_t		last_grow_ms;
 	uint64_t		last_shrink_ms;
@@ -116,6 +119,7 @@ struct policy {
 	double			burst;		/* bytes/s, slowly decaying peak */
 	double			alloc_rate;	/* bytes/s, measured */
 	uint64_t		quota_seen;	/* bytes, learned from EDQUOT; 0 = none */
+	uint64_t		ours;		/* bytes of our files, this step */
 	int			io_failed;	/* EIO: never grow again */
 	enum policy_outcome	diet_cause;
 };

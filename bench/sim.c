@@ -505,6 +505,10 @@ main(int argc, char **argv)
 				bad_input(EXIT_USAGE, "--set: \"%s\": expected "
 				    "KEY=VALUE", optarg);
 			*eq = '\0';
+			if (strcmp(optarg, "max_files") == 0 ||
+			    strcmp(optarg, "quota") == 0)
+				bad_input(EXIT_USAGE, "--set %s: use --%s", optarg,
+				    optarg[0] == 'q' ? "quota-mib" : "max-files");
 			if (policy_config_set(&o.pc, optarg, eq + 1, &why) != 0)
 				bad_input(EXIT_USAGE, "--set %s=%s: %s", optarg,
 				    eq + 1, why);
@@ -526,8 +530,6 @@ main(int argc, char **argv)
 	}
 	if (o.trace == NULL || o.ram_mib == 0)
 		usage();
-	if (o.quota_mib != 0 && o.quota_mib < 4)
-		bad_input(EXIT_USAGE, "--quota-mib: below min_swapsize (4)");
 	{
 		struct policy_config chk = o.pc;
 		const char *why = NULL;
@@ -535,7 +537,7 @@ main(int argc, char **argv)
 		chk.max_files = o.max_files;
 		chk.quota = (uint64_t)(o.quota_mib * MIB);
 		if (policy_config_check(&chk, &why) != 0)
-			bad_input(EXIT_USAGE, "nfswapd settings: %s", why);
+			bad_input(EXIT_USAGE, "nfswapd's settings: %s", why);
 	}
 	trace_load(&tr, o.trace);
 	for (i = 0; i < 2; i++)

@@ -68,7 +68,8 @@ result(const struct sspace *s, enum policy_act a, const char *why)
 	return r;
 }
 
-/* Free the largest file that fits in the surplus; none fits: nothing. */
+/* Free the largest file that fits in the surplus (the last of equals, as
+ * swapspace's scan does); none fits: nothing. */
 static struct policy_action
 free_one(const struct sspace *s, const struct policy_sample *smp,
     int64_t surplus)
@@ -79,7 +80,7 @@ free_one(const struct sspace *s, const struct policy_sample *smp,
 
 	for (i = 0; i < smp->nfiles; i++)
 		if ((int64_t)smp->files[i].size <= surplus && (best < 0 ||
-		    smp->files[i].size > smp->files[best].size))
+		    smp->files[i].size >= smp->files[best].size))
 			best = (int)i;
 	if (best >= 0) {
 		r = result(s, POLICY_SHRINK, "freeing a file");

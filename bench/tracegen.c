@@ -7,8 +7,8 @@
  * so that the files in the tree can be checked against this program.  One
  * physical fact shapes them: once RAM is full, a process can only grow as
  * fast as the kernel can page out, which over NFS at wsize=2048 is about
- * the speed files are created at; so growth past RAM stays below 8 MiB/s,
- * while growth inside RAM can be as fast as programs allocate.
+ * the speed files are created at; so growth past RAM is capped at 6 MiB/s
+ * (emit), while growth inside RAM can be as fast as programs allocate.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,12 +17,19 @@
 
 #include "common.h"
 
-static uint64_t rng_state;
+#define RAM_MIB		512.0
+#define PAST_RAM_MIBPS	6.0	/* the fastest growth once RAM is full */
 
+static uint64_t rng_state;
+static double last_t, last_d;
+static int have_last;
+
+/* Each trace starts here: a fixed seed, and no previous sample. */
 static void
 seed(uint64_t s)
 {
 	rng_state = s;
+	have_last = 0;
 }
 
 /* splitmix64: small, well mixed, identical everywhere. */
@@ -56,12 +63,28 @@ noise(double sd)
 	return (uni() + uni() + uni() + uni() - 2.0) * sd * 1.732;
 }
 
+/*
+ * One sample.  Past RAM, demand cannot rise faster than the kernel pages
+ * out over NFS (about as fast as swap files are written): the program
+ * stalls instead.  So above RAM, growth is capped at PAST_RAM_MIBPS.
+ */
 static void
 emit(double t, double d)
 {
+	double cap;
+
 	if (d < 0)
 		d = 0;
+	if (have_last && d > RAM_MIB && d > last_d) {
+		cap = (last_d > RAM_MIB ? last_d : RAM_MIB) +
+		    PAST_RAM_MIBPS * (t - last_t);
+		if (d > cap)
+			d = cap;
+	}
 	printf("%g,%.1f\n", t, d);
+	last_t = t;
+	last_d = d;
+	have_last = 1;
 }
 
 /* Office work: mail, editor, a browser; applications opened and closed. */
@@ -222,7 +245,7 @@ static const struct {
 	{ "office", office, "office work: applications opened and closed, 4 h" },
 	{ "leak", leak, "a slow leak (0.1 MiB/s for 3 h), a restart, 1 h idle" },
 	{ "compile", compile, "a build to ~1.1 GiB at up to 4.7 MiB/s, 1 h idle" },
-	{ "spikes", spikes, "browser tabs: 25 bursts of +100..400 MiB" },
+	{ "spikes", spikes, "browser tabs: 25 bursts of 2-5 tabs, +100..350 MiB" },
 	{ "sawtooth", sawtooth, "a heap growing 2.2 MiB/s to 950 MiB, 12 times" },
 	{ "plateau", plateau, "a working set just under RAM for 3 h" },
 	{ "tail", tail, "one spike to ~1.1 GiB at 6 MiB/s, then 3 h idle" },

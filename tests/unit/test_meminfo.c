@@ -85,8 +85,51 @@ test_meminfo_minimal(void **state)
 	assert_int_equal(m.mem_total, 524288ULL * 1024);
 	assert_int_equal(m.mem_available, 20000ULL * 1024);
 	assert_int_equal(m.swap_free, 65000ULL * 1024);
-	/* no final newline is fine too */
-	assert_int_equal(meminfo_parse(good, strlen(good) - 1, &m), 0);
+}
+
+/* The text is not NUL-terminated: every parse gets exactly its bytes in a
+ * heap buffer of that size (ASan sees any read past it).  Every prefix of
+ * a good file is a cut-short read, and must be refused, except the whole. */
+static int
+parse_exact(int swaps, const char *text, size_t len, void *out)
+{
+	char *buf = malloc(len ? len : 1);
+	int r;
+
+	assert_non_null(buf);
+	memcpy(buf, text, len);
+	r = swaps ? swaps_parse(buf, len, out) : meminfo_parse(buf, len, out);
+	free(buf);
+	return r;
+}
+
+static void
+test_prefixes(void **state)
+{
+	struct meminfo m;
+	struct swaps *sw = calloc(1, sizeof(*sw));
+	size_t len, i, ok = 0;
+	char *t;
+
+	(void)state;
+	assert_non_null(sw);
+	for (i = 0; i < strlen(good); i++)
+		if (parse_exact(0, good, i, &m) == 0)
+			ok++;
+	/* one prefix is whole: the four keys, without the HugePages line */
+	assert_int_equal(ok, 1);
+	assert_int_equal(parse_exact(0, good, strlen(good), &m), 0);
+	t = slurp(FIXTURES "swaps-three", &len);
+	assert_non_null(t);
+	for (i = 0, ok = 0; i < len; i++)
+		if (parse_exact(1, t, i, sw) == 0)
+			ok++;
+	/* the header alone, and after each whole entry */
+	assert_int_equal(ok, 3);
+	assert_int_equal(parse_exact(1, t, len, sw), 0);
+	assert_int_equal(sw->n, 3);
+	free(t);
+	free(sw);
 }
 
 static const struct {
@@ -127,6 +170,10 @@ static const struct {
 	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
 	{ "prefix match", "MemTotalX: 100 kB\nMemAvailable: 1 kB\n"
 	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
+	{ "no final newline", "MemTotal: 100 kB\nMemAvailable: 1 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB" },
+	{ "no memory", "MemTotal: 0 kB\nMemAvailable: 0 kB\n"
+	    "SwapTotal: 0 kB\nSwapFree: 0 kB\n" },
 };
 
 static void
@@ -138,7 +185,7 @@ test_meminfo_hostile(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(hostile_meminfo) / sizeof(hostile_meminfo[0]); i++) {
 		memset(&m, 0xab, sizeof(m));
-		int r = meminfo_parse(hostile_meminfo[i].text,
+		int r = parse_exact(0, hostile_meminfo[i].text,
 		    strlen(hostile_meminfo[i].text), &m);
 		if (r != -EINVAL)
 			fail_msg("meminfo \"%s\": %d, want -EINVAL",
@@ -205,6 +252,8 @@ static const struct {
 	{ "huge size", HDR "/a file 99999999999999999999 0 -2\n" },
 	{ "bad priority", HDR "/a file 100 0 --2\n" },
 	{ "priority out of range", HDR "/a file 100 0 99999\n" },
+	{ "priority 32768", HDR "/a file 100 0 32768\n" },
+	{ "cut short", HDR "/a file 100 0 -2\n/b file 100 0 1" },
 	{ "relative path", HDR "a file 100 0 -2\n" },
 	{ "bad escape", HDR "/a\\09 file 100 0 -2\n" },
 	{ "short escape", HDR "/a\\04 file 100 0 -2\n" },
@@ -224,7 +273,7 @@ test_swaps_hostile(void **state)
 	assert_non_null(big);
 	for (i = 0; i < sizeof(hostile_swaps) / sizeof(hostile_swaps[0]); i++) {
 		s->n = 7;
-		int r = swaps_parse(hostile_swaps[i].text,
+		int r = parse_exact(1, hostile_swaps[i].text,
 		    strlen(hostile_swaps[i].text), s);
 		if (r != -EINVAL)
 			fail_msg("swaps \"%s\": %d, want -EINVAL",
@@ -266,6 +315,7 @@ main(void)
 		cmocka_unit_test(test_meminfo_live),
 		cmocka_unit_test(test_meminfo_minimal),
 		cmocka_unit_test(test_meminfo_hostile),
+		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_swaps_fixture),
 		cmocka_unit_test(test_swaps_hostile),
 	};

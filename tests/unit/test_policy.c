@@ -557,6 +557,8 @@ test_swapoff_refused(void **state)
 	a = step(&p, &s, now + SEC);
 	assert_int_equal(a.state, POLICY_HUNGRY);
 
+	/* In diet it stays diet -- a refused swapoff must not reopen growth
+	 * right after ENOSPC -- and drops nothing more for a cooldown. */
 	init(&p, NULL);
 	s = sample(512, 450, 2, (struct file_spec[]){ { 128, 0 }, { 64, 0 } });
 	step(&p, &s, 0);
@@ -566,7 +568,15 @@ test_swapoff_refused(void **state)
 	assert_int_equal(a.act, POLICY_SHRINK);
 	outcome(&s, POLICY_SHRINK, POLICY_SWAPOFF_REFUSED, 0, 0);
 	a = step(&p, &s, 3 * SEC);
-	assert_int_equal(a.state, POLICY_HUNGRY);
+	assert_int_equal(a.state, POLICY_DIET);
+	memset(&s.last, 0, sizeof(s.last));
+	now = 4 * SEC;
+	a = hold(&p, &s, &now, 590);
+	assert_int_equal(a.act, POLICY_NONE);
+	s = sample(512, 5, 2, (struct file_spec[]){ { 128, 128 }, { 64, 64 } });
+	a = step(&p, &s, now);
+	assert_int_equal(a.act, POLICY_NONE);
+	assert_int_equal(a.state, POLICY_DIET);
 }
 
 /* Short of memory while overfed (a sudden rise) grows at once; success
@@ -646,7 +656,7 @@ test_quota(void **state)
 /* ---- the scripted cases: one row per step, explicit times ---------- */
 
 struct tstep {
-	uint64_t		t;		/* seconds; 0 ends a case (after row 0) */
+	uint64_t		t;		/* seconds; 0 after row 0 ends a case */
 	uint64_t		ram, avail;	/* MiB */
 	const char		*files;		/* "size:used,..." MiB, in order */
 	enum policy_act		last_act;	/* the outcome fed in */
@@ -676,7 +686,7 @@ struct tcase {
 
 static const struct tcase cases[] = {
 	{ "comfortable: steady, nothing", 0, 0, {
-	    { 1, 512, 200, "", N, OK, 0, N, ST, NULL, 0 },
+	    { 0, 512, 200, "", N, OK, 0, N, ST, NULL, 0 },
 	    { 3600, 512, 200, "", N, OK, 0, N, ST, NULL, 0 } } },
 	{ "short: grow to the target, hungry, steady after the cooldown", 0, 0, {
 	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 163 },
@@ -719,10 +729,12 @@ static const struct tcase cases[] = {
 	    { 1, 512, 200, "64:10", N, OK, 0, N, ST, NULL, 0 },
 	    { 2, 512, 200, "64:10", N, POLICY_EIO, 0, S, DI, "nfswap.0", 0 },
 	    { 3, 512, 200, "64:10", N, POLICY_EIO, 0, N, DI, NULL, 0 } } },
-	{ "diet drops surplus at once; swapoff refused -> hungry", 0, 0, {
+	{ "diet drops surplus at once; swapoff refused: still diet, no drops, no grows", 0, 0, {
 	    { 1, 512, 450, "128:0,64:0", N, OK, 0, N, OV, NULL, 0 },
 	    { 2, 512, 450, "128:0,64:0", G, POLICY_ENOSPC, 0, S, DI, "nfswap.0", 0 },
-	    { 3, 512, 450, "128:0,64:0", S, POLICY_SWAPOFF_REFUSED, 0, N, HU, NULL, 0 } } },
+	    { 3, 512, 450, "128:0,64:0", S, POLICY_SWAPOFF_REFUSED, 0, N, DI, NULL, 0 },
+	    { 100, 512, 450, "128:0,64:0", N, OK, 0, N, DI, NULL, 0 },
+	    { 101, 512, 5, "128:128,64:64", N, OK, 0, N, DI, NULL, 0 } } },
 	{ "the file cap: nothing at 4 of 4, a grow at 3 of 4", 4, 0, {
 	    { 1, 512, 5, "16:16,16:16,16:16,16:16", N, OK, 0, N, ST, NULL, 0 },
 	    { 2, 512, 5, "16:16,16:16,16:16", N, OK, 0, G, ST, NULL, 0 } } },
@@ -772,7 +784,7 @@ test_scripted_cases(void **state)
 			c.max_files = tc->max_files;
 		c.quota = tc->quota_mib * MiB;
 		policy_init(&p, &c);
-		for (j = 0; j < 8 && tc->steps[j].t != 0; j++) {
+		for (j = 0; j < 8 && (j == 0 || tc->steps[j].t != 0); j++) {
 			const struct tstep *st = &tc->steps[j];
 			struct policy_sample s = sample_of(st);
 			struct policy_action a;
@@ -822,56 +834,67 @@ test_invariants_random(void **state)
 {
 	struct policy p;
 	struct policy_config c;
-	struct file_spec f[POLICY_FILES_MAX];
+	uint64_t fsize[POLICY_FILES_MAX];
 	unsigned n = 0, i, grows = 0, shrinks = 0;
-	uint64_t now = 0, ram = 512, demand = 300, k;
+	uint64_t now = 0, ram = 512 * MiB, demand = 300 * MiB, k;
 	enum policy_act last = POLICY_NONE;
 
 	(void)state;
 	policy_config_defaults(&c);
-	c.quota = 900 * MiB;
+	c.quota = 900 * MiB + 12 * 4096;	/* not whole MiB, on purpose */
+	c.min_swapsize = 64 * 1024;
+	c.max_swapsize = 300 * MiB + 4096;
 	c.max_files = 6;
 	c.cooldown_ms = 60 * SEC;
 	policy_init(&p, &c);
 	for (k = 0; k < 200000; k++) {
-		uint64_t swap = 0, out, held;
+		uint64_t swap = 0, out, q;
 		struct policy_sample s;
 		struct policy_action a;
 
 		/* demand wanders; sometimes jumps */
-		demand += rnd(21) - 10;
+		demand += (rnd(21) - 10) * MiB;
 		if (rnd(500) == 0)
-			demand = 100 + rnd(1400);
-		if (demand < 50)
-			demand = 50;
+			demand = (100 + rnd(1400)) * MiB;
+		if (demand < 50 * MiB)
+			demand = 50 * MiB;
+		memset(&s, 0, sizeof(s));
 		for (i = 0; i < n; i++)
-			swap += f[i].size;
+			swap += fsize[i];
 		out = demand > ram ? demand - ram : 0;
 		if (out > swap)
 			out = swap;
+		s.mem_total = ram;
+		s.mem_available = demand < ram ? ram - demand : 0;
+		s.swap_total = swap;
+		s.swap_free = swap - out;
+		s.nfiles = n;
 		for (i = 0; i < n; i++) {
-			f[i].used = out < f[i].size ? out : f[i].size;
-			out -= f[i].used;
+			snprintf(s.files[i].name, POLICY_NAME_MAX, "f%u", i);
+			s.files[i].size = fsize[i];
+			s.files[i].used = out < fsize[i] ? out : fsize[i];
+			out -= s.files[i].used;
 		}
-		s = sample(ram, demand < ram ? ram - demand : 0, n, f);
 		if (last != POLICY_NONE)
 			outcome(&s, last, (enum policy_outcome)rnd(POLICY_NOUTCOMES),
-			    rnd(100) * MiB, 1 + rnd(60000));
+			    rnd(100) * MiB + rnd(256) * 4096, 1 + rnd(60000));
+		else if (rnd(3000) == 0)
+			outcome(&s, POLICY_NONE, POLICY_EIO, 0, 0);	/* the log */
 		last = POLICY_NONE;
 		a = step(&p, &s, now);
-		held = swap * MiB;
 		if (a.act == POLICY_GROW) {
 			grows++;
+			q = p.quota_seen != 0 && p.quota_seen < c.quota ?
+			    p.quota_seen : c.quota;
 			assert_true(n < c.max_files);
 			assert_true(a.bytes >= c.min_swapsize);
 			assert_true(a.bytes <= c.max_swapsize);
-			assert_true(held + a.bytes <= c.quota);
+			assert_true(swap + a.bytes <= q);
+			assert_int_equal(a.bytes % 4096, 0);
 			assert_false(p.io_failed);
-			if (rnd(3) != 0 && n < POLICY_FILES_MAX) {
-				f[n].size = a.bytes / MiB;
-				f[n].used = 0;
-				n++;
-			}
+			assert_int_not_equal(p.state, POLICY_DIET);
+			if (rnd(3) != 0 && n < POLICY_FILES_MAX)
+				fsize[n++] = a.bytes;
 			last = POLICY_GROW;
 		} else if (a.act == POLICY_SHRINK) {
 			shrinks++;
@@ -880,15 +903,18 @@ test_invariants_random(void **state)
 					break;
 			assert_true(i < n);
 			/* the pages fit in RAM and the other files */
-			assert_true(demand <= ram + swap - f[i].size);
+			assert_true(demand <= ram + swap - fsize[i]);
 			if (rnd(4) != 0) {
-				memmove(&f[i], &f[i + 1], (n - i - 1) * sizeof(f[0]));
+				memmove(&fsize[i], &fsize[i + 1],
+				    (n - i - 1) * sizeof(fsize[0]));
 				n--;
 			}
 			last = POLICY_SHRINK;
 		}
-		if (rnd(200) == 0)
+		if (rnd(200) == 0) {
 			p.io_failed = 0;	/* as after an administrator's reset */
+			p.quota_seen = 0;
+		}
 		now += SEC * (1 + rnd(3));
 	}
 	/* The run exercised both directions. */
@@ -896,35 +922,157 @@ test_invariants_random(void **state)
 	assert_true(shrinks > 50);
 }
 
-/* Time going backwards (a clock step) must not drop or grow wildly. */
+/* Time going backwards (a clock step) neither drops at once nor freezes
+ * the timers: a diet entered before a step back of a day still ends one
+ * cooldown of real steps later. */
 static void
 test_clock_backwards(void **state)
 {
 	struct policy p;
 	struct policy_sample s = sample(512, 400, 1, (struct file_spec[]){ { 64, 0 } });
 	struct policy_action a;
-	uint64_t now = 10 * COOL;
+	uint64_t day = 86400 * SEC, now = 10 * day, k;
 
 	(void)state;
 	init(&p, NULL);
 	step(&p, &s, now);
 	a = step(&p, &s, 5 * SEC);
 	assert_int_equal(a.act, POLICY_NONE);
+
+	init(&p, NULL);
+	s = sample(512, 40, 0, NULL);
+	a = step(&p, &s, now);
+	assert_int_equal(a.act, POLICY_GROW);
+	outcome(&s, POLICY_GROW, POLICY_ENOSPC, 0, 1000);
+	a = step(&p, &s, now + SEC);
+	assert_int_equal(a.state, POLICY_DIET);
+	memset(&s.last, 0, sizeof(s.last));
+	now -= day;				/* the clock steps back */
+	for (k = 0; k < 700; k++) {
+		a = step(&p, &s, now + k * SEC);
+		if (a.state != POLICY_DIET)
+			break;
+	}
+	assert_true(k <= 601);		/* one cooldown after entering diet */
+	assert_int_equal(a.act, POLICY_GROW);
 }
 
-/* An inconsistent sample (more free than total) is clamped, not trusted. */
+/* The rate of rise is measured whatever the poll interval allowed. */
+static void
+test_slow_poll(void **state)
+{
+	struct policy_config c;
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	uint64_t t, avail = 400;
+
+	(void)state;
+	policy_config_defaults(&c);
+	c.poll_ms = 20 * SEC;
+	policy_init(&p, &c);
+	memset(&a, 0, sizeof(a));
+	for (t = 0; t < 100 && avail > 20; t++) {
+		s = sample(512, avail, 0, NULL);
+		a = step(&p, &s, t * c.poll_ms);
+		if (a.act == POLICY_GROW)
+			break;
+		avail -= 10;			/* 0.5 MiB/s */
+	}
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_true(p.rise > 0.4 * MiB && p.rise < 0.6 * MiB);
+	assert_true(avail * 100 > 20 * 512);	/* ahead of the limit */
+}
+
+/* Sizes that are not whole MiB: a grow never exceeds max_swapsize, and a
+ * quota with less than a MiB left still gets a file when it fits. */
+static void
+test_odd_sizes(void **state)
+{
+	struct policy_config c;
+	struct policy p;
+	struct policy_sample s = sample(512, 10, 0, NULL);
+	struct policy_action a;
+	const char *why;
+
+	(void)state;
+	policy_config_defaults(&c);
+	c.min_swapsize = 64 * 1024;
+	c.max_swapsize = 1536 * 1024;
+	assert_int_equal(policy_config_check(&c, &why), 0);
+	policy_init(&p, &c);
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_true(a.bytes <= c.max_swapsize && a.bytes >= c.min_swapsize);
+	assert_int_equal(a.bytes % 4096, 0);
+
+	c.min_swapsize = 4 * MiB;
+	c.max_swapsize = 4 * MiB + 4096;
+	policy_init(&p, &c);
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_true(a.bytes <= c.max_swapsize);
+
+	policy_config_defaults(&c);
+	c.min_swapsize = 64 * 1024;
+	c.quota = 100 * MiB;
+	policy_init(&p, &c);
+	s = sample(512, 5, 1, (struct file_spec[]){ { 99, 99 } });
+	s.files[0].size += 512 * 1024;		/* 99.5 MiB held */
+	s.swap_total += 512 * 1024;
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_int_equal(a.bytes, 512 * 1024);
+
+	c.min_swapsize = 4097;
+	assert_int_equal(policy_config_check(&c, &why), -EINVAL);
+}
+
+/* Absurd numbers in a sample or an outcome: no overflow, no grow past the
+ * quota, no quota learned by wrapping around. */
+static void
+test_absurd_sample(void **state)
+{
+	struct policy_config c;
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+
+	(void)state;
+	policy_config_defaults(&c);
+	c.quota = 1024 * MiB;
+	policy_init(&p, &c);
+	s = sample(512, 5, 2, (struct file_spec[]){ { 1, 1 }, { 1, 1 } });
+	s.files[0].size = s.files[1].size = UINT64_MAX / 2 + 1;
+	a = step(&p, &s, 0);
+	assert_int_not_equal(a.act, POLICY_GROW);	/* we "hold" > quota */
+
+	policy_init(&p, &c);
+	s = sample(512, 5, 1, (struct file_spec[]){ { 1, 1 } });
+	s.files[0].size = UINT64_MAX / 2 + 1;
+	outcome(&s, POLICY_GROW, POLICY_EDQUOT, UINT64_MAX / 2 + 10, 1000);
+	a = step(&p, &s, SEC);
+	assert_int_equal(a.state, POLICY_DIET);
+	assert_true(p.quota_seen >= UINT64_MAX / 2);	/* saturated, not wrapped */
+}
+
+/* An inconsistent sample (more free than total, more used than a file's
+ * size) is clamped, not trusted: nothing dropped on its word. */
 static void
 test_inconsistent_sample(void **state)
 {
 	struct policy p;
-	struct policy_sample s = sample(512, 40, 0, NULL);
+	struct policy_sample s;
 	struct policy_action a;
+	uint64_t now = 0;
 
 	(void)state;
 	init(&p, NULL);
-	s.mem_available = 10000 * MiB;
-	s.swap_free = 5000 * MiB;
-	a = step(&p, &s, 0);
+	s = sample(512, 0, 2, (struct file_spec[]){ { 128, 128 }, { 128, 128 } });
+	s.mem_available = 10000 * MiB;	/* > MemTotal */
+	s.swap_free = 0;
+	s.files[1].used = 900 * MiB;	/* > its size */
+	a = hold(&p, &s, &now, 1300);
 	assert_int_not_equal(a.act, POLICY_SHRINK);
 }
 
@@ -1108,6 +1256,9 @@ main(void)
 		cmocka_unit_test(test_scripted_cases),
 		cmocka_unit_test(test_invariants_random),
 		cmocka_unit_test(test_clock_backwards),
+		cmocka_unit_test(test_slow_poll),
+		cmocka_unit_test(test_odd_sizes),
+		cmocka_unit_test(test_absurd_sample),
 		cmocka_unit_test(test_inconsistent_sample),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_dot_in_step),

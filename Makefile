@@ -49,7 +49,8 @@ EXPORTS_SRC = exports/exports.c
 PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
               provisioner/clientdir.c provisioner/audit.c
 PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
-AGENT_LIB_SRC = agent/policy.c agent/meminfo.c
+AGENT_LIB_SRC = agent/policy.c agent/meminfo.c agent/conf.c agent/swapfile.c \
+              agent/kmsg.c agent/mount.c
 SIM_SRC     = bench/sim.c bench/swapspace.c
 
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
@@ -62,7 +63,8 @@ obj = $(addprefix $(BUILD)/,$(1:.c=.o))
 LIB_OBJ = $(call obj,$(COMMON_SRC) $(EXPORTS_SRC) $(PROV_LIB_SRC) \
             $(AGENT_LIB_SRC))
 
-PROGRAMS = $(BUILD)/nfswap $(BUILD)/nfswap-sim $(BUILD)/nfswap-tracegen
+PROGRAMS = $(BUILD)/nfswap $(BUILD)/nfswapd $(BUILD)/nfswap-sim \
+           $(BUILD)/nfswap-tracegen
 
 .SECONDARY:
 
@@ -80,6 +82,9 @@ $(BUILD)/libnfswap.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/nfswap: $(call obj,provisioner/main.c) $(BUILD)/libnfswap.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS)
+
+$(BUILD)/nfswapd: $(call obj,agent/main.c) $(BUILD)/libnfswap.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS)
 
 $(BUILD)/nfswap-sim: $(call obj,$(SIM_SRC)) $(BUILD)/libnfswap.a

@@ -61,17 +61,17 @@ static const char *const outcome_names[POLICY_NOUTCOMES] = {
  */
 const struct policy_edge policy_edges[] = {
 	{ POLICY_STEADY,  POLICY_HUNGRY,  "grow ok" },
-	{ POLICY_STEADY,  POLICY_OVERFED, "free > upper_freelimit" },
+	{ POLICY_STEADY,  POLICY_OVERFED, "free > upper_freelimit, a file may go" },
 	{ POLICY_STEADY,  POLICY_DIET,    "failure" },
 	{ POLICY_HUNGRY,  POLICY_HUNGRY,  "grow ok (timer reset)" },
 	{ POLICY_HUNGRY,  POLICY_STEADY,  "cooldown over" },
-	{ POLICY_HUNGRY,  POLICY_OVERFED, "cooldown over, free > upper_freelimit" },
+	{ POLICY_HUNGRY,  POLICY_OVERFED, "cooldown over, surplus" },
 	{ POLICY_HUNGRY,  POLICY_DIET,    "failure" },
 	{ POLICY_OVERFED, POLICY_STEADY,  "nothing left to drop" },
 	{ POLICY_OVERFED, POLICY_HUNGRY,  "grow ok / swapoff refused" },
 	{ POLICY_OVERFED, POLICY_DIET,    "failure" },
 	{ POLICY_DIET,    POLICY_STEADY,  "cooldown over" },
-	{ POLICY_DIET,    POLICY_OVERFED, "cooldown over, free > upper_freelimit" },
+	{ POLICY_DIET,    POLICY_OVERFED, "cooldown over, surplus" },
 	{ POLICY_DIET,    POLICY_DIET,    "failure (timer reset)" },
 };
 const size_t policy_nedges = sizeof(policy_edges) / sizeof(policy_edges[0]);
@@ -634,7 +634,7 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	struct policy_action r;
 	struct view v;
 	double fp;
-	int i;
+	int i, can_drop, overfed;
 
 	/* Time only moves forward here: a clock stepped back must not freeze
 	 * every timer for as long as the step (the daemon uses a monotonic
@@ -649,11 +649,15 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	observe(p, smp, now, &v);
 	digest(p, smp, now);
 	fp = pct(v.free, v.total);
+	/* A surplus we can act on: free above the upper limit and a file that
+	 * may go.  (Without the second, overfed would flap back and forth.) */
+	can_drop = pick_drop(p, &v, smp, now) >= 0;
+	overfed = fp > c->upper_freelimit && can_drop;
 
 	/* The surplus clock runs while free stays above the upper limit (or, in
 	 * overfed, while something can still be dropped). */
 	if (fp > c->upper_freelimit ||
-	    (p->state == POLICY_OVERFED && pick_drop(p, &v, smp, now) >= 0)) {
+	    (p->state == POLICY_OVERFED && can_drop)) {
 		if (!p->surplus) {
 			p->surplus = 1;
 			p->surplus_since_ms = now;
@@ -685,11 +689,10 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	case POLICY_HUNGRY:
 		if (!expired(now, p->entered_ms, c->cooldown_ms))
 			return act(p, POLICY_NONE, "hungry: holding new swap");
-		to_state(p, fp > c->upper_freelimit ? POLICY_OVERFED :
-		    POLICY_STEADY, now);
+		to_state(p, overfed ? POLICY_OVERFED : POLICY_STEADY, now);
 		return act(p, POLICY_NONE, "cooldown over");
 	case POLICY_STEADY:
-		if (fp > c->upper_freelimit) {
+		if (overfed) {
 			to_state(p, POLICY_OVERFED, now);
 			return act(p, POLICY_NONE, "free memory above the upper limit");
 		}

@@ -67,6 +67,12 @@ outcome(struct policy_sample *s, enum policy_act a, enum policy_outcome o,
 }
 
 static void
+short_hold(struct policy_config *c)
+{
+	c->peak_hold_ms = SEC;		/* past peaks do not keep swap here */
+}
+
+static void
 init(struct policy *p, void (*tweak)(struct policy_config *))
 {
 	struct policy_config c;
@@ -220,7 +226,7 @@ test_hungry_cooldown(void **state)
 	uint64_t now = 1000;
 
 	(void)state;
-	init(&p, NULL);
+	init(&p, short_hold);
 	a = step(&p, &s, now);
 	assert_int_equal(a.act, POLICY_GROW);
 	now += 10 * SEC;
@@ -520,7 +526,7 @@ test_diet_ends(void **state)
 	struct policy_action a;
 
 	(void)state;
-	init(&p, NULL);
+	init(&p, short_hold);
 	step(&p, &s, 0);
 	outcome(&s, POLICY_GROW, POLICY_ENOSPC, 0, 1000);
 	step(&p, &s, SEC);
@@ -528,7 +534,7 @@ test_diet_ends(void **state)
 	a = step(&p, &s, SEC + COOL);
 	assert_int_equal(a.state, POLICY_STEADY);
 
-	init(&p, NULL);
+	init(&p, short_hold);
 	s = sample(512, 40, 0, NULL);
 	step(&p, &s, 0);
 	outcome(&s, POLICY_GROW, POLICY_ENOSPC, 0, 1000);
@@ -672,6 +678,7 @@ struct tcase {
 	const char	*name;
 	unsigned	 max_files;	/* 0 = default */
 	uint64_t	 quota_mib;
+	uint64_t	 peak_hold_s;	/* 0 = default */
 	struct tstep	 steps[8];
 };
 
@@ -685,63 +692,63 @@ struct tcase {
 #define OK POLICY_OK
 
 static const struct tcase cases[] = {
-	{ "comfortable: steady, nothing", 0, 0, {
+	{ "comfortable: steady, nothing", 0, 0, 0, {
 	    { 0, 512, 200, "", N, OK, 0, N, ST, NULL, 0 },
 	    { 3600, 512, 200, "", N, OK, 0, N, ST, NULL, 0 } } },
-	{ "short: grow to the target, hungry, steady after the cooldown", 0, 0, {
+	{ "short: grow to the target, hungry, steady after the cooldown", 0, 0, 0, {
 	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 163 },
 	    { 21, 512, 40, "163:0", G, OK, 163, N, HU, NULL, 0 },
 	    { 620, 512, 40, "163:0", N, OK, 0, N, HU, NULL, 0 },
 	    { 621, 512, 40, "163:0", N, OK, 0, N, ST, NULL, 0 } } },
-	{ "hungry ends in overfed when free is above the upper limit", 0, 0, {
+	{ "hungry ends in overfed when free is above the upper limit", 0, 0, 1, {
 	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
 	    { 11, 512, 500, "256:0", G, OK, 256, N, HU, NULL, 0 },
 	    { 610, 512, 500, "256:0", N, OK, 0, N, HU, NULL, 0 },
 	    { 611, 512, 500, "256:0", N, OK, 0, N, OV, NULL, 0 } } },
-	{ "overfed: the largest goes after the cooldown, then one per drain interval", 0, 0, {
+	{ "overfed: the largest goes after the cooldown, then one per drain interval", 0, 0, 0, {
 	    { 1, 512, 400, "64:0,256:0,128:0", N, OK, 0, N, OV, NULL, 0 },
 	    { 600, 512, 400, "64:0,256:0,128:0", N, OK, 0, N, OV, NULL, 0 },
 	    { 601, 512, 400, "64:0,256:0,128:0", N, OK, 0, S, OV, "nfswap.1", 0 },
 	    { 602, 512, 400, "64:0,128:0", S, OK, 0, N, OV, NULL, 0 },
 	    { 631, 512, 400, "64:0,128:0", N, OK, 0, N, OV, NULL, 0 },
 	    { 632, 512, 400, "64:0,128:0", N, OK, 0, S, OV, "nfswap.1", 0 } } },
-	{ "overfed back to steady when the file is needed", 0, 0, {
+	{ "overfed back to steady when the file is needed", 0, 0, 0, {
 	    { 1, 512, 400, "64:0", N, OK, 0, N, OV, NULL, 0 },
 	    { 2, 512, 150, "64:0", N, OK, 0, N, ST, NULL, 0 } } },
-	{ "ENOSPC: diet for the cooldown, then growing again", 0, 0, {
+	{ "ENOSPC: diet for the cooldown, then growing again", 0, 0, 0, {
 	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
 	    { 11, 512, 40, "", G, POLICY_ENOSPC, 30, N, DI, NULL, 0 },
 	    { 610, 512, 40, "", N, OK, 0, N, DI, NULL, 0 },
 	    { 611, 512, 40, "", N, OK, 0, G, ST, NULL, 0 } } },
-	{ "EDQUOT: diet, then grows only within what the quota showed", 0, 0, {
+	{ "EDQUOT: diet, then grows only within what the quota showed", 0, 0, 0, {
 	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
 	    { 11, 512, 40, "", G, POLICY_EDQUOT, 60, N, DI, NULL, 0 },
 	    { 611, 512, 40, "", N, OK, 0, G, ST, NULL, 60 } } },
-	{ "EIO: diet, and never growing again", 0, 0, {
+	{ "EIO: diet, and never growing again", 0, 0, 0, {
 	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
 	    { 11, 512, 40, "", G, POLICY_EIO, 10, N, DI, NULL, 0 },
 	    { 611, 512, 40, "", N, OK, 0, N, ST, NULL, 0 },
 	    { 9999, 512, 5, "", N, OK, 0, N, ST, NULL, 0 } } },
-	{ "swapon refused: diet", 0, 0, {
+	{ "swapon refused: diet", 0, 0, 0, {
 	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
 	    { 11, 512, 40, "", G, POLICY_SWAPON_REFUSED, 0, N, DI, NULL, 0 } } },
-	{ "swap I/O errors in the log (no action): diet, surplus out, again diet", 0, 0, {
+	{ "swap I/O errors in the log (no action): diet, surplus out, again diet", 0, 0, 0, {
 	    { 1, 512, 200, "64:10", N, OK, 0, N, ST, NULL, 0 },
 	    { 2, 512, 200, "64:10", N, POLICY_EIO, 0, S, DI, "nfswap.0", 0 },
 	    { 3, 512, 200, "64:10", N, POLICY_EIO, 0, N, DI, NULL, 0 } } },
-	{ "diet drops surplus at once; swapoff refused: still diet, no drops, no grows", 0, 0, {
+	{ "diet drops surplus at once; swapoff refused: still diet, no drops, no grows", 0, 0, 0, {
 	    { 1, 512, 450, "128:0,64:0", N, OK, 0, N, OV, NULL, 0 },
 	    { 2, 512, 450, "128:0,64:0", G, POLICY_ENOSPC, 0, S, DI, "nfswap.0", 0 },
 	    { 3, 512, 450, "128:0,64:0", S, POLICY_SWAPOFF_REFUSED, 0, N, DI, NULL, 0 },
 	    { 100, 512, 450, "128:0,64:0", N, OK, 0, N, DI, NULL, 0 },
 	    { 101, 512, 5, "128:128,64:64", N, OK, 0, N, DI, NULL, 0 } } },
-	{ "the file cap: nothing at 4 of 4, a grow at 3 of 4", 4, 0, {
+	{ "the file cap: nothing at 4 of 4, a grow at 3 of 4", 4, 0, 0, {
 	    { 1, 512, 5, "16:16,16:16,16:16,16:16", N, OK, 0, N, ST, NULL, 0 },
 	    { 2, 512, 5, "16:16,16:16,16:16", N, OK, 0, G, ST, NULL, 0 } } },
-	{ "the quota: clipped to what is left, then nothing", 0, 300, {
+	{ "the quota: clipped to what is left, then nothing", 0, 300, 0, {
 	    { 1, 512, 5, "250:250", N, OK, 0, G, ST, NULL, 50 },
 	    { 2, 512, 5, "298:298", N, OK, 0, N, ST, NULL, 0 } } },
-	{ "never drops a file whose pages would not fit", 0, 0, {
+	{ "never drops a file whose pages would not fit", 0, 0, 0, {
 	    { 1, 512, 0, "1024:700,64:0", N, OK, 0, N, ST, NULL, 0 },
 	    { 1300, 512, 0, "1024:700,64:0", N, OK, 0, N, ST, NULL, 0 } } },
 };
@@ -783,6 +790,8 @@ test_scripted_cases(void **state)
 		if (tc->max_files)
 			c.max_files = tc->max_files;
 		c.quota = tc->quota_mib * MiB;
+		if (tc->peak_hold_s)
+			c.peak_hold_ms = tc->peak_hold_s * SEC;
 		policy_init(&p, &c);
 		for (j = 0; j < 8 && (j == 0 || tc->steps[j].t != 0); j++) {
 			const struct tstep *st = &tc->steps[j];

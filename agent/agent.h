@@ -1,0 +1,77 @@
+/*
+ * agent.h -- nfswapd, the client agent: its configuration, the NFS mount,
+ * swap files, the kernel log watch, and its status file.  Prototypes are
+ * listed by source file.  The policy itself is policy.h.
+ */
+#ifndef NFSWAP_AGENT_H
+#define NFSWAP_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common.h"
+#include "policy.h"
+
+#define AGENT_CONF	SYSCONFDIR "/nfswap/nfswapd.conf"
+#define SWAPFILE_PREFIX	"nfswap."	/* our files: nfswap.0, nfswap.1, ... */
+
+struct agent_conf {
+	char		file[PATH_MAXLEN + 1];	/* read from; "" = defaults only */
+	char		server[HOST_MAXLEN + 1];
+	char		export_path[PATH_MAXLEN + 1];	/* may hold %h, %i */
+	char		mount_point[PATH_MAXLEN + 1];
+	unsigned	vers_major, vers_minor;	/* 3.0, or 4.0 / 4.1 / 4.2 */
+	uint32_t	port, mountport;	/* 0: ask rpcbind */
+	uint32_t	rsize, wsize;
+	uint32_t	min_swap_wsize;		/* 0: no floor */
+	uint32_t	timeo;			/* tenths of a second */
+	int		hard, nolock;
+	char		proto[8];
+	char		options[512];		/* appended as given */
+	uint32_t	block_size;		/* bytes per write when filling */
+	int		priority;		/* swapon priority; -1: the kernel's */
+	uint32_t	poll_ms;
+	char		status_file[PATH_MAXLEN + 1];
+	struct policy_config policy;
+};
+
+/* conf.c */
+void	agent_conf_defaults(struct agent_conf *);
+int	agent_conf_load(struct agent_conf *, const char *path, int must_exist,
+	    struct diag *);
+int	agent_cmdline(const char *cmdline, char *server, size_t slen,
+	    char *path, size_t plen);
+int	agent_expand(const char *tmpl, const char *host, const char *ipv4,
+	    char *out, size_t len, const char **why);
+int	agent_mount_opts(const struct agent_conf *, const char *addr,
+	    const char *clientaddr, char *buf, size_t len);
+
+/* swapfile.c */
+struct swapfile_check {
+	int		ok;			/* reinstatable */
+	int		needs_mkswap;		/* zeros where the header was */
+	const char	*why;			/* when not ok */
+};
+int	swapfile_name(const char *base, unsigned *seq);
+int	swapfile_create(int dirfd, const char *name, uint64_t size,
+	    uint32_t block, uint64_t *written, volatile int *stop);
+int	swapfile_mkswap(int dirfd, const char *name, uint64_t size);
+int	swapfile_check(int dirfd, const char *name, uid_t owner,
+	    struct swapfile_check *);
+int	swapfile_on(const char *path, int priority);
+int	swapfile_off(const char *path);
+
+/* kmsg.c */
+int	kmsg_is_swap_error(const char *line, size_t len);
+int	kmsg_open(const char *path);
+int	kmsg_poll(int fd, char *first, size_t flen);
+
+/* mount.c */
+int	agent_resolve(const char *server, char *addr, size_t len);
+int	agent_primary_ipv4(char *addr, size_t len);
+int	agent_is_nfs_mounted(const char *mount_point);
+int	agent_mount(const struct agent_conf *, const char *path, char *opts,
+	    size_t olen, char *source, size_t slen);
+
+#endif

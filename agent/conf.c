@@ -1,0 +1,409 @@
+/*
+ * conf.c -- nfswapd.conf (libconfig), the kernel command line's nfswap=,
+ * the %h/%i expansion of the export path, and the NFS mount options.
+ *
+ * Everything but agent_conf_load() is pure on strings.  Errors in the file
+ * are "file:line: text"; unknown settings are errors.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "cfg.h"
+
+void
+agent_conf_defaults(struct agent_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->mount_point, sizeof(c->mount_point), "/run/nfswap");
+	c->vers_major = 3;
+	c->rsize = c->wsize = 2048;	/* the deployment spec */
+	c->timeo = 600;
+	c->hard = 1;
+	c->nolock = 1;
+	snprintf(c->proto, sizeof(c->proto), "tcp");
+	c->block_size = 2048;
+	c->priority = -1;
+	c->poll_ms = 1000;
+	snprintf(c->status_file, sizeof(c->status_file),
+	    "/run/nfswapd/status.json");
+	policy_config_defaults(&c->policy);
+}
+
+static const struct cfg_key top_keys[] = {
+	{ "server", CONFIG_TYPE_STRING },
+	{ "export", CONFIG_TYPE_STRING },
+	{ "mount_point", CONFIG_TYPE_STRING },
+	{ "nfs", CONFIG_TYPE_GROUP },
+	{ "swap", CONFIG_TYPE_GROUP },
+	{ "policy", CONFIG_TYPE_GROUP },
+	{ NULL, 0 }
+};
+static const struct cfg_key nfs_keys[] = {
+	{ "version", CFG_SIZE },	/* 3, 4, "4.1": a number or a string */
+	{ "port", CONFIG_TYPE_INT },
+	{ "mountport", CONFIG_TYPE_INT },
+	{ "rsize", CONFIG_TYPE_INT },
+	{ "wsize", CONFIG_TYPE_INT },
+	{ "min_swap_wsize", CONFIG_TYPE_INT },
+	{ "timeo", CONFIG_TYPE_INT },
+	{ "hard", CONFIG_TYPE_BOOL },
+	{ "nolock", CONFIG_TYPE_BOOL },
+	{ "proto", CONFIG_TYPE_STRING },
+	{ "options", CONFIG_TYPE_STRING },
+	{ NULL, 0 }
+};
+static const struct cfg_key swap_keys[] = {
+	{ "block_size", CONFIG_TYPE_INT },
+	{ "priority", CONFIG_TYPE_INT },
+	{ "poll", CONFIG_TYPE_INT },
+	{ "status_file", CONFIG_TYPE_STRING },
+	{ NULL, 0 }
+};
+
+/* The policy's keys are its own table; every one takes a number or text. */
+static int
+load_policy(struct agent_conf *c, const config_setting_t *g, const char *file,
+    struct diag *d)
+{
+	struct cfg_key keys[16];
+	const char *why;
+	size_t i;
+	int n, r;
+
+	for (i = 0; policy_config_keys[i] != NULL && i + 1 < 16; i++) {
+		keys[i].name = policy_config_keys[i];
+		keys[i].type = CFG_SIZE;
+	}
+	keys[i].name = NULL;
+	if ((r = cfg_check_keys(g, keys, file, d)) < 0)
+		return r;
+	n = config_setting_length(g);
+	for (i = 0; i < (size_t)n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g,
+		    (unsigned)i);
+		char text[64];
+
+		if (config_setting_type(s) == CONFIG_TYPE_STRING)
+			snprintf(text, sizeof(text), "%s",
+			    config_setting_get_string(s));
+		else if (config_setting_get_int64(s) < 0)
+			return cfg_at(d, file, s, "%s must not be negative",
+			    config_setting_name(s));
+		else
+			snprintf(text, sizeof(text), "%lld",
+			    config_setting_get_int64(s));
+		if (policy_config_set(&c->policy, config_setting_name(s), text,
+		    &why) < 0)
+			return cfg_at(d, file, s, "%s: %s", config_setting_name(s),
+			    why);
+	}
+	if (policy_config_check(&c->policy, &why) < 0)
+		return cfg_at(d, file, g, "policy: %s", why);
+	return 0;
+}
+
+static int
+parse_version(const char *v, unsigned *major, unsigned *minor)
+{
+	if (strcmp(v, "3") == 0 || strcmp(v, "3.0") == 0)
+		*major = 3, *minor = 0;
+	else if (strcmp(v, "4") == 0 || strcmp(v, "4.0") == 0)
+		*major = 4, *minor = 0;
+	else if (strcmp(v, "4.1") == 0)
+		*major = 4, *minor = 1;
+	else if (strcmp(v, "4.2") == 0)
+		*major = 4, *minor = 2;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Characters that would end or smuggle a mount option, or worse. */
+static int
+option_safe(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e || *s == '"' || *s == '\\' || *s == '\'')
+			return 0;
+	return 1;
+}
+
+static int
+load_nfs(struct agent_conf *c, const config_setting_t *g, const char *file,
+    struct diag *d)
+{
+	const config_setting_t *s;
+	char v[16];
+	int r;
+
+	if ((r = cfg_check_keys(g, nfs_keys, file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "port", &c->port, 0, 65535, file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "mountport", &c->mountport, 0, 65535, file,
+	    d)) < 0 ||
+	    (r = cfg_get_u32(g, "rsize", &c->rsize, 1024, 1048576, file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "wsize", &c->wsize, 1024, 1048576, file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "min_swap_wsize", &c->min_swap_wsize, 0,
+	    1048576, file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "timeo", &c->timeo, 1, 6000, file, d)) < 0 ||
+	    (r = cfg_get_bool(g, "hard", &c->hard)) < 0 ||
+	    (r = cfg_get_bool(g, "nolock", &c->nolock)) < 0 ||
+	    (r = cfg_get_string(g, "proto", c->proto, sizeof(c->proto), file,
+	    d)) < 0 ||
+	    (r = cfg_get_string(g, "options", c->options, sizeof(c->options),
+	    file, d)) < 0)
+		return r;
+	if ((s = config_setting_get_member(g, "version")) != NULL) {
+		if (config_setting_type(s) == CONFIG_TYPE_STRING)
+			snprintf(v, sizeof(v), "%s", config_setting_get_string(s));
+		else
+			snprintf(v, sizeof(v), "%lld", config_setting_get_int64(s));
+		if (parse_version(v, &c->vers_major, &c->vers_minor) < 0)
+			return cfg_at(d, file, s, "nfs.version must be 3, 4, "
+			    "\"4.1\" or \"4.2\", not %s", v);
+	}
+	if (strcmp(c->proto, "tcp") != 0 && strcmp(c->proto, "rdma") != 0)
+		return cfg_at(d, file, config_setting_get_member(g, "proto"),
+		    "nfs.proto must be \"tcp\" (or \"rdma\"): swap over UDP "
+		    "loses pages");
+	if (c->options[0] != '\0' && !option_safe(c->options))
+		return cfg_at(d, file, config_setting_get_member(g, "options"),
+		    "nfs.options: no blanks, quotes or backslashes");
+	return 0;
+}
+
+static int
+load_swap(struct agent_conf *c, const config_setting_t *g, const char *file,
+    struct diag *d)
+{
+	const config_setting_t *s;
+	uint32_t poll = c->poll_ms / 1000;
+	int r;
+
+	if ((r = cfg_check_keys(g, swap_keys, file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "block_size", &c->block_size, 512, 65536,
+	    file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "poll", &poll, 1, 60, file, d)) < 0 ||
+	    (r = cfg_get_path(g, "status_file", c->status_file,
+	    sizeof(c->status_file), file, d)) < 0)
+		return r;
+	if (c->block_size % 512 != 0)
+		return cfg_at(d, file, config_setting_get_member(g, "block_size"),
+		    "swap.block_size must be a multiple of 512");
+	if ((s = config_setting_get_member(g, "priority")) != NULL) {
+		long long p = config_setting_get_int64(s);
+
+		if (p < -1 || p > 32767)
+			return cfg_at(d, file, s, "swap.priority must be -1 "
+			    "(the kernel's choice) to 32767");
+		c->priority = (int)p;
+	}
+	c->poll_ms = poll * 1000;
+	c->policy.poll_ms = c->poll_ms;
+	return 0;
+}
+
+static int
+load_settings(struct agent_conf *c, config_t *cf, const char *file,
+    struct diag *d)
+{
+	const config_setting_t *root = config_root_setting(cf), *s, *g;
+	const char *why;
+	int r;
+
+	if ((r = cfg_check_keys(root, top_keys, file, d)) < 0 ||
+	    (r = cfg_get_path(root, "mount_point", c->mount_point,
+	    sizeof(c->mount_point), file, d)) < 0 ||
+	    (r = cfg_get_string(root, "export", c->export_path,
+	    sizeof(c->export_path), file, d)) < 0)
+		return r;
+	if ((s = config_setting_get_member(root, "server")) != NULL) {
+		struct host h;
+
+		if (valid_host(config_setting_get_string(s), &h, &why) < 0 ||
+		    h.kind == HOST_NET4 || h.kind == HOST_NET6)
+			return cfg_at(d, file, s, "server: %s",
+			    h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
+			    "a network is not a server" : why);
+		snprintf(c->server, sizeof(c->server), "%s", h.canon);
+	}
+	if ((s = config_setting_get_member(root, "export")) != NULL &&
+	    c->export_path[0] != '/')
+		return cfg_at(d, file, s, "export: must be an absolute path");
+	if ((g = config_setting_get_member(root, "nfs")) != NULL &&
+	    (r = load_nfs(c, g, file, d)) < 0)
+		return r;
+	if ((g = config_setting_get_member(root, "swap")) != NULL &&
+	    (r = load_swap(c, g, file, d)) < 0)
+		return r;
+	if ((g = config_setting_get_member(root, "policy")) != NULL &&
+	    (r = load_policy(c, g, file, d)) < 0)
+		return r;
+	return 0;
+}
+
+int
+agent_conf_load(struct agent_conf *c, const char *path, int must_exist,
+    struct diag *d)
+{
+	config_t cf;
+	int r;
+
+	agent_conf_defaults(c);
+	config_init(&cf);
+	r = cfg_read(&cf, path, must_exist, d);
+	if (r == 0) {
+		snprintf(c->file, sizeof(c->file), "%s", path);
+		r = load_settings(c, &cf, path, d);
+	} else if (r > 0)
+		r = 0;
+	config_destroy(&cf);
+	return r;
+}
+
+/*
+ * nfswap=SERVER:/PATH on the kernel command line (the last one wins, as
+ * the kernel's own parameters do).  SERVER is a name, an IPv4 address, or
+ * an IPv6 address in brackets.  Returns 1 found, 0 absent, -EINVAL
+ * malformed.
+ */
+int
+agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
+    size_t plen)
+{
+	const char *p = cmdline, *found = NULL, *end, *colon, *host;
+	size_t n, hlen;
+	char word[PATH_MAXLEN + HOST_MAXLEN + 16];
+	struct host h;
+	const char *why;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (strncmp(p, "nfswap=", 7) == 0)
+			found = p + 7;
+		p += strcspn(p, " \t\n");
+	}
+	if (found == NULL)
+		return 0;
+	n = strcspn(found, " \t\n");
+	if (n == 0 || n >= sizeof(word))
+		return -EINVAL;
+	memcpy(word, found, n);
+	word[n] = '\0';
+	if (word[0] == '[') {
+		if ((end = strchr(word, ']')) == NULL || end[1] != ':')
+			return -EINVAL;
+		host = word + 1;
+		hlen = (size_t)(end - host);
+		colon = end + 1;
+	} else {
+		if ((colon = strchr(word, ':')) == NULL)
+			return -EINVAL;
+		host = word;
+		hlen = (size_t)(colon - word);
+	}
+	if (hlen == 0 || hlen >= slen || strlen(colon + 1) >= plen)
+		return -EINVAL;
+	memcpy(server, host, hlen);
+	server[hlen] = '\0';
+	if (valid_host(server, &h, &why) < 0 || h.kind == HOST_NET4 ||
+	    h.kind == HOST_NET6 || valid_abspath(colon + 1, &why) < 0)
+		return -EINVAL;
+	snprintf(server, slen, "%s", h.canon);
+	snprintf(path, plen, "%s", colon + 1);
+	return 1;
+}
+
+/*
+ * The export path with %h (this host's name) and %i (its primary IPv4
+ * address) put in, %% for a percent sign.  The result must still be a
+ * plain absolute path; a host name cannot smuggle a "/.." in.
+ */
+int
+agent_expand(const char *tmpl, const char *host, const char *ipv4, char *out,
+    size_t len, const char **why)
+{
+	size_t o = 0;
+	const char *p, *add;
+	char one[2] = { 0, 0 };
+
+	for (p = tmpl; *p; p++) {
+		if (*p != '%') {
+			one[0] = *p;
+			add = one;
+		} else if (p[1] == 'h') {
+			if (host == NULL || host[0] == '\0' ||
+			    valid_name(host, why) < 0) {
+				*why = "%h: this host's name is not a plain name";
+				return -EINVAL;
+			}
+			add = host;
+			p++;
+		} else if (p[1] == 'i') {
+			if (ipv4 == NULL || ipv4[0] == '\0') {
+				*why = "%i: this host has no IPv4 address";
+				return -EINVAL;
+			}
+			add = ipv4;
+			p++;
+		} else if (p[1] == '%') {
+			add = "%";
+			p++;
+		} else {
+			*why = "only %h, %i and %% may follow a %";
+			return -EINVAL;
+		}
+		if (o + strlen(add) >= len) {
+			*why = "the expanded path is too long";
+			return -ENAMETOOLONG;
+		}
+		memcpy(out + o, add, strlen(add));
+		o += strlen(add);
+	}
+	out[o] = '\0';
+	return valid_abspath(out, why);
+}
+
+/*
+ * The option string for mount(2) of an NFS export: what mount.nfs would
+ * pass, built here so that an initramfs needs no mount.nfs.  addr is the
+ * server's numeric address; clientaddr ours (NFSv4.0 callbacks), or NULL.
+ * With min_swap_wsize set, rsize and wsize are raised to it: on Linux 6.x,
+ * swap through a 2 KiB wsize fails (see docs/nfswapd.8, BUGS).
+ */
+int
+agent_mount_opts(const struct agent_conf *c, const char *addr,
+    const char *clientaddr, char *buf, size_t len)
+{
+	uint32_t rs = c->rsize, ws = c->wsize;
+	int n;
+
+	if (c->min_swap_wsize != 0) {
+		if (rs < c->min_swap_wsize)
+			rs = c->min_swap_wsize;
+		if (ws < c->min_swap_wsize)
+			ws = c->min_swap_wsize;
+	}
+	if (c->vers_major == 3)
+		n = snprintf(buf, len, "vers=3,addr=%s,proto=%s%s%.0u,"
+		    "mountaddr=%s,mountvers=3,mountproto=%s%s%.0u,%s,timeo=%u,"
+		    "rsize=%u,wsize=%u%s%s%s", addr, c->proto,
+		    c->port ? ",port=" : "", c->port, addr, c->proto,
+		    c->mountport ? ",mountport=" : "", c->mountport,
+		    c->hard ? "hard" : "soft", c->timeo, rs, ws,
+		    c->nolock ? ",nolock" : "", c->options[0] ? "," : "",
+		    c->options);
+	else
+		n = snprintf(buf, len, "vers=%u.%u,addr=%s%s%s,proto=%s%s%.0u,"
+		    "%s,timeo=%u,rsize=%u,wsize=%u%s%s", c->vers_major,
+		    c->vers_minor, addr, clientaddr ? ",clientaddr=" : "",
+		    clientaddr ? clientaddr : "", c->proto,
+		    c->port ? ",port=" : "", c->port, c->hard ? "hard" : "soft",
+		    c->timeo, rs, ws, c->options[0] ? "," : "", c->options);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return n;
+}

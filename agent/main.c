@@ -1,0 +1,758 @@
+/*
+ * main.c -- nfswapd: options, configuration, signals and the loop.
+ *
+ * Once a second: sample (meminfo from the proc directory, /proc/swaps),
+ * decide (policy_step), act (create + mkswap + swapon, or swapoff + unlink),
+ * and feed the outcome into the next sample.  The daemon is in the swap
+ * path: it locks itself in memory, asks the OOM killer to spare it, does
+ * not allocate in the loop, and never pulls swap from under its users --
+ * on exit its files stay active unless told otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "agent.h"
+
+static volatile sig_atomic_t sig_stop, sig_hup, sig_usr1, sig_usr2;
+static volatile int stop_flag;		/* sig_stop, as swapfile_create reads it */
+
+static struct {
+	struct agent_conf	conf;
+	const char		*conf_path;
+	int			conf_must_exist;
+	char			proc_dir[PATH_MAXLEN + 1];
+	char			swapdir[PATH_MAXLEN + 1];
+	int			dirfd;
+	uid_t			owner;
+	const char		*pid_file;
+	int			verbose, foreground, swapoff_on_exit;
+	int			kmsg_fd;
+	struct policy		pol;
+	struct policy_sample	smp;
+	struct policy_action	last;
+	struct swaps		swaps;
+	char			buf[16384];
+	char			err[512];	/* the last error, for status */
+	char			kmsg_line[200];
+	uint64_t		started_ms;
+} g;
+
+static void
+on_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		sig_stop = 1;
+		stop_flag = 1;
+		break;
+	case SIGHUP:
+		sig_hup = 1;
+		break;
+	case SIGUSR1:
+		sig_usr1 = 1;
+		break;
+	case SIGUSR2:
+		sig_usr2 = 1;
+		break;
+	}
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: nfswapd [-dnv] [-c file] [-p pidfile] [--proc dir]\n"
+	    "               [--swapdir dir] [--swapoff-on-exit]\n"
+	    "       nfswapd -h | -V\n");
+	exit(EXIT_USAGE);
+}
+
+/* Read a whole small file into g.buf; its length, or -errno. */
+static ssize_t
+slurp(const char *path)
+{
+	ssize_t n, len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)len < sizeof(g.buf) &&
+	    (n = read(fd, g.buf + len, sizeof(g.buf) - (size_t)len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		len += n;
+	}
+	close(fd);
+	return (size_t)len == sizeof(g.buf) ? -EFBIG : len;
+}
+
+/* The swap directory's path as /proc/swaps writes it, plus a name. */
+static int
+path_of(const char *name, char *out, size_t len)
+{
+	return snprintf(out, len, "%s/%s", g.swapdir, name) >= (int)len ?
+	    -ENAMETOOLONG : 0;
+}
+
+/* Our entry in /proc/swaps: in the swap directory, named like ours. */
+static const char *
+ours(const struct swap_entry *e)
+{
+	size_t n = strlen(g.swapdir);
+
+	if (!e->is_file || strncmp(e->path, g.swapdir, n) != 0 ||
+	    e->path[n] != '/' || strchr(e->path + n + 1, '/') != NULL ||
+	    !swapfile_name(e->path + n + 1, NULL))
+		return NULL;
+	return e->path + n + 1;
+}
+
+/* Fill g.smp from the proc directory and /proc/swaps. */
+static int
+sample(void)
+{
+	struct meminfo mi;
+	char path[PATH_MAXLEN + 16];
+	ssize_t n;
+	unsigned i;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/meminfo", g.proc_dir);
+	if ((n = slurp(path)) < 0)
+		return (int)n;
+	if ((r = meminfo_parse(g.buf, (size_t)n, &mi)) < 0)
+		return r;
+	if ((n = slurp("/proc/swaps")) < 0)
+		return (int)n;
+	if ((r = swaps_parse(g.buf, (size_t)n, &g.swaps)) < 0)
+		return r;
+	g.smp.mem_total = mi.mem_total;
+	g.smp.mem_available = mi.mem_available;
+	g.smp.swap_total = mi.swap_total;
+	g.smp.swap_free = mi.swap_free;
+	g.smp.nfiles = 0;
+	for (i = 0; i < g.swaps.n; i++) {
+		const char *name = ours(&g.swaps.e[i]);
+		struct policy_file *f;
+
+		if (name == NULL || strlen(name) >= POLICY_NAME_MAX)
+			continue;
+		f = &g.smp.files[g.smp.nfiles++];
+		snprintf(f->name, sizeof(f->name), "%s", name);
+		f->size = g.swaps.e[i].size;
+		f->used = g.swaps.e[i].used;
+	}
+	/* With a fake meminfo (--proc, for tests) the swap figures come from
+	 * /proc/swaps, so that they agree with the files really active. */
+	if (strcmp(g.proc_dir, "/proc") != 0) {
+		g.smp.swap_total = g.smp.swap_free = 0;
+		for (i = 0; i < g.swaps.n; i++) {
+			g.smp.swap_total += g.swaps.e[i].size;
+			g.smp.swap_free += g.swaps.e[i].size - g.swaps.e[i].used;
+		}
+	}
+	return 0;
+}
+
+static enum policy_outcome
+outcome_of(int err)
+{
+	switch (-err) {
+	case 0:
+		return POLICY_OK;
+	case ENOSPC:
+		return POLICY_ENOSPC;
+	case EDQUOT:
+		return POLICY_EDQUOT;
+	case EIO:
+		return POLICY_EIO;
+	default:
+		return POLICY_FAILED;
+	}
+}
+
+/* s as the inside of a JSON string, without allocating: quotes,
+ * backslashes and control characters escaped, other bytes above 0x7e
+ * replaced (the kernel log and paths are not promised to be UTF-8). */
+static const char *
+json(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 7 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20)
+			o += (size_t)snprintf(out + o, len - o, "\\u%04x", c);
+		else
+			out[o++] = c > 0x7e ? '?' : (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void
+write_status(void)
+{
+	static char out[8192], e1[PATH_MAXLEN * 2], e2[1024];
+	const struct policy_action *a = &g.last;
+	size_t off = 0;
+	unsigned i;
+	int n;
+
+	n = snprintf(out, sizeof(out), "{\"pid\":%d,\"state\":\"%s\","
+	    "\"swapdir\":\"%s\",\"uptime_s\":%llu,\"last_action\":\"%s\","
+	    "\"last_file\":\"%s\",\"last_bytes\":%llu,\"last_error\":\"%s\","
+	    "\"io_errors\":%s,\"files\":[", (int)getpid(),
+	    policy_state_name(g.pol.state), json(g.swapdir, e1, sizeof(e1)),
+	    (unsigned long long)((now_ms() - g.started_ms) / 1000),
+	    a->act == POLICY_GROW ? "grow" : a->act == POLICY_SHRINK ?
+	    "shrink" : "none", a->name, (unsigned long long)a->bytes,
+	    json(g.err, e2, sizeof(e2)), g.pol.io_failed ? "true" : "false");
+	if (n < 0 || (size_t)n >= sizeof(out))
+		return;
+	off = (size_t)n;
+	for (i = 0; i < g.smp.nfiles && off < sizeof(out); i++) {
+		n = snprintf(out + off, sizeof(out) - off,
+		    "%s{\"name\":\"%s\",\"size\":%llu,\"used\":%llu}",
+		    i ? "," : "", g.smp.files[i].name,
+		    (unsigned long long)g.smp.files[i].size,
+		    (unsigned long long)g.smp.files[i].used);
+		if (n < 0)
+			return;
+		off += (size_t)n;
+	}
+	if (off + 3 >= sizeof(out))
+		return;
+	memcpy(out + off, "]}\n", 3);
+	off += 3;
+	if (file_replace(g.conf.status_file, out, off, 0644) < 0 && g.verbose)
+		log_warn("%s", g.conf.status_file);
+}
+
+/* The lowest N for which nfswap.N is not in the directory. */
+static int
+next_name(char *name, size_t len)
+{
+	unsigned seq, used[64] = { 0 }, i;
+	struct dirent *de;
+	DIR *d;
+	int fd = openat(g.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (swapfile_name(de->d_name, &seq) && seq < 64 * 32)
+			used[seq / 32] |= 1u << (seq % 32);
+	closedir(d);
+	for (i = 0; i < 64 * 32; i++)
+		if (!(used[i / 32] & (1u << (i % 32))))
+			return snprintf(name, len, SWAPFILE_PREFIX "%u", i) >=
+			    (int)len ? -ENAMETOOLONG : 0;
+	return -ENFILE;
+}
+
+static void
+grow(uint64_t bytes)
+{
+	char name[POLICY_NAME_MAX], path[PATH_MAXLEN + POLICY_NAME_MAX + 2];
+	uint64_t t0 = now_ms(), written = 0;
+	int r;
+
+	g.smp.last.act = POLICY_GROW;
+	if ((r = next_name(name, sizeof(name))) < 0 ||
+	    (r = path_of(name, path, sizeof(path))) < 0) {
+		g.smp.last.outcome = POLICY_FAILED;
+		snprintf(g.err, sizeof(g.err), "cannot name a new file: %s",
+		    strerror(-r));
+		log_warnx("%s", g.err);
+		return;
+	}
+	snprintf(g.last.name, sizeof(g.last.name), "%s", name);
+	r = swapfile_create(g.dirfd, name, bytes, g.conf.block_size, &written,
+	    &stop_flag);
+	g.smp.last.bytes = written;
+	g.smp.last.elapsed_ms = now_ms() - t0;
+	if (r < 0) {
+		g.smp.last.outcome = outcome_of(r);
+		snprintf(g.err, sizeof(g.err), "creating %s (%llu of %llu "
+		    "bytes): %s; partial file removed", name,
+		    (unsigned long long)written, (unsigned long long)bytes,
+		    r == -EFAULT ? "the server left holes in it" : strerror(-r));
+		log_warnx("%s", g.err);
+		return;
+	}
+	if ((r = swapfile_mkswap(g.dirfd, name, bytes)) < 0 ||
+	    (r = swapfile_on(path, g.conf.priority)) < 0) {
+		g.smp.last.outcome = r == -EIO ? POLICY_EIO :
+		    POLICY_SWAPON_REFUSED;
+		snprintf(g.err, sizeof(g.err), "activating %s: %s; file removed",
+		    name, strerror(-r));
+		log_warnx("%s", g.err);
+		(void)unlinkat(g.dirfd, name, 0);
+		return;
+	}
+	g.smp.last.outcome = POLICY_OK;
+	g.err[0] = '\0';
+	log_info("added %s: %llu MiB in %.1f s", name,
+	    (unsigned long long)(bytes >> 20),
+	    (double)g.smp.last.elapsed_ms / 1000.0);
+}
+
+static void
+shrink(const char *name)
+{
+	char path[PATH_MAXLEN + POLICY_NAME_MAX + 2];
+	int r;
+
+	g.smp.last.act = POLICY_SHRINK;
+	g.smp.last.bytes = 0;
+	g.smp.last.elapsed_ms = 0;
+	if ((r = path_of(name, path, sizeof(path))) < 0 ||
+	    (r = swapfile_off(path)) < 0) {
+		g.smp.last.outcome = r == -ENOMEM ? POLICY_SWAPOFF_REFUSED :
+		    outcome_of(r);
+		snprintf(g.err, sizeof(g.err), "swapoff %s: %s", name,
+		    strerror(-r));
+		log_warnx("%s", g.err);
+		return;
+	}
+	if (unlinkat(g.dirfd, name, 0) < 0)
+		log_warn("unlink %s (it is off)", name);
+	g.smp.last.outcome = POLICY_OK;
+	g.err[0] = '\0';
+	log_info("removed %s", name);
+}
+
+/*
+ * At start: files already active are adopted (they are in the sample);
+ * files of ours left from the last boot are checked and switched on;
+ * anything else is reported and left alone.
+ */
+static void
+reinstate(void)
+{
+	char path[PATH_MAXLEN + 300];
+	struct swapfile_check c;
+	struct dirent *de;
+	unsigned i, active;
+	DIR *d;
+	int fd = openat(g.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		log_warn("%s", g.swapdir);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (path_of(de->d_name, path, sizeof(path)) < 0)
+			continue;
+		for (i = 0, active = 0; i < g.swaps.n; i++)
+			if (strcmp(g.swaps.e[i].path, path) == 0)
+				active = 1;
+		if (active) {
+			log_info("adopted %s (already active)", de->d_name);
+			continue;
+		}
+		if (!swapfile_name(de->d_name, NULL)) {
+			log_warnx("%s: not ours, left alone", path);
+			continue;
+		}
+		if ((r = swapfile_check(g.dirfd, de->d_name, g.owner, &c)) < 0) {
+			log_warnx("%s: %s; left alone", path, strerror(-r));
+			continue;
+		}
+		if (!c.ok) {
+			log_warnx("%s: %s; left alone", path, c.why);
+			continue;
+		}
+		if (c.needs_mkswap) {
+			struct stat st;
+
+			if (fstatat(g.dirfd, de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0 || (r = swapfile_mkswap(
+			    g.dirfd, de->d_name, (uint64_t)st.st_size)) < 0) {
+				log_warnx("%s: cannot write its swap header; "
+				    "left alone", path);
+				continue;
+			}
+		}
+		if ((r = swapfile_on(path, g.conf.priority)) < 0)
+			log_warnx("%s: swapon: %s; left alone", path,
+			    strerror(-r));
+		else
+			log_info("reinstated %s%s", de->d_name,
+			    c.needs_mkswap ? " (new swap header)" : "");
+	}
+	closedir(d);
+}
+
+static void
+report(void)
+{
+	unsigned i;
+
+	log_info("state %s for %llu s; memory %llu/%llu MiB available, swap "
+	    "%llu/%llu MiB free; %u files%s%s",
+	    policy_state_name(g.pol.state),
+	    (unsigned long long)((g.pol.mono - g.pol.entered_ms) / 1000),
+	    (unsigned long long)(g.smp.mem_available >> 20),
+	    (unsigned long long)(g.smp.mem_total >> 20),
+	    (unsigned long long)(g.smp.swap_free >> 20),
+	    (unsigned long long)(g.smp.swap_total >> 20), g.smp.nfiles,
+	    g.err[0] ? "; last error: " : "", g.err);
+	for (i = 0; i < g.smp.nfiles; i++)
+		log_info("  %s %llu MiB, %llu MiB used", g.smp.files[i].name,
+		    (unsigned long long)(g.smp.files[i].size >> 20),
+		    (unsigned long long)(g.smp.files[i].used >> 20));
+}
+
+/* Mount the export (retrying while the server is away), or use swapdir. */
+static void
+find_swapdir(void)
+{
+	char host[HOST_MAXLEN + 1] = "", ip[64] = "", path[PATH_MAXLEN + 1];
+	char opts[1024], source[PATH_MAXLEN + 80];
+	const char *why;
+	uint64_t last_log = 0, t;
+	unsigned backoff = 1;
+	int r;
+
+	if (g.swapdir[0] != '\0')
+		return;
+	if (g.conf.server[0] == '\0' || g.conf.export_path[0] == '\0')
+		fatalx("no server and export: set them in %s, or boot with "
+		    "nfswap=SERVER:/PATH, or use --swapdir", g.conf_path);
+	(void)gethostname(host, sizeof(host) - 1);
+	host[strcspn(host, ".")] = '\0';
+	(void)agent_primary_ipv4(ip, sizeof(ip));
+	if (agent_expand(g.conf.export_path, host, ip, path, sizeof(path),
+	    &why) < 0)
+		fatalx("export %s: %s", g.conf.export_path, why);
+	snprintf(g.swapdir, sizeof(g.swapdir), "%s", g.conf.mount_point);
+	if (agent_is_nfs_mounted(g.conf.mount_point)) {
+		log_info("%s is already mounted; using it", g.conf.mount_point);
+		return;
+	}
+	while (!sig_stop) {
+		r = agent_mount(&g.conf, path, opts, sizeof(opts), source,
+		    sizeof(source));
+		if (r == 0) {
+			log_info("mounted %s on %s (%s)", source,
+			    g.conf.mount_point, opts);
+			return;
+		}
+		t = now_ms();
+		if (last_log == 0 || t - last_log >= 60000) {
+			errno = -r;
+			log_warn("mount %s:%s on %s (retrying)", g.conf.server,
+			    path, g.conf.mount_point);
+			last_log = t;
+		}
+		sleep(backoff);
+		if (backoff < 30)
+			backoff *= 2;
+	}
+	exit(EXIT_OK);
+}
+
+static void
+load_conf(int first)
+{
+	struct agent_conf c;
+	struct diag d;
+	char server[HOST_MAXLEN + 1], path[PATH_MAXLEN + 1];
+	ssize_t n;
+
+	diag_clear(&d);
+	if (agent_conf_load(&c, g.conf_path, g.conf_must_exist, &d) < 0) {
+		if (first)
+			fatalx("%s", d.msg);
+		log_warnx("reload: %s (keeping the old configuration)", d.msg);
+		return;
+	}
+	/* nfswap= on the kernel command line overrides server and export. */
+	if ((n = slurp("/proc/cmdline")) > 0) {
+		g.buf[n < (ssize_t)sizeof(g.buf) ? n : n - 1] = '\0';
+		switch (agent_cmdline(g.buf, server, sizeof(server), path,
+		    sizeof(path))) {
+		case 1:
+			snprintf(c.server, sizeof(c.server), "%s", server);
+			snprintf(c.export_path, sizeof(c.export_path), "%s", path);
+			break;
+		case 0:
+			break;
+		default:
+			log_warnx("ignoring a malformed nfswap= on the kernel "
+			    "command line (want nfswap=SERVER:/PATH)");
+		}
+	}
+	if (first)
+		g.conf = c;
+	else {
+		/* The policy's new settings apply; its state is kept. */
+		g.conf.policy = c.policy;
+		g.conf.priority = c.priority;
+		g.conf.block_size = c.block_size;
+		g.pol.cfg = c.policy;
+		log_info("configuration reloaded");
+	}
+}
+
+static void
+harden(void)
+{
+	int fd;
+
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		log_warn("mlockall (continuing unlocked)");
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "-1000", 5) != 5)
+		log_warn("oom_score_adj");
+	if (fd >= 0)
+		close(fd);
+}
+
+static void
+retire_all(void)
+{
+	unsigned i;
+
+	if (sample() < 0)
+		return;
+	for (i = 0; i < g.smp.nfiles; i++)
+		shrink(g.smp.files[i].name);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "proc", required_argument, NULL, 'P' },
+		{ "swapdir", required_argument, NULL, 'S' },
+		{ "swapoff-on-exit", no_argument, NULL, 'X' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sigaction sa;
+	struct stat st;
+	struct pollfd pfd;
+	int ch, check_only = 0, r;
+	enum policy_state prev;
+	uint64_t next, t;
+	const char *why = NULL;
+	int kmsg_errors = 0;
+
+	g.conf_path = AGENT_CONF;
+	g.kmsg_fd = -1;
+	snprintf(g.proc_dir, sizeof(g.proc_dir), "/proc");
+	while ((ch = getopt_long(argc, argv, "c:dhnp:vV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': g.conf_path = optarg; g.conf_must_exist = 1; break;
+		case 'd': g.foreground = 1; break;
+		case 'n': check_only = 1; g.foreground = 1; break;
+		case 'p': g.pid_file = optarg; break;
+		case 'v': g.verbose = 1; break;
+		case 'V': printf("nfswapd %s\n", NFSWAP_VERSION); return EXIT_OK;
+		case 'P':
+			if (snprintf(g.proc_dir, sizeof(g.proc_dir), "%s",
+			    optarg) >= (int)sizeof(g.proc_dir))
+				usage();
+			break;
+		case 'S':
+			if (optarg[0] != '/' || snprintf(g.swapdir,
+			    sizeof(g.swapdir), "%s", optarg) >=
+			    (int)sizeof(g.swapdir))
+				usage();
+			break;
+		case 'X': g.swapoff_on_exit = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("nfswapd", g.foreground, g.verbose);
+	load_conf(1);
+	if (check_only) {
+		if (g.swapdir[0] == '\0' && (g.conf.server[0] == '\0' ||
+		    g.conf.export_path[0] == '\0')) {
+			fprintf(stderr, "nfswapd: %s: no server and export (and "
+			    "no nfswap= on the kernel command line)\n",
+			    g.conf.file[0] ? g.conf.file : g.conf_path);
+			return EXIT_USAGE;
+		}
+		printf("configuration OK\n");
+		return EXIT_OK;
+	}
+	if (geteuid() != 0)
+		fatalx("must run as root (swapon, mount)");
+
+	/* Kept at switch-root and at shutdown's killing spree, as systemd
+	 * documents for root-storage daemons: swap may live here. */
+	argv[0][0] = '@';
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	find_swapdir();
+	g.dirfd = open(g.swapdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (g.dirfd < 0 || fstat(g.dirfd, &st) < 0)
+		fatal("%s", g.swapdir);
+	g.owner = st.st_uid;
+	if (g.pid_file) {
+		char pid[32];
+		int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+
+		if (file_replace(g.pid_file, pid, (size_t)n, 0644) < 0)
+			fatal("%s", g.pid_file);
+	}
+	{
+		char dir[PATH_MAXLEN + 1];
+
+		snprintf(dir, sizeof(dir), "%s", g.conf.status_file);
+		*strrchr(dir, '/') = '\0';
+		if (dir[0] != '\0' && mkdir_p(dir, 0755) < 0)
+			log_warn("%s", dir);
+	}
+	harden();
+	if ((g.kmsg_fd = kmsg_open("/dev/kmsg")) < 0)
+		log_warnx("/dev/kmsg: %s; swap I/O errors will not be seen",
+		    strerror(-g.kmsg_fd));
+	if ((r = sample()) < 0)
+		fatalx("%s/meminfo or /proc/swaps: %s", g.proc_dir, strerror(-r));
+	reinstate();
+
+	g.conf.policy.poll_ms = g.conf.poll_ms;
+	if (policy_config_check(&g.conf.policy, &why) < 0)
+		fatalx("policy settings: %s", why);
+	policy_init(&g.pol, &g.conf.policy);
+	g.started_ms = now_ms();
+	log_info("started: swap in %s, state %s", g.swapdir,
+	    policy_state_name(g.pol.state));
+	memset(&g.smp.last, 0, sizeof(g.smp.last));
+	next = now_ms();
+	while (!sig_stop) {
+		if (sig_hup) {
+			sig_hup = 0;
+			load_conf(0);
+		}
+		if ((r = sample()) < 0) {
+			log_warnx("reading memory figures: %s", strerror(-r));
+			goto wait;
+		}
+		if (g.kmsg_fd >= 0)
+			kmsg_errors += kmsg_poll(g.kmsg_fd, g.kmsg_line,
+			    sizeof(g.kmsg_line));
+		if (kmsg_errors > 0 && g.smp.last.act == POLICY_NONE) {
+			kmsg_errors = 0;
+			g.smp.last.outcome = POLICY_EIO;
+			snprintf(g.err, sizeof(g.err), "swap I/O error in the "
+			    "kernel log: %s", g.kmsg_line);
+			log_warnx("%s -- no more NFS swap will be added",
+			    g.err);
+		}
+		if (sig_usr2) {
+			sig_usr2 = 0;
+			if (g.smp.last.act == POLICY_NONE)
+				g.smp.last.outcome = POLICY_FAILED;
+			log_info("diet requested (SIGUSR2)");
+		}
+		prev = g.pol.state;
+		g.last = policy_step(&g.pol, &g.smp, now_ms());
+		memset(&g.smp.last, 0, sizeof(g.smp.last));
+		if (g.last.state != prev)
+			log_info("%s -> %s (%s)", policy_state_name(prev),
+			    policy_state_name(g.last.state), g.last.why);
+		if (g.last.act == POLICY_GROW) {
+			if (g.verbose)
+				log_info("grow by %llu MiB: %s",
+				    (unsigned long long)(g.last.bytes >> 20),
+				    g.last.why);
+			grow(g.last.bytes);
+			(void)sample();
+		} else if (g.last.act == POLICY_SHRINK) {
+			if (g.verbose)
+				log_info("shrink %s: %s", g.last.name,
+				    g.last.why);
+			shrink(g.last.name);
+			(void)sample();
+		}
+		if (g.last.act != POLICY_NONE || g.last.state != prev ||
+		    g.smp.last.act != POLICY_NONE)
+			write_status();
+		if (sig_usr1) {
+			sig_usr1 = 0;
+			report();
+		}
+wait:
+		/* Sleep to the next tick; kernel log records that arrive
+		 * meanwhile are read (and counted) without cutting it short. */
+		next += g.conf.poll_ms;
+		if (next < now_ms())
+			next = now_ms();
+		while (!sig_stop && !sig_hup && !sig_usr1 && !sig_usr2 &&
+		    (t = now_ms()) < next) {
+			pfd.fd = g.kmsg_fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			if (poll(g.kmsg_fd >= 0 ? &pfd : NULL,
+			    g.kmsg_fd >= 0 ? 1 : 0, (int)(next - t)) > 0 &&
+			    (pfd.revents & POLLIN))
+				kmsg_errors += kmsg_poll(g.kmsg_fd, g.kmsg_line,
+				    sizeof(g.kmsg_line));
+		}
+	}
+	if (g.swapoff_on_exit) {
+		log_info("stopping: retiring the swap files");
+		stop_flag = 0;
+		retire_all();
+	} else
+		log_info("stopping; %u swap files stay active", g.smp.nfiles);
+	g.last.act = POLICY_NONE;
+	write_status();
+	if (g.pid_file)
+		(void)unlink(g.pid_file);
+	return EXIT_OK;
+}

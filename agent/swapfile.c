@@ -1,0 +1,286 @@
+/*
+ * swapfile.c -- the agent's swap files: named nfswap.N, mode 0600, written
+ * with zeros in full (never sparse: the kernel refuses swap files with
+ * holes, and a sparse file on NFS would allocate on the server while the
+ * client is short of memory), given a swap header written here, and
+ * switched on and off with swapon(2)/swapoff(2).
+ *
+ * Creation must not flood the page cache of a client that is short of
+ * memory: writes come from one static zero buffer, and every few MiB the
+ * written range is pushed out and dropped from the cache.  A failed
+ * creation removes its partial file.  Nothing here logs; every function
+ * returns 0 or -errno.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define ZERO_MAX	(64 * 1024)	/* the largest block size */
+#define FLUSH_EVERY	(8 * 1024 * 1024)
+#define SWAP_SIG	"SWAPSPACE2"
+#define SWAP_MIN_PAGES	10
+
+static const char zeros[ZERO_MAX];
+static char page[65536];		/* one page, for the header */
+
+/* Whether base is one of ours, "nfswap.N" with N a plain decimal. */
+int
+swapfile_name(const char *base, unsigned *seq)
+{
+	const char *p = base + strlen(SWAPFILE_PREFIX);
+	unsigned long v = 0;
+
+	if (strncmp(base, SWAPFILE_PREFIX, strlen(SWAPFILE_PREFIX)) != 0 ||
+	    *p == '\0' || (p[0] == '0' && p[1] != '\0') || strlen(p) > 6)
+		return 0;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (seq)
+		*seq = (unsigned)v;
+	return 1;
+}
+
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Create name in dirfd, size bytes of zeros written block bytes at a time,
+ * fsync'ed and checked for holes; *stop set (by a signal) abandons it.  *written is how far it got (for the
+ * policy's measure of speed, or of the quota).  On failure the partial
+ * file is gone.
+ */
+int
+swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
+    uint64_t *written, volatile int *stop)
+{
+	uint64_t done = 0, flushed = 0;
+	struct stat st;
+	int fd, r = 0;
+
+	*written = 0;
+	if (block == 0 || block > ZERO_MAX || size == 0)
+		return -EINVAL;
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0600) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	while (done < size) {
+		size_t n = size - done < block ? (size_t)(size - done) : block;
+
+		if (stop != NULL && *stop) {
+			r = -EINTR;	/* asked to stop: no half file left */
+			goto fail;
+		}
+		if ((r = write_all(fd, zeros, n)) < 0)
+			goto fail;
+		done += n;
+		*written = done;
+		if (done - flushed >= FLUSH_EVERY || done == size) {
+			/* Start writeback of what is dirty, wait for the range
+			 * before it, and drop that from the cache. */
+			(void)sync_file_range(fd, (off_t)flushed,
+			    (off_t)(done - flushed), SYNC_FILE_RANGE_WRITE);
+			if (flushed > 0)
+				(void)posix_fadvise(fd, 0, (off_t)flushed,
+				    POSIX_FADV_DONTNEED);
+			flushed = done;
+		}
+	}
+	if (fsync(fd) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if ((uint64_t)st.st_size != size ||
+	    (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size) {
+		r = -EFAULT;		/* holes: the server did not allocate */
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		r = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	(void)unlinkat(dirfd, name, 0);
+	return r;
+}
+
+/*
+ * The swap header (version 1), as mkswap writes it: at the end of the
+ * first page the signature, after the boot block the version, the last
+ * page, no bad pages, a random UUID and a label.
+ */
+struct swap_header_v1 {
+	char		bootbits[1024];
+	uint32_t	version;
+	uint32_t	last_page;
+	uint32_t	nr_badpages;
+	unsigned char	uuid[16];
+	char		volume_name[16];
+};
+
+static long
+page_size(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+
+	return ps > 0 ? ps : 4096;
+}
+
+int
+swapfile_mkswap(int dirfd, const char *name, uint64_t size)
+{
+	struct swap_header_v1 h;
+	long ps = page_size();
+	uint64_t pages = size / (uint64_t)ps;
+	int fd, r = 0;
+
+	if ((size_t)ps > sizeof(page) || pages < SWAP_MIN_PAGES ||
+	    pages - 1 > UINT32_MAX)
+		return -EINVAL;
+	memset(page, 0, (size_t)ps);
+	memset(&h, 0, sizeof(h));
+	h.version = 1;
+	h.last_page = (uint32_t)(pages - 1);
+	if (getrandom(h.uuid, sizeof(h.uuid), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(h.uuid))
+		memset(h.uuid, 0x5a, sizeof(h.uuid));
+	h.uuid[6] = (unsigned char)((h.uuid[6] & 0x0f) | 0x40);	/* v4 */
+	h.uuid[8] = (unsigned char)((h.uuid[8] & 0x3f) | 0x80);
+	snprintf(h.volume_name, sizeof(h.volume_name), "nfswap");
+	memcpy(page, &h, sizeof(h));
+	memcpy(page + ps - 10, SWAP_SIG, 10);
+	fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pwrite(fd, page, (size_t)ps, 0) != ps)
+		r = errno ? -errno : -EIO;
+	else if (fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/*
+ * Whether a file left in the directory may be switched on again: ours by
+ * name, a regular file owned by owner, mode 0600, a whole number of pages
+ * and at least ten, no holes, and either our swap header for its size or
+ * (a header wiped) zeros, which needs mkswap first.  0 with c filled, or
+ * -errno when it cannot be looked at.
+ */
+int
+swapfile_check(int dirfd, const char *name, uid_t owner,
+    struct swapfile_check *c)
+{
+	const struct swap_header_v1 *h = (const void *)page;
+	long ps = page_size();
+	struct stat st;
+	int fd;
+	ssize_t n;
+	long i;
+
+	memset(c, 0, sizeof(*c));
+	if (!swapfile_name(name, NULL)) {
+		c->why = "not named nfswap.N";
+		return 0;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP) {
+			c->why = "a symbolic link";
+			return 0;
+		}
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0) {
+		i = -errno;
+		close(fd);
+		return (int)i;
+	}
+	if (!S_ISREG(st.st_mode))
+		c->why = "not a regular file";
+	else if (st.st_uid != owner)
+		c->why = "not owned by the swap directory's owner";
+	else if ((st.st_mode & 07777) != 0600)
+		c->why = "mode is not 0600";
+	else if (st.st_size % ps != 0 || st.st_size / ps < SWAP_MIN_PAGES ||
+	    (size_t)ps > sizeof(page))
+		c->why = "size is not a whole number of pages (ten or more)";
+	else if ((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size)
+		c->why = "has holes";
+	else if ((n = pread(fd, page, (size_t)ps, 0)) != ps)
+		c->why = "cannot read its first page";
+	else if (memcmp(page + ps - 10, SWAP_SIG, 10) == 0) {
+		if (h->version != 1 ||
+		    h->last_page != (uint64_t)st.st_size / (uint64_t)ps - 1)
+			c->why = "swap header does not match its size";
+		else
+			c->ok = 1;
+	} else {
+		for (i = 0; i < ps && page[i] == 0; i++)
+			;
+		if (i == ps) {
+			c->ok = 1;
+			c->needs_mkswap = 1;
+		} else
+			c->why = "no swap signature, and not blank";
+	}
+	close(fd);
+	return 0;
+}
+
+int
+swapfile_on(const char *path, int priority)
+{
+	int flags = 0;
+
+	if (priority >= 0)
+		flags = SWAP_FLAG_PREFER |
+		    ((priority << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK);
+	return swapon(path, flags) < 0 ? -errno : 0;
+}
+
+int
+swapfile_off(const char *path)
+{
+	return swapoff(path) < 0 ? -errno : 0;
+}

@@ -54,7 +54,7 @@ AGENT_LIB_SRC = agent/policy.c agent/meminfo.c agent/conf.c agent/swapfile.c \
 SIM_SRC     = bench/sim.c bench/swapspace.c
 
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
-              test_registry test_policy test_meminfo
+              test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 SHELL_TESTS = cli quota quota_vm ganesha_config sim
 SUITES      = $(UNIT_TESTS) $(SHELL_TESTS)

@@ -229,9 +229,14 @@ load_settings(struct agent_conf *c, config_t *cf, const char *file,
 			    "a network is not a server" : why);
 		snprintf(c->server, sizeof(c->server), "%s", h.canon);
 	}
-	if ((s = config_setting_get_member(root, "export")) != NULL &&
-	    c->export_path[0] != '/')
-		return cfg_at(d, file, s, "export: must be an absolute path");
+	if ((s = config_setting_get_member(root, "export")) != NULL) {
+		char tmp[PATH_MAXLEN + 1];
+
+		/* Any host's name and address must give a plain path. */
+		if (agent_expand(c->export_path, "host", "192.168.100.100", tmp,
+		    sizeof(tmp), &why) < 0)
+			return cfg_at(d, file, s, "export: %s", why);
+	}
 	if ((g = config_setting_get_member(root, "nfs")) != NULL &&
 	    (r = load_nfs(c, g, file, d)) < 0)
 		return r;
@@ -319,7 +324,7 @@ agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
 
 /*
  * The export path with %h (this host's name) and %i (its primary IPv4
- * address) put in, %% for a percent sign.  The result must still be a
+ * address) put in.  The result must still be a
  * plain absolute path; a host name cannot smuggle a "/.." in.
  */
 int
@@ -349,11 +354,8 @@ agent_expand(const char *tmpl, const char *host, const char *ipv4, char *out,
 			}
 			add = ipv4;
 			p++;
-		} else if (p[1] == '%') {
-			add = "%";
-			p++;
 		} else {
-			*why = "only %h, %i and %% may follow a %";
+			*why = "only %h and %i may follow a %";
 			return -EINVAL;
 		}
 		if (o + strlen(add) >= len) {

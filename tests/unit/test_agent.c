@@ -1,0 +1,453 @@
+/*
+ * test_agent.c -- nfswapd's pure parts and its file handling: the config
+ * file (good, and bad with file:line), nfswap= on the kernel command line,
+ * the %h/%i expansion, the NFS mount options, the kernel log matcher, and
+ * swap files (written in full, our header, the reinstatement checks) in a
+ * scratch directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include "testutil.h"
+#include "agent.h"
+
+#define MiB	(1024ULL * 1024)
+
+static char *dir;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	dir = tu_mkdtemp();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	tu_rmrf(dir);
+	return 0;
+}
+
+static int
+load(const char *text, struct agent_conf *c, struct diag *d)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/nfswapd.conf", dir);
+	tu_write(path, text);
+	diag_clear(d);
+	return agent_conf_load(c, path, 1, d);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct agent_conf c;
+	struct diag d;
+
+	(void)state;
+	assert_int_equal(load("", &c, &d), 0);
+	assert_int_equal(c.rsize, 2048);
+	assert_int_equal(c.wsize, 2048);
+	assert_int_equal(c.vers_major, 3);
+	assert_true(c.hard);
+	assert_true(c.nolock);
+	assert_string_equal(c.proto, "tcp");
+	assert_string_equal(c.mount_point, "/run/nfswap");
+	assert_int_equal(c.block_size, 2048);
+	assert_int_equal(c.policy.cooldown_ms, 600000);
+	/* The default file may be absent; a named one may not. */
+	diag_clear(&d);
+	assert_int_equal(agent_conf_load(&c, "/nonexistent/nfswapd.conf", 0,
+	    &d), 0);
+	assert_int_equal(agent_conf_load(&c, "/nonexistent/nfswapd.conf", 1,
+	    &d), -ENOENT);
+	assert_int_equal(d.status, EXIT_USAGE);
+}
+
+static void
+test_full_config(void **state)
+{
+	struct agent_conf c;
+	struct diag d;
+
+	(void)state;
+	assert_int_equal(load(
+	    "server = \"nfs1.example.org\";\n"
+	    "export = \"/srv/nfswap/%h\";\n"
+	    "mount_point = \"/run/swap\";\n"
+	    "nfs = { version = \"4.1\"; port = 2049; rsize = 65536;\n"
+	    "  wsize = 65536; min_swap_wsize = 32768; hard = true;\n"
+	    "  timeo = 300; options = \"noac\"; };\n"
+	    "swap = { block_size = 4096; priority = 5; poll = 2;\n"
+	    "  status_file = \"/run/x/status.json\"; };\n"
+	    "policy = { lower_freelimit = 15; freetarget = 25; cooldown = 120;\n"
+	    "  max_swapsize = \"512M\"; min_swapsize = 8388608; quota = \"2G\";\n"
+	    "  max_files = 8; };\n", &c, &d), 0);
+	assert_string_equal(c.server, "nfs1.example.org");
+	assert_string_equal(c.export_path, "/srv/nfswap/%h");
+	assert_string_equal(c.mount_point, "/run/swap");
+	assert_int_equal(c.vers_major, 4);
+	assert_int_equal(c.vers_minor, 1);
+	assert_int_equal(c.port, 2049);
+	assert_int_equal(c.wsize, 65536);
+	assert_int_equal(c.min_swap_wsize, 32768);
+	assert_int_equal(c.timeo, 300);
+	assert_string_equal(c.options, "noac");
+	assert_int_equal(c.block_size, 4096);
+	assert_int_equal(c.priority, 5);
+	assert_int_equal(c.poll_ms, 2000);
+	assert_int_equal(c.policy.poll_ms, 2000);
+	assert_int_equal(c.policy.lower_freelimit, 15);
+	assert_int_equal(c.policy.freetarget, 25);
+	assert_int_equal(c.policy.cooldown_ms, 120000);
+	assert_int_equal(c.policy.max_swapsize, 512 * MiB);
+	assert_int_equal(c.policy.min_swapsize, 8 * MiB);
+	assert_int_equal(c.policy.quota, 2048 * MiB);
+	assert_int_equal(c.policy.max_files, 8);
+}
+
+static const struct {
+	const char *text, *want;	/* want: in the message, after file:line */
+} bad[] = {
+	{ "sever = \"x\";\n", ":1: unknown setting \"sever\"" },
+	{ "\n\nnfs = { wsize = 100; };\n", ":3: wsize must be 1024 to 1048576" },
+	{ "nfs = { version = 5; };\n", ":1: nfs.version must be 3, 4" },
+	{ "nfs = { proto = \"udp\"; };\n", ":1: nfs.proto must be \"tcp\"" },
+	{ "nfs = {\n options = \"rw,addr=1.2.3.4 x\"; };\n",
+	    ":2: nfs.options: no blanks" },
+	{ "nfs = { hard = 1; };\n", ":1: hard must be true or false" },
+	{ "nfs = { port = 70000; };\n", ":1: port must be 0 to 65535" },
+	{ "server = \"10.0.0.0/8\";\n", ":1: server: a network is not a server" },
+	{ "server = \"bad host!\";\n", ":1: server:" },
+	{ "export = \"relative/path\";\n", ":1: export: path must be absolute" },
+	{ "mount_point = \"/run/../etc\";\n", ":1: mount_point:" },
+	{ "swap = { block_size = 1000; };\n", ":1: swap.block_size must be a multiple of 512" },
+	{ "swap = { block_size = 1048576; };\n", ":1: block_size must be 512 to 65536" },
+	{ "swap = { priority = -5; };\n", ":1: swap.priority must be -1" },
+	{ "swap = { poll = 0; };\n", ":1: poll must be 1 to 60" },
+	{ "policy = { cooldown = -1; };\n", ":1: cooldown must not be negative" },
+	{ "policy = { colddown = 1; };\n", ":1: unknown setting \"colddown\"" },
+	{ "policy = { max_swapsize = \"lots\"; };\n", ":1: max_swapsize: not a size" },
+	{ "policy = {\n lower_freelimit = 40;\n};\n",
+	    ":1: policy: lower_freelimit must be below freetarget" },
+	{ "policy = { max_files = 40; };\n", ":1: max_files: not a count" },
+	{ "policy = { quota = 5000000000; };\n", ":1: quota: integers above 2147483647 need an L" },
+	{ "nfs = { version = ; };\n", ":1: syntax error" },
+	{ "export = \"/srv/%h/../x\";\n", ":1: export: path has an empty" },
+	{ "export = \"/srv/%q\";\n", ":1: export: only %h and %i" },
+	{ "policy = 5;\n", ":1: policy must be a group" },
+};
+
+static void
+test_bad_configs(void **state)
+{
+	struct agent_conf c;
+	struct diag d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = load(bad[i].text, &c, &d);
+
+		if (r >= 0)
+			fail_msg("accepted: %s", bad[i].text);
+		assert_int_equal(d.status, EXIT_USAGE);
+		if (strstr(d.msg, "nfswapd.conf") == NULL ||
+		    strstr(d.msg, bad[i].want) == NULL)
+			fail_msg("\"%s\" does not say \"%s\"", d.msg, bad[i].want);
+	}
+}
+
+static void
+test_cmdline(void **state)
+{
+	char server[256], path[1024];
+
+	(void)state;
+	assert_int_equal(agent_cmdline("quiet nfswap=10.0.2.2:/srv/nfswap/pc1 ro",
+	    server, sizeof(server), path, sizeof(path)), 1);
+	assert_string_equal(server, "10.0.2.2");
+	assert_string_equal(path, "/srv/nfswap/pc1");
+	assert_int_equal(agent_cmdline("nfswap=Server.Example.ORG:/x\n", server,
+	    sizeof(server), path, sizeof(path)), 1);
+	assert_string_equal(server, "server.example.org");
+	assert_int_equal(agent_cmdline("nfswap=[2001:db8::1]:/swap/a", server,
+	    sizeof(server), path, sizeof(path)), 1);
+	assert_string_equal(server, "2001:db8::1");
+	assert_string_equal(path, "/swap/a");
+	/* the last one wins */
+	assert_int_equal(agent_cmdline("nfswap=a:/1 nfswap=b:/2", server,
+	    sizeof(server), path, sizeof(path)), 1);
+	assert_string_equal(server, "b");
+	/* absent, and not to be confused with a longer name */
+	assert_int_equal(agent_cmdline("root=/dev/nfs nfswapx=a:/b", server,
+	    sizeof(server), path, sizeof(path)), 0);
+	assert_int_equal(agent_cmdline("", server, sizeof(server), path,
+	    sizeof(path)), 0);
+	/* malformed */
+	assert_int_equal(agent_cmdline("nfswap=", server, sizeof(server), path,
+	    sizeof(path)), -EINVAL);
+	assert_int_equal(agent_cmdline("nfswap=host", server, sizeof(server),
+	    path, sizeof(path)), -EINVAL);
+	assert_int_equal(agent_cmdline("nfswap=host:relative", server,
+	    sizeof(server), path, sizeof(path)), -EINVAL);
+	assert_int_equal(agent_cmdline("nfswap=host:/a/../b", server,
+	    sizeof(server), path, sizeof(path)), -EINVAL);
+	assert_int_equal(agent_cmdline("nfswap=:/a", server, sizeof(server),
+	    path, sizeof(path)), -EINVAL);
+	assert_int_equal(agent_cmdline("nfswap=[::1:/a", server, sizeof(server),
+	    path, sizeof(path)), -EINVAL);
+	assert_int_equal(agent_cmdline("nfswap=10.0.0.0/8:/a", server,
+	    sizeof(server), path, sizeof(path)), -EINVAL);
+	assert_int_equal(agent_cmdline("nfswap=a,b:/x", server, sizeof(server),
+	    path, sizeof(path)), -EINVAL);
+}
+
+static void
+test_expand(void **state)
+{
+	char out[256];
+	const char *why;
+
+	(void)state;
+	assert_int_equal(agent_expand("/srv/nfswap/%h", "pc17", "10.1.2.3", out,
+	    sizeof(out), &why), 0);
+	assert_string_equal(out, "/srv/nfswap/pc17");
+	assert_int_equal(agent_expand("/s/%i/x", "pc", "10.1.2.3", out,
+	    sizeof(out), &why), 0);
+	assert_string_equal(out, "/s/10.1.2.3/x");
+	assert_int_equal(agent_expand("/s/%%", "pc", "10.1.2.3", out,
+	    sizeof(out), &why), -EINVAL);
+	assert_int_equal(agent_expand("/plain", NULL, NULL, out, sizeof(out),
+	    &why), 0);
+	/* a host name cannot climb out of the path */
+	assert_int_equal(agent_expand("/srv/%h", "..", "", out, sizeof(out),
+	    &why), -EINVAL);
+	assert_int_equal(agent_expand("/srv/%h", "a/b", "", out, sizeof(out),
+	    &why), -EINVAL);
+	assert_int_equal(agent_expand("/srv/%i", "pc", "", out, sizeof(out),
+	    &why), -EINVAL);
+	assert_non_null(strstr(why, "IPv4"));
+	assert_int_equal(agent_expand("/srv/%x", "pc", "", out, sizeof(out),
+	    &why), -EINVAL);
+	assert_int_equal(agent_expand("/srv/%h", "pc", "", out, 7, &why),
+	    -ENAMETOOLONG);
+}
+
+static void
+test_mount_opts(void **state)
+{
+	struct agent_conf c;
+	char buf[1024];
+
+	(void)state;
+	agent_conf_defaults(&c);
+	c.port = 2049;
+	c.mountport = 20048;
+	assert_true(agent_mount_opts(&c, "10.0.2.2", "10.0.2.15", buf,
+	    sizeof(buf)) > 0);
+	assert_string_equal(buf, "vers=3,addr=10.0.2.2,proto=tcp,port=2049,"
+	    "mountaddr=10.0.2.2,mountvers=3,mountproto=tcp,mountport=20048,"
+	    "hard,timeo=600,rsize=2048,wsize=2048,nolock");
+	/* no ports: rpcbind; a floor for swap raises rsize/wsize */
+	c.port = c.mountport = 0;
+	c.min_swap_wsize = 65536;
+	snprintf(c.options, sizeof(c.options), "noac");
+	assert_true(agent_mount_opts(&c, "10.0.2.2", NULL, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "vers=3,addr=10.0.2.2,proto=tcp,"
+	    "mountaddr=10.0.2.2,mountvers=3,mountproto=tcp,hard,timeo=600,"
+	    "rsize=65536,wsize=65536,nolock,noac");
+	c.vers_major = 4;
+	c.vers_minor = 1;
+	c.min_swap_wsize = 0;
+	c.options[0] = '\0';
+	c.port = 2049;
+	assert_true(agent_mount_opts(&c, "10.0.2.2", "10.0.2.15", buf,
+	    sizeof(buf)) > 0);
+	assert_string_equal(buf, "vers=4.1,addr=10.0.2.2,clientaddr=10.0.2.15,"
+	    "proto=tcp,port=2049,hard,timeo=600,rsize=2048,wsize=2048");
+	assert_int_equal(agent_mount_opts(&c, "10.0.2.2", NULL, buf, 20),
+	    -ENAMETOOLONG);
+}
+
+static void
+test_kmsg(void **state)
+{
+	static const char *yes[] = {
+		"3,1234,5678,-;Write error -12 on dio swapfile (81920)",
+		"Read error -5 on dio swapfile (4096)",
+		"3,1,2,-;Write-error on swap-device (0:45:1234)",
+		"Read-error on swap-device (254:0:88)",
+	};
+	static const char *no[] = {
+		"6,99,1,-;Adding 65532k swap on /run/nfswap/nfswap.0.",
+		"nfs: server 10.0.2.2 not responding, still trying",
+		"Write error on something else",
+		"3,1,2,-;swapfile has holes",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!kmsg_is_swap_error(yes[i], strlen(yes[i])))
+			fail_msg("missed: %s", yes[i]);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (kmsg_is_swap_error(no[i], strlen(no[i])))
+			fail_msg("false alarm: %s", no[i]);
+}
+
+static void
+test_names(void **state)
+{
+	unsigned seq = 99;
+
+	(void)state;
+	assert_true(swapfile_name("nfswap.0", &seq));
+	assert_int_equal(seq, 0);
+	assert_true(swapfile_name("nfswap.31", &seq));
+	assert_int_equal(seq, 31);
+	assert_false(swapfile_name("nfswap.", NULL));
+	assert_false(swapfile_name("nfswap.01", NULL));
+	assert_false(swapfile_name("nfswap.1a", NULL));
+	assert_false(swapfile_name("nfswap.-1", NULL));
+	assert_false(swapfile_name("nfswap.1234567", NULL));
+	assert_false(swapfile_name("swap.1", NULL));
+	assert_false(swapfile_name(".nfswap.1", NULL));
+}
+
+/* Files: written in full, 0600, our header, and the reinstatement checks. */
+static void
+test_swapfiles(void **state)
+{
+	struct swapfile_check c;
+	struct stat st;
+	uint64_t written;
+	char path[4096], page[4096];
+	int dfd, fd;
+	volatile int stop = 0;
+
+	(void)state;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	umask(022);
+	assert_int_equal(swapfile_create(dfd, "nfswap.0", 4 * MiB, 2048,
+	    &written, &stop), 0);
+	assert_int_equal(written, 4 * MiB);
+	assert_int_equal(fstatat(dfd, "nfswap.0", &st, 0), 0);
+	assert_int_equal(st.st_size, 4 * MiB);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_true((uint64_t)st.st_blocks * 512 >= 4 * MiB);	/* no holes */
+	/* blank: reinstatable after mkswap */
+	assert_int_equal(swapfile_check(dfd, "nfswap.0", geteuid(), &c), 0);
+	assert_true(c.ok);
+	assert_true(c.needs_mkswap);
+	assert_int_equal(swapfile_mkswap(dfd, "nfswap.0", 4 * MiB), 0);
+	assert_int_equal(swapfile_check(dfd, "nfswap.0", geteuid(), &c), 0);
+	assert_true(c.ok);
+	assert_false(c.needs_mkswap);
+	snprintf(path, sizeof(path), "%s/nfswap.0", dir);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(pread(fd, page, sizeof(page), 0), (ssize_t)sizeof(page));
+	close(fd);
+	assert_memory_equal(page + 4096 - 10, "SWAPSPACE2", 10);
+	assert_int_equal(*(uint32_t *)(void *)(page + 1024), 1);	/* version */
+	assert_int_equal(*(uint32_t *)(void *)(page + 1028), 4 * MiB / 4096 - 1);
+	/* an existing name is never overwritten */
+	assert_int_equal(swapfile_create(dfd, "nfswap.0", MiB, 2048, &written,
+	    &stop), -EEXIST);
+
+	/* what is refused, and why */
+	assert_int_equal(swapfile_check(dfd, "nfswap.0", geteuid() + 1, &c), 0);
+	assert_false(c.ok);
+	assert_non_null(strstr(c.why, "owned"));
+	assert_int_equal(fchmodat(dfd, "nfswap.0", 0644, 0), 0);
+	assert_int_equal(swapfile_check(dfd, "nfswap.0", geteuid(), &c), 0);
+	assert_false(c.ok);
+	assert_non_null(strstr(c.why, "0600"));
+	assert_int_equal(fchmodat(dfd, "nfswap.0", 0600, 0), 0);
+	snprintf(path, sizeof(path), "%s/nfswap.1", dir);
+	tu_write(path, "not a swap file, just some text of the wrong size\n");
+	chmod(path, 0600);
+	assert_int_equal(swapfile_check(dfd, "nfswap.1", geteuid(), &c), 0);
+	assert_false(c.ok);
+	/* a sparse file has holes */
+	fd = openat(dfd, "nfswap.2", O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(ftruncate(fd, 4 * MiB), 0);
+	close(fd);
+	assert_int_equal(swapfile_check(dfd, "nfswap.2", geteuid(), &c), 0);
+	assert_false(c.ok);
+	assert_non_null(strstr(c.why, "holes"));
+	/* data where the header should be: not ours */
+	assert_int_equal(swapfile_create(dfd, "nfswap.3", MiB, 4096, &written,
+	    &stop), 0);
+	fd = openat(dfd, "nfswap.3", O_WRONLY);
+	assert_int_equal(pwrite(fd, "hello", 5, 100), 5);
+	close(fd);
+	assert_int_equal(swapfile_check(dfd, "nfswap.3", geteuid(), &c), 0);
+	assert_false(c.ok);
+	assert_non_null(strstr(c.why, "signature"));
+	/* a symbolic link is never followed */
+	assert_int_equal(symlinkat("nfswap.0", dfd, "nfswap.4"), 0);
+	assert_int_equal(swapfile_check(dfd, "nfswap.4", geteuid(), &c), 0);
+	assert_false(c.ok);
+	/* a foreign name */
+	assert_int_equal(swapfile_check(dfd, "notes.txt", geteuid(), &c), 0);
+	assert_false(c.ok);
+
+	/* asked to stop: no partial file left */
+	stop = 1;
+	assert_int_equal(swapfile_create(dfd, "nfswap.5", 4 * MiB, 2048,
+	    &written, &stop), -EINTR);
+	assert_int_equal(fstatat(dfd, "nfswap.5", &st, 0), -1);
+	close(dfd);
+}
+
+/* A full filesystem: ENOSPC, and the partial file is gone.  RLIMIT_FSIZE
+ * stands in for a full disk here (EFBIG), which takes the same path. */
+static void
+test_partial_removed(void **state)
+{
+	struct rlimit old, lim = { 1024 * 1024, 1024 * 1024 };
+	struct stat st;
+	uint64_t written = 0;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY), r;
+
+	(void)state;
+	assert_true(dfd >= 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	r = swapfile_create(dfd, "nfswap.9", 4 * MiB, 2048, &written, NULL);
+	setrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(r, -EFBIG);
+	assert_int_equal(written, MiB);		/* how far it got */
+	assert_int_equal(fstatat(dfd, "nfswap.9", &st, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	close(dfd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_cmdline),
+		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_mount_opts),
+		cmocka_unit_test(test_kmsg),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_swapfiles),
+		cmocka_unit_test(test_partial_removed),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

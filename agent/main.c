@@ -502,8 +502,11 @@ load_conf(int first)
 
 	diag_clear(&d);
 	if (agent_conf_load(&c, g.conf_path, g.conf_must_exist, &d) < 0) {
-		if (first)
-			fatalx("%s", d.msg);
+		if (first) {
+			/* file:line: text, and bad input is exit 2 */
+			log_warnx("%s", d.msg);
+			exit(d.status);
+		}
 		log_warnx("reload: %s (keeping the old configuration)", d.msg);
 		return;
 	}

@@ -1,0 +1,169 @@
+#!/bin/bash
+# tests/cli/agent_host.sh -- the real nfswapd on this host, with --swapdir
+# on a loop-mounted ext4 image and --proc on a fake proc directory whose
+# meminfo the test rewrites: it grows (files written in full, swapon seen in
+# /proc/swaps), sits in hungry, shrinks after a short cooldown, goes to diet
+# when the filesystem is full, leaves swap on at exit, reinstates its files
+# after a restart (rewriting a wiped header), and leaves foreign files
+# alone.  Everything it switched on is switched off and removed, the daemon
+# stopped by pid and the images unmounted, even when a check fails.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+B=${NFSWAP_BUILD:-build}
+D=$B/nfswapd
+
+if [ "$(id -u)" != 0 ]; then skip "nfswapd on the host" "needs root (swapon, mount)"; tap_done; exit; fi
+for cmd in losetup mkfs.ext4 jq; do
+	command -v $cmd >/dev/null || { skip "nfswapd on the host" "$cmd is not installed (make deps)"; tap_done; exit; }
+done
+
+pids=()
+loops=()
+mounts=()
+cleanup() {
+	local p l m
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+	done
+	# Every swap area under our scratch directory goes off.
+	awk -v t="$T/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps |
+	    while read -r f; do swapoff "$f"; done
+	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m"; done
+	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+}
+at_exit cleanup
+
+# image NAME SIZE -> mounted at $T/NAME
+image() {
+	truncate -s "$2" "$T/$1.img" && mkfs.ext4 -q -F -m 0 "$T/$1.img" || return 1
+	local l
+	l=$(losetup -f --show "$T/$1.img") || return 1
+	loops+=("$l")
+	mkdir -p "$T/$1" && mount "$l" "$T/$1" || return 1
+	mounts+=("$T/$1")
+	rmdir "$T/$1/lost+found"
+}
+meminfo() {	# meminfo TOTAL_MIB AVAILABLE_MIB
+	printf 'MemTotal: %d kB\nMemFree: %d kB\nMemAvailable: %d kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n' \
+	    $(($1 * 1024)) $(($2 * 1024)) $(($2 * 1024)) >"$T/proc/meminfo.new" &&
+	    mv "$T/proc/meminfo.new" "$T/proc/meminfo"
+}
+ours_active() { awk -v t="$1/" 'NR > 1 && index($1, t) == 1' /proc/swaps | wc -l; }
+state() { jq -r .state "$T/status.json" 2>/dev/null; }
+wait_for() {	# wait_for SECONDS 'SHELL TEST': until it holds (evaluated each time)
+	local n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do eval "$*" && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
+start() {	# start SWAPDIR LOG [args]
+	local dir=$1 log=$2; shift 2
+	"$D" -d -v -c "$T/nfswapd.conf" --proc "$T/proc" --swapdir "$dir" \
+	    -p "$T/pid" "$@" >"$log" 2>&1 &
+	pids+=($!)
+	PID=$!
+}
+stop() {
+	kill "$PID" && for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+
+mkdir -p "$T/proc"
+if ! image swap 96M; then skip "nfswapd on the host" "cannot make a loop-mounted ext4 image here"; tap_done; exit; fi
+# Can this kernel swap on a file here at all?
+dd if=/dev/zero of="$T/swap/probe" bs=1M count=1 status=none && chmod 600 "$T/swap/probe"
+if ! mkswap -q "$T/swap/probe" 2>/dev/null || ! swapon "$T/swap/probe" 2>/dev/null; then
+	rm -f "$T/swap/probe"
+	skip "nfswapd on the host" "swapon of a file on ext4 is refused here"
+	tap_done; exit
+fi
+swapoff "$T/swap/probe"; rm -f "$T/swap/probe"
+
+cat >"$T/nfswapd.conf" <<CONF
+swap = { block_size = 65536; status_file = "$T/status.json"; };
+policy = { cooldown = 4; drain_interval = 1; peak_hold = 3;
+  min_swapsize = "1M"; max_swapsize = "16M"; min_grow_pct = 1;
+  alloc_rate = "64M"; max_files = 3; };
+CONF
+ok "nfswapd -n: configuration OK" sh -c "'$D' -n -c '$T/nfswapd.conf' --swapdir '$T/swap' | grep -qx 'configuration OK'"
+"$D" -n -c "$T/nfswapd.conf" >/dev/null 2>"$T/err"
+is "nfswapd -n without server, export or --swapdir: exit 2" "$?" 2
+ok "... says what is missing" grep -q "no server and export" "$T/err"
+echo 'policy = { cooldown = "soon"; };' >"$T/bad.conf"
+"$D" -n -c "$T/bad.conf" >/dev/null 2>"$T/err"
+is "nfswapd -n on a bad file: exit 2" "$?" 2
+ok "... with file:line" grep -q "bad.conf:1: cooldown: not a number of seconds" "$T/err"
+
+# A foreign file and a file of ours that is not fit to be used.
+echo "an administrator's notes" >"$T/swap/notes.txt"
+dd if=/dev/zero of="$T/swap/nfswap.7" bs=64K count=16 status=none && chmod 644 "$T/swap/nfswap.7"
+
+# --- grow -----------------------------------------------------------------
+meminfo 512 40			# 8 % available: short
+start "$T/swap" "$T/run1.log"
+ok "it grows: a file of ours appears in /proc/swaps" wait_for 20 '[ "$(ours_active "$T/swap")" -ge 1 ]'
+ok "... and holds it in hungry" wait_for 5 '[ "$(state)" = hungry ]'
+f0="$T/swap/nfswap.0"
+is "nfswap.0: mode 0600, owned by root" "$(stat -c '%a %u' "$f0")" "600 0"
+size=$(stat -c %s "$f0"); blocks=$(stat -c %b "$f0")
+ok "nfswap.0: written in full (no holes)" test $((blocks * 512)) -ge "$size"
+ok "nfswap.0: 16 MiB at most, whole MiB" test "$size" -le $((16 << 20)) -a $((size % (1 << 20))) -eq 0
+ok "nfswap.0: a swap signature" sh -c "dd if='$f0' bs=1 skip=4086 count=10 status=none | grep -q SWAPSPACE2"
+ok "the status file names the files" wait_for 5 'jq -e ".files | length >= 1" "$T/status.json" >/dev/null'
+ok "foreign file reported and left alone" sh -c "grep -q 'notes.txt: not ours, left alone' '$T/run1.log' && test -e '$T/swap/notes.txt'"
+ok "unfit file of ours reported and left alone" sh -c "grep -q 'nfswap.7: mode is not 0600; left alone' '$T/run1.log' && test -e '$T/swap/nfswap.7'"
+ok "it never used the unfit file" sh -c "! grep -q '$T/swap/nfswap.7 ' /proc/swaps"
+
+# --- cap, then shrink --------------------------------------------------------
+ok "it grows to its file cap (3) and stops there" wait_for 20 '[ "$(ours_active "$T/swap")" -eq 3 ]'
+sleep 2
+is "... no fourth file" "$(ours_active "$T/swap")" 3
+kill -USR1 "$PID"
+ok "SIGUSR1 logs the state and the file table" wait_for 5 'grep -q "nfswap.0 [0-9]* MiB, [0-9]* MiB used" "$T/run1.log"'
+meminfo 512 500			# plenty again
+ok "after the cooldown it shrinks: files go from /proc/swaps" wait_for 30 '[ "$(ours_active "$T/swap")" -eq 0 ]'
+ok "... and from the directory" sh -c "! ls '$T/swap' | grep -qx 'nfswap.[0-6]'"
+ok "... passing through overfed" grep -q -- '-> overfed' "$T/run1.log"
+ok "SIGTERM stops it" stop
+
+# --- diet on a full filesystem --------------------------------------------------
+image small 6M || true
+meminfo 512 40
+start "$T/small" "$T/run2.log"
+ok "a full filesystem: diet" wait_for 20 '[ "$(state)" = diet ]'
+ok "... the error is in the status file" sh -c "jq -r .last_error '$T/status.json' | grep -q 'No space left on device; partial file removed'"
+ok "... no partial file left" sh -c "for f in '$T'/small/nfswap.*; do [ -e \"\$f\" ] || continue; grep -q \"^\$f \" /proc/swaps || exit 1; done"
+kill -USR2 "$PID"
+ok "SIGUSR2 is logged as a diet request" wait_for 5 'grep -q "diet requested (SIGUSR2)" "$T/run2.log"'
+ok "stopped" stop
+awk -v t="$T/small/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps | while read -r f; do swapoff "$f"; rm -f "$f"; done
+
+# --- exit leaves swap on; restart reinstates --------------------------------------
+meminfo 512 40
+start "$T/swap" "$T/run3.log"
+ok "growing again" wait_for 20 '[ "$(ours_active "$T/swap")" -ge 2 ]'
+meminfo 512 200			# steady: neither short nor in surplus
+ok "steady" wait_for 20 '[ "$(state)" = steady ] || [ "$(state)" = hungry ]'
+sleep 1
+n=$(ours_active "$T/swap")
+ok "stopped" stop
+is "by default its swap stays on at exit" "$(ours_active "$T/swap")" "$n"
+# As after a reboot: the files are there, nothing is active.
+awk -v t="$T/swap/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps | while read -r f; do swapoff "$f"; done
+is "all off" "$(ours_active "$T/swap")" 0
+dd if=/dev/zero of="$T/swap/nfswap.1" bs=4096 count=1 conv=notrunc status=none	# header wiped
+start "$T/swap" "$T/run4.log"
+ok "restart: every file of ours is reinstated" wait_for 10 '[ "$(ours_active "$T/swap")" -eq "$n" ]'
+ok "... the wiped header rewritten" grep -q 'reinstated nfswap.1 (new swap header)' "$T/run4.log"
+ok "... the others switched on as they were" grep -q 'reinstated nfswap.0$' "$T/run4.log"
+ok "... foreign files still left alone" sh -c "test -e '$T/swap/notes.txt' && test -e '$T/swap/nfswap.7'"
+ok "stopped" stop
+start "$T/swap" "$T/run5.log" --swapoff-on-exit
+ok "files already active are adopted" wait_for 10 'grep -q "adopted nfswap.0 (already active)" "$T/run5.log"'
+ok "stopped" stop
+is "--swapoff-on-exit: nothing of ours stays on" "$(ours_active "$T/swap")" 0
+ok "... and the files are gone" sh -c "! ls '$T/swap' | grep -qx 'nfswap.[0-6]'"
+ok "pid file removed at exit" test ! -e "$T/pid"
+
+tap_done

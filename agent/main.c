@@ -165,7 +165,7 @@ sample(void)
 		if (name == NULL || strlen(name) >= POLICY_NAME_MAX)
 			continue;
 		f = &g.smp.files[g.smp.nfiles++];
-		snprintf(f->name, sizeof(f->name), "%s", name);
+		memcpy(f->name, name, strlen(name) + 1);
 		f->size = g.swaps.e[i].size;
 		f->used = g.swaps.e[i].used;
 	}

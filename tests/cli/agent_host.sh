@@ -12,6 +12,7 @@ set -u
 B=${NFSWAP_BUILD:-build}
 D=$B/nfswapd
 
+if [ ! -x "$D" ]; then ok "$D is built" false; tap_done; exit 1; fi
 if [ "$(id -u)" != 0 ]; then skip "nfswapd on the host" "needs root (swapon, mount)"; tap_done; exit; fi
 for cmd in losetup mkfs.ext4 jq; do
 	command -v $cmd >/dev/null || { skip "nfswapd on the host" "$cmd is not installed (make deps)"; tap_done; exit; }

@@ -127,7 +127,7 @@ ours(const struct swap_entry *e)
 {
 	size_t n = strlen(g.swapdir);
 
-	if (!e->is_file || strncmp(e->path, g.swapdir, n) != 0 ||
+	if (!e->is_file || e->truncated || strncmp(e->path, g.swapdir, n) != 0 ||
 	    e->path[n] != '/' || strchr(e->path + n + 1, '/') != NULL ||
 	    !swapfile_name(e->path + n + 1, NULL))
 		return NULL;

@@ -128,11 +128,17 @@ field(const char *p, size_t n, size_t *i, const char **f, size_t *flen)
 	return 1;
 }
 
-/* The kernel escapes blanks, newline and backslash in paths as \ooo. */
+/*
+ * The kernel escapes blanks, newline and backslash in paths as \ooo.  A path
+ * longer than out is cut (and *cut set): a swap area that is not ours may
+ * have any name, and must not make the whole list unreadable.
+ */
 static int
-unescape(const char *s, size_t n, char *out, size_t outlen)
+unescape(const char *s, size_t n, char *out, size_t outlen, int *cut)
 {
 	size_t i, o = 0;
+
+	*cut = 0;
 
 	for (i = 0; i < n; i++) {
 		char c = s[i];
@@ -153,8 +159,9 @@ unescape(const char *s, size_t n, char *out, size_t outlen)
 			i += 3;
 		}
 		if (o + 1 >= outlen)
-			return -EINVAL;
-		out[o++] = c;
+			*cut = 1;
+		else
+			out[o++] = c;
 	}
 	out[o] = '\0';
 	return o > 0 && out[0] == '/' ? 0 : -EINVAL;
@@ -203,7 +210,8 @@ swaps_parse(const char *text, size_t len, struct swaps *out)
 		if (out->n >= POLICY_FILES_MAX)
 			goto bad;
 		e = &out->e[out->n];
-		if (unescape(f[0], fl[0], e->path, sizeof(e->path)) != 0)
+		if (fl[0] > 16 * 4096 || unescape(f[0], fl[0], e->path,
+		    sizeof(e->path), &e->truncated) != 0)
 			goto bad;
 		if (fl[1] == 4 && memcmp(f[1], "file", 4) == 0)
 			e->is_file = 1;

@@ -25,8 +25,14 @@ int
 agent_resolve(const char *server, char *addr, size_t len)
 {
 	struct addrinfo hints, *res, *ai;
+	struct in6_addr a6;
 	int r;
 
+	/* A numeric address needs no resolver (an initramfs may have none). */
+	if (inet_pton(AF_INET, server, &a6) == 1 ||
+	    inet_pton(AF_INET6, server, &a6) == 1)
+		return snprintf(addr, len, "%s", server) >= (int)len ?
+		    -ENAMETOOLONG : 0;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if ((r = getaddrinfo(server, NULL, &hints, &res)) != 0)

@@ -150,7 +150,8 @@ struct meminfo {
 	uint64_t	mem_total, mem_available, swap_total, swap_free; /* bytes */
 };
 struct swap_entry {
-	char		path[4096];		/* unescaped */
+	char		path[256];		/* unescaped; cut if longer... */
+	int		truncated;		/* ...and then never ours */
 	int		is_file;		/* "file", not "partition" */
 	uint64_t	size, used;		/* bytes */
 	int		priority;

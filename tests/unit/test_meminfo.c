@@ -293,13 +293,18 @@ test_swaps_hostile(void **state)
 		    "/s%zu file 100 0 -%zu\n", i, i + 2);
 	assert_int_equal(swaps_parse(big->t, off, s), 0);
 	assert_int_equal(s->n, 32);
-	/* A path longer than PATH_MAX. */
+	/* A long path (someone else's swap file) is cut and marked, and the
+	 * rest of the list still reads. */
 	off = (size_t)snprintf(big->t, sizeof(big->t), HDR "/");
 	memset(big->t + off, 'a', 5000);
 	off += 5000;
 	off += (size_t)snprintf(big->t + off, sizeof(big->t) - off,
-	    " file 100 0 -2\n");
-	assert_int_equal(swaps_parse(big->t, off, s), -EINVAL);
+	    " file 100 0 -2\n/b file 200 0 -3\n");
+	assert_int_equal(swaps_parse(big->t, off, s), 0);
+	assert_int_equal(s->n, 2);
+	assert_true(s->e[0].truncated);
+	assert_false(s->e[1].truncated);
+	assert_string_equal(s->e[1].path, "/b");
 	/* Header only: no swap. */
 	assert_int_equal(swaps_parse(HDR, strlen(HDR), s), 0);
 	assert_int_equal(s->n, 0);

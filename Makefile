@@ -13,6 +13,7 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
 DESTDIR    ?=
 
 CC         ?= cc
@@ -166,23 +167,35 @@ demo: ensure-deps
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/nfswap \
-	    $(DESTDIR)$(DATADIR)/nfswap
+	    $(DESTDIR)$(DATADIR)/nfswap $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/nfswap $(DESTDIR)$(SBINDIR)/nfswap
-	install -m 0644 docs/nfswap.8 $(DESTDIR)$(MANDIR)/man8/nfswap.8
-	install -m 0644 docs/nfswap.conf.5 $(DESTDIR)$(MANDIR)/man5/nfswap.conf.5
-	install -m 0644 docs/nfswap.conf.example \
-	    $(DESTDIR)$(DATADIR)/nfswap/nfswap.conf.example
+	install -m 0755 $(BUILD)/nfswapd $(DESTDIR)$(SBINDIR)/nfswapd
+	install -m 0644 docs/nfswap.8 docs/nfswapd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/nfswap.conf.5 docs/nfswapd.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 docs/nfswap.conf.example docs/nfswapd.conf.example \
+	    $(DESTDIR)$(DATADIR)/nfswap/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' agent/nfswapd.service.in \
+	    >$(DESTDIR)$(UNITDIR)/nfswapd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nfswapd.service
 	@# Never overwrite an administrator's configuration.
 	test -e $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf || \
 	    install -m 0644 docs/nfswap.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswapd.conf || \
+	    install -m 0644 docs/nfswapd.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswapd.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/nfswap $(DESTDIR)$(MANDIR)/man8/nfswap.8 \
+	rm -f $(DESTDIR)$(SBINDIR)/nfswap $(DESTDIR)$(SBINDIR)/nfswapd \
+	    $(DESTDIR)$(MANDIR)/man8/nfswap.8 $(DESTDIR)$(MANDIR)/man8/nfswapd.8 \
 	    $(DESTDIR)$(MANDIR)/man5/nfswap.conf.5 \
-	    $(DESTDIR)$(DATADIR)/nfswap/nfswap.conf.example
+	    $(DESTDIR)$(MANDIR)/man5/nfswapd.conf.5 \
+	    $(DESTDIR)$(DATADIR)/nfswap/nfswap.conf.example \
+	    $(DESTDIR)$(DATADIR)/nfswap/nfswapd.conf.example \
+	    $(DESTDIR)$(UNITDIR)/nfswapd.service
 	-rmdir $(DESTDIR)$(DATADIR)/nfswap 2>/dev/null
-	@echo "kept $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf (yours to remove)"
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf and nfswapd.conf (yours to remove)"
 
 clean:
 	rm -rf build

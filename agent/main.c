@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -639,6 +640,24 @@ main(int argc, char **argv)
 	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	{
+		char dir[PATH_MAXLEN + 1], lock[PATH_MAXLEN + 32];
+		int lfd;
+
+		snprintf(dir, sizeof(dir), "%s", g.conf.status_file);
+		*strrchr(dir, '/') = '\0';
+		if (dir[0] != '\0' && mkdir_p(dir, 0755) < 0)
+			log_warn("%s", dir);
+		/* One agent per status file: the one from the initramfs keeps
+		 * running, and a later start (the systemd unit) steps aside. */
+		snprintf(lock, sizeof(lock), "%s/nfswapd.lock", dir[0] ? dir : "");
+		lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) < 0 &&
+		    errno == EWOULDBLOCK) {
+			log_info("another nfswapd holds %s; nothing to do", lock);
+			exit(EXIT_OK);
+		}
+	}
 	find_swapdir();
 	g.dirfd = open(g.swapdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (g.dirfd < 0 || fstat(g.dirfd, &st) < 0)
@@ -650,14 +669,6 @@ main(int argc, char **argv)
 
 		if (file_replace(g.pid_file, pid, (size_t)n, 0644) < 0)
 			fatal("%s", g.pid_file);
-	}
-	{
-		char dir[PATH_MAXLEN + 1];
-
-		snprintf(dir, sizeof(dir), "%s", g.conf.status_file);
-		*strrchr(dir, '/') = '\0';
-		if (dir[0] != '\0' && mkdir_p(dir, 0755) < 0)
-			log_warn("%s", dir);
 	}
 	harden();
 	if ((g.kmsg_fd = kmsg_open("/dev/kmsg")) < 0)

@@ -144,6 +144,9 @@ awk -v t="$T/small/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps | wh
 meminfo 512 40
 start "$T/swap" "$T/run3.log"
 ok "growing again" wait_for 20 '[ "$(ours_active "$T/swap")" -ge 2 ]'
+timeout 10 "$D" -d -c "$T/nfswapd.conf" --proc "$T/proc" --swapdir "$T/swap" >"$T/second.log" 2>&1
+is "a second nfswapd steps aside (exit 0)" "$?" 0
+ok "... saying why" grep -q "another nfswapd holds" "$T/second.log"
 meminfo 512 200			# steady: neither short nor in surplus
 ok "steady" wait_for 20 '[ "$(state)" = steady ] || [ "$(state)" = hungry ]'
 sleep 1

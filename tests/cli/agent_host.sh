@@ -111,6 +111,15 @@ size=$(stat -c %s "$f0"); blocks=$(stat -c %b "$f0")
 ok "nfswap.0: written in full (no holes)" test $((blocks * 512)) -ge "$size"
 ok "nfswap.0: 16 MiB at most, whole MiB" test "$size" -le $((16 << 20)) -a $((size % (1 << 20))) -eq 0
 ok "nfswap.0: a swap signature" sh -c "dd if='$f0' bs=1 skip=4086 count=10 status=none | grep -q SWAPSPACE2"
+# Creation must not leave the file in the page cache of a client that is
+# short of memory: fincore shows how much of it is resident.
+if command -v fincore >/dev/null; then
+	res=$(fincore -b -n -o RES "$f0" | tr -d ' ')
+	ok "nfswap.0: written without filling the page cache ($res of $size bytes resident)" \
+	    test "$res" -le $((size / 4))
+else
+	skip "page cache after creation" "fincore (util-linux) is not installed"
+fi
 ok "the status file names the files" wait_for 5 'jq -e ".files | length >= 1" "$T/status.json" >/dev/null'
 ok "foreign file reported and left alone" sh -c "grep -q 'notes.txt: not ours, left alone' '$T/run1.log' && test -e '$T/swap/notes.txt'"
 ok "unfit file of ours reported and left alone" sh -c "grep -q 'nfswap.7: mode is not 0600; left alone' '$T/run1.log' && test -e '$T/swap/nfswap.7'"
@@ -137,6 +146,15 @@ ok "... the error is in the status file" sh -c "jq -r .last_error '$T/status.jso
 ok "... no partial file left" sh -c "for f in '$T'/small/nfswap.*; do [ -e \"\$f\" ] || continue; grep -q \"^\$f \" /proc/swaps || exit 1; done"
 kill -USR2 "$PID"
 ok "SIGUSR2 is logged as a diet request" wait_for 5 'grep -q "diet requested (SIGUSR2)" "$T/run2.log"'
+# A swap I/O error in the kernel log (written there by the test, as the
+# kernel writes them on Linux 6.x with a small wsize): no more growth.
+if [ -w /dev/kmsg ]; then
+	echo "nfswap-test: Write error -12 on dio swapfile (4242)" >/dev/kmsg
+	ok "a swap I/O error in the kernel log is seen" wait_for 10 'grep -q "swap I/O error in the kernel log: .*dio swapfile (4242)" "$T/run2.log"'
+	ok "... and growth stops for good (io_errors in the status file)" wait_for 5 'jq -e ".io_errors == true" "$T/status.json" >/dev/null'
+else
+	skip "kernel log watch" "/dev/kmsg is not writable here"
+fi
 ok "stopped" stop
 awk -v t="$T/small/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps | while read -r f; do swapoff "$f"; rm -f "$f"; done
 

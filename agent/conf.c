@@ -42,7 +42,7 @@ static const struct cfg_key top_keys[] = {
 	{ NULL, 0 }
 };
 static const struct cfg_key nfs_keys[] = {
-	{ "version", CFG_SIZE },	/* 3, 4, "4.1": a number or a string */
+	{ "version", CFG_NUMSTR },	/* 3, 4, "4.1": a number or a string */
 	{ "port", CONFIG_TYPE_INT },
 	{ "mountport", CONFIG_TYPE_INT },
 	{ "rsize", CONFIG_TYPE_INT },
@@ -75,7 +75,7 @@ load_policy(struct agent_conf *c, const config_setting_t *g, const char *file,
 
 	for (i = 0; policy_config_keys[i] != NULL && i + 1 < 16; i++) {
 		keys[i].name = policy_config_keys[i];
-		keys[i].type = CFG_SIZE;
+		keys[i].type = CFG_NUMSTR;
 	}
 	keys[i].name = NULL;
 	if ((r = cfg_check_keys(g, keys, file, d)) < 0)
@@ -270,7 +270,7 @@ agent_conf_load(struct agent_conf *c, const char *path, int must_exist,
 
 /*
  * nfswap=SERVER:/PATH on the kernel command line (the last one wins, as
- * the kernel's own parameters do).  SERVER is a name, an IPv4 address, or
+ * the kernel's own parameters do); PATH may hold %h and %i.  SERVER is a name, an IPv4 address, or
  * an IPv6 address in brackets.  Returns 1 found, 0 absent, -EINVAL
  * malformed.
  */
@@ -314,11 +314,12 @@ agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
 		return -EINVAL;
 	memcpy(server, host, hlen);
 	server[hlen] = '\0';
+	snprintf(path, plen, "%s", colon + 1);
 	if (valid_host(server, &h, &why) < 0 || h.kind == HOST_NET4 ||
-	    h.kind == HOST_NET6 || valid_abspath(colon + 1, &why) < 0)
+	    h.kind == HOST_NET6 || agent_expand(colon + 1, "host",
+	    "192.168.100.100", word, sizeof(word), &why) < 0)
 		return -EINVAL;
 	snprintf(server, slen, "%s", h.canon);
-	snprintf(path, plen, "%s", colon + 1);
 	return 1;
 }
 
@@ -393,7 +394,7 @@ agent_mount_opts(const struct agent_conf *c, const char *addr,
 		n = snprintf(buf, len, "vers=3,addr=%s,proto=%s%s%.0u,"
 		    "mountaddr=%s,mountvers=3,mountproto=%s%s%.0u,%s,timeo=%u,"
 		    "rsize=%u,wsize=%u%s%s%s", addr, c->proto,
-		    c->port ? ",port=" : "", c->port, addr, c->proto,
+		    c->port ? ",port=" : "", c->port, addr, "tcp",
 		    c->mountport ? ",mountport=" : "", c->mountport,
 		    c->hard ? "hard" : "soft", c->timeo, rs, ws,
 		    c->nolock ? ",nolock" : "", c->options[0] ? "," : "",

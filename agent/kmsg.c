@@ -36,6 +36,10 @@ kmsg_is_swap_error(const char *line, size_t len)
 		len -= (size_t)(semi + 1 - line);
 		line = semi + 1;
 	}
+	/* Our own log lines quote the kernel's; where stderr goes to the
+	 * kernel log (an initramfs), they must not count again. */
+	if (has(line, len, "nfswapd"))
+		return 0;
 	return (has(line, len, " on dio swapfile") &&
 	    (has(line, len, "Write error") || has(line, len, "Read error"))) ||
 	    has(line, len, "Write-error on swap-device") ||

@@ -42,7 +42,9 @@ static struct {
 	int			kmsg_fd;
 	struct policy		pol;
 	struct policy_sample	smp;
-	struct policy_action	last;
+	struct policy_action	last;		/* this step's decision */
+	struct policy_action	acted;		/* the last action taken */
+	int			running;
 	struct swaps		swaps;
 	char			buf[16384];
 	char			err[512];	/* the last error, for status */
@@ -81,13 +83,13 @@ now_ms(void)
 }
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == EXIT_OK ? stdout : stderr,
 	    "usage: nfswapd [-dnv] [-c file] [-p pidfile] [--proc dir]\n"
 	    "               [--swapdir dir] [--swapoff-on-exit]\n"
 	    "       nfswapd -h | -V\n");
-	exit(EXIT_USAGE);
+	exit(status);
 }
 
 /* Read a whole small file into g.buf; its length, or -errno. */
@@ -226,16 +228,17 @@ static void
 write_status(void)
 {
 	static char out[8192], e1[PATH_MAXLEN * 2], e2[1024];
-	const struct policy_action *a = &g.last;
+	const struct policy_action *a = &g.acted;
 	size_t off = 0;
 	unsigned i;
 	int n;
 
-	n = snprintf(out, sizeof(out), "{\"pid\":%d,\"state\":\"%s\","
+	n = snprintf(out, sizeof(out), "{\"pid\":%d,\"running\":%s,"
+	    "\"state\":\"%s\","
 	    "\"swapdir\":\"%s\",\"uptime_s\":%llu,\"last_action\":\"%s\","
 	    "\"last_file\":\"%s\",\"last_bytes\":%llu,\"last_error\":\"%s\","
 	    "\"io_errors\":%s,\"files\":[", (int)getpid(),
-	    policy_state_name(g.pol.state), json(g.swapdir, e1, sizeof(e1)),
+	    g.running ? "true" : "false", policy_state_name(g.pol.state), json(g.swapdir, e1, sizeof(e1)),
 	    (unsigned long long)((now_ms() - g.started_ms) / 1000),
 	    a->act == POLICY_GROW ? "grow" : a->act == POLICY_SHRINK ?
 	    "shrink" : "none", a->name, (unsigned long long)a->bytes,
@@ -387,12 +390,13 @@ reinstate(void)
 		for (i = 0, active = 0; i < g.swaps.n; i++)
 			if (strcmp(g.swaps.e[i].path, path) == 0)
 				active = 1;
-		if (active) {
-			log_info("adopted %s (already active)", de->d_name);
+		if (!swapfile_name(de->d_name, NULL)) {
+			log_warnx("%s: not ours, left alone%s", path,
+			    active ? " (it is active swap)" : "");
 			continue;
 		}
-		if (!swapfile_name(de->d_name, NULL)) {
-			log_warnx("%s: not ours, left alone", path);
+		if (active) {
+			log_info("adopted %s (already active)", de->d_name);
 			continue;
 		}
 		if ((r = swapfile_check(g.dirfd, de->d_name, g.owner, &c)) < 0) {
@@ -457,9 +461,11 @@ find_swapdir(void)
 
 	if (g.swapdir[0] != '\0')
 		return;
-	if (g.conf.server[0] == '\0' || g.conf.export_path[0] == '\0')
-		fatalx("no server and export: set them in %s, or boot with "
+	if (g.conf.server[0] == '\0' || g.conf.export_path[0] == '\0') {
+		log_warnx("no server and export: set them in %s, or boot with "
 		    "nfswap=SERVER:/PATH, or use --swapdir", g.conf_path);
+		exit(EXIT_USAGE);
+	}
 	(void)gethostname(host, sizeof(host) - 1);
 	host[strcspn(host, ".")] = '\0';
 	(void)agent_primary_ipv4(ip, sizeof(ip));
@@ -534,6 +540,7 @@ load_conf(int first)
 		g.conf.policy = c.policy;
 		g.conf.priority = c.priority;
 		g.conf.block_size = c.block_size;
+		g.conf.poll_ms = c.poll_ms;
 		g.pol.cfg = c.policy;
 		log_info("configuration reloaded");
 	}
@@ -580,7 +587,8 @@ main(int argc, char **argv)
 	enum policy_state prev;
 	uint64_t next, t;
 	const char *why = NULL;
-	int kmsg_errors = 0;
+	int kmsg_errors = 0, io_before;
+	uint64_t sample_warned = 0;
 
 	g.conf_path = AGENT_CONF;
 	g.kmsg_fd = -1;
@@ -593,23 +601,24 @@ main(int argc, char **argv)
 		case 'p': g.pid_file = optarg; break;
 		case 'v': g.verbose = 1; break;
 		case 'V': printf("nfswapd %s\n", NFSWAP_VERSION); return EXIT_OK;
+		case 'h': usage(EXIT_OK); break;
 		case 'P':
 			if (snprintf(g.proc_dir, sizeof(g.proc_dir), "%s",
 			    optarg) >= (int)sizeof(g.proc_dir))
-				usage();
+				usage(EXIT_USAGE);
 			break;
 		case 'S':
 			if (optarg[0] != '/' || snprintf(g.swapdir,
 			    sizeof(g.swapdir), "%s", optarg) >=
 			    (int)sizeof(g.swapdir))
-				usage();
+				usage(EXIT_USAGE);
 			break;
 		case 'X': g.swapoff_on_exit = 1; break;
-		default: usage();
+		default: usage(EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(EXIT_USAGE);
 	log_init("nfswapd", g.foreground, g.verbose);
 	load_conf(1);
 	if (check_only) {
@@ -626,9 +635,17 @@ main(int argc, char **argv)
 	if (geteuid() != 0)
 		fatalx("must run as root (swapon, mount)");
 
-	/* Kept at switch-root and at shutdown's killing spree, as systemd
-	 * documents for root-storage daemons: swap may live here. */
-	argv[0][0] = '@';
+	/* Started from the initrd, it must outlive switch-root and shutdown's
+	 * killing spree, as systemd documents for root-storage daemons (swap
+	 * lives here): argv[0][0] = '@'.  Only there -- from the real root it
+	 * is an ordinary service. */
+	if (access("/etc/initrd-release", F_OK) == 0)
+		argv[0][0] = '@';
+
+	/* Without -d it goes to the background at once, so that a boot script
+	 * is not held up while the server is still out of reach. */
+	if (!g.foreground && daemon(0, 0) < 0)
+		fatal("daemon");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -652,7 +669,9 @@ main(int argc, char **argv)
 		 * running, and a later start (the systemd unit) steps aside. */
 		snprintf(lock, sizeof(lock), "%s/nfswapd.lock", dir[0] ? dir : "");
 		lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		if (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) < 0 &&
+		if (lfd < 0)
+			log_warn("%s (running without the one-agent lock)", lock);
+		else if (flock(lfd, LOCK_EX | LOCK_NB) < 0 &&
 		    errno == EWOULDBLOCK) {
 			log_info("another nfswapd holds %s; nothing to do", lock);
 			exit(EXIT_OK);
@@ -683,6 +702,8 @@ main(int argc, char **argv)
 		fatalx("policy settings: %s", why);
 	policy_init(&g.pol, &g.conf.policy);
 	g.started_ms = now_ms();
+	g.running = 1;
+	write_status();
 	log_info("started: swap in %s, state %s", g.swapdir,
 	    policy_state_name(g.pol.state));
 	memset(&g.smp.last, 0, sizeof(g.smp.last));
@@ -692,8 +713,17 @@ main(int argc, char **argv)
 			sig_hup = 0;
 			load_conf(0);
 		}
+		if (sig_usr1) {
+			sig_usr1 = 0;
+			report();
+		}
 		if ((r = sample()) < 0) {
-			log_warnx("reading memory figures: %s", strerror(-r));
+			/* once a minute, not every tick */
+			if (now_ms() - sample_warned >= 60000 || sample_warned == 0) {
+				log_warnx("reading memory figures: %s",
+				    strerror(-r));
+				sample_warned = now_ms();
+			}
 			goto wait;
 		}
 		if (g.kmsg_fd >= 0)
@@ -707,14 +737,19 @@ main(int argc, char **argv)
 			log_warnx("%s -- no more NFS swap will be added",
 			    g.err);
 		}
-		if (sig_usr2) {
+		/* A diet request is fed in as a failure with no action; it
+		 * waits a tick if an outcome is already on its way in. */
+		if (sig_usr2 && g.smp.last.act == POLICY_NONE &&
+		    g.smp.last.outcome == POLICY_OK) {
 			sig_usr2 = 0;
-			if (g.smp.last.act == POLICY_NONE)
-				g.smp.last.outcome = POLICY_FAILED;
+			g.smp.last.outcome = POLICY_FAILED;
 			log_info("diet requested (SIGUSR2)");
 		}
 		prev = g.pol.state;
+		io_before = g.pol.io_failed;
 		g.last = policy_step(&g.pol, &g.smp, now_ms());
+		if (g.last.act != POLICY_NONE)
+			g.acted = g.last;
 		memset(&g.smp.last, 0, sizeof(g.smp.last));
 		if (g.last.state != prev)
 			log_info("%s -> %s (%s)", policy_state_name(prev),
@@ -734,19 +769,15 @@ main(int argc, char **argv)
 			(void)sample();
 		}
 		if (g.last.act != POLICY_NONE || g.last.state != prev ||
-		    g.smp.last.act != POLICY_NONE)
+		    g.pol.io_failed != io_before)
 			write_status();
-		if (sig_usr1) {
-			sig_usr1 = 0;
-			report();
-		}
 wait:
 		/* Sleep to the next tick; kernel log records that arrive
 		 * meanwhile are read (and counted) without cutting it short. */
 		next += g.conf.poll_ms;
 		if (next < now_ms())
 			next = now_ms();
-		while (!sig_stop && !sig_hup && !sig_usr1 && !sig_usr2 &&
+		while (!sig_stop && !sig_hup && !sig_usr1 &&
 		    (t = now_ms()) < next) {
 			pfd.fd = g.kmsg_fd;
 			pfd.events = POLLIN;
@@ -764,7 +795,8 @@ wait:
 		retire_all();
 	} else
 		log_info("stopping; %u swap files stay active", g.smp.nfiles);
-	g.last.act = POLICY_NONE;
+	g.running = 0;
+	(void)sample();
 	write_status();
 	if (g.pid_file)
 		(void)unlink(g.pid_file);

@@ -118,12 +118,14 @@ cfg_check_keys(const config_setting_t *group, const struct cfg_key *keys,
 			return cfg_at(d, file, s, "%s: integers above 2147483647 "
 			    "need an L suffix (libconfig), as in 4000000000L",
 			    name);
-		if (k->type == CFG_SIZE) {
+		if (k->type == CFG_SIZE || k->type == CFG_NUMSTR) {
 			if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ||
 			    t == CONFIG_TYPE_STRING)
 				continue;
-			return cfg_at(d, file, s, "%s must be a size such as "
-			    "\"4G\" or a number of bytes", name);
+			return cfg_at(d, file, s, k->type == CFG_SIZE ?
+			    "%s must be a size such as \"4G\" or a number of "
+			    "bytes" : "%s must be a whole number, or a string "
+			    "such as \"4.1\" or \"4M\"", name);
 		}
 		if (k->type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64)
 			continue;

@@ -11,6 +11,7 @@
 #include "common.h"
 
 #define CFG_SIZE	100	/* a key type: "4G", or a number of bytes */
+#define CFG_NUMSTR	101	/* a key type: a number, or a string */
 
 struct cfg_key {
 	const char	*name;

@@ -103,6 +103,7 @@ dd if=/dev/zero of="$T/swap/nfswap.7" bs=64K count=16 status=none && chmod 644 "
 # --- grow -----------------------------------------------------------------
 meminfo 512 40			# 8 % available: short
 start "$T/swap" "$T/run1.log"
+ok "the status file is written at start" wait_for 10 'jq -e ".running == true and .pid == $PID" "$T/status.json" >/dev/null'
 ok "it grows: a file of ours appears in /proc/swaps" wait_for 20 '[ "$(ours_active "$T/swap")" -ge 1 ]'
 ok "... and holds it in hungry" wait_for 5 '[ "$(state)" = hungry ]'
 f0="$T/swap/nfswap.0"
@@ -187,5 +188,7 @@ ok "stopped" stop
 is "--swapoff-on-exit: nothing of ours stays on" "$(ours_active "$T/swap")" 0
 ok "... and the files are gone" sh -c "! ls '$T/swap' | grep -qx 'nfswap.[0-6]'"
 ok "pid file removed at exit" test ! -e "$T/pid"
+is "the status file says it stopped" "$(jq -r .running "$T/status.json")" false
+ok "nfswapd -h: usage on stdout, exit 0" sh -c "'$D' -h | grep -q '^usage: nfswapd'"
 
 tap_done

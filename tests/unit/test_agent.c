@@ -142,6 +142,8 @@ static const struct {
 	{ "export = \"/srv/%h/../x\";\n", ":1: export: path has an empty" },
 	{ "export = \"/srv/%q\";\n", ":1: export: only %h and %i" },
 	{ "policy = 5;\n", ":1: policy must be a group" },
+	{ "nfs = { version = 4.1; };\n", ":1: version must be a whole number, or a string" },
+	{ "policy = { cooldown = 1.5; };\n", ":1: cooldown must be a whole number" },
 };
 
 static void
@@ -181,6 +183,12 @@ test_cmdline(void **state)
 	    sizeof(server), path, sizeof(path)), 1);
 	assert_string_equal(server, "2001:db8::1");
 	assert_string_equal(path, "/swap/a");
+	/* one image for every client: the path may name the host */
+	assert_int_equal(agent_cmdline("nfswap=10.0.2.2:/srv/nfswap/%h", server,
+	    sizeof(server), path, sizeof(path)), 1);
+	assert_string_equal(path, "/srv/nfswap/%h");
+	assert_int_equal(agent_cmdline("nfswap=10.0.2.2:/srv/%q", server,
+	    sizeof(server), path, sizeof(path)), -EINVAL);
 	/* the last one wins */
 	assert_int_equal(agent_cmdline("nfswap=a:/1 nfswap=b:/2", server,
 	    sizeof(server), path, sizeof(path)), 1);
@@ -290,6 +298,8 @@ test_kmsg(void **state)
 		"nfs: server 10.0.2.2 not responding, still trying",
 		"Write error on something else",
 		"3,1,2,-;swapfile has holes",
+		/* our own log line, quoting the kernel's, read back */
+		"11,7,8,-;nfswapd: swap I/O error in the kernel log: Write error -12 on dio swapfile (1)",
 	};
 	size_t i;
 

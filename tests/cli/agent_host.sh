@@ -189,6 +189,25 @@ is "--swapoff-on-exit: nothing of ours stays on" "$(ours_active "$T/swap")" 0
 ok "... and the files are gone" sh -c "! ls '$T/swap' | grep -qx 'nfswap.[0-6]'"
 ok "pid file removed at exit" test ! -e "$T/pid"
 is "the status file says it stopped" "$(jq -r .running "$T/status.json")" false
+
+# --- mounting: this host has no NFS client (or nothing answers on 127.0.0.1),
+# so every mount(2) fails; the agent retries with backoff, says so once a
+# minute, not once per attempt, and stops cleanly while it waits.
+cat >"$T/mount.conf" <<CONF
+server = "127.0.0.1";
+export = "/srv/nfswap/pc1";
+mount_point = "$T/mnt";
+nfs = { port = 9; mountport = 9; timeo = 10; };
+swap = { status_file = "$T/mstatus.json"; };
+CONF
+"$D" -d -c "$T/mount.conf" --proc "$T/proc" -p "$T/mpid" >"$T/mount.log" 2>&1 &
+pids+=($!); PID=$!
+ok "no server: it says it is retrying" wait_for 10 'grep -q "mount 127.0.0.1:/srv/nfswap/pc1 on $T/mnt (retrying)" "$T/mount.log"'
+sleep 4				# attempts at 0, 1, 3 s (and on)
+is "... once, not once per attempt" "$(grep -c retrying "$T/mount.log")" 1
+ok "... and it made the mount point" test -d "$T/mnt"
+ok "SIGTERM while waiting for the server" stop
+is "... nothing was mounted" "$(awk -v m="$T/mnt" '$2 == m' /proc/mounts | wc -l)" 0
 ok "nfswapd -h: usage on stdout, exit 0" sh -c "'$D' -h | grep -q '^usage: nfswapd'"
 
 tap_done

@@ -1,0 +1,31 @@
+#!/bin/bash
+# tests/cli/install.sh -- make install / uninstall into a DESTDIR: both
+# programs, their man pages, example configs and the systemd unit land where
+# PREFIX/SYSCONFDIR/UNITDIR say; an administrator's config is never
+# overwritten, and uninstall keeps it.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+R=$T/root
+make -s install DESTDIR="$R" PREFIX=/usr >"$T/out" 2>&1
+is "make install: exit 0" "$?" 0
+for f in usr/sbin/nfswap usr/sbin/nfswapd usr/share/man/man8/nfswap.8 \
+    usr/share/man/man8/nfswapd.8 usr/share/man/man5/nfswap.conf.5 \
+    usr/share/man/man5/nfswapd.conf.5 usr/share/nfswap/nfswap.conf.example \
+    usr/share/nfswap/nfswapd.conf.example etc/nfswap/nfswap.conf \
+    etc/nfswap/nfswapd.conf lib/systemd/system/nfswapd.service; do
+	ok "installed: /$f" test -s "$R/$f"
+done
+ok "the programs are executable" test -x "$R/usr/sbin/nfswap" -a -x "$R/usr/sbin/nfswapd"
+is "the unit runs the installed daemon" \
+    "$(grep '^ExecStart=' "$R/lib/systemd/system/nfswapd.service")" "ExecStart=/usr/sbin/nfswapd -d"
+ok "the installed example config is valid" sh -c "'$R/usr/sbin/nfswapd' -n -c '$R/etc/nfswap/nfswapd.conf' --swapdir /tmp | grep -qx 'configuration OK'"
+echo "# mine" >"$R/etc/nfswap/nfswapd.conf"
+echo "# mine" >"$R/etc/nfswap/nfswap.conf"
+make -s install DESTDIR="$R" PREFIX=/usr >"$T/out" 2>&1
+is "a second install keeps the administrator's nfswapd.conf" "$(cat "$R/etc/nfswap/nfswapd.conf")" "# mine"
+is "... and nfswap.conf" "$(cat "$R/etc/nfswap/nfswap.conf")" "# mine"
+make -s uninstall DESTDIR="$R" PREFIX=/usr >"$T/out" 2>&1
+is "make uninstall: exit 0" "$?" 0
+is "uninstall leaves only the configs" "$(cd "$R" && find . -type f | sort | tr '\n' ' ')" \
+    "./etc/nfswap/nfswap.conf ./etc/nfswap/nfswapd.conf "
+tap_done

@@ -53,6 +53,19 @@ struct swapfile_check {
 	int		needs_mkswap;		/* zeros where the header was */
 	const char	*why;			/* when not ok */
 };
+/* How a file is written: the local file system, or a test's libnfs. */
+struct swapfile_io {
+	void	*ctx;
+	int	(*create)(void *ctx, const char *name, void **h); /* 0600, new */
+	int	(*write)(void *ctx, void *h, const void *, size_t); /* all of it */
+	void	(*flush)(void *ctx, void *h, uint64_t from, uint64_t to); /* or NULL */
+	int	(*sync)(void *ctx, void *h);
+	int	(*stat)(void *ctx, void *h, uint64_t *size, uint64_t *alloc);
+	int	(*close)(void *ctx, void *h);
+	int	(*unlink)(void *ctx, const char *name);
+};
+int	swapfile_write_io(const struct swapfile_io *, const char *name,
+	    uint64_t size, uint32_t block, uint64_t *written, volatile int *stop);
 int	swapfile_name(const char *base, unsigned *seq);
 int	swapfile_create(int dirfd, const char *name, uint64_t size,
 	    uint32_t block, uint64_t *written, volatile int *stop);

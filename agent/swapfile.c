@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -70,30 +71,25 @@ write_all(int fd, const char *buf, size_t len)
 }
 
 /*
- * Create name in dirfd, size bytes of zeros written block bytes at a time,
- * fsync'ed and checked for holes; *stop set (by a signal) abandons it.  *written is how far it got (for the
- * policy's measure of speed, or of the quota).  On failure the partial
- * file is gone.
+ * Create name, size bytes of zeros written block bytes at a time, synced
+ * and checked for holes, through io (the local file system, or -- in the
+ * integration tests -- libnfs talking to a real NFS server); *stop set (by a
+ * signal) abandons it.  *written is how far it got (for the policy's measure
+ * of speed, or of the quota).  On failure the partial file is gone.
  */
 int
-swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
-    uint64_t *written, volatile int *stop)
+swapfile_write_io(const struct swapfile_io *io, const char *name,
+    uint64_t size, uint32_t block, uint64_t *written, volatile int *stop)
 {
-	uint64_t done = 0, flushed = 0;
-	struct stat st;
-	int fd, r = 0;
+	uint64_t done = 0, flushed = 0, fsize, alloc;
+	void *h = NULL;
+	int r;
 
 	*written = 0;
 	if (block == 0 || block > ZERO_MAX || size == 0)
 		return -EINVAL;
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, 0600) < 0) {
-		r = -errno;
-		goto fail;
-	}
+	if ((r = io->create(io->ctx, name, &h)) < 0)
+		return r;
 	while (done < size) {
 		size_t n = size - done < block ? (size_t)(size - done) : block;
 
@@ -101,46 +97,122 @@ swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
 			r = -EINTR;	/* asked to stop: no half file left */
 			goto fail;
 		}
-		if ((r = write_all(fd, zeros, n)) < 0)
+		if ((r = io->write(io->ctx, h, zeros, n)) < 0)
 			goto fail;
 		done += n;
 		*written = done;
-		if (done - flushed >= FLUSH_EVERY || done == size) {
-			/* Start writeback of what is dirty, wait for the range
-			 * before it, and drop that from the cache. */
-			(void)sync_file_range(fd, (off_t)flushed,
-			    (off_t)(done - flushed), SYNC_FILE_RANGE_WRITE);
-			if (flushed > 0)
-				(void)posix_fadvise(fd, 0, (off_t)flushed,
-				    POSIX_FADV_DONTNEED);
+		if (io->flush != NULL &&
+		    (done - flushed >= FLUSH_EVERY || done == size)) {
+			io->flush(io->ctx, h, flushed, done);
 			flushed = done;
 		}
 	}
-	if (fsync(fd) < 0) {
-		r = -errno;
+	if ((r = io->sync(io->ctx, h)) < 0 ||
+	    (r = io->stat(io->ctx, h, &fsize, &alloc)) < 0)
 		goto fail;
-	}
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if ((uint64_t)st.st_size != size ||
-	    (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size) {
+	if (fsize != size || alloc < fsize) {
 		r = -EFAULT;		/* holes: the server did not allocate */
 		goto fail;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		r = -errno;
+	r = io->close(io->ctx, h);
+	h = NULL;
+	if (r < 0)
 		goto fail;
-	}
 	return 0;
 fail:
-	if (fd >= 0)
-		close(fd);
-	(void)unlinkat(dirfd, name, 0);
+	if (h != NULL)
+		(void)io->close(io->ctx, h);
+	(void)io->unlink(io->ctx, name);
 	return r;
+}
+
+/* The local file system (a mounted export): the daemon's io. */
+static int
+posix_create(void *ctx, const char *name, void **h)
+{
+	int fd = openat(*(int *)ctx, name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0600) < 0) {
+		int r = -errno;
+
+		close(fd);
+		(void)unlinkat(*(int *)ctx, name, 0);
+		return r;
+	}
+	*h = (void *)(intptr_t)(fd + 1);
+	return 0;
+}
+
+#define FD(h)	((int)(intptr_t)(h) - 1)
+
+static int
+posix_write(void *ctx, void *h, const void *buf, size_t n)
+{
+	(void)ctx;
+	return write_all(FD(h), buf, n);
+}
+
+/* Start writeback of what is dirty and drop what went before it from the
+ * page cache: a client short of memory must not fill it with zeros. */
+static void
+posix_flush(void *ctx, void *h, uint64_t from, uint64_t to)
+{
+	(void)ctx;
+	(void)sync_file_range(FD(h), (off_t)from, (off_t)(to - from),
+	    SYNC_FILE_RANGE_WRITE);
+	if (from > 0)
+		(void)posix_fadvise(FD(h), 0, (off_t)from, POSIX_FADV_DONTNEED);
+}
+
+static int
+posix_sync(void *ctx, void *h)
+{
+	(void)ctx;
+	if (fsync(FD(h)) < 0)
+		return -errno;
+	(void)posix_fadvise(FD(h), 0, 0, POSIX_FADV_DONTNEED);
+	return 0;
+}
+
+static int
+posix_stat(void *ctx, void *h, uint64_t *size, uint64_t *alloc)
+{
+	struct stat st;
+
+	(void)ctx;
+	if (fstat(FD(h), &st) < 0)
+		return -errno;
+	*size = (uint64_t)st.st_size;
+	*alloc = (uint64_t)st.st_blocks * 512;
+	return 0;
+}
+
+static int
+posix_close(void *ctx, void *h)
+{
+	(void)ctx;
+	return close(FD(h)) < 0 ? -errno : 0;
+}
+
+static int
+posix_unlink(void *ctx, const char *name)
+{
+	return unlinkat(*(int *)ctx, name, 0) < 0 ? -errno : 0;
+}
+
+int
+swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
+    uint64_t *written, volatile int *stop)
+{
+	struct swapfile_io io = {
+		&dirfd, posix_create, posix_write, posix_flush, posix_sync,
+		posix_stat, posix_close, posix_unlink
+	};
+
+	return swapfile_write_io(&io, name, size, block, written, stop);
 }
 
 /*

@@ -40,6 +40,8 @@ CONFIG_LIBS   = $(shell $(PKG_CONFIG) --libs libconfig)
 CONFIG_STATIC_LIBS = $(shell $(PKG_CONFIG) --static --libs libconfig)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
+NFS_CFLAGS    = $(shell $(PKG_CONFIG) --cflags libnfs)
+NFS_LIBS      = $(shell $(PKG_CONFIG) --libs libnfs)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wconversion -Wformat=2 -Wformat-security \
@@ -63,7 +65,7 @@ SIM_SRC     = bench/sim.c bench/swapspace.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli quota quota_vm ganesha_config sim agent_host install
+SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha sim agent_host install
 SUITES      = $(UNIT_TESTS) $(SHELL_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))
@@ -118,7 +120,12 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libnfswap.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(CMOCKA_LIBS)
 
-tests: $(PROGRAMS) $(UNIT_BINS)
+# A thin client's NFS traffic for the integration tests (libnfs).
+$(BUILD)/tests/nfsc: tests/integration/nfsc.c $(BUILD)/libnfswap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(NFS_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(NFS_LIBS)
+
+tests: $(PROGRAMS) $(UNIT_BINS) $(BUILD)/tests/nfsc
 
 # ---- tests ------------------------------------------------------------
 

@@ -231,6 +231,139 @@ test_format_names(void **state)
 	assert_string_equal(exports_format_name(EXPORTS_GANESHA), "ganesha");
 }
 
+/*
+ * An exports(5) reader, written from the manual rather than from our
+ * renderer, so the kernel format is checked against the syntax exportfs
+ * accepts: "path client(options) ...", comments, no space between a client
+ * and its options, options known to nfs-utils with their values.
+ */
+static int
+exports5_option(const char *o)
+{
+	static const char *const flags[] = {
+		"rw", "ro", "sync", "async", "secure", "insecure", "wdelay",
+		"no_wdelay", "hide", "nohide", "crossmnt", "subtree_check",
+		"no_subtree_check", "secure_locks", "insecure_locks",
+		"auth_nlm", "no_auth_nlm", "root_squash", "no_root_squash",
+		"all_squash", "no_all_squash", "mp", "nordirplus", "pnfs",
+		"no_pnfs", "security_label", NULL
+	};
+	static const char *const valued[] = {
+		"anonuid=", "anongid=", "fsid=", "sec=", "mountpoint=", "refer=",
+		"replicas=", "xprtsec=", NULL
+	};
+	size_t i;
+
+	for (i = 0; flags[i]; i++)
+		if (strcmp(o, flags[i]) == 0)
+			return 1;
+	for (i = 0; valued[i]; i++)
+		if (strncmp(o, valued[i], strlen(valued[i])) == 0 &&
+		    o[strlen(valued[i])] != '\0')
+			return 1;
+	return 0;
+}
+
+/* Parse one line; returns the number of clients, or -1 (what in *why). */
+static int
+exports5_line(char *line, const char **why)
+{
+	char *p = line, *path, *client, *opts, *o, *save;
+	int clients = 0, squash = 0, anonuid = 0, anongid = 0;
+
+	if (*p == '#' || *p == '\0')
+		return 0;
+	path = p;
+	p += strcspn(p, " \t");
+	if (*p == '\0')
+		return (*why = "a path with no client", -1);
+	*p++ = '\0';
+	if (path[0] != '/')
+		return (*why = "path is not absolute", -1);
+	while (*p) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		client = p;
+		p += strcspn(p, "( \t");
+		if (*p != '(')
+			return (*why = "a client without (options)", -1);
+		*p++ = '\0';
+		if (client[0] == '\0')
+			return (*why = "options without a client (world access)", -1);
+		opts = p;
+		p = strchr(p, ')');
+		if (p == NULL)
+			return (*why = "unclosed options", -1);
+		*p++ = '\0';
+		if (*p != '\0' && *p != ' ' && *p != '\t')
+			return (*why = "junk after the options", -1);
+		for (o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+			if (!exports5_option(o))
+				return (*why = "an option exports(5) does not know", -1);
+			squash |= strcmp(o, "all_squash") == 0;
+			anonuid |= strncmp(o, "anonuid=", 8) == 0;
+			anongid |= strncmp(o, "anongid=", 8) == 0;
+		}
+		clients++;
+	}
+	if (clients && !(squash && anonuid && anongid))
+		return (*why = "a client not squashed to its own uid", -1);
+	return clients;
+}
+
+static void
+test_exports5_syntax(void **state)
+{
+	static const char *const files[] = { "basic", "tuned", "empty" };
+	char path[256], line[4096];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f;
+		int n = 0, lines = 0;
+
+		snprintf(path, sizeof(path), GOLDEN_DIR "/%s.exports", files[i]);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			const char *why = NULL;
+			int c;
+
+			line[strcspn(line, "\n")] = '\0';
+			c = exports5_line(line, &why);
+			if (c < 0)
+				fail_msg("%s:%d: %s", path, lines + 1, why);
+			if (c > 1)
+				fail_msg("%s:%d: more than one client", path, lines + 1);
+			n += c;
+			lines++;
+		}
+		fclose(f);
+		if (strcmp(files[i], "empty") != 0)
+			assert_true(n > 0);
+	}
+	/* The reader has teeth: what exportfs would refuse or misread. */
+	{
+		static const char *const bad[] = {
+			"/srv/a 10.0.0.1 (rw,all_squash,anonuid=1,anongid=1)",
+			"/srv/a (rw)",
+			"relative 10.0.0.1(rw)",
+			"/srv/a 10.0.0.1(rw,frobnicate)",
+			"/srv/a 10.0.0.1(rw,no_root_squash)",
+			"/srv/a 10.0.0.1(rw,all_squash,anonuid=1,anongid=1",
+		};
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			const char *why;
+
+			snprintf(line, sizeof(line), "%s", bad[i]);
+			if (exports5_line(line, &why) >= 0)
+				fail_msg("accepted: %s", bad[i]);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -240,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_refuses_bad_clients),
 		cmocka_unit_test(test_kernel_options),
 		cmocka_unit_test(test_format_names),
+		cmocka_unit_test(test_exports5_syntax),
 	};
 	return cmocka_run_group_tests_name("exports", tests, NULL, NULL);
 }

@@ -1,0 +1,205 @@
+/*
+ * nfsc.c -- a thin client's NFS traffic, for the integration tests: libnfs
+ * (NFSv3) against a real server, one command per run, results on stdout as
+ * "key value" lines, errors as "ERR <errno name> <text>" with exit 1.
+ *
+ *   nfsc URL mount                      mount the export, nothing else
+ *   nfsc URL write NAME SIZE BLOCK      create 0600, SIZE bytes of zeros in
+ *                                       BLOCK-byte writes, fsync
+ *   nfsc URL agentwrite NAME SIZE BLOCK the agent's own creation code
+ *                                       (swapfile_write_io) over libnfs
+ *   nfsc URL stat NAME                  size, mode, uid, used bytes
+ *   nfsc URL read NAME                  bytes read
+ *   nfsc URL rm NAME
+ *   nfsc URL ls                         names, one per line
+ *
+ * URL: nfs://SERVER/EXPORT?version=3&nfsport=N&mountport=M
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <nfsc/libnfs.h>
+
+#include "agent.h"
+
+static struct nfs_context *nfs;
+
+static int
+fail(int r, const char *what)
+{
+	int e = r < 0 ? -r : EIO;
+
+	printf("ERR %s %s: %s\n", strerrorname_np(e) ? strerrorname_np(e) :
+	    "EIO", what, nfs ? nfs_get_error(nfs) : "");
+	return 1;
+}
+
+static int
+io_create(void *ctx, const char *name, void **h)
+{
+	struct nfsfh *fh;
+	int r = nfs_create(ctx, name, O_WRONLY | O_CREAT | O_EXCL, 0600, &fh);
+
+	if (r < 0)
+		return r;
+	*h = fh;
+	return 0;
+}
+
+static int
+io_write(void *ctx, void *h, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		int r = nfs_write(ctx, h, n, p);
+
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -EIO;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+io_sync(void *ctx, void *h)
+{
+	return nfs_fsync(ctx, h);
+}
+
+static int
+io_stat(void *ctx, void *h, uint64_t *size, uint64_t *alloc)
+{
+	struct nfs_stat_64 st;
+	int r = nfs_fstat64(ctx, h, &st);
+
+	if (r < 0)
+		return r;
+	*size = st.nfs_size;
+	*alloc = st.nfs_used;		/* NFSv3 "used": bytes allocated */
+	return 0;
+}
+
+static int
+io_close(void *ctx, void *h)
+{
+	return nfs_close(ctx, h);
+}
+
+static int
+io_unlink(void *ctx, const char *name)
+{
+	return nfs_unlink(ctx, name);
+}
+
+static char zeros[65536];
+
+int
+main(int argc, char **argv)
+{
+	struct nfs_url *url;
+	struct nfsfh *fh;
+	struct nfs_stat_64 st;
+	const char *cmd;
+	int r;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: nfsc URL mount|write|agentwrite|stat|"
+		    "read|rm|ls [args]\n");
+		return 2;
+	}
+	cmd = argv[2];
+	if ((nfs = nfs_init_context()) == NULL)
+		return fail(-ENOMEM, "init");
+	nfs_set_timeout(nfs, 10000);
+	if ((url = nfs_parse_url_dir(nfs, argv[1])) == NULL)
+		return fail(-EINVAL, "url");
+	if ((r = nfs_mount(nfs, url->server, url->path)) < 0)
+		return fail(r, "mount");
+	if (strcmp(cmd, "mount") == 0) {
+		printf("mounted %s:%s\n", url->server, url->path);
+	} else if ((strcmp(cmd, "write") == 0 || strcmp(cmd, "agentwrite") == 0) &&
+	    argc == 6) {
+		uint64_t size = strtoull(argv[4], NULL, 10), done = 0;
+		size_t block = strtoul(argv[5], NULL, 10);
+
+		if (block == 0 || block > sizeof(zeros))
+			return fail(-EINVAL, "block");
+		if (cmd[0] == 'a') {
+			struct swapfile_io io = {
+				nfs, io_create, io_write, NULL, io_sync,
+				io_stat, io_close, io_unlink
+			};
+
+			r = swapfile_write_io(&io, argv[3], size, (uint32_t)block,
+			    &done, NULL);
+			printf("written %llu\n", (unsigned long long)done);
+			if (r < 0)
+				return fail(r, "agentwrite");
+		} else {
+			if ((r = io_create(nfs, argv[3], (void **)&fh)) < 0)
+				return fail(r, "create");
+			while (done < size) {
+				size_t n = size - done < block ?
+				    (size_t)(size - done) : block;
+
+				if ((r = io_write(nfs, fh, zeros, n)) < 0) {
+					printf("written %llu\n",
+					    (unsigned long long)done);
+					nfs_close(nfs, fh);
+					return fail(r, "write");
+				}
+				done += n;
+			}
+			if ((r = nfs_fsync(nfs, fh)) < 0 ||
+			    (r = nfs_close(nfs, fh)) < 0)
+				return fail(r, "fsync/close");
+			printf("written %llu\n", (unsigned long long)done);
+		}
+	} else if (strcmp(cmd, "stat") == 0 && argc == 4) {
+		if ((r = nfs_stat64(nfs, argv[3], &st)) < 0)
+			return fail(r, "stat");
+		printf("size %llu\nmode %llo\nuid %llu\nused %llu\n",
+		    (unsigned long long)st.nfs_size,
+		    (unsigned long long)(st.nfs_mode & 07777),
+		    (unsigned long long)st.nfs_uid,
+		    (unsigned long long)st.nfs_used);
+	} else if (strcmp(cmd, "read") == 0 && argc == 4) {
+		uint64_t total = 0;
+
+		if ((r = nfs_open(nfs, argv[3], O_RDONLY, &fh)) < 0)
+			return fail(r, "open");
+		while ((r = nfs_read(nfs, fh, sizeof(zeros), zeros)) > 0)
+			total += (uint64_t)r;
+		nfs_close(nfs, fh);
+		if (r < 0)
+			return fail(r, "read");
+		printf("read %llu\n", (unsigned long long)total);
+	} else if (strcmp(cmd, "rm") == 0 && argc == 4) {
+		if ((r = nfs_unlink(nfs, argv[3])) < 0)
+			return fail(r, "unlink");
+		printf("removed %s\n", argv[3]);
+	} else if (strcmp(cmd, "ls") == 0) {
+		struct nfsdir *d;
+		struct nfsdirent *e;
+
+		if ((r = nfs_opendir(nfs, "/", &d)) < 0)
+			return fail(r, "opendir");
+		while ((e = nfs_readdir(nfs, d)) != NULL)
+			if (strcmp(e->name, ".") && strcmp(e->name, ".."))
+				printf("%s\n", e->name);
+		nfs_closedir(nfs, d);
+	} else {
+		fprintf(stderr, "nfsc: bad command\n");
+		return 2;
+	}
+	nfs_destroy_url(url);
+	nfs_destroy_context(nfs);
+	return 0;
+}

@@ -1,0 +1,127 @@
+# tests/lib/ganesha.sh -- a real NFS server for the tests: rpcbind and
+# NFS-Ganesha in a private network, mount and pid namespace, with client
+# namespaces behind veth pairs so that each client really has its own
+# address.  Sourced by a test after tap.sh.
+#
+#   ganesha_enter "$@"          re-run the calling script inside a fresh
+#                               namespace (or SKIP if that is impossible);
+#                               returns only inside it
+#   ganesha_client NAME N       netns NAME at 10.9.N.2, the server at 10.9.N.1
+#   ganesha_start EXPORTS_FILE  rpcbind + ganesha.nfsd with those EXPORT
+#                               blocks; waits until it serves
+#   ganesha_reload              SIGHUP: re-read the exports
+#   in_client NAME CMD...       run CMD from client NAME's address
+#   nfs_url N PATH              the libnfs URL of PATH on the server, from
+#                               client N's side
+#
+# Everything started here is stopped by pid at exit; the namespace takes
+# the rest with it (its first process is the test itself).  Nothing listens
+# outside it, and the host's own rpcbind is never touched.
+NFS_PORT=2049
+MNT_PORT=20048
+
+ganesha_enter() {
+	[ "${NFSWAP_IN_NS:-}" = 1 ] && { ganesha_inside; return 0; }
+	local why=""
+	if [ "$(id -u)" != 0 ]; then why="needs root for namespaces"
+	else
+		for cmd in unshare ip ganesha.nfsd rpcbind; do
+			command -v $cmd >/dev/null || { why="$cmd is not installed (make deps)"; break; }
+		done
+	fi
+	if [ -z "$why" ] && ! unshare --net --mount --pid --fork true 2>/dev/null; then
+		why="cannot create network/mount/pid namespaces here"
+	fi
+	if [ -n "$why" ]; then
+		skip "NFS-Ganesha integration" "$why"
+		tap_done
+		exit 0
+	fi
+	# The outer shell prints nothing: the inner run is the TAP stream.
+	trap - EXIT
+	rm -rf "$T"
+	NFSWAP_IN_NS=1 exec unshare --net --mount --pid --fork --kill-child \
+	    "$BASH" "$0" "$@"
+}
+
+ganesha_pids=()
+ganesha_inside() {
+	ip link set lo up
+	mkdir -p "$T/run" "$T/recovery"
+	mount --bind "$T/run" /run
+	mount --make-private /run 2>/dev/null
+	at_exit ganesha_stop_all
+}
+
+ganesha_stop_all() {
+	local p
+	for p in "${ganesha_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${ganesha_pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	ganesha_pids=()
+	for p in "${ganesha_clients[@]}"; do ip netns del "$p" 2>/dev/null; done
+	[ ${#ganesha_clients[@]} -gt 0 ] && umount /run/netns 2>/dev/null
+	ganesha_clients=()
+}
+
+ganesha_clients=()
+ganesha_client() {	# NAME N
+	local name=$1 n=$2
+	ganesha_clients+=("$name")
+	ip netns add "$name" &&
+	ip link add "s$n" type veth peer name "c$n" &&
+	ip link set "c$n" netns "$name" &&
+	ip addr add "10.9.$n.1/24" dev "s$n" &&
+	ip link set "s$n" up &&
+	ip netns exec "$name" ip addr add "10.9.$n.2/24" dev "c$n" &&
+	ip netns exec "$name" ip link set "c$n" up &&
+	ip netns exec "$name" ip link set lo up
+}
+
+in_client() {	# NAME CMD...
+	local name=$1; shift
+	ip netns exec "$name" "$@"
+}
+
+nfs_url() {	# N PATH
+	echo "nfs://10.9.$1.1$2?version=3&nfsport=$NFS_PORT&mountport=$MNT_PORT"
+}
+
+ganesha_start() {	# EXPORTS_FILE
+	cat >"$T/ganesha.conf" <<CONF
+NFS_CORE_PARAM { Protocols = 3, 4; NFS_Port = $NFS_PORT; MNT_Port = $MNT_PORT;
+    Enable_NLM = false; Enable_RQUOTA = false; Enable_UDP = false; }
+NFSv4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = "$T/recovery";
+    Lease_Lifetime = 10; }
+NFS_KRB5 { Active_krb5 = false; }
+LOG { Default_Log_Level = EVENT; COMPONENTS { CONFIG = INFO; EXPORT = INFO; } }
+%include "$1"
+CONF
+	mkdir -p /run/rpcbind
+	rpcbind -f -w >"$T/rpcbind.log" 2>&1 &
+	ganesha_pids+=($!)
+	for _ in $(seq 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
+	ganesha.nfsd -F -f "$T/ganesha.conf" -L "$T/ganesha.log" \
+	    -p /run/ganesha.pid >"$T/ganesha.out" 2>&1 &
+	GANESHA_PID=$!
+	ganesha_pids+=($GANESHA_PID)
+	for _ in $(seq 100); do
+		grep -q "NFS SERVER INITIALIZED" "$T/ganesha.log" 2>/dev/null && return 0
+		kill -0 $GANESHA_PID 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+ganesha_reload() {
+	local before
+	before=$(grep -c "Reread exports" "$T/ganesha.log")
+	kill -HUP "$GANESHA_PID" || return 1
+	for _ in $(seq 50); do
+		[ "$(grep -c "Reread exports" "$T/ganesha.log")" -gt "$before" ] && { sleep 0.5; return 0; }
+		sleep 0.1
+	done
+	return 1
+}

@@ -40,7 +40,7 @@ ganesha_enter() {
 	# The outer shell prints nothing: the inner run is the TAP stream.
 	trap - EXIT
 	rm -rf "$T"
-	NFSWAP_IN_NS=1 exec unshare --net --mount --pid --fork --kill-child \
+	NFSWAP_IN_NS=1 exec unshare --net --mount --pid --fork --kill-child --mount-proc \
 	    "$BASH" "$0" "$@"
 }
 

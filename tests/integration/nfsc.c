@@ -26,6 +26,7 @@
 #include "agent.h"
 
 static struct nfs_context *nfs;
+static struct nfs_url *url;
 
 static int
 fail(int r, const char *what)
@@ -34,6 +35,11 @@ fail(int r, const char *what)
 
 	printf("ERR %s %s: %s\n", strerrorname_np(e) ? strerrorname_np(e) :
 	    "EIO", what, nfs ? nfs_get_error(nfs) : "");
+	fflush(stdout);
+	if (url != NULL)
+		nfs_destroy_url(url);
+	if (nfs != NULL)
+		nfs_destroy_context(nfs);
 	return 1;
 }
 
@@ -103,7 +109,6 @@ static char zeros[65536];
 int
 main(int argc, char **argv)
 {
-	struct nfs_url *url;
 	struct nfsfh *fh;
 	struct nfs_stat_64 st;
 	const char *cmd;

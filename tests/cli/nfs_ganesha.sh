@@ -26,7 +26,7 @@ ganesha_enter "$@"
 loop=""
 # Ganesha first (it holds the export), then the file system and the loop.
 at_exit 'ganesha_stop_all; if [ -n "$loop" ]; then umount "$T/export" 2>/dev/null || umount -l "$T/export"; losetup -d "$loop"; fi'
-truncate -s 64M "$T/export.img" && mkfs.ext4 -q -F -m 0 "$T/export.img"
+truncate -s 128M "$T/export.img" && mkfs.ext4 -q -F -m 0 "$T/export.img"
 loop=$(losetup -f --show "$T/export.img")
 mkdir -p "$T/export" && mount "$loop" "$T/export"
 ok "an ext4 export root" mountpoint -q "$T/export"
@@ -41,7 +41,7 @@ CONF
 n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }
 ok "client network A (10.9.1.2)" ganesha_client a 1
 ok "client network B (10.9.2.2)" ganesha_client b 2
-ok "nfswap add alice --host 10.9.1.2" n add alice --host 10.9.1.2 --quota 32M
+ok "nfswap add alice --host 10.9.1.2" n add alice --host 10.9.1.2 --quota 64M
 ok "nfswap add bob --host 10.9.2.2" n add bob --host 10.9.2.2
 ok "nfswap exports --format ganesha" n exports --format ganesha
 ok "ganesha.nfsd serves them (rpcbind for NFSv3)" ganesha_start "$T/nfswap.ganesha"
@@ -57,27 +57,27 @@ nfsc() {	# nfsc CLIENT N PATH CMD...
 
 # --- A in its own export ------------------------------------------------------
 ok "A mounts its export over NFSv3" nfsc a 1 "$ALICE" mount
-nfsc a 1 "$ALICE" write nfswap.0 $((8 << 20)) 2048 >"$T/w.out"
-is "A writes 8 MiB in 2 KiB writes" "$(cat "$T/w.out")" "written 8388608"
+nfsc a 1 "$ALICE" write nfswap.0 $((32 << 20)) 2048 >"$T/w.out"
+is "A writes a 32 MiB swap file in 2 KiB writes" "$(cat "$T/w.out")" "written 33554432"
 nfsc a 1 "$ALICE" stat nfswap.0 >"$T/st.out"
-is "A sees the file: size" "$(awk '$1 == "size" {print $2}' "$T/st.out")" 8388608
+is "A sees the file: size" "$(awk '$1 == "size" {print $2}' "$T/st.out")" 33554432
 is "A sees the file: mode 0600" "$(awk '$1 == "mode" {print $2}' "$T/st.out")" 600
 is "A sees the file: A's anonymous uid" "$(awk '$1 == "uid" {print $2}' "$T/st.out")" "$auid"
 is "on the server: owner and mode" "$(stat -c '%u %a' "$ALICE/nfswap.0")" "$auid 600"
-ok "on the server: no holes" test $(($(stat -c %b "$ALICE/nfswap.0") * 512)) -ge 8388608
+ok "on the server: no holes" test $(($(stat -c %b "$ALICE/nfswap.0") * 512)) -ge 33554432
 nfsc a 1 "$ALICE" read nfswap.0 >"$T/r.out"
-is "A reads it back" "$(cat "$T/r.out")" "read 8388608"
+is "A reads it back" "$(cat "$T/r.out")" "read 33554432"
 
 # The agent's own creation code, over libnfs, against the real server.
-nfsc a 1 "$ALICE" agentwrite nfswap.1 $((4 << 20)) 2048 >"$T/aw.out"
-is "the agent's writer: 4 MiB through Ganesha" "$(head -1 "$T/aw.out")" "written 4194304"
-ok "... no holes on the server" test $(($(stat -c %b "$ALICE/nfswap.1") * 512)) -ge 4194304
+nfsc a 1 "$ALICE" agentwrite nfswap.1 $((16 << 20)) 2048 >"$T/aw.out"
+is "the agent's writer: 16 MiB through Ganesha" "$(head -1 "$T/aw.out")" "written 16777216"
+ok "... no holes on the server" test $(($(stat -c %b "$ALICE/nfswap.1") * 512)) -ge 16777216
 is "... owner and mode on the server" "$(stat -c '%u %a' "$ALICE/nfswap.1")" "$auid 600"
 
 # audit sees what A wrote
 usage=$(n audit --json 2>/dev/null | jq '.clients[] | select(.name == "alice") | .used')
-ok "nfswap audit: alice's usage is what A wrote (12 MiB, $usage bytes)" \
-    test "${usage:-0}" -ge $((12 << 20)) -a "${usage:-0}" -lt $((13 << 20))
+ok "nfswap audit: alice's usage is what A wrote (48 MiB, $usage bytes)" \
+    test "${usage:-0}" -ge $((48 << 20)) -a "${usage:-0}" -lt $((49 << 20))
 
 ok "A removes a file" nfsc a 1 "$ALICE" rm nfswap.1
 ok "... it is gone on the server" test ! -e "$ALICE/nfswap.1"
@@ -98,10 +98,10 @@ nfsc b 2 "$BOB" write nfswap.0 65536 2048 >/dev/null
 is "B's file is B's uid" "$(stat -c '%u' "$BOB/nfswap.0" 2>/dev/null)" "$buid"
 
 # --- a full server filesystem ---------------------------------------------------
-nfsc a 1 "$ALICE" write big $((80 << 20)) 2048 >"$T/full.out" 2>&1
+nfsc a 1 "$ALICE" write big $((160 << 20)) 2048 >"$T/full.out" 2>&1
 # (libnfs 4.0 reports a failed WRITE as EFAULT, not the server's NOSPC.)
 ok "writing past the server's free space fails part way" \
-    sh -c "grep -q '^ERR' '$T/full.out' && w=\$(awk '/^written/ {print \$2}' '$T/full.out') && [ \"\$w\" -gt \$((32 << 20)) ] && [ \"\$w\" -lt \$((80 << 20)) ]"
+    sh -c "grep -q '^ERR' '$T/full.out' && w=\$(awk '/^written/ {print \$2}' '$T/full.out') && [ \"\$w\" -gt \$((40 << 20)) ] && [ \"\$w\" -lt \$((160 << 20)) ]"
 ok "... because the server's file system is full" \
     test "$(df --output=avail -k "$T/export" | tail -1)" -lt 1024
 nfsc a 1 "$ALICE" rm big >/dev/null 2>&1

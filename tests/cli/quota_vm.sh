@@ -10,51 +10,19 @@
 # /var/cache/nfswap-tests), outside the work tree.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/vm.sh"
 NFSWAP=${NFSWAP:-build/nfswap}
-cache=${NFSWAP_CACHE:-/var/cache/nfswap-tests}
 
-need() { for c in "$@"; do command -v "$c" >/dev/null || { skip "quota in a VM" "$c is not installed (make deps)"; tap_done; exit; }; done; }
-need qemu-system-x86_64 mkfs.ext4 dpkg apt-get cc
-[ -x /bin/busybox ] && /bin/busybox --list | grep -qx depmod || { skip "quota in a VM" "busybox-static is not installed"; tap_done; exit; }
-[ "$(id -u)" = 0 ] || { skip "quota in a VM" "needs root"; tap_done; exit; }
-
-# ---- the kernel: Debian's, fetched once ------------------------------------
-mkdir -p "$cache"
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-[ -n "$pkg" ] || { skip "quota in a VM" "apt cannot resolve linux-image-amd64 (apt-get update?)"; tap_done; exit; }
-deb=$(ls "$cache/${pkg}_"*.deb 2>/dev/null | head -1)
-if [ -z "$deb" ]; then
-	(cd "$cache" && apt-get download -q "$pkg") >"$T/download.log" 2>&1
-	deb=$(ls "$cache/${pkg}_"*.deb 2>/dev/null | head -1)
-	[ -n "$deb" ] || { skip "quota in a VM" "apt-get download $pkg failed: $(tail -1 "$T/download.log")"; tap_done; exit; }
-fi
-mkdir -p "$T/k"
-dpkg -x "$deb" "$T/k"
-kver=$(ls "$T/k/lib/modules")
-kernel="$T/k/boot/vmlinuz-$kver"
+vm_need "quota in a VM"
+command -v mkfs.ext4 >/dev/null || { skip "quota in a VM" "mkfs.ext4 is not installed"; tap_done; exit; }
+vm_kernel "quota in a VM"
 
 # ---- the initramfs ---------------------------------------------------------
 r="$T/root"
-mkdir -p "$r"/{bin,sbin,proc,sys,dev,mnt,etc,lib/modules/$kver,tmp}
-cp /bin/busybox "$r/bin/busybox"
-for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+vm_root "$r"
 cc -static -O2 -o "$r/bin/asuid" "$(dirname "$0")/../vm/asuid.c"
-cp "$NFSWAP" "$r/bin/nfswap"
-for lib in $(ldd "$NFSWAP" | grep -o '/[^ ]*'); do
-	mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"
-done
-for m in virtio_pci virtio_blk ext4 quota_v2 crc32c_generic; do
-	f=$(find "$T/k/lib/modules/$kver" -name "$m.ko*" | head -1)
-	[ -n "$f" ] && mkdir -p "$r/lib/modules/$kver/$(dirname "${f#$T/k/lib/modules/$kver/}")" && cp "$f" "$r/lib/modules/$kver/${f#$T/k/lib/modules/$kver/}"
-done
-# dependencies of those modules, from the kernel's own module tree
-/bin/busybox depmod -b "$T/k" "$kver" 2>/dev/null
-for m in $(cd "$r/lib/modules/$kver" && find . -name '*.ko*' | sed 's|^\./||'); do
-	for dep in $(grep "^$m:" "$T/k/lib/modules/$kver/modules.dep" | cut -d: -f2); do
-		mkdir -p "$r/lib/modules/$kver/$(dirname "$dep")"; cp "$T/k/lib/modules/$kver/$dep" "$r/lib/modules/$kver/$dep"
-	done
-done
-/bin/busybox depmod -b "$r" "$kver"
+vm_binary "$r" "$NFSWAP" nfswap
+vm_modules "$r" virtio_pci virtio_blk ext4 quota_v2 crc32c_generic
 cat >"$r/etc/nfswap.conf" <<'CONF'
 export_root = "/mnt/export";
 state_dir = "/mnt/state";
@@ -86,27 +54,17 @@ umount /mnt; sync
 poweroff -f
 INIT
 chmod +x "$r/init"
-(cd "$r" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$T/initrd.gz"
+vm_pack "$r" "$T/initrd.gz"
 
 truncate -s 64M "$T/disk.img"
 mkfs.ext4 -q -F -O quota,project "$T/disk.img"
 
-timeout 240 qemu-system-x86_64 -accel tcg -m 256 -smp 1 -nographic -no-reboot \
-    -kernel "$kernel" -initrd "$T/initrd.gz" \
+vm_boot 240 "$T/serial.log" -m 256 -smp 1 -initrd "$T/initrd.gz" \
     -append "console=ttyS0 quiet panic=-1 rdinit=/init" \
-    -drive file="$T/disk.img",format=raw,if=virtio \
-    -nic none >"$T/serial.log" 2>&1
+    -drive file="$T/disk.img",format=raw,if=virtio -nic none
 rc=$?
-tr -d '\r' <"$T/serial.log" >"$T/serial.txt"
-# renumber the guest's TAP lines into ours
-while IFS= read -r line; do
-	case $line in
-	"ok "[0-9]*) tap_n=$((tap_n + 1)); echo "ok $tap_n - ${line#* - }" ;;
-	"not ok "[0-9]*) tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - ${line#* - }" ;;
-	"# "*) echo "$line" ;;
-	esac
-done <"$T/serial.txt"
-grep -q "guest-done 9" "$T/serial.txt"
+vm_tap "$T/serial.log"
+grep -q "guest-done 9" "$T/serial.log.txt"
 is "guest ran all 9 checks and powered off (qemu exit $rc)" $? 0
-[ $tap_failed -gt 0 ] && tail -30 "$T/serial.txt" | sed 's/^/# serial: /'
+[ $tap_failed -gt 0 ] && tail -30 "$T/serial.log.txt" | sed 's/^/# serial: /'
 tap_done

@@ -1,0 +1,100 @@
+# tests/lib/vm.sh -- Debian 12's kernel in QEMU (TCG) with a small busybox
+# initramfs, for the tests that need a real kernel: project quotas, swap
+# over NFS.  Sourced after tap.sh.  The kernel package is fetched once with
+# apt-get download into $NFSWAP_CACHE (default /var/cache/nfswap-tests),
+# outside the work tree.
+#
+#   vm_need WHAT                SKIP (and exit) unless root, QEMU, busybox...
+#   vm_kernel WHAT              unpack the kernel: sets KDIR, KVER, KERNEL
+#   vm_root DIR                 busybox and its applets in DIR
+#   vm_modules DIR MOD...       the modules and what they depend on
+#   vm_binary DIR FILE [NAME]   a program and its shared libraries
+#   vm_pack DIR OUT             the cpio.gz
+#   vm_boot SECONDS LOG ARGS... qemu-system-x86_64 with a timeout
+#   vm_tap SERIAL               the guest's "ok/not ok" lines into our TAP
+VM_CACHE=${NFSWAP_CACHE:-/var/cache/nfswap-tests}
+
+vm_need() {	# WHAT
+	local c
+	[ "$(id -u)" = 0 ] || { skip "$1" "needs root"; tap_done; exit 0; }
+	for c in qemu-system-x86_64 dpkg apt-get cc gzip; do
+		command -v $c >/dev/null || { skip "$1" "$c is not installed (make deps)"; tap_done; exit 0; }
+	done
+	[ -x /bin/busybox ] && /bin/busybox --list | grep -qx depmod ||
+	    { skip "$1" "busybox-static is not installed"; tap_done; exit 0; }
+}
+
+vm_kernel() {	# WHAT
+	local pkg deb
+	mkdir -p "$VM_CACHE"
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	[ -n "$pkg" ] || { skip "$1" "apt cannot resolve linux-image-amd64 (apt-get update?)"; tap_done; exit 0; }
+	deb=$(ls "$VM_CACHE/${pkg}_"*.deb 2>/dev/null | head -1)
+	if [ -z "$deb" ]; then
+		(cd "$VM_CACHE" && apt-get download -q "$pkg") >"$T/download.log" 2>&1
+		deb=$(ls "$VM_CACHE/${pkg}_"*.deb 2>/dev/null | head -1)
+		[ -n "$deb" ] || { skip "$1" "apt-get download $pkg failed: $(tail -1 "$T/download.log")"; tap_done; exit 0; }
+	fi
+	KDIR=$T/k
+	mkdir -p "$KDIR"
+	dpkg -x "$deb" "$KDIR"
+	KVER=$(ls "$KDIR/lib/modules")
+	KERNEL=$KDIR/boot/vmlinuz-$KVER
+	/bin/busybox depmod -b "$KDIR" "$KVER" 2>/dev/null
+}
+
+vm_root() {	# DIR
+	local r=$1 a
+	mkdir -p "$r"/{bin,sbin,proc,sys,dev,mnt,etc,run,tmp,lib/modules/$KVER}
+	cp /bin/busybox "$r/bin/busybox"
+	for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+}
+
+vm_modules() {	# DIR MOD...
+	local r=$1 m f rel dep
+	shift
+	for m in "$@"; do
+		f=$(find "$KDIR/lib/modules/$KVER" -name "$m.ko*" | head -1)
+		[ -n "$f" ] || continue
+		rel=${f#$KDIR/lib/modules/$KVER/}
+		mkdir -p "$r/lib/modules/$KVER/$(dirname "$rel")"
+		cp "$f" "$r/lib/modules/$KVER/$rel"
+		for dep in $(grep "^$rel:" "$KDIR/lib/modules/$KVER/modules.dep" | cut -d: -f2); do
+			mkdir -p "$r/lib/modules/$KVER/$(dirname "$dep")"
+			cp "$KDIR/lib/modules/$KVER/$dep" "$r/lib/modules/$KVER/$dep"
+		done
+	done
+	/bin/busybox depmod -b "$r" "$KVER"
+}
+
+vm_binary() {	# DIR FILE [NAME]
+	local r=$1 f=$2 name=${3:-$(basename "$2")} lib
+	cp "$f" "$r/bin/$name"
+	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+		mkdir -p "$r$(dirname "$lib")"
+		cp -L "$lib" "$r$lib"
+	done
+}
+
+vm_pack() {	# DIR OUT
+	(cd "$1" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$2"
+}
+
+vm_boot() {	# SECONDS LOG QEMU-ARGS...
+	local secs=$1 log=$2
+	shift 2
+	timeout "$secs" qemu-system-x86_64 -accel tcg -nographic -no-reboot \
+	    -kernel "$KERNEL" "$@" >"$log" 2>&1
+}
+
+vm_tap() {	# SERIAL: renumber the guest's TAP lines into ours
+	local line
+	tr -d '\r' <"$1" >"$1.txt"
+	while IFS= read -r line; do
+		case $line in
+		"ok "[0-9]*) tap_n=$((tap_n + 1)); echo "ok $tap_n - ${line#* - }" ;;
+		"not ok "[0-9]*) tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - ${line#* - }" ;;
+		"# "*) echo "$line" ;;
+		esac
+	done <"$1.txt"
+}

@@ -5,6 +5,7 @@
 # outside the work tree.
 #
 #   vm_need WHAT                SKIP (and exit) unless root, QEMU, busybox...
+#   vm_fetch WHAT               download the kernel package (once, cached)
 #   vm_kernel WHAT              unpack the kernel: sets KDIR, KVER, KERNEL
 #   vm_root DIR                 busybox and its applets in DIR
 #   vm_modules DIR MOD...       the modules and what they depend on
@@ -24,17 +25,27 @@ vm_need() {	# WHAT
 	    { skip "$1" "busybox-static is not installed"; tap_done; exit 0; }
 }
 
-vm_kernel() {	# WHAT
-	local pkg deb
+vm_deb() {	# the cached kernel package, or nothing
+	local pkg
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	[ -n "$pkg" ] && ls "$VM_CACHE/${pkg}_"*.deb 2>/dev/null | head -1
+}
+
+vm_fetch() {	# WHAT: download the kernel package once (needs the archive)
+	local pkg
 	mkdir -p "$VM_CACHE"
+	[ -n "$(vm_deb)" ] && return 0
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
 	[ -n "$pkg" ] || { skip "$1" "apt cannot resolve linux-image-amd64 (apt-get update?)"; tap_done; exit 0; }
-	deb=$(ls "$VM_CACHE/${pkg}_"*.deb 2>/dev/null | head -1)
-	if [ -z "$deb" ]; then
-		(cd "$VM_CACHE" && apt-get download -q "$pkg") >"$T/download.log" 2>&1
-		deb=$(ls "$VM_CACHE/${pkg}_"*.deb 2>/dev/null | head -1)
-		[ -n "$deb" ] || { skip "$1" "apt-get download $pkg failed: $(tail -1 "$T/download.log")"; tap_done; exit 0; }
-	fi
+	(cd "$VM_CACHE" && apt-get download -q "$pkg") >"$T/download.log" 2>&1
+	[ -n "$(vm_deb)" ] || { skip "$1" "apt-get download $pkg failed: $(tail -1 "$T/download.log")"; tap_done; exit 0; }
+}
+
+vm_kernel() {	# WHAT: unpack the cached kernel (works offline)
+	local deb
+	deb=$(vm_deb)
+	[ -n "$deb" ] || vm_fetch "$1"
+	deb=$(vm_deb)
 	KDIR=$T/k
 	mkdir -p "$KDIR"
 	dpkg -x "$deb" "$KDIR"

@@ -1,0 +1,120 @@
+#!/bin/bash
+# tests/system/swap_vm.sh -- the product end to end: a thin client (Debian
+# 12's kernel in QEMU, a busybox initramfs with nfswapd and a memory hog)
+# swaps over NFS onto an export that nfswap provisioned and NFS-Ganesha
+# serves, all inside one private network namespace (QEMU's user network
+# maps the guest's 10.0.2.2 to the namespace's loopback).
+#
+# nfswapd starts with no swap at all; the hog writes a pattern over more
+# memory than the guest has and verifies every byte.  From the serial log
+# and the server's side: swap grew through the agent (files in /proc/swaps,
+# state transitions), the data verified, nothing was OOM-killed, the kernel
+# logged no swap I/O error, and after the hog the agent shrank the swap and
+# removed its files.
+#
+#   SWAP_VM_WSIZE=N    mount with this rsize/wsize floor (experiments)
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/vm.sh"
+. "$(dirname "$0")/../lib/ganesha.sh"
+B=${NFSWAP_BUILD:-build}
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+NFSWAP=$B/nfswap
+WHAT="thin client swapping over NFS in a VM"
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
+	vm_need "$WHAT"
+	for c in losetup mkfs.ext4 jq; do
+		command -v $c >/dev/null || { skip "$WHAT" "$c is not installed (make deps)"; tap_done; exit; }
+	done
+	[ -x "$B/nfswapd" ] || { ok "$B/nfswapd is built" false; tap_done; exit 1; }
+	vm_fetch "$WHAT"		# the archive is not reachable from inside
+fi
+ganesha_enter "$@"
+
+# --- inside the namespace: the server ----------------------------------------
+loop=""
+at_exit 'ganesha_stop_all; if [ -n "$loop" ]; then umount "$T/export" 2>/dev/null || umount -l "$T/export"; losetup -d "$loop"; fi'
+truncate -s 768M "$T/export.img" && mkfs.ext4 -q -F -m 0 "$T/export.img"
+loop=$(losetup -f --show "$T/export.img")
+mkdir -p "$T/export" && mount "$loop" "$T/export"
+cat >"$T/nfswap.conf" <<CONF
+export_root = "$T/export";
+state_dir = "$T/state";
+quota_enforce = "none";
+ganesha: { exports_file = "$T/nfswap.ganesha"; pseudo_root = "/swap";
+    pid_file = "/run/ganesha.pid"; };
+CONF
+n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }
+# QEMU's user network reaches the server from the namespace's loopback.
+ok "nfswap add pc1 (the client, as QEMU's network presents it)" n add pc1 --host 127.0.0.1 --quota 1G
+ok "nfswap exports --format ganesha" n exports --format ganesha
+ok "ganesha.nfsd serves the export" ganesha_start "$T/nfswap.ganesha"
+
+# --- the thin client ----------------------------------------------------------
+vm_kernel "$WHAT"
+r=$T/root
+vm_root "$r"
+vm_modules "$r" virtio_pci virtio_net nfsv3 nfs sunrpc
+cp "$B/nfswapd" "$r/bin/nfswapd"
+cc -static -O2 -o "$r/bin/hog" "$HERE/vm/hog.c"
+mkdir -p "$r/etc/nfswap"
+floor=${SWAP_VM_WSIZE:-}
+cat >"$r/etc/nfswap/nfswapd.conf" <<CONF
+server = "10.0.2.2";
+export = "$T/export/pc1";
+nfs = { port = $NFS_PORT; mountport = $MNT_PORT;${floor:+ min_swap_wsize = $floor;} };
+policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
+  max_swapsize = "128M"; };
+CONF
+cat >"$r/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+mkdir -p /run /tmp
+for m in virtio_pci virtio_net nfsv3; do modprobe $m; done
+ip link set lo up; ip link set eth0 up
+ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
+n=0
+echo
+t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - $D"; else echo "not ok $n - $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
+D="guest: no swap at start" t sh -c '[ "$(wc -l </proc/swaps)" -eq 1 ]'
+nfswapd -d -v -p /run/nfswapd.pid 2>/tmp/nfswapd.log &
+for i in $(seq 60); do [ -s /run/nfswapd/status.json ] && break; sleep 1; done
+D="guest: nfswapd mounted its export and runs" t grep -q '"running":true' /run/nfswapd/status.json
+D="guest: it mounted with the agent's options" t sh -c 'grep " /run/nfswap nfs" /proc/mounts'
+# Watch swap while the hog runs.
+( while :; do grep -c nfswap /proc/swaps >>/tmp/files; sleep 1; done ) &
+watch=$!
+D="guest: the hog's 320 MiB (RAM is 256) all verified" t hog 320 12 5
+cp /tmp/o /tmp/hog.out
+kill $watch
+D="guest: swap grew through the agent (files in /proc/swaps)" t sh -c '[ "$(sort -n /tmp/files | tail -1)" -ge 1 ]'
+D="guest: the agent went hungry after growing" t grep -q -- '-> hungry' /tmp/nfswapd.log
+D="guest: no process was OOM-killed" t sh -c '! dmesg | grep -qi "out of memory\|oom-kill"'
+D="guest: no swap I/O error in the kernel log" t sh -c '! dmesg | grep -q "dio swapfile\|rror on swap-device"'
+for i in $(seq 120); do grep -q nfswap /proc/swaps || break; sleep 1; done
+D="guest: after the hog the agent shrank the swap to nothing" t sh -c '! grep -q nfswap /proc/swaps'
+D="guest: and removed its files" t sh -c '! ls /run/nfswap | grep -q nfswap'
+D="guest: nfswapd is still running" t kill -0 $(cat /run/nfswapd.pid)
+echo "# files in /proc/swaps each second: $(tr '\n' ' ' </tmp/files)"
+tail -3 /tmp/hog.out | sed 's/^/# /'
+grep -E "added|removed|->|mounted|raising|error" /tmp/nfswapd.log | head -40 | sed 's/^/# nfswapd: /'
+echo "guest-done $n"
+kill $(cat /run/nfswapd.pid); sleep 1
+umount /run/nfswap
+poweroff -f
+INIT
+chmod +x "$r/init"
+vm_pack "$r" "$T/initrd.gz"
+
+vm_boot 600 "$T/serial.log" -m 256 -smp 1 -initrd "$T/initrd.gz" \
+    -append "console=ttyS0 quiet panic=-1 rdinit=/init" \
+    -nic user,model=virtio-net-pci
+rc=$?
+vm_tap "$T/serial.log"
+grep -q "guest-done 11" "$T/serial.log.txt"
+is "the guest ran all its checks and powered off (qemu exit $rc)" $? 0
+is "on the server: no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+[ $tap_failed -gt 0 ] && tail -40 "$T/serial.log.txt" | sed 's/^/# serial: /'
+tap_done

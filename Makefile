@@ -65,7 +65,8 @@ SIM_SRC     = bench/sim.c bench/swapspace.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha sim agent_host install
+SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha sim agent_host install \
+              swap_vm
 SUITES      = $(UNIT_TESTS) $(SHELL_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))

@@ -15,6 +15,8 @@
 
 #define AGENT_CONF	SYSCONFDIR "/nfswap/nfswapd.conf"
 #define SWAPFILE_PREFIX	"nfswap."	/* our files: nfswap.0, nfswap.1, ... */
+#define WSIZE_AUTO	UINT32_MAX	/* min_swap_wsize unset: decided by kernel */
+#define WSIZE_SAFE	65536		/* measured: swap over NFS passes (docs/nfs-swap-sizes.md) */
 
 struct agent_conf {
 	char		file[PATH_MAXLEN + 1];	/* read from; "" = defaults only */
@@ -24,7 +26,8 @@ struct agent_conf {
 	unsigned	vers_major, vers_minor;	/* 3.0, or 4.0 / 4.1 / 4.2 */
 	uint32_t	port, mountport;	/* 0: ask rpcbind */
 	uint32_t	rsize, wsize;
-	uint32_t	min_swap_wsize;		/* 0: no floor */
+	uint32_t	min_swap_wsize;		/* 0: no floor; AUTO: by kernel */
+	int		literal_wsize;		/* never raise rsize/wsize */
 	uint32_t	timeo;			/* tenths of a second */
 	int		hard, nolock;
 	char		proto[8];
@@ -46,6 +49,7 @@ int	agent_expand(const char *tmpl, const char *host, const char *ipv4,
 	    char *out, size_t len, const char **why);
 int	agent_mount_opts(const struct agent_conf *, const char *addr,
 	    const char *clientaddr, char *buf, size_t len);
+uint32_t agent_swap_wsize_floor(const struct agent_conf *, const char *release);
 
 /* swapfile.c */
 struct swapfile_check {

@@ -20,6 +20,7 @@ agent_conf_defaults(struct agent_conf *c)
 	snprintf(c->mount_point, sizeof(c->mount_point), "/run/nfswap");
 	c->vers_major = 3;
 	c->rsize = c->wsize = 2048;	/* the deployment spec */
+	c->min_swap_wsize = WSIZE_AUTO;
 	c->timeo = 600;
 	c->hard = 1;
 	c->nolock = 1;
@@ -48,6 +49,7 @@ static const struct cfg_key nfs_keys[] = {
 	{ "rsize", CONFIG_TYPE_INT },
 	{ "wsize", CONFIG_TYPE_INT },
 	{ "min_swap_wsize", CONFIG_TYPE_INT },
+	{ "literal_wsize", CONFIG_TYPE_BOOL },
 	{ "timeo", CONFIG_TYPE_INT },
 	{ "hard", CONFIG_TYPE_BOOL },
 	{ "nolock", CONFIG_TYPE_BOOL },
@@ -150,6 +152,7 @@ load_nfs(struct agent_conf *c, const config_setting_t *g, const char *file,
 	    (r = cfg_get_u32(g, "timeo", &c->timeo, 1, 6000, file, d)) < 0 ||
 	    (r = cfg_get_bool(g, "hard", &c->hard)) < 0 ||
 	    (r = cfg_get_bool(g, "nolock", &c->nolock)) < 0 ||
+	    (r = cfg_get_bool(g, "literal_wsize", &c->literal_wsize)) < 0 ||
 	    (r = cfg_get_string(g, "proto", c->proto, sizeof(c->proto), file,
 	    d)) < 0 ||
 	    (r = cfg_get_string(g, "options", c->options, sizeof(c->options),
@@ -377,6 +380,30 @@ agent_expand(const char *tmpl, const char *host, const char *ipv4, char *out,
  * With min_swap_wsize set, rsize and wsize are raised to it: on Linux 6.x,
  * swap through a 2 KiB wsize fails (see docs/nfswapd.8, BUGS).
  */
+/*
+ * The rsize/wsize floor for the swap mount.  Since Linux 5.19 swap over NFS
+ * goes through direct I/O (swap_rw), each page split into wsize-sized
+ * requests; with 2 KiB the kernel runs out of memory doing it ("Write error
+ * -12 on dio swapfile", OOM kills, hangs), measured on Debian 12's 6.1 and
+ * 6.12 (docs/nfs-swap-sizes.md).  So: the configured floor if there is one;
+ * none when literal_wsize insists; otherwise WSIZE_SAFE on kernels from 5.19
+ * on, and none before (their swap-over-NFS path is the one 2 KiB was chosen
+ * for).  release is uname's, e.g. "6.1.0-27-amd64".
+ */
+uint32_t
+agent_swap_wsize_floor(const struct agent_conf *c, const char *release)
+{
+	unsigned major = 0, minor = 0;
+
+	if (c->literal_wsize)
+		return 0;
+	if (c->min_swap_wsize != WSIZE_AUTO)
+		return c->min_swap_wsize;
+	if (release == NULL || sscanf(release, "%u.%u", &major, &minor) != 2)
+		return WSIZE_SAFE;	/* unknown: the safe side */
+	return major > 5 || (major == 5 && minor >= 19) ? WSIZE_SAFE : 0;
+}
+
 int
 agent_mount_opts(const struct agent_conf *c, const char *addr,
     const char *clientaddr, char *buf, size_t len)
@@ -384,7 +411,7 @@ agent_mount_opts(const struct agent_conf *c, const char *addr,
 	uint32_t rs = c->rsize, ws = c->wsize;
 	int n;
 
-	if (c->min_swap_wsize != 0) {
+	if (c->min_swap_wsize != 0 && c->min_swap_wsize != WSIZE_AUTO) {
 		if (rs < c->min_swap_wsize)
 			rs = c->min_swap_wsize;
 		if (ws < c->min_swap_wsize)

@@ -20,6 +20,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -473,6 +474,19 @@ find_swapdir(void)
 	    &why) < 0)
 		fatalx("export %s: %s", g.conf.export_path, why);
 	snprintf(g.swapdir, sizeof(g.swapdir), "%s", g.conf.mount_point);
+	{
+		struct utsname u;
+		uint32_t floor = agent_swap_wsize_floor(&g.conf,
+		    uname(&u) == 0 ? u.release : NULL);
+
+		if (floor > g.conf.wsize || floor > g.conf.rsize)
+			log_info("raising rsize/wsize from %u/%u to %u for the swap "
+			    "mount: on Linux %s, swap through smaller NFS writes "
+			    "fails (Write error -12 on dio swapfile); set "
+			    "nfs.literal_wsize = true to keep them", g.conf.rsize,
+			    g.conf.wsize, floor, uname(&u) == 0 ? u.release : "?");
+		g.conf.min_swap_wsize = floor;
+	}
 	if (agent_is_nfs_mounted(g.conf.mount_point)) {
 		log_info("%s is already mounted; using it", g.conf.mount_point);
 		return;

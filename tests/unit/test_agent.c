@@ -284,6 +284,34 @@ test_mount_opts(void **state)
 	    -ENAMETOOLONG);
 }
 
+/* rsize/wsize for swap: 2048 fails on Linux >= 5.19, so a safe floor there
+ * unless the configuration says otherwise. */
+static void
+test_wsize_floor(void **state)
+{
+	struct agent_conf c;
+	struct diag d;
+
+	(void)state;
+	agent_conf_defaults(&c);
+	assert_int_equal(agent_swap_wsize_floor(&c, "6.1.0-27-amd64"), 65536);
+	assert_int_equal(agent_swap_wsize_floor(&c, "6.12.9+bpo-amd64"), 65536);
+	assert_int_equal(agent_swap_wsize_floor(&c, "5.19.0"), 65536);
+	assert_int_equal(agent_swap_wsize_floor(&c, "5.18.19"), 0);
+	assert_int_equal(agent_swap_wsize_floor(&c, "4.19.0-26-amd64"), 0);
+	assert_int_equal(agent_swap_wsize_floor(&c, "garbage"), 65536);
+	assert_int_equal(agent_swap_wsize_floor(&c, NULL), 65536);
+	c.literal_wsize = 1;
+	assert_int_equal(agent_swap_wsize_floor(&c, "6.1.0"), 0);
+	assert_int_equal(load("nfs = { min_swap_wsize = 32768; };\n", &c, &d), 0);
+	assert_int_equal(agent_swap_wsize_floor(&c, "6.1.0"), 32768);
+	assert_int_equal(load("nfs = { min_swap_wsize = 0; };\n", &c, &d), 0);
+	assert_int_equal(agent_swap_wsize_floor(&c, "6.1.0"), 0);
+	assert_int_equal(load("nfs = { literal_wsize = true; };\n", &c, &d), 0);
+	assert_true(c.literal_wsize);
+	assert_int_equal(agent_swap_wsize_floor(&c, "6.1.0"), 0);
+}
+
 static void
 test_kmsg(void **state)
 {
@@ -453,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_mount_opts),
+		cmocka_unit_test(test_wsize_floor),
 		cmocka_unit_test(test_kmsg),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_swapfiles),

@@ -10,6 +10,7 @@
 #   ganesha_start EXPORTS_FILE  rpcbind + ganesha.nfsd with those EXPORT
 #                               blocks; waits until it serves
 #   ganesha_reload              SIGHUP: re-read the exports
+#   ganesha_kill, ganesha_restart  a crash (SIGKILL), and the server back
 #   in_client NAME CMD...       run CMD from client NAME's address
 #   nfs_url N PATH              the libnfs URL of PATH on the server, from
 #                               client N's side
@@ -105,6 +106,28 @@ CONF
 	for _ in $(seq 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
 	ganesha.nfsd -F -f "$T/ganesha.conf" -L "$T/ganesha.log" \
 	    -p /run/ganesha.pid >"$T/ganesha.out" 2>&1 &
+	GANESHA_PID=$!
+	ganesha_pids+=($GANESHA_PID)
+	for _ in $(seq 100); do
+		grep -q "NFS SERVER INITIALIZED" "$T/ganesha.log" 2>/dev/null && return 0
+		kill -0 $GANESHA_PID 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# A crash: SIGKILL, nothing flushed.  ganesha_restart brings it back with
+# the same configuration (rpcbind kept running).
+ganesha_kill() {
+	kill -KILL "$GANESHA_PID" 2>/dev/null
+	wait "$GANESHA_PID" 2>/dev/null
+	return 0
+}
+
+ganesha_restart() {
+	: >"$T/ganesha.log"
+	ganesha.nfsd -F -f "$T/ganesha.conf" -L "$T/ganesha.log" \
+	    -p /run/ganesha.pid >>"$T/ganesha.out" 2>&1 &
 	GANESHA_PID=$!
 	ganesha_pids+=($GANESHA_PID)
 	for _ in $(seq 100); do

@@ -76,54 +76,104 @@ policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
 CONF
 cat >"$r/init" <<'INIT'
 #!/bin/sh
+# scenario=1: grow under pressure, verify, shrink to nothing.
+# scenario=2: the same while the server is killed and restarted; the agent
+#             is stopped with its swap active, so files stay on the export.
+# scenario=3: a new boot finds those files and reinstates them at once.
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /run /tmp
+sc=$(sed 's/.*scenario=\([0-9]\).*/\1/' /proc/cmdline)
 for m in virtio_pci virtio_net nfsv3; do modprobe $m; done
 ip link set lo up; ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
 n=0
 echo
-t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - $D"; else echo "not ok $n - $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
-D="guest: no swap at start" t sh -c '[ "$(wc -l </proc/swaps)" -eq 1 ]'
+t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - boot $sc: $D"; else echo "not ok $n - boot $sc: $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
+D="no swap at start" t sh -c '[ "$(wc -l </proc/swaps)" -eq 1 ]'
 nfswapd -d -v -p /run/nfswapd.pid 2>/tmp/nfswapd.log &
 for i in $(seq 60); do [ -s /run/nfswapd/status.json ] && break; sleep 1; done
-D="guest: nfswapd mounted its export and runs" t grep -q '"running":true' /run/nfswapd/status.json
-D="guest: it mounted with the agent's options" t sh -c 'grep " /run/nfswap nfs" /proc/mounts'
-if [ -s /etc/expect-floor ]; then
-	D="guest: it raised rsize/wsize to $(cat /etc/expect-floor) for swap, and said why" t sh -c "grep -q 'raising rsize/wsize from 2048/2048 to $(cat /etc/expect-floor)' /tmp/nfswapd.log && grep ' /run/nfswap nfs' /proc/mounts | grep -q 'wsize=$(cat /etc/expect-floor)'"
+D="nfswapd mounted its export and runs" t grep -q '"running":true' /run/nfswapd/status.json
+if [ "$sc" = 3 ]; then
+	D="the files left by the last boot are reinstated at once, before any memory pressure" t sh -c 'grep -q nfswap /proc/swaps && grep -q "reinstated nfswap" /tmp/nfswapd.log'
+	echo "# reinstated: $(grep -c nfswap /proc/swaps) files"
+else
+	D="it mounted with the agent's options" t sh -c 'grep " /run/nfswap nfs" /proc/mounts'
+	if [ -s /etc/expect-floor ]; then
+		D="it raised rsize/wsize to $(cat /etc/expect-floor) for swap, and said why" t sh -c "grep -q 'raising rsize/wsize from 2048/2048 to $(cat /etc/expect-floor)' /tmp/nfswapd.log && grep ' /run/nfswap nfs' /proc/mounts | grep -q 'wsize=$(cat /etc/expect-floor)'"
+	fi
+	( while :; do grep -c nfswap /proc/swaps >>/tmp/files; sleep 1; done ) &
+	watch=$!
+	if [ "$sc" = 2 ]; then
+		D="the hog's 320 MiB all verified, across a server crash" t hog 320 8 10
+	else
+		D="the hog's 320 MiB (RAM is 256) all verified" t hog 320 12 5
+	fi
+	cp /tmp/o /tmp/hog.out
+	kill $watch
+	D="swap grew through the agent (files in /proc/swaps)" t sh -c '[ "$(sort -n /tmp/files | tail -1)" -ge 1 ]'
+	D="the agent went hungry after growing" t grep -q -- '-> hungry' /tmp/nfswapd.log
+	D="no process was OOM-killed" t sh -c '! dmesg | grep -qi "out of memory\|oom-kill"'
+	D="no swap I/O error in the kernel log" t sh -c '! dmesg | grep -q "dio swapfile\|rror on swap-device"'
+	echo "# files in /proc/swaps each second: $(tr '\n' ' ' </tmp/files)"
+	tail -1 /tmp/hog.out | sed 's/^/# /'
 fi
-# Watch swap while the hog runs.
-( while :; do grep -c nfswap /proc/swaps >>/tmp/files; sleep 1; done ) &
-watch=$!
-D="guest: the hog's 320 MiB (RAM is 256) all verified" t hog 320 12 5
-cp /tmp/o /tmp/hog.out
-kill $watch
-D="guest: swap grew through the agent (files in /proc/swaps)" t sh -c '[ "$(sort -n /tmp/files | tail -1)" -ge 1 ]'
-D="guest: the agent went hungry after growing" t grep -q -- '-> hungry' /tmp/nfswapd.log
-D="guest: no process was OOM-killed" t sh -c '! dmesg | grep -qi "out of memory\|oom-kill"'
-D="guest: no swap I/O error in the kernel log" t sh -c '! dmesg | grep -q "dio swapfile\|rror on swap-device"'
-for i in $(seq 120); do grep -q nfswap /proc/swaps || break; sleep 1; done
-D="guest: after the hog the agent shrank the swap to nothing" t sh -c '! grep -q nfswap /proc/swaps'
-D="guest: and removed its files" t sh -c '! ls /run/nfswap | grep -q nfswap'
-D="guest: nfswapd is still running" t kill -0 $(cat /run/nfswapd.pid)
-echo "# files in /proc/swaps each second: $(tr '\n' ' ' </tmp/files)"
-tail -3 /tmp/hog.out | sed 's/^/# /'
-grep -E "added|removed|->|mounted|raising|error" /tmp/nfswapd.log | head -40 | sed 's/^/# nfswapd: /'
+if [ "$sc" = 2 ]; then
+	D="nfswapd is still running after the server came back" t kill -0 $(cat /run/nfswapd.pid)
+	kill $(cat /run/nfswapd.pid)
+	for i in $(seq 20); do kill -0 $(cat /run/nfswapd.pid) 2>/dev/null || break; sleep 1; done
+	D="stopped, it left its swap active" t grep -q nfswap /proc/swaps
+else
+	for i in $(seq 120); do grep -q nfswap /proc/swaps || break; sleep 1; done
+	D="then the agent shrank the swap to nothing" t sh -c '! grep -q nfswap /proc/swaps'
+	D="and removed its files" t sh -c '! ls /run/nfswap | grep -q nfswap'
+	D="nfswapd is still running" t kill -0 $(cat /run/nfswapd.pid)
+	kill $(cat /run/nfswapd.pid); sleep 1
+fi
+grep -E "added|removed|reinstated|->|mounted|raising|error" /tmp/nfswapd.log | head -30 | sed 's/^/# nfswapd: /'
 echo "guest-done $n"
-kill $(cat /run/nfswapd.pid); sleep 1
-umount /run/nfswap
+sync
 poweroff -f
 INIT
 chmod +x "$r/init"
 vm_pack "$r" "$T/initrd.gz"
 
-vm_boot 600 "$T/serial.log" -m 256 -smp 1 -initrd "$T/initrd.gz" \
-    -append "console=ttyS0 quiet panic=-1 rdinit=/init" \
-    -nic user,model=virtio-net-pci
-rc=$?
-vm_tap "$T/serial.log"
-grep -q "guest-done 1[12]" "$T/serial.log.txt"
-is "the guest ran all its checks and powered off (qemu exit $rc)" $? 0
-is "on the server: no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
-[ $tap_failed -gt 0 ] && tail -40 "$T/serial.log.txt" | sed 's/^/# serial: /'
+boot() {	# SCENARIO SECONDS: in the background; $qpid
+	vm_boot "$2" "$T/serial$1.log" -m 256 -smp 1 -initrd "$T/initrd.gz" \
+	    -append "console=ttyS0 quiet panic=-1 rdinit=/init scenario=$1" \
+	    -nic user,model=virtio-net-pci &
+	qpid=$!
+}
+finish() {	# SCENARIO CHECKS
+	wait $qpid
+	local rc=$?
+	vm_tap "$T/serial$1.log"
+	grep -q "guest-done $2" "$T/serial$1.log.txt"
+	is "boot $1: the guest ran its $2 checks and powered off (qemu exit $rc)" $? 0
+	[ $tap_failed -gt 0 ] && tail -40 "$T/serial$1.log.txt" | sed "s/^/# serial $1: /"
+}
+
+boot 1 600
+finish 1 $([ -z "$floor" ] && echo 12 || echo 11)
+is "boot 1: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+
+# Boot 2: the server crashes while the guest is swapping, and comes back.
+boot 2 600
+for _ in $(seq 3000); do
+	grep -q "hog: 256 MiB written" "$T/serial2.log" 2>/dev/null && break
+	kill -0 $qpid 2>/dev/null || break
+	sleep 0.1
+done
+ok "boot 2: the guest is swapping (256 MiB written) when the server is killed" \
+    grep -q "hog: 256 MiB written" "$T/serial2.log"
+ganesha_kill
+sleep 5
+ok "boot 2: the server restarts 5 s later" ganesha_restart
+finish 2 $([ -z "$floor" ] && echo 11 || echo 10)
+files=$(ls "$T/export/pc1" | grep -c nfswap)
+ok "boot 2: its swap files stay on the export ($files)" test "$files" -ge 1
+
+# Boot 3: a fresh boot reinstates them before any memory pressure.
+boot 3 300
+finish 3 6
+is "boot 3: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
 tap_done

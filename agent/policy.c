@@ -132,6 +132,7 @@ policy_config_defaults(struct policy_config *c)
 	c->drain_interval_ms = 30 * 1000;
 	c->peak_hold_ms = 2 * c->cooldown_ms;
 	c->min_grow_pct = 25;
+	c->min_free = 64 * POLICY_MIB;
 	c->poll_ms = 1000;
 }
 
@@ -174,7 +175,7 @@ policy_config_check(const struct policy_config *c, const char **why)
 const char *const policy_config_keys[] = {
 	"lower_freelimit", "upper_freelimit", "freetarget", "cooldown",
 	"min_swapsize", "max_swapsize", "max_files", "quota", "alloc_rate",
-	"drain_interval", "peak_hold", "min_grow_pct", NULL
+	"drain_interval", "peak_hold", "min_grow_pct", "min_free", NULL
 };
 
 static int
@@ -209,7 +210,7 @@ policy_config_set(struct policy_config *c, const char *key, const char *value,
 		secs = 1;
 	else if (strcmp(key, "min_swapsize") == 0 ||
 	    strcmp(key, "max_swapsize") == 0 || strcmp(key, "quota") == 0 ||
-	    strcmp(key, "alloc_rate") == 0)
+	    strcmp(key, "alloc_rate") == 0 || strcmp(key, "min_free") == 0)
 		size = 1;
 	else if (strcmp(key, "max_files") != 0) {
 		*why = "unknown setting";
@@ -238,6 +239,7 @@ policy_config_set(struct policy_config *c, const char *key, const char *value,
 	else if (strcmp(key, "max_swapsize") == 0) c->max_swapsize = v;
 	else if (strcmp(key, "quota") == 0) c->quota = v;
 	else if (strcmp(key, "alloc_rate") == 0) c->alloc_rate = v;
+	else if (strcmp(key, "min_free") == 0) c->min_free = v;
 	else c->max_files = (unsigned)v;
 	return 0;
 }
@@ -315,7 +317,12 @@ grow_size(const struct policy *p, const struct view *v, double memtotal,
     int last_slot, double *lead)
 {
 	double ft = p->cfg.freetarget / 100.0;
-	double short_of = ft * v->total - v->free, base, g, safe;
+	double want = ft * v->total, short_of, base, g, safe;
+
+	/* land at freetarget, and well clear of min_free */
+	if (want < 1.5 * (double)p->cfg.min_free)
+		want = 1.5 * (double)p->cfg.min_free;
+	short_of = want - v->free;
 
 	if (short_of < 0)
 		short_of = 0;
@@ -589,7 +596,12 @@ consider_grow(struct policy *p, const struct policy_sample *smp, uint64_t now,
 		g = (double)c->min_swapsize;
 	if (g > (double)c->max_swapsize)
 		g = (double)c->max_swapsize;
+	/* A percentage of a small machine is only a few MiB, and the kernel
+	 * starts killing well before free memory reaches zero: never let free
+	 * fall below min_free either. */
 	low = c->lower_freelimit / 100.0 * v->total;
+	if (low < (double)c->min_free)
+		low = (double)c->min_free;
 	if (v->free - v->rise * lead >= low)
 		return 0;
 

@@ -60,6 +60,7 @@ struct policy_config {
 	uint64_t	drain_interval_ms;	/* between drops once a surplus is due */
 	uint64_t	peak_hold_ms;		/* how long a peak of use keeps swap */
 	unsigned	min_grow_pct;		/* % of RAM: the smallest worthwhile grow */
+	uint64_t	min_free;		/* bytes: grow before free falls below */
 	uint64_t	poll_ms;		/* the agent's sampling interval */
 };
 

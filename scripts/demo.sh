@@ -3,7 +3,8 @@
 # a scratch directory and show what an administrator gets: the registry,
 # the per-client directories, and the exports for the kernel NFS server
 # and for NFS-Ganesha.  Nothing outside the scratch directory is touched.
-# (The thin-client VM demo replaces this once the agent exists.)
+# Then (as root) a thin client in QEMU swaps over NFS through nfswapd, shown
+# as it happens and drawn in build/demo/timeline.svg.
 set -eu
 NFSWAP=${1:-build/nfswap}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,4 +44,19 @@ run exports --format ganesha
 say "cat $demo/etc/ganesha/nfswap.conf   # first block"
 sed -n '1,/^}/p' "$demo/etc/ganesha/nfswap.conf"
 run audit
-printf '\nThe demo state is in %s; "make clean" removes it.\n' "$demo"
+printf '\nThe provisioning state is in %s; "make clean" removes it.\n' "$demo"
+
+# Part two: a thin client.  Debian's kernel boots in QEMU with 256 MiB of
+# RAM and no swap; nfswapd mounts an export that nfswap provisioned and
+# NFS-Ganesha serves (all inside a private network namespace); a program
+# then needs 320 MiB.  What the agent does is shown as it happens, and drawn
+# in build/demo/timeline.svg at the end.
+if [ "$(id -u)" != 0 ]; then
+	printf '\nThe thin-client part needs root (namespaces, QEMU, loop devices).\n'
+	exit 0
+fi
+printf '\n== part two: a thin client swapping over NFS (about three minutes) ==\n'
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$(dirname "$NFSWAP")" && pwd)
+cd "$top" && SWAP_VM_DEMO=1 DEMO_OUT="$build/demo" NFSWAP_BUILD="$build" \
+    bash tests/system/swap_vm.sh | grep -v '^1\.\.[0-9]*$'

@@ -86,6 +86,28 @@ sc=$(sed 's/.*scenario=\([0-9]\).*/\1/' /proc/cmdline)
 for m in virtio_pci virtio_net nfsv3; do modprobe $m; done
 ip link set lo up; ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
+if [ "$sc" = 9 ]; then		# make demo: one episode, shown as it happens
+	echo
+	nfswapd -d -v -p /run/nfswapd.pid 2>/tmp/nfswapd.log &
+	for i in $(seq 60); do [ -s /run/nfswapd/status.json ] && break; sleep 1; done
+	( tail -f /tmp/nfswapd.log | while read -r l; do echo "AGENT $l"; done >/dev/console ) &
+	t0=$(cut -d. -f1 /proc/uptime)
+	( while :; do
+		st=$(sed 's/.*"state":"\([a-z]*\)".*/\1/' /run/nfswapd/status.json 2>/dev/null)
+		awk -v t=$(($(cut -d. -f1 /proc/uptime) - t0)) -v st="$st" '
+		    /^MemTotal:/ {mt=$2} /^MemAvailable:/ {ma=$2}
+		    /^SwapTotal:/ {s=$2} /^SwapFree:/ {sf=$2}
+		    END {printf "TL %d %d %d %d %d %s\n", t, mt, ma, s, sf, st}' /proc/meminfo
+		sleep 1
+	  done >/dev/console ) &
+	sleep 10
+	hog 320 6 20 | while read -r l; do echo "HOG $l"; done >/dev/console
+	for i in $(seq 150); do grep -q nfswap /proc/swaps || break; sleep 1; done
+	sleep 10
+	echo "DEMO-DONE"
+	kill $(cat /run/nfswapd.pid); sleep 1
+	poweroff -f
+fi
 n=0
 echo
 t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - boot $sc: $D"; else echo "not ok $n - boot $sc: $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
@@ -154,6 +176,13 @@ finish() {	# SCENARIO CHECKS
 	is "boot $1: the guest ran its $2 checks and powered off (qemu exit $rc)" $? 0
 	[ $tap_failed -gt 0 ] && tail -40 "$T/serial$1.log.txt" | sed "s/^/# serial $1: /"
 }
+
+if [ -n "${SWAP_VM_DEMO:-}" ]; then
+	. "$HERE/../scripts/demo-render.sh"
+	demo_run
+	tap_done
+	exit 0
+fi
 
 boot 1 600
 finish 1 $([ -z "$floor" ] && echo 12 || echo 11)

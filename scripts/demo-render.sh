@@ -77,9 +77,20 @@ demo_run() {
 		tail -30 "$T/serial9.log"
 		return 1
 	fi
+	# The verdict, in one line.
+	local ok=1 log
+	log=$(tr -d '\r' <"$T/serial9.log")
+	if grep -q "verified 320 MiB, 0 bad words" <<<"$log"; then
+		echo "== the program's 320 MiB, in 205 MiB of usable RAM: every byte verified =="
+	else
+		echo "== the program did NOT verify its memory =="; ok=0
+	fi
+	grep -qi "out of memory" <<<"$log" && { echo "== a process was OOM-killed =="; ok=0; }
+	grep -q "dio swapfile\|rror on swap-device" <<<"$log" && { echo "== the kernel logged swap I/O errors =="; ok=0; }
 	if command -v gnuplot >/dev/null; then
 		demo_plot && echo "== the timeline: $DEMO_OUT/timeline.svg (data: $DEMO_OUT/timeline.dat) =="
 	else
 		echo "== gnuplot is not installed (make deps): data in $DEMO_OUT/timeline.dat =="
 	fi
+	[ $ok = 1 ]
 }

@@ -180,8 +180,9 @@ finish() {	# SCENARIO CHECKS
 if [ -n "${SWAP_VM_DEMO:-}" ]; then
 	. "$HERE/../scripts/demo-render.sh"
 	demo_run
+	st=$?
 	tap_done
-	exit 0
+	exit $st
 fi
 
 boot 1 600

@@ -59,4 +59,4 @@ printf '\n== part two: a thin client swapping over NFS (about three minutes) ==\
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$(dirname "$NFSWAP")" && pwd)
 cd "$top" && SWAP_VM_DEMO=1 DEMO_OUT="$build/demo" NFSWAP_BUILD="$build" \
-    bash tests/system/swap_vm.sh | grep -v '^1\.\.[0-9]*$'
+    bash tests/system/swap_vm.sh

@@ -180,9 +180,7 @@ finish() {	# SCENARIO CHECKS
 if [ -n "${SWAP_VM_DEMO:-}" ]; then
 	. "$HERE/../scripts/demo-render.sh"
 	demo_run
-	st=$?
-	tap_done
-	exit $st
+	exit $?
 fi
 
 boot 1 600

@@ -41,19 +41,10 @@ golden(const char *name, enum exports_format fmt, const struct client *c,
 		assert_int_equal(fclose(f), 0);
 		printf("# wrote %s\n", path);
 	} else {
-		char *want;
-		long len;
+		char *want = tu_read(path, NULL);
 
-		f = fopen(path, "r");
-		if (f == NULL)
+		if (want == NULL)
 			fail_msg("%s: missing golden file (make golden)", path);
-		fseek(f, 0, SEEK_END);
-		len = ftell(f);
-		rewind(f);
-		want = calloc(1, (size_t)len + 1);
-		assert_non_null(want);
-		assert_int_equal(fread(want, 1, (size_t)len, f), (size_t)len);
-		fclose(f);
 		if (strcmp(want, sb.s) != 0)
 			fail_msg("%s differs from the renderer's output:\n%s", path,
 			    sb.s);

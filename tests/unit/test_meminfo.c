@@ -10,30 +10,12 @@
 
 #define FIXTURES "tests/fixtures/proc/"
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n = 0, cap = 1 << 16;
-
-	if (f == NULL)
-		return NULL;
-	buf = malloc(cap);
-	assert_non_null(buf);
-	n = fread(buf, 1, cap - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static void
 test_meminfo_fixture(void **state)
 {
 	struct meminfo m;
 	size_t len;
-	char *t = slurp(FIXTURES "meminfo-6.18-swap", &len);
+	char *t = tu_read(FIXTURES "meminfo-6.18-swap", &len);
 
 	(void)state;
 	assert_non_null(t);
@@ -43,7 +25,7 @@ test_meminfo_fixture(void **state)
 	assert_int_equal(m.swap_total, 1376244ULL * 1024);
 	assert_int_equal(m.swap_free, 1245172ULL * 1024);
 	free(t);
-	t = slurp(FIXTURES "meminfo-6.18-noswap", &len);
+	t = tu_read(FIXTURES "meminfo-6.18-noswap", &len);
 	assert_non_null(t);
 	assert_int_equal(meminfo_parse(t, len, &m), 0);
 	assert_int_equal(m.swap_total, 0);
@@ -56,7 +38,7 @@ test_meminfo_live(void **state)
 {
 	struct meminfo m;
 	size_t len;
-	char *t = slurp("/proc/meminfo", &len);
+	char *t = tu_read("/proc/meminfo", &len);
 
 	(void)state;
 	if (t == NULL)
@@ -119,7 +101,7 @@ test_prefixes(void **state)
 	/* one prefix is whole: the four keys, without the HugePages line */
 	assert_int_equal(ok, 1);
 	assert_int_equal(parse_exact(0, good, strlen(good), &m), 0);
-	t = slurp(FIXTURES "swaps-three", &len);
+	t = tu_read(FIXTURES "swaps-three", &len);
 	assert_non_null(t);
 	for (i = 0, ok = 0; i < len; i++)
 		if (parse_exact(1, t, i, sw) == 0)
@@ -213,7 +195,7 @@ test_swaps_fixture(void **state)
 {
 	struct swaps *s = calloc(1, sizeof(*s));
 	size_t len;
-	char *t = slurp(FIXTURES "swaps-three", &len);
+	char *t = tu_read(FIXTURES "swaps-three", &len);
 
 	(void)state;
 	assert_non_null(t);
@@ -229,7 +211,7 @@ test_swaps_fixture(void **state)
 	/* the kernel's octal escapes, undone */
 	assert_string_equal(s->e[2].path, "/run/nfswap/with space\\x");
 	free(t);
-	t = slurp("/proc/swaps", &len);
+	t = tu_read("/proc/swaps", &len);
 	if (t != NULL) {
 		assert_int_equal(swaps_parse(t, len, s), 0);
 		free(t);

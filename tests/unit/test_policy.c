@@ -1103,23 +1103,13 @@ test_dot_in_step(void **state)
 {
 	char buf[8192], *doc;
 	int n = policy_dot(buf, sizeof(buf));
-	FILE *f;
-	long len;
 
 	(void)state;
 	assert_true(n > 0 && (size_t)n < sizeof(buf));
 	assert_int_equal(policy_dot(NULL, 0), n);
-	f = fopen("docs/fsm.dot", "r");
-	if (f == NULL)
+	if ((doc = tu_read("docs/fsm.dot", NULL)) == NULL)
 		fail_msg("docs/fsm.dot: %s (run from the top of the tree)",
 		    strerror(errno));
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	doc = calloc(1, (size_t)len + 1);
-	assert_non_null(doc);
-	assert_int_equal(fread(doc, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
 	if (strcmp(doc, buf) != 0)
 		fail_msg("docs/fsm.dot differs from policy_edges[]: "
 		    "run build/nfswap-sim --dot > docs/fsm.dot");

@@ -56,6 +56,35 @@ tu_write(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* A whole file (also a /proc file, whose size says 0), NUL-terminated, in
+ * memory the caller frees; NULL when it cannot be opened. */
+static inline char *
+tu_read(const char *path, size_t *lenp)
+{
+	FILE *f = fopen(path, "r");
+	size_t len = 0, cap = 4096, n;
+	char *buf;
+
+	if (lenp)
+		*lenp = 0;
+	if (f == NULL)
+		return NULL;
+	buf = malloc(cap);
+	assert_non_null(buf);
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len - 1 == 0) {
+			buf = realloc(buf, cap *= 2);
+			assert_non_null(buf);
+		}
+	}
+	fclose(f);
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
 /* FNV-1a over every path, mode, owner, size and content below dir. */
 static uint64_t tu_fp_hash;
 

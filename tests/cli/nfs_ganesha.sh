@@ -23,22 +23,8 @@ done
 ganesha_enter "$@"
 
 # --- inside the namespace -----------------------------------------------------
-loop=""
-# Ganesha first (it holds the export), then the file system and the loop.
-at_exit 'ganesha_stop_all; if [ -n "$loop" ]; then umount "$T/export" 2>/dev/null || umount -l "$T/export"; losetup -d "$loop"; fi'
-truncate -s 128M "$T/export.img" && mkfs.ext4 -q -F -m 0 "$T/export.img"
-loop=$(losetup -f --show "$T/export.img")
-mkdir -p "$T/export" && mount "$loop" "$T/export"
+ganesha_export_root 128M
 ok "an ext4 export root" mountpoint -q "$T/export"
-
-cat >"$T/nfswap.conf" <<CONF
-export_root = "$T/export";
-state_dir = "$T/state";
-quota_enforce = "none";
-ganesha: { exports_file = "$T/nfswap.ganesha"; pseudo_root = "/swap";
-    pid_file = "/run/ganesha.pid"; };
-CONF
-n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }
 ok "client network A (10.9.1.2)" ganesha_client a 1
 ok "client network B (10.9.2.2)" ganesha_client b 2
 ok "nfswap add alice --host 10.9.1.2" n add alice --host 10.9.1.2 --quota 64M

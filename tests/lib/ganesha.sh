@@ -6,11 +6,13 @@
 #   ganesha_enter "$@"          re-run the calling script inside a fresh
 #                               namespace (or SKIP if that is impossible);
 #                               returns only inside it
+#   ganesha_export_root SIZE    an ext4 export root and an nfswap.conf; n
+#                               runs nfswap with it
 #   ganesha_client NAME N       netns NAME at 10.9.N.2, the server at 10.9.N.1
 #   ganesha_start EXPORTS_FILE  rpcbind + ganesha.nfsd with those EXPORT
 #                               blocks; waits until it serves
 #   ganesha_reload              SIGHUP: re-read the exports
-#   ganesha_kill, ganesha_restart  a crash (SIGKILL), and the server back
+#   ganesha_kill, ganesha_run   a crash (SIGKILL), and the server back
 #   in_client NAME CMD...       run CMD from client NAME's address
 #   nfs_url N PATH              the libnfs URL of PATH on the server, from
 #                               client N's side
@@ -67,6 +69,25 @@ ganesha_stop_all() {
 	ganesha_clients=()
 }
 
+# An ext4 export root of SIZE on a loop device at $T/export, and an
+# nfswap.conf ($T/nfswap.conf) whose Ganesha exports go to $T/nfswap.ganesha;
+# n runs nfswap with it.  Unmounted and detached at exit, after Ganesha.
+ganesha_loop=""
+ganesha_export_root() {	# SIZE
+	at_exit 'ganesha_stop_all; if [ -n "$ganesha_loop" ]; then umount "$T/export" 2>/dev/null || umount -l "$T/export"; losetup -d "$ganesha_loop"; fi'
+	truncate -s "$1" "$T/export.img" && mkfs.ext4 -q -F -m 0 "$T/export.img" &&
+	ganesha_loop=$(losetup -f --show "$T/export.img") &&
+	mkdir -p "$T/export" && mount "$ganesha_loop" "$T/export" || return 1
+	cat >"$T/nfswap.conf" <<CONF
+export_root = "$T/export";
+state_dir = "$T/state";
+quota_enforce = "none";
+ganesha: { exports_file = "$T/nfswap.ganesha"; pseudo_root = "/swap";
+    pid_file = "/run/ganesha.pid"; };
+CONF
+}
+n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }
+
 ganesha_clients=()
 ganesha_client() {	# NAME N
 	local name=$1 n=$2
@@ -104,27 +125,12 @@ CONF
 	rpcbind -f -w >"$T/rpcbind.log" 2>&1 &
 	ganesha_pids+=($!)
 	for _ in $(seq 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
-	ganesha.nfsd -F -f "$T/ganesha.conf" -L "$T/ganesha.log" \
-	    -p /run/ganesha.pid >"$T/ganesha.out" 2>&1 &
-	GANESHA_PID=$!
-	ganesha_pids+=($GANESHA_PID)
-	for _ in $(seq 100); do
-		grep -q "NFS SERVER INITIALIZED" "$T/ganesha.log" 2>/dev/null && return 0
-		kill -0 $GANESHA_PID 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	ganesha_run
 }
 
-# A crash: SIGKILL, nothing flushed.  ganesha_restart brings it back with
-# the same configuration (rpcbind kept running).
-ganesha_kill() {
-	kill -KILL "$GANESHA_PID" 2>/dev/null
-	wait "$GANESHA_PID" 2>/dev/null
-	return 0
-}
-
-ganesha_restart() {
+# ganesha.nfsd with $T/ganesha.conf, in the background; waits until it
+# serves (a fresh log each time, so an old "initialized" does not count).
+ganesha_run() {
 	: >"$T/ganesha.log"
 	ganesha.nfsd -F -f "$T/ganesha.conf" -L "$T/ganesha.log" \
 	    -p /run/ganesha.pid >>"$T/ganesha.out" 2>&1 &
@@ -136,6 +142,14 @@ ganesha_restart() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# A crash: SIGKILL, nothing flushed.  ganesha_run brings it back with the
+# same configuration (rpcbind kept running).
+ganesha_kill() {
+	kill -KILL "$GANESHA_PID" 2>/dev/null
+	wait "$GANESHA_PID" 2>/dev/null
+	return 0
 }
 
 ganesha_reload() {

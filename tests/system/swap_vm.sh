@@ -38,19 +38,7 @@ fi
 ganesha_enter "$@"
 
 # --- inside the namespace: the server ----------------------------------------
-loop=""
-at_exit 'ganesha_stop_all; if [ -n "$loop" ]; then umount "$T/export" 2>/dev/null || umount -l "$T/export"; losetup -d "$loop"; fi'
-truncate -s 768M "$T/export.img" && mkfs.ext4 -q -F -m 0 "$T/export.img"
-loop=$(losetup -f --show "$T/export.img")
-mkdir -p "$T/export" && mount "$loop" "$T/export"
-cat >"$T/nfswap.conf" <<CONF
-export_root = "$T/export";
-state_dir = "$T/state";
-quota_enforce = "none";
-ganesha: { exports_file = "$T/nfswap.ganesha"; pseudo_root = "/swap";
-    pid_file = "/run/ganesha.pid"; };
-CONF
-n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }
+ganesha_export_root 768M || { ok "an ext4 export root" false; tap_done; exit 1; }
 # QEMU's user network reaches the server from the namespace's loopback.
 ok "nfswap add pc1 (the client, as QEMU's network presents it)" n add pc1 --host 127.0.0.1 --quota 1G
 ok "nfswap exports --format ganesha" n exports --format ganesha
@@ -199,7 +187,7 @@ ok "boot 2: the guest is swapping (hog at 256 MiB, ${used:-?} KiB in swap) when 
     test "${used:-0}" -gt 0
 ganesha_kill
 sleep 5
-ok "boot 2: the server restarts 5 s later" ganesha_restart
+ok "boot 2: the server restarts 5 s later" ganesha_run
 finish 2 $([ -z "$floor" ] && echo 11 || echo 10)
 files=$(ls "$T/export/pc1" | grep -c nfswap)
 ok "boot 2: its swap files stay on the export ($files)" test "$files" -ge 1

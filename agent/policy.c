@@ -646,7 +646,7 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	struct policy_action r;
 	struct view v;
 	double fp;
-	int i, can_drop, overfed;
+	int drop, overfed;
 
 	/* Time only moves forward here: a clock stepped back must not freeze
 	 * every timer for as long as the step (the daemon uses a monotonic
@@ -663,13 +663,13 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	fp = pct(v.free, v.total);
 	/* A surplus we can act on: free above the upper limit and a file that
 	 * may go.  (Without the second, overfed would flap back and forth.) */
-	can_drop = pick_drop(p, &v, smp, now) >= 0;
-	overfed = fp > c->upper_freelimit && can_drop;
+	drop = pick_drop(p, &v, smp, now);	/* the file that may go, or -1 */
+	overfed = fp > c->upper_freelimit && drop >= 0;
 
 	/* The surplus clock runs while free stays above the upper limit (or, in
 	 * overfed, while something can still be dropped). */
 	if (fp > c->upper_freelimit ||
-	    (p->state == POLICY_OVERFED && can_drop)) {
+	    (p->state == POLICY_OVERFED && drop >= 0)) {
 		if (!p->surplus) {
 			p->surplus = 1;
 			p->surplus_since_ms = now;
@@ -679,10 +679,9 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 
 	if (p->state == POLICY_DIET) {
 		if (!expired(now, p->entered_ms, c->cooldown_ms)) {
-			i = pick_drop(p, &v, smp, now);
-			if (i >= 0 && (!p->shrunk || expired(now,
+			if (drop >= 0 && (!p->shrunk || expired(now,
 			    p->last_shrink_ms, c->drain_interval_ms)))
-				return shrink(p, smp, i, now,
+				return shrink(p, smp, drop, now,
 				    "diet: dropping surplus");
 			return act(p, POLICY_NONE, "diet: adding nothing");
 		}
@@ -710,8 +709,7 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 		}
 		return act(p, POLICY_NONE, "steady");
 	case POLICY_OVERFED:
-		i = pick_drop(p, &v, smp, now);
-		if (i < 0) {
+		if (drop < 0) {
 			to_state(p, POLICY_STEADY, now);
 			return act(p, POLICY_NONE, "no file can be dropped");
 		}
@@ -720,7 +718,7 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 		    expired(now, p->last_grow_ms, c->cooldown_ms)) &&
 		    (!p->shrunk ||
 		    expired(now, p->last_shrink_ms, c->drain_interval_ms)))
-			return shrink(p, smp, i, now,
+			return shrink(p, smp, drop, now,
 			    "overfed for the cooldown: dropping a file");
 		return act(p, POLICY_NONE, "overfed: waiting");
 	default:

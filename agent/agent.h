@@ -80,9 +80,17 @@ int	swapfile_on(const char *path, int priority);
 int	swapfile_off(const char *path);
 
 /* kmsg.c */
-int	kmsg_is_swap_error(const char *line, size_t len);
+#define KMSG_WRITE	1	/* a swap write failed: the page stays dirty */
+#define KMSG_READ	2	/* a swap read failed: the page is lost */
+
+struct kmsg_seen {		/* swap errors since the counts were cleared */
+	unsigned	writes, reads;
+	char		write_line[200], read_line[200];	/* the first */
+};
+
+int	kmsg_swap_error(const char *line, size_t len);
 int	kmsg_open(const char *path);
-int	kmsg_poll(int fd, char *first, size_t flen);
+int	kmsg_poll(int fd, struct kmsg_seen *seen);
 
 /* mount.c */
 int	agent_resolve(const char *server, char *addr, size_t len);

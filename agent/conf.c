@@ -70,12 +70,12 @@ static int
 load_policy(struct agent_conf *c, const config_setting_t *g, const char *file,
     struct diag *d)
 {
-	struct cfg_key keys[16];
+	struct cfg_key keys[24];
 	const char *why;
 	size_t i;
 	int n, r;
 
-	for (i = 0; policy_config_keys[i] != NULL && i + 1 < 16; i++) {
+	for (i = 0; policy_config_keys[i] != NULL && i + 1 < 24; i++) {
 		keys[i].name = policy_config_keys[i];
 		keys[i].type = CFG_NUMSTR;
 	}

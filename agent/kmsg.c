@@ -4,8 +4,13 @@
  * On Linux 6.x swap over NFS with a small wsize fails with lines such as
  * "Write error -12 on dio swapfile (123)"; the block layer's own are
  * "Write-error on swap-device (...)" and "Read-error on swap-device (...)".
- * Any of them means NFS swap is not safe to grow: the daemon feeds EIO to
- * the policy (diet, no more growth) and says so in its log.
+ *
+ * They are of two kinds.  A failed swap write leaves the page in memory,
+ * dirty, to be written again later (mm/page_io.c: "this can be a temporary
+ * failure if the system has limited memory for allocating transmit
+ * buffers"): nothing is lost, but the swap is under strain -- the daemon
+ * stops growing for a while.  A failed swap read loses the page: the
+ * process that owned it is killed -- the daemon never grows NFS swap again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +30,10 @@ has(const char *s, size_t len, const char *what)
 	return 0;
 }
 
-/* Whether one record of /dev/kmsg (or one line of dmesg) is a swap error. */
+/* Whether one record of /dev/kmsg (or one line of dmesg) is a swap error,
+ * and which kind: KMSG_WRITE, KMSG_READ or 0. */
 int
-kmsg_is_swap_error(const char *line, size_t len)
+kmsg_swap_error(const char *line, size_t len)
 {
 	const char *semi = memchr(line, ';', len);
 
@@ -40,10 +46,13 @@ kmsg_is_swap_error(const char *line, size_t len)
 	 * kernel log (an initramfs), they must not count again. */
 	if (has(line, len, "nfswapd"))
 		return 0;
-	return (has(line, len, " on dio swapfile") &&
-	    (has(line, len, "Write error") || has(line, len, "Read error"))) ||
-	    has(line, len, "Write-error on swap-device") ||
-	    has(line, len, "Read-error on swap-device");
+	if (has(line, len, "Read-error on swap-device") ||
+	    (has(line, len, "Read error") && has(line, len, " on dio swapfile")))
+		return KMSG_READ;
+	if (has(line, len, "Write-error on swap-device") ||
+	    (has(line, len, "Write error") && has(line, len, " on dio swapfile")))
+		return KMSG_WRITE;
+	return 0;
 }
 
 /* Open /dev/kmsg at its end (older records are not news), non-blocking. */
@@ -59,16 +68,20 @@ kmsg_open(const char *path)
 }
 
 /*
- * Read what has arrived; returns how many swap errors were seen, and
- * copies the text of the first one to first (for the log).  EAGAIN ends
- * the batch; EPIPE (records overwritten before we read them) is skipped.
+ * Read what has arrived, adding the swap errors to *seen and keeping the
+ * text of the first of each kind (for the log); returns how many were
+ * seen in this batch.  EAGAIN ends the batch; EPIPE (records overwritten
+ * before we read them) is skipped.
  */
 int
-kmsg_poll(int fd, char *first, size_t flen)
+kmsg_poll(int fd, struct kmsg_seen *seen)
 {
 	char rec[2048];
 	ssize_t n;
-	int seen = 0, tries;
+	int kind, batch = 0, tries;
+	unsigned *count;
+	char *first;
+	size_t flen;
 
 	for (tries = 0; tries < 1024; tries++) {
 		n = read(fd, rec, sizeof(rec) - 1);
@@ -76,9 +89,14 @@ kmsg_poll(int fd, char *first, size_t flen)
 			continue;
 		if (n <= 0)
 			break;
-		if (!kmsg_is_swap_error(rec, (size_t)n))
+		if ((kind = kmsg_swap_error(rec, (size_t)n)) == 0)
 			continue;
-		if (seen++ == 0 && first != NULL && flen > 0) {
+		batch++;
+		count = kind == KMSG_READ ? &seen->reads : &seen->writes;
+		first = kind == KMSG_READ ? seen->read_line : seen->write_line;
+		flen = kind == KMSG_READ ? sizeof(seen->read_line) :
+		    sizeof(seen->write_line);
+		if ((*count)++ == 0) {
 			const char *t = memchr(rec, ';', (size_t)n);
 			size_t off = t ? (size_t)(t + 1 - rec) : 0;
 			size_t m = (size_t)n - off;
@@ -90,5 +108,5 @@ kmsg_poll(int fd, char *first, size_t flen)
 			first[strcspn(first, "\n")] = '\0';
 		}
 	}
-	return seen;
+	return batch;
 }

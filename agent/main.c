@@ -49,7 +49,9 @@ static struct {
 	struct swaps		swaps;
 	char			buf[16384];
 	char			err[512];	/* the last error, for status */
-	char			kmsg_line[200];
+	struct kmsg_seen	kmsg;		/* swap errors not yet fed in */
+	unsigned long		write_errors, read_errors;	/* in all */
+	uint64_t		write_warned_ms;
 	uint64_t		started_ms;
 } g;
 
@@ -225,6 +227,44 @@ json(const char *s, char *out, size_t len)
 	return out;
 }
 
+/*
+ * Swap errors from the kernel log become the outcome of a step with no
+ * action.  A lost page (a failed read) stops growth for good; failed
+ * writes (the kernel keeps those pages and writes them again) hold growth
+ * for error_hold.  While a hold is on, repeats are logged once a minute.
+ */
+static void
+feed_kmsg(void)
+{
+	struct kmsg_seen *k = &g.kmsg;
+	uint64_t hold = g.pol.cfg.error_hold_ms / 1000;
+
+	if (k->reads > 0) {
+		g.smp.last.outcome = POLICY_EIO;
+		snprintf(g.err, sizeof(g.err), "swap read error in the kernel "
+		    "log: %s", k->read_line);
+		if (!g.pol.io_failed)
+			log_warnx("%s -- a page was lost; no more NFS swap "
+			    "will be added", g.err);
+	} else if (k->writes > 0) {
+		g.smp.last.outcome = POLICY_SWAP_WRITE;
+		snprintf(g.err, sizeof(g.err), "%u swap write error%s in the "
+		    "kernel log: %s", k->writes, k->writes == 1 ? "" : "s",
+		    k->write_line);
+		if (!g.pol.write_failed ||
+		    now_ms() - g.write_warned_ms >= 60000) {
+			log_warnx("%s -- the kernel keeps those pages and "
+			    "writes them again; no swap is added for %llu s",
+			    g.err, (unsigned long long)hold);
+			g.write_warned_ms = now_ms();
+		}
+	} else
+		return;
+	g.write_errors += k->writes;
+	g.read_errors += k->reads;
+	memset(k, 0, sizeof(*k));
+}
+
 static void
 write_status(void)
 {
@@ -238,12 +278,14 @@ write_status(void)
 	    "\"state\":\"%s\","
 	    "\"swapdir\":\"%s\",\"uptime_s\":%llu,\"last_action\":\"%s\","
 	    "\"last_file\":\"%s\",\"last_bytes\":%llu,\"last_error\":\"%s\","
-	    "\"io_errors\":%s,\"files\":[", (int)getpid(),
+	    "\"io_errors\":%s,\"swap_write_errors\":%lu,"
+	    "\"swap_read_errors\":%lu,\"files\":[", (int)getpid(),
 	    g.running ? "true" : "false", policy_state_name(g.pol.state), json(g.swapdir, e1, sizeof(e1)),
 	    (unsigned long long)((now_ms() - g.started_ms) / 1000),
 	    a->act == POLICY_GROW ? "grow" : a->act == POLICY_SHRINK ?
 	    "shrink" : "none", a->name, (unsigned long long)a->bytes,
-	    json(g.err, e2, sizeof(e2)), g.pol.io_failed ? "true" : "false");
+	    json(g.err, e2, sizeof(e2)), g.pol.io_failed ? "true" : "false",
+	    g.write_errors, g.read_errors);
 	if (n < 0 || (size_t)n >= sizeof(out))
 		return;
 	off = (size_t)n;
@@ -601,7 +643,7 @@ main(int argc, char **argv)
 	enum policy_state prev;
 	uint64_t next, t;
 	const char *why = NULL;
-	int kmsg_errors = 0, io_before;
+	int fed;
 	uint64_t sample_warned = 0;
 
 	g.conf_path = AGENT_CONF;
@@ -741,16 +783,9 @@ main(int argc, char **argv)
 			goto wait;
 		}
 		if (g.kmsg_fd >= 0)
-			kmsg_errors += kmsg_poll(g.kmsg_fd, g.kmsg_line,
-			    sizeof(g.kmsg_line));
-		if (kmsg_errors > 0 && g.smp.last.act == POLICY_NONE) {
-			kmsg_errors = 0;
-			g.smp.last.outcome = POLICY_EIO;
-			snprintf(g.err, sizeof(g.err), "swap I/O error in the "
-			    "kernel log: %s", g.kmsg_line);
-			log_warnx("%s -- no more NFS swap will be added",
-			    g.err);
-		}
+			(void)kmsg_poll(g.kmsg_fd, &g.kmsg);
+		if (g.smp.last.act == POLICY_NONE)
+			feed_kmsg();
 		/* A diet request is fed in as a failure with no action; it
 		 * waits a tick if an outcome is already on its way in. */
 		if (sig_usr2 && g.smp.last.act == POLICY_NONE &&
@@ -760,7 +795,8 @@ main(int argc, char **argv)
 			log_info("diet requested (SIGUSR2)");
 		}
 		prev = g.pol.state;
-		io_before = g.pol.io_failed;
+		fed = g.smp.last.act == POLICY_NONE &&
+		    g.smp.last.outcome != POLICY_OK;
 		g.last = policy_step(&g.pol, &g.smp, now_ms());
 		if (g.last.act != POLICY_NONE)
 			g.acted = g.last;
@@ -782,8 +818,7 @@ main(int argc, char **argv)
 			shrink(g.last.name);
 			(void)sample();
 		}
-		if (g.last.act != POLICY_NONE || g.last.state != prev ||
-		    g.pol.io_failed != io_before)
+		if (g.last.act != POLICY_NONE || g.last.state != prev || fed)
 			write_status();
 wait:
 		/* Sleep to the next tick; kernel log records that arrive
@@ -799,8 +834,7 @@ wait:
 			if (poll(g.kmsg_fd >= 0 ? &pfd : NULL,
 			    g.kmsg_fd >= 0 ? 1 : 0, (int)(next - t)) > 0 &&
 			    (pfd.revents & POLLIN))
-				kmsg_errors += kmsg_poll(g.kmsg_fd, g.kmsg_line,
-				    sizeof(g.kmsg_line));
+				(void)kmsg_poll(g.kmsg_fd, &g.kmsg);
 		}
 	}
 	if (g.swapoff_on_exit) {

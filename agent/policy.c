@@ -49,6 +49,7 @@ static const char *const outcome_names[POLICY_NOUTCOMES] = {
 	[POLICY_ENOSPC] = "ENOSPC",
 	[POLICY_EDQUOT] = "EDQUOT",
 	[POLICY_EIO] = "EIO",
+	[POLICY_SWAP_WRITE] = "swap write errors",
 	[POLICY_SWAPON_REFUSED] = "swapon refused",
 	[POLICY_SWAPOFF_REFUSED] = "swapoff refused",
 	[POLICY_FAILED] = "failed",
@@ -133,6 +134,7 @@ policy_config_defaults(struct policy_config *c)
 	c->peak_hold_ms = 2 * c->cooldown_ms;
 	c->min_grow_pct = 25;
 	c->min_free = 64 * POLICY_MIB;
+	c->error_hold_ms = 1800 * 1000;
 	c->poll_ms = 1000;
 }
 
@@ -175,7 +177,7 @@ policy_config_check(const struct policy_config *c, const char **why)
 const char *const policy_config_keys[] = {
 	"lower_freelimit", "upper_freelimit", "freetarget", "cooldown",
 	"min_swapsize", "max_swapsize", "max_files", "quota", "alloc_rate",
-	"drain_interval", "peak_hold", "min_grow_pct", "min_free", NULL
+	"drain_interval", "peak_hold", "min_grow_pct", "min_free", "error_hold", NULL
 };
 
 static int
@@ -206,7 +208,8 @@ policy_config_set(struct policy_config *c, const char *key, const char *value,
 	    strcmp(key, "freetarget") == 0 || strcmp(key, "min_grow_pct") == 0)
 		pct = 1;
 	else if (strcmp(key, "cooldown") == 0 ||
-	    strcmp(key, "drain_interval") == 0 || strcmp(key, "peak_hold") == 0)
+	    strcmp(key, "drain_interval") == 0 || strcmp(key, "peak_hold") == 0 ||
+	    strcmp(key, "error_hold") == 0)
 		secs = 1;
 	else if (strcmp(key, "min_swapsize") == 0 ||
 	    strcmp(key, "max_swapsize") == 0 || strcmp(key, "quota") == 0 ||
@@ -235,6 +238,7 @@ policy_config_set(struct policy_config *c, const char *key, const char *value,
 	else if (strcmp(key, "cooldown") == 0) c->cooldown_ms = v * 1000;
 	else if (strcmp(key, "drain_interval") == 0) c->drain_interval_ms = v * 1000;
 	else if (strcmp(key, "peak_hold") == 0) c->peak_hold_ms = v * 1000;
+	else if (strcmp(key, "error_hold") == 0) c->error_hold_ms = v * 1000;
 	else if (strcmp(key, "min_swapsize") == 0) c->min_swapsize = v;
 	else if (strcmp(key, "max_swapsize") == 0) c->max_swapsize = v;
 	else if (strcmp(key, "quota") == 0) c->quota = v;
@@ -504,6 +508,10 @@ digest(struct policy *p, const struct policy_sample *smp, uint64_t now)
 		/* A failure with no action: swap I/O errors seen in the log. */
 		if (o != POLICY_OK) {
 			p->io_failed |= (o == POLICY_EIO);
+			if (o == POLICY_SWAP_WRITE) {
+				p->write_failed = 1;
+				p->write_failed_ms = now;
+			}
 			p->diet_cause = o;
 			to_state(p, POLICY_DIET, now);
 		}
@@ -607,6 +615,10 @@ consider_grow(struct policy *p, const struct policy_sample *smp, uint64_t now,
 
 	if (p->io_failed) {
 		*out = act(p, POLICY_NONE, "short of memory, but NFS swap had I/O errors: not growing");
+		return 1;
+	}
+	if (p->write_failed && now - p->write_failed_ms < c->error_hold_ms) {
+		*out = act(p, POLICY_NONE, "short of memory, but swap writes failed within error_hold: not growing");
 		return 1;
 	}
 	if (smp->nfiles >= c->max_files) {

@@ -39,7 +39,8 @@ enum policy_outcome {
 	POLICY_OK,
 	POLICY_ENOSPC,		/* the server's filesystem is full */
 	POLICY_EDQUOT,		/* the client's quota is reached */
-	POLICY_EIO,		/* write error, or swap I/O errors in the log */
+	POLICY_EIO,		/* write error, or swap read errors in the log */
+	POLICY_SWAP_WRITE,	/* swap write errors in the log (pages kept) */
 	POLICY_SWAPON_REFUSED,	/* mkswap/swapon refused the file */
 	POLICY_SWAPOFF_REFUSED,	/* swapoff failed: the pages did not fit */
 	POLICY_FAILED,		/* anything else */
@@ -61,6 +62,8 @@ struct policy_config {
 	uint64_t	peak_hold_ms;		/* how long a peak of use keeps swap */
 	unsigned	min_grow_pct;		/* % of RAM: the smallest worthwhile grow */
 	uint64_t	min_free;		/* bytes: grow before free falls below */
+	uint64_t	error_hold_ms;		/* no growth this long after swap
+						 * write errors */
 	uint64_t	poll_ms;		/* the agent's sampling interval */
 };
 
@@ -122,6 +125,8 @@ struct policy {
 	uint64_t		quota_seen;	/* bytes, learned from EDQUOT; 0 = none */
 	uint64_t		ours;		/* bytes of our files, this step */
 	int			io_failed;	/* EIO: never grow again */
+	int			write_failed;	/* swap write errors at */
+	uint64_t		write_failed_ms; /* this time: hold growth */
 	enum policy_outcome	diet_cause;
 };
 

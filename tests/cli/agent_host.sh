@@ -147,12 +147,16 @@ ok "... the error is in the status file" sh -c "jq -r .last_error '$T/status.jso
 ok "... no partial file left" sh -c "for f in '$T'/small/nfswap.*; do [ -e \"\$f\" ] || continue; grep -q \"^\$f \" /proc/swaps || exit 1; done"
 kill -USR2 "$PID"
 ok "SIGUSR2 is logged as a diet request" wait_for 5 'grep -q "diet requested (SIGUSR2)" "$T/run2.log"'
-# A swap I/O error in the kernel log (written there by the test, as the
-# kernel writes them on Linux 6.x with a small wsize): no more growth.
+# Swap errors in the kernel log (written there by the test, as the kernel
+# writes them): a failed write holds growth for error_hold, a lost page
+# (a failed read) stops it for good.
 if [ -w /dev/kmsg ]; then
 	echo "nfswap-test: Write error -12 on dio swapfile (4242)" >/dev/kmsg
-	ok "a swap I/O error in the kernel log is seen" wait_for 10 'grep -q "swap I/O error in the kernel log: .*dio swapfile (4242)" "$T/run2.log"'
-	ok "... and growth stops for good (io_errors in the status file)" wait_for 5 'jq -e ".io_errors == true" "$T/status.json" >/dev/null'
+	ok "a swap write error in the kernel log is seen" wait_for 10 'grep -q "1 swap write error in the kernel log: .*dio swapfile (4242) -- the kernel keeps those pages.*no swap is added for 1800 s" "$T/run2.log"'
+	ok "... counted in the status file, not as a lost page" wait_for 5 'jq -e ".swap_write_errors == 1 and .io_errors == false" "$T/status.json" >/dev/null'
+	echo "nfswap-test: Read-error on swap-device (4243)" >/dev/kmsg
+	ok "a swap read error in the kernel log is seen" wait_for 10 'grep -q "swap read error in the kernel log: .*(4243) -- a page was lost; no more NFS swap" "$T/run2.log"'
+	ok "... and growth stops for good (io_errors in the status file)" wait_for 5 'jq -e ".io_errors == true and .swap_read_errors == 1" "$T/status.json" >/dev/null'
 else
 	skip "kernel log watch" "/dev/kmsg is not writable here"
 fi

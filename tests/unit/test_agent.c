@@ -315,29 +315,63 @@ test_wsize_floor(void **state)
 static void
 test_kmsg(void **state)
 {
-	static const char *yes[] = {
-		"3,1234,5678,-;Write error -12 on dio swapfile (81920)",
-		"Read error -5 on dio swapfile (4096)",
-		"3,1,2,-;Write-error on swap-device (0:45:1234)",
-		"Read-error on swap-device (254:0:88)",
-	};
-	static const char *no[] = {
-		"6,99,1,-;Adding 65532k swap on /run/nfswap/nfswap.0.",
-		"nfs: server 10.0.2.2 not responding, still trying",
-		"Write error on something else",
-		"3,1,2,-;swapfile has holes",
+	static const struct { const char *line; int kind; } t[] = {
+		{ "3,1234,5678,-;Write error -12 on dio swapfile (81920)", KMSG_WRITE },
+		{ "Write error 18432 on dio swapfile (4096)", KMSG_WRITE },
+		{ "3,1,2,-;Write-error on swap-device (0:45:1234)", KMSG_WRITE },
+		{ "Read error -5 on dio swapfile (4096)", KMSG_READ },
+		{ "1,5,6,-;Read-error on swap-device (254:0:88)", KMSG_READ },
+		{ "Read-error on swap-device", KMSG_READ },
+		{ "6,99,1,-;Adding 65532k swap on /run/nfswap/nfswap.0.", 0 },
+		{ "nfs: server 10.0.2.2 not responding, still trying", 0 },
+		{ "Write error on something else", 0 },
+		{ "Read error -5 on sda", 0 },
+		{ "3,1,2,-;swapfile has holes", 0 },
 		/* our own log line, quoting the kernel's, read back */
-		"11,7,8,-;nfswapd: swap I/O error in the kernel log: Write error -12 on dio swapfile (1)",
+		{ "11,7,8,-;nfswapd: 1 swap write error in the kernel log: Write error -12 on dio swapfile (1)", 0 },
+		{ "11,7,8,-;nfswapd: swap read error in the kernel log: Read-error on swap-device", 0 },
 	};
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-		if (!kmsg_is_swap_error(yes[i], strlen(yes[i])))
-			fail_msg("missed: %s", yes[i]);
-	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		if (kmsg_is_swap_error(no[i], strlen(no[i])))
-			fail_msg("false alarm: %s", no[i]);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (kmsg_swap_error(t[i].line, strlen(t[i].line)) != t[i].kind)
+			fail_msg("%s: got %d, want %d", t[i].line,
+			    kmsg_swap_error(t[i].line, strlen(t[i].line)),
+			    t[i].kind);
+}
+
+/* kmsg_poll on a pipe: counts by kind, keeps the first line of each. */
+static void
+test_kmsg_poll(void **state)
+{
+	static const char *recs[] = {
+		"6,1,1,-;Adding 65532k swap on /run/nfswap/nfswap.0.\n",
+		"3,2,2,-;Write error -12 on dio swapfile (4096)\n",
+		"3,3,3,-;Write error -12 on dio swapfile (8192)\n",
+		"1,4,4,-;Read-error on swap-device\n",
+	};
+	struct kmsg_seen k;
+	size_t i;
+	int fd[2];
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(pipe2(fd, O_NONBLOCK), 0);
+	/* /dev/kmsg returns one record per read; a pipe with one record in
+	 * it at a time does the same */
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		assert_int_equal(write(fd[1], recs[i], strlen(recs[i])),
+		    (ssize_t)strlen(recs[i]));
+		assert_int_equal(kmsg_poll(fd[0], &k), i == 0 ? 0 : 1);
+	}
+	assert_int_equal(k.writes, 2);
+	assert_int_equal(k.reads, 1);
+	assert_string_equal(k.write_line, "Write error -12 on dio swapfile (4096)");
+	assert_string_equal(k.read_line, "Read-error on swap-device");
+	assert_int_equal(kmsg_poll(fd[0], &k), 0);	/* EAGAIN: nothing new */
+	close(fd[0]);
+	close(fd[1]);
 }
 
 static void
@@ -483,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_mount_opts),
 		cmocka_unit_test(test_wsize_floor),
 		cmocka_unit_test(test_kmsg),
+		cmocka_unit_test(test_kmsg_poll),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_swapfiles),
 		cmocka_unit_test(test_partial_removed),

@@ -486,6 +486,48 @@ test_diet_async_eio(void **state)
 	assert_true(p.entered_ms > e);
 }
 
+/* Failed swap writes in the kernel log (the kernel kept the pages): diet,
+ * then no growth until error_hold has passed since the last one -- and
+ * growth again after that, unlike a lost page. */
+static void
+test_diet_swap_write(void **state)
+{
+	struct policy p;
+	struct policy_sample s = sample(512, 200, 1, (struct file_spec[]){ { 64, 10 } });
+	struct policy_action a;
+	uint64_t now = 0, hold_ms;
+
+	(void)state;
+	init(&p, NULL);
+	hold_ms = p.cfg.error_hold_ms;
+	assert_true(hold_ms > p.cfg.cooldown_ms);
+	step(&p, &s, now);
+	now += SEC;
+	outcome(&s, POLICY_NONE, POLICY_SWAP_WRITE, 0, 0);
+	a = step(&p, &s, now);
+	assert_int_equal(a.state, POLICY_DIET);
+	assert_false(p.io_failed);
+	assert_int_equal(p.diet_cause, POLICY_SWAP_WRITE);
+	memset(&s.last, 0, sizeof(s.last));
+	/* Past the diet's cooldown, short of memory: still no growth. */
+	s.mem_available = 20 * MiB;
+	now += COOL + SEC;
+	a = step(&p, &s, now);
+	assert_int_not_equal(a.state, POLICY_DIET);
+	assert_int_equal(a.act, POLICY_NONE);
+	assert_non_null(strstr(a.why, "error_hold"));
+	/* Another error restarts the hold. */
+	outcome(&s, POLICY_NONE, POLICY_SWAP_WRITE, 0, 0);
+	step(&p, &s, now);
+	memset(&s.last, 0, sizeof(s.last));
+	a = step(&p, &s, SEC + hold_ms + 5 * SEC);
+	assert_int_equal(a.act, POLICY_NONE);
+	/* error_hold after the last error: growing again. */
+	a = step(&p, &s, now + hold_ms);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_false(p.io_failed);
+}
+
 /* diet drops surplus at once (no cooldown), but never what is needed. */
 static void
 test_diet_drops_surplus(void **state)
@@ -889,6 +931,8 @@ test_invariants_random(void **state)
 			    rnd(100) * MiB + rnd(256) * 4096, 1 + rnd(60000));
 		else if (rnd(3000) == 0)
 			outcome(&s, POLICY_NONE, POLICY_EIO, 0, 0);	/* the log */
+		else if (rnd(1000) == 0)
+			outcome(&s, POLICY_NONE, POLICY_SWAP_WRITE, 0, 0);
 		last = POLICY_NONE;
 		a = step(&p, &s, now);
 		if (a.act == POLICY_GROW) {
@@ -902,6 +946,8 @@ test_invariants_random(void **state)
 			assert_int_equal(a.bytes % 4096, 0);
 			assert_false(p.io_failed);
 			assert_int_not_equal(p.state, POLICY_DIET);
+			assert_true(!p.write_failed ||
+			    p.mono - p.write_failed_ms >= c.error_hold_ms);
 			if (rnd(3) != 0 && n < POLICY_FILES_MAX)
 				fsize[n++] = a.bytes;
 			last = POLICY_GROW;
@@ -1246,6 +1292,8 @@ main(void)
 		cmocka_unit_test(test_diet_swapon),
 		cmocka_unit_test(test_diet_other),
 		cmocka_unit_test(test_diet_async_eio),
+		cmocka_unit_test(test_diet_swap_write),
+	cmocka_unit_test(test_diet_swap_write),
 		cmocka_unit_test(test_diet_drops_surplus),
 		cmocka_unit_test(test_diet_ends),
 		cmocka_unit_test(test_swapoff_refused),

@@ -14,6 +14,8 @@ MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
+INITRAMFSDIR ?= /usr/share/initramfs-tools
+DRACUTDIR  ?= /usr/lib/dracut/modules.d
 DESTDIR    ?=
 
 CC         ?= cc
@@ -179,6 +181,8 @@ demo: ensure-deps
 
 # ---- installation -------------------------------------------------------
 
+SUBST = -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/nfswap \
@@ -190,9 +194,24 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 docs/nfswap.conf.example docs/nfswapd.conf.example \
 	    $(DESTDIR)$(DATADIR)/nfswap/
-	sed 's|@SBINDIR@|$(SBINDIR)|g' agent/nfswapd.service.in \
+	sed $(SUBST) agent/nfswapd.service.in \
 	    >$(DESTDIR)$(UNITDIR)/nfswapd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/nfswapd.service
+	@# The initramfs: initramfs-tools' hook and boot script, dracut's module.
+	install -d $(DESTDIR)$(INITRAMFSDIR)/hooks \
+	    $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount \
+	    $(DESTDIR)$(DRACUTDIR)/90nfswap
+	sed $(SUBST) initramfs/initramfs-tools/hooks/nfswap.in \
+	    >$(DESTDIR)$(INITRAMFSDIR)/hooks/nfswap
+	chmod 0755 $(DESTDIR)$(INITRAMFSDIR)/hooks/nfswap
+	install -m 0755 initramfs/initramfs-tools/scripts/init-premount/nfswap \
+	    $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount/nfswap
+	sed $(SUBST) initramfs/dracut/90nfswap/module-setup.sh.in \
+	    >$(DESTDIR)$(DRACUTDIR)/90nfswap/module-setup.sh
+	chmod 0755 $(DESTDIR)$(DRACUTDIR)/90nfswap/module-setup.sh
+	install -m 0755 initramfs/dracut/90nfswap/nfswap-cmdline.sh \
+	    initramfs/dracut/90nfswap/nfswap-start.sh \
+	    $(DESTDIR)$(DRACUTDIR)/90nfswap/
 	@# Never overwrite an administrator's configuration.
 	test -e $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf || \
 	    install -m 0644 docs/nfswap.conf.example \
@@ -208,8 +227,13 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/nfswapd.conf.5 \
 	    $(DESTDIR)$(DATADIR)/nfswap/nfswap.conf.example \
 	    $(DESTDIR)$(DATADIR)/nfswap/nfswapd.conf.example \
-	    $(DESTDIR)$(UNITDIR)/nfswapd.service
-	-rmdir $(DESTDIR)$(DATADIR)/nfswap 2>/dev/null
+	    $(DESTDIR)$(UNITDIR)/nfswapd.service \
+	    $(DESTDIR)$(INITRAMFSDIR)/hooks/nfswap \
+	    $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount/nfswap \
+	    $(DESTDIR)$(DRACUTDIR)/90nfswap/module-setup.sh \
+	    $(DESTDIR)$(DRACUTDIR)/90nfswap/nfswap-cmdline.sh \
+	    $(DESTDIR)$(DRACUTDIR)/90nfswap/nfswap-start.sh
+	-rmdir $(DESTDIR)$(DATADIR)/nfswap $(DESTDIR)$(DRACUTDIR)/90nfswap 2>/dev/null
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf and nfswapd.conf (yours to remove)"
 
 clean:

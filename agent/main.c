@@ -20,6 +20,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,8 @@ static struct {
 	const char		*pid_file;
 	int			verbose, foreground, swapoff_on_exit;
 	int			kmsg_fd;
+	int			proc_fd;	/* /proc, kept across switch-root */
+	int			shared_root;	/* PID 1's root was ours at start */
 	struct policy		pol;
 	struct policy_sample	smp;
 	struct policy_action	last;		/* this step's decision */
@@ -616,6 +619,59 @@ harden(void)
 		close(fd);
 }
 
+/*
+ * In an initramfs: an initrd-release file (dracut, systemd) or, for
+ * initramfs-tools, a root file system in memory with an /init on it.
+ */
+static int
+in_initramfs(void)
+{
+	struct statfs sf;
+
+	if (access("/etc/initrd-release", F_OK) == 0 ||
+	    access("/usr/lib/initrd-release", F_OK) == 0)
+		return 1;
+	return statfs("/", &sf) == 0 && (sf.f_type == 0x858458f6 /* ramfs */ ||
+	    sf.f_type == 0x01021994 /* tmpfs */) && access("/init", X_OK) == 0;
+}
+
+static int
+same_root_as_init(int *same)
+{
+	struct stat a, b;
+
+	if (fstatat(g.proc_fd, "1/root", &a, 0) < 0 || stat("/", &b) < 0)
+		return -1;
+	*same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return 0;
+}
+
+/*
+ * Started from an initramfs, the daemon runs on when the system switches to
+ * its real root: run-init or switch_root moves /proc, /run and /dev into
+ * the new root and PID 1 chroots there, while this process is left behind
+ * in the emptied initramfs, where /proc/meminfo and /run/nfswap no longer
+ * resolve.  /proc stays open (an fd survives the move); when PID 1's root
+ * is no longer ours, though it was at start, the daemon follows it there.
+ */
+static void
+follow_root(void)
+{
+	int same, fd;
+
+	if (!g.shared_root || same_root_as_init(&same) < 0 || same)
+		return;
+	fd = openat(g.proc_fd, "1/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fchdir(fd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+		log_warn("following the system into its new root");
+		g.shared_root = 0;
+	} else
+		log_info("the system switched to its real root; following it "
+		    "(swap in %s)", g.swapdir);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void
 retire_all(void)
 {
@@ -695,7 +751,7 @@ main(int argc, char **argv)
 	 * killing spree, as systemd documents for root-storage daemons (swap
 	 * lives here): argv[0][0] = '@'.  Only there -- from the real root it
 	 * is an ordinary service. */
-	if (access("/etc/initrd-release", F_OK) == 0)
+	if (in_initramfs())
 		argv[0][0] = '@';
 
 	/* Without -d it goes to the background at once, so that a boot script
@@ -746,6 +802,11 @@ main(int argc, char **argv)
 			fatal("%s", g.pid_file);
 	}
 	harden();
+	g.proc_fd = -1;
+	if (strcmp(g.proc_dir, "/proc") == 0 && (g.proc_fd = open("/proc",
+	    O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
+	    same_root_as_init(&g.shared_root) < 0)
+		g.shared_root = 0;
 	if ((g.kmsg_fd = kmsg_open("/dev/kmsg")) < 0)
 		log_warnx("/dev/kmsg: %s; swap I/O errors will not be seen",
 		    strerror(-g.kmsg_fd));
@@ -765,6 +826,7 @@ main(int argc, char **argv)
 	memset(&g.smp.last, 0, sizeof(g.smp.last));
 	next = now_ms();
 	while (!sig_stop) {
+		follow_root();
 		if (sig_hup) {
 			sig_hup = 0;
 			load_conf(0);

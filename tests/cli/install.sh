@@ -2,7 +2,8 @@
 # tests/cli/install.sh -- make install / uninstall into a DESTDIR: both
 # programs, their man pages, example configs and the systemd unit land where
 # PREFIX/SYSCONFDIR/UNITDIR say; an administrator's config is never
-# overwritten, and uninstall keeps it.
+# overwritten, and uninstall keeps it.  Also the initramfs-tools hook and
+# boot script and the dracut module, with their paths filled in.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 R=$T/root
@@ -12,12 +13,26 @@ for f in usr/sbin/nfswap usr/sbin/nfswapd usr/share/man/man8/nfswap.8 \
     usr/share/man/man8/nfswapd.8 usr/share/man/man5/nfswap.conf.5 \
     usr/share/man/man5/nfswapd.conf.5 usr/share/nfswap/nfswap.conf.example \
     usr/share/nfswap/nfswapd.conf.example etc/nfswap/nfswap.conf \
-    etc/nfswap/nfswapd.conf lib/systemd/system/nfswapd.service; do
+    etc/nfswap/nfswapd.conf lib/systemd/system/nfswapd.service \
+    usr/share/initramfs-tools/hooks/nfswap \
+    usr/share/initramfs-tools/scripts/init-premount/nfswap \
+    usr/lib/dracut/modules.d/90nfswap/module-setup.sh \
+    usr/lib/dracut/modules.d/90nfswap/nfswap-cmdline.sh \
+    usr/lib/dracut/modules.d/90nfswap/nfswap-start.sh; do
 	ok "installed: /$f" test -s "$R/$f"
 done
 ok "the programs are executable" test -x "$R/usr/sbin/nfswap" -a -x "$R/usr/sbin/nfswapd"
 is "the unit runs the installed daemon" \
     "$(grep '^ExecStart=' "$R/lib/systemd/system/nfswapd.service")" "ExecStart=/usr/sbin/nfswapd -d"
+ok "the initramfs scripts are executable" test -x "$R/usr/share/initramfs-tools/hooks/nfswap" -a -x "$R/usr/share/initramfs-tools/scripts/init-premount/nfswap" -a -x "$R/usr/lib/dracut/modules.d/90nfswap/module-setup.sh" -a -x "$R/usr/lib/dracut/modules.d/90nfswap/nfswap-start.sh"
+is "the initramfs-tools hook copies the installed daemon" \
+    "$(grep '^NFSWAPD=' "$R/usr/share/initramfs-tools/hooks/nfswap")" "NFSWAPD=/usr/sbin/nfswapd"
+ok "... and every placeholder was filled in" sh -c "! grep -rq '@[A-Z]*@' '$R/usr/share/initramfs-tools' '$R/usr/lib/dracut' '$R/lib/systemd'"
+for f in usr/share/initramfs-tools/hooks/nfswap usr/share/initramfs-tools/scripts/init-premount/nfswap \
+    usr/lib/dracut/modules.d/90nfswap/nfswap-start.sh usr/lib/dracut/modules.d/90nfswap/nfswap-cmdline.sh; do
+	ok "sh -n /$f" sh -n "$R/$f"
+done
+ok "bash -n module-setup.sh" bash -n "$R/usr/lib/dracut/modules.d/90nfswap/module-setup.sh"
 ok "the installed example config is valid" sh -c "'$R/usr/sbin/nfswapd' -n -c '$R/etc/nfswap/nfswapd.conf' --swapdir /tmp | grep -qx 'configuration OK'"
 echo "# mine" >"$R/etc/nfswap/nfswapd.conf"
 echo "# mine" >"$R/etc/nfswap/nfswap.conf"

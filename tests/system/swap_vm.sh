@@ -12,9 +12,12 @@
 # logged no swap I/O error, and after the hog the agent shrank the swap and
 # removed its files.  Boot 2 kills the server while the guest swaps: the
 # data still verifies, no page is lost, the agent runs on.  Boot 3
-# reinstates the files boot 2 left.
+# reinstates the files boot 2 left, then switches root (switch_root, as an
+# initramfs hands over to the real root): the same agent runs on there,
+# and shrinks the swap through the new root.
 #
 #   SWAP_VM_WSIZE=N    mount with this rsize/wsize floor (experiments)
+#   SWAP_VM_APPEND=..  more kernel arguments (hograte=N: the demo's MiB/s)
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/vm.sh"
@@ -72,15 +75,16 @@ cat >"$r/init" <<'INIT'
 # scenario=3: a new boot finds those files and reinstates them at once.
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /run /tmp
+mount -t tmpfs -o size=8m,mode=0755 run /run	# as initramfs-tools does
 sc=$(sed 's/.*scenario=\([0-9]\).*/\1/' /proc/cmdline)
 for m in virtio_pci virtio_net nfsv3; do modprobe $m; done
 ip link set lo up; ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
 if [ "$sc" = 9 ]; then		# make demo: one episode, shown as it happens
 	echo
-	nfswapd -d -v -p /run/nfswapd.pid 2>/tmp/nfswapd.log &
+	nfswapd -d -v -p /run/nfswapd.pid 2>/run/nfswapd.log &
 	for i in $(seq 60); do [ -s /run/nfswapd/status.json ] && break; sleep 1; done
-	( tail -f /tmp/nfswapd.log | while read -r l; do echo "AGENT $l"; done >/dev/console ) &
+	( tail -f /run/nfswapd.log | while read -r l; do echo "AGENT $l"; done >/dev/console ) &
 	t0=$(cut -d. -f1 /proc/uptime)
 	( while :; do
 		st=$(sed 's/.*"state":"\([a-z]*\)".*/\1/' /run/nfswapd/status.json 2>/dev/null)
@@ -91,7 +95,8 @@ if [ "$sc" = 9 ]; then		# make demo: one episode, shown as it happens
 		sleep 1
 	  done >/dev/console ) &
 	sleep 10
-	hog 320 6 20 | while read -r l; do echo "HOG $l"; done >/dev/console
+	rate=$(sed -n 's/.*hograte=\([0-9]*\).*/\1/p' /proc/cmdline)
+	hog 320 ${rate:-4} 20 | while read -r l; do echo "HOG $l"; done >/dev/console
 	for i in $(seq 150); do grep -q nfswap /proc/swaps || break; sleep 1; done
 	sleep 10
 	echo "DEMO-DONE"
@@ -100,18 +105,31 @@ if [ "$sc" = 9 ]; then		# make demo: one episode, shown as it happens
 fi
 n=0
 echo
-t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - boot $sc: $D"; else echo "not ok $n - boot $sc: $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
+. /lib/t.sh
 D="no swap at start" t sh -c '[ "$(wc -l </proc/swaps)" -eq 1 ]'
-nfswapd -d -v -p /run/nfswapd.pid 2>/tmp/nfswapd.log &
+nfswapd -d -v -p /run/nfswapd.pid 2>/run/nfswapd.log &
 for i in $(seq 60); do [ -s /run/nfswapd/status.json ] && break; sleep 1; done
 D="nfswapd mounted its export and runs" t grep -q '"running":true' /run/nfswapd/status.json
 if [ "$sc" = 3 ]; then
-	D="the files left by the last boot are reinstated at once, before any memory pressure" t sh -c 'grep -q nfswap /proc/swaps && grep -q "reinstated nfswap" /tmp/nfswapd.log'
+	D="the files left by the last boot are reinstated at once, before any memory pressure" t sh -c 'grep -q nfswap /proc/swaps && grep -q "reinstated nfswap" /run/nfswapd.log'
 	echo "# reinstated: $(grep -c nfswap /proc/swaps) files"
+	# Hand over to a "real root", as a distribution's initramfs does
+	# (run-init, switch_root): /proc, /sys, /dev and /run move into it,
+	# the initramfs is emptied, PID 1 chroots.  The agent must follow.
+	mkdir /newroot
+	mount -t tmpfs -o size=16m newroot /newroot
+	mkdir -p /newroot/bin /newroot/proc /newroot/sys /newroot/dev /newroot/run /newroot/tmp
+	cp /bin/busybox /newroot/bin/
+	for a in sh cat grep ls kill sleep seq sed sync poweroff tail head wc tr; do ln -s busybox /newroot/bin/$a; done
+	mkdir -p /newroot/lib
+	cp /init2 /newroot/init2; cp /lib/t.sh /newroot/lib/t.sh
+	echo "$(cat /run/nfswapd.pid) $n" >/newroot/carry
+	for m in proc sys dev run; do mount --move /$m /newroot/$m; done
+	exec switch_root /newroot /init2
 else
 	D="it mounted with the agent's options" t sh -c 'grep " /run/nfswap nfs" /proc/mounts'
 	if [ -s /etc/expect-floor ]; then
-		D="it raised rsize/wsize to $(cat /etc/expect-floor) for swap, and said why" t sh -c "grep -q 'raising rsize/wsize from 2048/2048 to $(cat /etc/expect-floor)' /tmp/nfswapd.log && grep ' /run/nfswap nfs' /proc/mounts | grep -q 'wsize=$(cat /etc/expect-floor)'"
+		D="it raised rsize/wsize to $(cat /etc/expect-floor) for swap, and said why" t sh -c "grep -q 'raising rsize/wsize from 2048/2048 to $(cat /etc/expect-floor)' /run/nfswapd.log && grep ' /run/nfswap nfs' /proc/mounts | grep -q 'wsize=$(cat /etc/expect-floor)'"
 	fi
 	( while :; do grep -c nfswap /proc/swaps >>/tmp/files; sleep 1; done ) &
 	watch=$!
@@ -119,14 +137,14 @@ else
 		# Tell the host, live, when the hog is deep into swap.
 		( while ! grep -q "256 MiB written" /tmp/o 2>/dev/null; do sleep 0.5; done
 		  echo "MARK swapping used_kb=$(awk 'NR > 1 { u += $4 } END { print u + 0 }' /proc/swaps)" >/dev/console ) &
-		D="the hog's 320 MiB all verified, across a server crash" t hog 320 6 10
+		D="the hog's 320 MiB all verified, across a server crash" t hog 320 4 10
 	else
-		D="the hog's 320 MiB (RAM is 256) all verified" t hog 320 8 5
+		D="the hog's 320 MiB (RAM is 256) all verified" t hog 320 4 5
 	fi
 	cp /tmp/o /tmp/hog.out
 	kill $watch
 	D="swap grew through the agent (files in /proc/swaps)" t sh -c '[ "$(sort -n /tmp/files | tail -1)" -ge 1 ]'
-	D="the agent went hungry after growing" t grep -q -- '-> hungry' /tmp/nfswapd.log
+	D="the agent went hungry after growing" t grep -q -- '-> hungry' /run/nfswapd.log
 	D="no process was OOM-killed" t sh -c '! dmesg | grep -qi "out of memory\|oom-kill"'
 	if [ "$sc" = 2 ]; then
 		# A failed swap write keeps the page (it is written again); the
@@ -147,23 +165,47 @@ if [ "$sc" = 2 ]; then
 	for i in $(seq 20); do kill -0 $(cat /run/nfswapd.pid) 2>/dev/null || break; sleep 1; done
 	D="stopped, it left its swap active" t grep -q nfswap /proc/swaps
 else
+	shrunk
+fi
+finish
+INIT
+chmod +x "$r/init"
+cat >"$r/lib/t.sh" <<'TSH'
+# The guest's TAP helpers, for /init and, after switch_root, /init2.
+t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - boot $sc: $D"; else echo "not ok $n - boot $sc: $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
+shrunk() {
 	for i in $(seq 120); do grep -q nfswap /proc/swaps || break; sleep 1; done
 	D="then the agent shrank the swap to nothing" t sh -c '! grep -q nfswap /proc/swaps'
 	D="and removed its files" t sh -c '! ls /run/nfswap | grep -q nfswap'
 	D="nfswapd is still running" t kill -0 $(cat /run/nfswapd.pid)
 	kill $(cat /run/nfswapd.pid); sleep 1
-fi
-grep -E "added|removed|reinstated|->|mounted|raising|error" /tmp/nfswapd.log | head -30 | sed 's/^/# nfswapd: /'
-echo "guest-done $n"
-sync
-poweroff -f
-INIT
-chmod +x "$r/init"
+}
+finish() {
+	grep -E "added|removed|reinstated|->|mounted|raising|error|following" /run/nfswapd.log | head -30 | sed 's/^/# nfswapd: /'
+	echo "guest-done $n"
+	sync
+	poweroff -f
+}
+TSH
+cat >"$r/init2" <<'INIT2'
+#!/bin/sh
+# Boot 3, in the new root: the agent from the initramfs runs on.
+. /lib/t.sh
+read pid n </carry
+sc=3
+D="after switch_root, the nfswapd started in the initramfs (pid $pid) runs on" t sh -c "[ \"\$(cat /run/nfswapd.pid)\" = $pid ] && kill -0 $pid"
+D="... named @nfswapd, which systemd leaves running at switch-root and shutdown" t sh -c "head -c 1 /proc/$pid/cmdline | grep -q @"
+for i in $(seq 10); do grep -q "following it" /run/nfswapd.log && break; sleep 1; done
+D="it followed the system into its new root" t grep -q "switched to its real root; following it" /run/nfswapd.log
+shrunk
+finish
+INIT2
+chmod +x "$r/init2"
 vm_pack "$r" "$T/initrd.gz"
 
 boot() {	# SCENARIO SECONDS: in the background; $qpid
 	vm_boot "$2" "$T/serial$1.log" -m 256 -smp 1 -initrd "$T/initrd.gz" \
-	    -append "console=ttyS0 quiet panic=-1 rdinit=/init scenario=$1" \
+	    -append "console=ttyS0 quiet panic=-1 rdinit=/init scenario=$1 ${SWAP_VM_APPEND:-}" \
 	    -nic user,model=virtio-net-pci &
 	qpid=$!
 }
@@ -203,8 +245,9 @@ finish 2 $([ -z "$floor" ] && echo 12 || echo 11)
 files=$(ls "$T/export/pc1" | grep -c nfswap)
 ok "boot 2: its swap files stay on the export ($files)" test "$files" -ge 1
 
-# Boot 3: a fresh boot reinstates them before any memory pressure.
+# Boot 3: a fresh boot reinstates them before any memory pressure, then
+# switches root as a distribution's initramfs does; the agent follows.
 boot 3 300
-finish 3 6
+finish 3 9
 is "boot 3: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
 tap_done

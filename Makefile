@@ -68,11 +68,10 @@ UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha sim agent_host install
-# The thin client swapping over NFS in QEMU: minutes, and the guest kernel's
-# reclaim under TCG is timing-dependent (an OOM kill seen once in three runs
-# at 12 MiB/s), so it runs on its own until it is proven steady.
-SYSTEM_TESTS = swap_vm
-SUITES      = $(UNIT_TESTS) $(SHELL_TESTS)
+# Real kernels in QEMU (minutes each): the thin client swapping over NFS,
+# and a diskless Debian client booting with nfswap in its initramfs.
+SYSTEM_TESTS = swap_vm boot_nfsroot
+SUITES      = $(UNIT_TESTS) $(SHELL_TESTS) $(SYSTEM_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))
 LIB_OBJ = $(call obj,$(COMMON_SRC) $(EXPORTS_SRC) $(PROV_LIB_SRC) \

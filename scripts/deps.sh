@@ -11,7 +11,7 @@ PACKAGES="
 	libconfig-dev libtirpc-dev libnfs-dev rpcsvc-proto
 	libcmocka-dev valgrind mandoc jq
 	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 util-linux
-	qemu-system-x86 busybox-static e2fsprogs gnuplot-nox
+	qemu-system-x86 busybox-static e2fsprogs gnuplot-nox debootstrap
 "
 
 missing() {

@@ -13,6 +13,8 @@
 #   vm_pack DIR OUT             the cpio.gz
 #   vm_boot SECONDS LOG ARGS... qemu-system-x86_64 with a timeout
 #   vm_tap SERIAL               the guest's "ok/not ok" lines into our TAP
+#   vm_debroot WHAT             a minimal Debian root (debootstrap, cached
+#                               as a tarball): sets VM_DEBROOT
 VM_CACHE=${NFSWAP_CACHE:-/var/cache/nfswap-tests}
 
 vm_need() {	# WHAT
@@ -108,4 +110,37 @@ vm_tap() {	# SERIAL: renumber the guest's TAP lines into ours
 		"# "*) echo "$line" ;;
 		esac
 	done <"$1.txt"
+}
+
+# --- a diskless Debian client's root ---------------------------------------
+VM_DEBROOT_PKGS=systemd-sysv,initramfs-tools,dracut-core,dracut-network,kmod,udev,klibc-utils,procps
+
+vm_mirror() {	# the Debian archive apt uses here
+	local u
+	u=$(grep -hs -E '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+	    /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -o 'https\?://[^ ]*' |
+	    grep -v -- '-security' | head -1)
+	echo "${u:-http://deb.debian.org/debian}"
+}
+
+# debootstrap --variant=minbase, as sites make diskless roots, once; the
+# result is kept in the cache as a tarball (rebuilt when missing, or when
+# the package list changes).  Needs the archive the first time.
+vm_debroot() {	# WHAT
+	local suite tag dir
+	suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	tag=$(echo "$suite $VM_DEBROOT_PKGS" | md5sum | cut -c1-8)
+	VM_DEBROOT=$VM_CACHE/debroot-$suite-$tag.tar
+	[ -s "$VM_DEBROOT" ] && return 0
+	command -v debootstrap >/dev/null || { skip "$1" "debootstrap is not installed (make deps)"; tap_done; exit 0; }
+	mkdir -p "$VM_CACHE"
+	dir=$T/debroot
+	if ! debootstrap --variant=minbase --include="$VM_DEBROOT_PKGS" "$suite" \
+	    "$dir" "$(vm_mirror)" >"$T/debootstrap.log" 2>&1; then
+		skip "$1" "debootstrap $suite from $(vm_mirror) failed: $(tail -1 "$T/debootstrap.log")"
+		rm -rf "$dir"; tap_done; exit 0
+	fi
+	tar -C "$dir" -cf "$VM_DEBROOT.tmp" . && mv "$VM_DEBROOT.tmp" "$VM_DEBROOT"
+	rm -rf "$dir"
+	[ -s "$VM_DEBROOT" ] || { ok "cache the Debian root in $VM_DEBROOT" false; tap_done; exit 1; }
 }

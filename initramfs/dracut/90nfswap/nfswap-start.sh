@@ -19,4 +19,5 @@ esac
 : >/tmp/nfswap.started
 info "nfswap: starting nfswapd"
 /sbin/nfswapd -d -p /run/nfswapd.pid </dev/null 2>/dev/kmsg &
+echo "nfswap: nfswapd started from the initramfs, pid $!" >/dev/kmsg
 exit 0

@@ -1,0 +1,182 @@
+#!/bin/bash
+# tests/system/boot_nfsroot.sh -- nfswap in a distribution's initramfs, on a
+# diskless Debian client made the way sites make them:
+#
+#   - debootstrap --variant=minbase (cached), the project installed into it
+#     with make install DESTDIR=, Debian's kernel unpacked into it, and its
+#     initrd built inside that root by the real mkinitramfs (BOOT=nfs,
+#     MODULES=netboot) with the project's hook;
+#   - the root exported read-only by NFS-Ganesha, the client's swap export
+#     provisioned with nfswap add / nfswap exports, as an admin would;
+#   - QEMU boots it: the initramfs mounts the root over NFS, its nfswap
+#     script brings the network up and starts nfswapd, run-init switches to
+#     the real root, systemd comes up, and a memory hog run by a systemd
+#     unit forces swap to grow.
+#
+# Asserted from the guest: the nfswapd started in the initramfs (its pid in
+# the kernel log) is the one running under systemd, named @nfswapd, in the
+# real root; the installed nfswapd.service stepped aside; swap grew; the
+# hog verified every byte; nothing was OOM-killed; no swap I/O error.  And
+# the dracut module: built into an initrd by the real dracut in the same
+# root, its contents checked with lsinitrd.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/vm.sh"
+. "$(dirname "$0")/../lib/ganesha.sh"
+B=${NFSWAP_BUILD:-build}
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+NFSWAP=$B/nfswap
+WHAT="a diskless Debian client with nfswap in its initramfs"
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+
+if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
+	case $B in */san)
+		skip "$WHAT" "runs the static build only: a sanitizer build is not a static binary for the guest, and the host tests run it"
+		tap_done; exit ;;
+	esac
+	vm_need "$WHAT"
+	for c in losetup mkfs.ext4 chroot tar; do
+		command -v $c >/dev/null || { skip "$WHAT" "$c is not installed (make deps)"; tap_done; exit; }
+	done
+	[ -x "$B/nfswapd" ] || { ok "$B/nfswapd is built" false; tap_done; exit 1; }
+	# The archive is not reachable from inside the namespace.
+	vm_fetch "$WHAT"
+	vm_debroot "$WHAT"
+	export VM_DEBROOT
+fi
+ganesha_enter "$@"
+
+# --- the server: the client's swap export, as an admin provisions it ----------
+ganesha_export_root 768M || { ok "an ext4 export root" false; tap_done; exit 1; }
+ok "nfswap add pc1 (the client, as QEMU's network presents it)" n add pc1 --host 127.0.0.1 --quota 1G
+ok "nfswap exports --format ganesha" n exports --format ganesha
+
+# --- the client's root file system -------------------------------------------
+R=$T/nfsroot
+at_exit 'if [ -n "${root_loop:-}" ]; then umount -R "$R" 2>/dev/null || umount -lR "$R"; losetup -d "$root_loop"; fi'
+truncate -s 1500M "$T/nfsroot.img" && mkfs.ext4 -q -F -m 0 "$T/nfsroot.img" &&
+root_loop=$(losetup -f --show "$T/nfsroot.img") && mkdir -p "$R" && mount "$root_loop" "$R"
+ok "an ext4 file system for the client's root" test -n "${root_loop:-}"
+ok "the cached debootstrap root unpacked ($(basename "$VM_DEBROOT"))" tar -C "$R" -xf "$VM_DEBROOT"
+ch() { chroot "$R" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+
+# The kernel package's files, as installing it would put them (the root
+# is usr-merged: modules go to /usr/lib/modules).
+vm_kernel "$WHAT"
+cp -a "$KDIR/boot/." "$R/boot/"
+mkdir -p "$R/usr/lib/modules"
+cp -a "$KDIR/lib/modules/$KVER" "$R/usr/lib/modules/"
+ok "depmod $KVER in the client's root" ch depmod "$KVER"
+
+ok "make install DESTDIR=<root> PREFIX=/usr" \
+    make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr BUILD="$B"
+# The site's agent settings (no server: the kernel command line names the
+# export); short timers for the test.
+cat >"$R/etc/nfswap/nfswapd.conf" <<'CONF'
+policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
+  max_swapsize = "128M"; };
+CONF
+# Diskless, as Debian documents it: the initramfs mounts the root over NFS.
+sed -i 's/^MODULES=.*/MODULES=netboot/' "$R/etc/initramfs-tools/initramfs.conf"
+echo "BOOT=nfs" >>"$R/etc/initramfs-tools/initramfs.conf"
+echo pc1 >"$R/etc/hostname"
+: >"$R/etc/machine-id"
+printf 'tmpfs /tmp tmpfs nosuid,nodev 0 0\ntmpfs /var/tmp tmpfs nosuid,nodev 0 0\n' >"$R/etc/fstab"
+ln -sf /lib/systemd/system/nfswapd.service "$R/etc/systemd/system/multi-user.target.wants/nfswapd.service"
+ln -sf /dev/null "$R/etc/systemd/system/serial-getty@ttyS0.service"
+cc -static -O2 -o "$R/usr/local/bin/hog" "$HERE/vm/hog.c"
+
+# What runs in the booted system: a systemd unit of the test's (not the
+# product's), writing TAP to the serial console.
+cat >"$R/etc/systemd/system/nfswap-boottest.service" <<'UNIT'
+[Unit]
+Description=nfswap's boot test: memory pressure under systemd
+After=multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/nfswap-boottest
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/ttyS0
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf /etc/systemd/system/nfswap-boottest.service "$R/etc/systemd/system/multi-user.target.wants/"
+cat >"$R/usr/local/sbin/nfswap-boottest" <<'GUEST'
+#!/bin/sh
+n=0
+t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - $D"; else echo "not ok $n - $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
+echo
+kpid=$(dmesg | sed -n 's/.*nfswap: nfswapd started from the initramfs, pid \([0-9]*\).*/\1/p' | tail -1)
+pid=$(cat /run/nfswapd.pid 2>/dev/null)
+D="the initramfs started nfswapd (pid ${kpid:-?} in the kernel log)" t test -n "$kpid"
+D="the same nfswapd runs under systemd, after switch-root (pid ${pid:-?})" t sh -c "[ '$pid' = '$kpid' ] && kill -0 '$pid'"
+D="it is named @nfswapd, which systemd leaves alone" t sh -c "head -c 1 /proc/$pid/cmdline | grep -q @"
+D="it followed PID 1 into the real root" t sh -c "dmesg | grep -q 'switched to its real root; following it' && [ \"\$(stat -L -c %d:%i /proc/$pid/root)\" = \"\$(stat -L -c %d:%i /)\" ]"
+D="the installed nfswapd.service stepped aside for it" t sh -c "journalctl -b -u nfswapd.service --no-pager | grep -q 'another nfswapd holds'"
+D="its swap export is mounted (moved with /run)" t sh -c "grep ' /run/nfswap nfs' /proc/mounts"
+( while :; do grep -c nfswap /proc/swaps >>/tmp/files; sleep 1; done ) &
+watch=$!
+D="a 320 MiB hog (RAM is 256) verified every byte" t /usr/local/bin/hog 320 4 5
+tail -1 /tmp/o | sed 's/^/# /'
+kill $watch
+D="swap grew through the agent (files in /proc/swaps)" t sh -c '[ "$(sort -n /tmp/files | tail -1)" -ge 1 ]'
+D="no process was OOM-killed" t sh -c '! dmesg | grep -qi "out of memory\|oom-kill" || { dmesg | grep -iE "invoked oom-killer|Free swap|Total swap|Out of memory" | head -8; false; }'
+# (the agent logs to the kernel log too, and quotes the kernel's errors)
+D="no swap I/O error in the kernel log" t sh -c '! dmesg | grep -v nfswapd | grep -q "dio swapfile\|rror on swap-device"'
+echo "# files in /proc/swaps each second: $(tr '\n' ' ' </tmp/files)"
+dmesg | grep -E "nfswap" | grep -E "started|added|removed|->|mounted|raising|following|error" | head -30 | sed 's/^/# /'
+echo "guest-done $n"
+sync
+echo o >/proc/sysrq-trigger
+GUEST
+chmod +x "$R/usr/local/sbin/nfswap-boottest"
+
+# The initrd, by the root's own mkinitramfs.
+mount -t proc proc "$R/proc"
+ch mkinitramfs -o "/boot/initrd.img-$KVER" "$KVER" >"$T/mkinitramfs.log" 2>&1
+ok "mkinitramfs in the client's root" test -s "$R/boot/initrd.img-$KVER"
+ch lsinitramfs "/boot/initrd.img-$KVER" >"$T/initrd.list" 2>/dev/null
+for f in usr/sbin/nfswapd etc/nfswap/nfswapd.conf scripts/init-premount/nfswap \
+    'usr/lib/modules/.*/nfsv3.ko' 'usr/lib/modules/.*/virtio_net.ko'; do
+	ok "... the initrd holds $f" grep -qx "$f" "$T/initrd.list"
+done
+
+# The dracut module, built by the real dracut in the same root.
+ch dracut --no-hostonly --force --kver "$KVER" -m "base network-legacy network nfswap" \
+    "/tmp/dracut.img" >"$T/dracut.log" 2>&1
+ok "dracut builds an initrd with the nfswap module" test -s "$R/tmp/dracut.img"
+[ $tap_failed -gt 0 ] && tail -20 "$T/dracut.log" | sed 's/^/# dracut: /'
+ch lsinitrd "/tmp/dracut.img" >"$T/dracut.list" 2>/dev/null
+for f in 'nfswapd$' 'etc/nfswap/nfswapd.conf$' 'nfsv3.ko' 'online/95-nfswap-start.sh$' \
+    'cmdline/10-nfswap-cmdline.sh$'; do
+	ok "... lsinitrd shows $f" grep -q "$f" "$T/dracut.list"
+done
+# dracut runs initqueue/online hooks when an interface is online, which
+# its network module brings up: the hook comes after networking.
+ok "... with dracut's network module, which runs the online hooks" \
+    sh -c "grep -qE 'lib/net-lib.sh|sbin/ifup' '$T/dracut.list'"
+rm -f "$R/tmp/dracut.img"
+umount "$R/proc"
+
+# --- serve the root (read-only, root not squashed) and the swap export ----------
+cat >"$T/all.ganesha" <<CONF
+EXPORT { Export_Id = 900; Path = "$R"; Pseudo = "/nfsroot";
+    Access_Type = RO; Squash = No_Root_Squash; Protocols = 3;
+    Transports = TCP; SecType = sys; FSAL { Name = VFS; } }
+%include "$T/nfswap.ganesha"
+CONF
+ok "ganesha.nfsd serves the root and the swap export" ganesha_start "$T/all.ganesha"
+
+# --- boot ----------------------------------------------------------------------
+KERNEL=$R/boot/vmlinuz-$KVER
+vm_boot 600 "$T/serial.log" -m 256 -smp 1 -initrd "$R/boot/initrd.img-$KVER" \
+    -append "console=ttyS0 panic=-1 ip=dhcp root=/dev/nfs nfsroot=10.0.2.2:$R,nfsvers=3 ro nfswap=10.0.2.2:$T/export/pc1 systemd.show_status=0" \
+    -nic user,model=virtio-net-pci
+rc=$?
+vm_tap "$T/serial.log"
+grep -q "guest-done 10" "$T/serial.log.txt"
+is "the guest booted, ran its 10 checks and powered off (qemu exit $rc)" $? 0
+[ $tap_failed -gt 0 ] && tail -60 "$T/serial.log.txt" | sed 's/^/# serial: /'
+tap_done

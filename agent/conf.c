@@ -274,8 +274,8 @@ agent_conf_load(struct agent_conf *c, const char *path, int must_exist,
 /*
  * nfswap=SERVER:/PATH on the kernel command line (the last one wins, as
  * the kernel's own parameters do); PATH may hold %h and %i.  SERVER is a name, an IPv4 address, or
- * an IPv6 address in brackets.  Returns 1 found, 0 absent, -EINVAL
- * malformed.
+ * an IPv6 address in brackets.  nfswap=off (or no, 0) turns the agent off
+ * on this client.  Returns 1 found, 2 off, 0 absent, -EINVAL malformed.
  */
 int
 agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
@@ -301,6 +301,9 @@ agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
 		return -EINVAL;
 	memcpy(word, found, n);
 	word[n] = '\0';
+	if (strcmp(word, "off") == 0 || strcmp(word, "no") == 0 ||
+	    strcmp(word, "0") == 0)
+		return 2;
 	if (word[0] == '[') {
 		if ((end = strchr(word, ']')) == NULL || end[1] != ':')
 			return -EINVAL;

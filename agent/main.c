@@ -41,6 +41,7 @@ static struct {
 	uid_t			owner;
 	const char		*pid_file;
 	int			verbose, foreground, swapoff_on_exit;
+	int			check_only;	/* -n */
 	int			kmsg_fd;
 	int			proc_fd;	/* /proc, kept across switch-root */
 	int			shared_root;	/* PID 1's root was ours at start */
@@ -585,6 +586,13 @@ load_conf(int first)
 			snprintf(c.server, sizeof(c.server), "%s", server);
 			snprintf(c.export_path, sizeof(c.export_path), "%s", path);
 			break;
+		case 2:
+			if (first && !g.check_only) {
+				log_info("nfswap=off on the kernel command line: "
+				    "not starting");
+				exit(EXIT_OK);
+			}
+			break;
 		case 0:
 			break;
 		default:
@@ -695,7 +703,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct stat st;
 	struct pollfd pfd;
-	int ch, check_only = 0, r;
+	int ch, r;
 	enum policy_state prev;
 	uint64_t next, t;
 	const char *why = NULL;
@@ -709,7 +717,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c': g.conf_path = optarg; g.conf_must_exist = 1; break;
 		case 'd': g.foreground = 1; break;
-		case 'n': check_only = 1; g.foreground = 1; break;
+		case 'n': g.check_only = 1; g.foreground = 1; break;
 		case 'p': g.pid_file = optarg; break;
 		case 'v': g.verbose = 1; break;
 		case 'V': printf("nfswapd %s\n", NFSWAP_VERSION); return EXIT_OK;
@@ -733,7 +741,7 @@ main(int argc, char **argv)
 		usage(EXIT_USAGE);
 	log_init("nfswapd", g.foreground, g.verbose);
 	load_conf(1);
-	if (check_only) {
+	if (g.check_only) {
 		if (g.swapdir[0] == '\0' && (g.conf.server[0] == '\0' ||
 		    g.conf.export_path[0] == '\0')) {
 			fprintf(stderr, "nfswapd: %s: no server and export (and "

@@ -187,6 +187,10 @@ test_cmdline(void **state)
 	assert_int_equal(agent_cmdline("nfswap=10.0.2.2:/srv/nfswap/%h", server,
 	    sizeof(server), path, sizeof(path)), 1);
 	assert_string_equal(path, "/srv/nfswap/%h");
+	assert_int_equal(agent_cmdline("quiet nfswap=off", server,
+	    sizeof(server), path, sizeof(path)), 2);
+	assert_int_equal(agent_cmdline("nfswap=1.2.3.4:/a nfswap=no", server,
+	    sizeof(server), path, sizeof(path)), 2);
 	assert_int_equal(agent_cmdline("nfswap=10.0.2.2:/srv/%q", server,
 	    sizeof(server), path, sizeof(path)), -EINVAL);
 	/* the last one wins */

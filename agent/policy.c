@@ -133,7 +133,7 @@ policy_config_defaults(struct policy_config *c)
 	c->drain_interval_ms = 30 * 1000;
 	c->peak_hold_ms = 2 * c->cooldown_ms;
 	c->min_grow_pct = 25;
-	c->min_free = 64 * POLICY_MIB;
+	c->min_free = 128 * POLICY_MIB;
 	c->error_hold_ms = 1800 * 1000;
 	c->poll_ms = 1000;
 }

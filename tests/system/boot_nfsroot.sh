@@ -72,11 +72,10 @@ ok "depmod $KVER in the client's root" ch depmod "$KVER"
 ok "make install DESTDIR=<root> PREFIX=/usr" \
     make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr BUILD="$B"
 # The site's agent settings (no server: the kernel command line names the
-# export); short timers for the test, and min_free as tests/system/swap_vm.sh
-# explains.
+# export); short timers for the test.
 cat >"$R/etc/nfswap/nfswapd.conf" <<'CONF'
 policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
-  max_swapsize = "128M"; min_free = "128M"; };
+  max_swapsize = "128M"; };
 CONF
 # Diskless, as Debian documents it: the initramfs mounts the root over NFS.
 sed -i 's/^MODULES=.*/MODULES=netboot/' "$R/etc/initramfs-tools/initramfs.conf"

@@ -738,10 +738,10 @@ static const struct tcase cases[] = {
 	    { 0, 512, 200, "", N, OK, 0, N, ST, NULL, 0 },
 	    { 3600, 512, 200, "", N, OK, 0, N, ST, NULL, 0 } } },
 	{ "short: grow to the target, hungry, steady after the cooldown", 0, 0, 0, {
-	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 163 },
-	    { 21, 512, 40, "163:0", G, OK, 163, N, HU, NULL, 0 },
-	    { 620, 512, 40, "163:0", N, OK, 0, N, HU, NULL, 0 },
-	    { 621, 512, 40, "163:0", N, OK, 0, N, ST, NULL, 0 } } },
+	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 218 },
+	    { 21, 512, 40, "218:0", G, OK, 218, N, HU, NULL, 0 },
+	    { 620, 512, 40, "218:0", N, OK, 0, N, HU, NULL, 0 },
+	    { 621, 512, 40, "218:0", N, OK, 0, N, ST, NULL, 0 } } },
 	{ "hungry ends in overfed when free is above the upper limit", 0, 0, 1, {
 	    { 1, 512, 40, "", N, OK, 0, G, ST, NULL, 0 },
 	    { 11, 512, 500, "256:0", G, OK, 256, N, HU, NULL, 0 },

@@ -25,7 +25,8 @@ static const char *usage_text =
     "  show NAME [--json]\n"
     "  quota NAME SIZE\n"
     "  exports [--format kernel|ganesha] [--output FILE] [--reload]\n"
-    "  audit [--json]\n";
+    "  audit [--json]\n"
+    "  serve [-d] [--port N] [--no-rpcbind]\n";
 
 static int
 usage(const char *fmt, ...)
@@ -509,6 +510,7 @@ static const struct command {
 	{ "quota", cmd_quota },
 	{ "exports", cmd_exports },
 	{ "audit", cmd_audit },
+	{ "serve", serve_main },
 	{ NULL, NULL }
 };
 

@@ -83,6 +83,9 @@ int	clientdir_set_quota(const char *dir, uint32_t projid, uint64_t bytes);
 int	clientdir_purge(const char *dir, struct diag *);
 int	clientdir_usage(const char *dir, uint32_t uid, struct dir_usage *);
 
+/* serve.c -- "nfswap serve", the provisioning service */
+int	serve_main(const struct nfswap_conf *, int argc, char **argv);
+
 /* audit.c */
 int	audit_run(struct registry *, int json, struct strbuf *, int *problems,
 	    struct diag *);

@@ -1,0 +1,125 @@
+#!/bin/bash
+# tests/cli/serve.sh -- "nfswap serve", the provisioning service, in the
+# Ganesha harness's private namespace: registered with rpcbind, asked by
+# clients in their own network namespaces (their own source addresses)
+# through the rpcgen client stubs (tests/integration/nfswapc.c).
+#
+# LOOKUP answers per source address, and sees an "nfswap add" made after
+# it started (a network too); an unknown address gets nothing; ALLOCATE
+# writes a file with no holes, the client's uid, 0600, within the quota
+# (also for two allocations at once); names and sizes are checked as the
+# CLI checks them; RELEASE only ever touches the caller's directory; a
+# burst is rate-limited; a flood of malformed XDR does not crash or wedge
+# it; SIGTERM stops it and takes it out of rpcbind.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/ganesha.sh"
+B=${NFSWAP_BUILD:-build}
+NFSWAP=${NFSWAP:-$B/nfswap}
+C=$B/tests/nfswapc
+case $NFSWAP in /*) ;; *) NFSWAP=$PWD/$NFSWAP ;; esac
+case $C in /*) ;; *) C=$PWD/$C ;; esac
+
+for cmd in losetup mkfs.ext4 jq rpcinfo; do
+	command -v $cmd >/dev/null || { skip "nfswap serve" "$cmd is not installed (make deps)"; tap_done; exit; }
+done
+[ -x "$C" ] || { ok "$C is built" false; tap_done; exit 1; }
+ganesha_enter "$@"
+
+# --- inside the namespace -----------------------------------------------------
+ganesha_export_root 256M
+ok "client network A (10.9.1.2)" ganesha_client a 1
+ok "client network B (10.9.2.2)" ganesha_client b 2
+ok "client network C (10.9.3.2)" ganesha_client c 3
+ok "nfswap add alice --host 10.9.1.2 --quota 64M" n add alice --host 10.9.1.2 --quota 64M
+ok "nfswap add bob --host 10.9.2.2" n add bob --host 10.9.2.2 --quota 1G
+ok "nfswap exports --format ganesha" n exports --format ganesha
+ok "rpcbind and ganesha.nfsd run" ganesha_start "$T/nfswap.ganesha"
+auid=$(n show alice --json | jq .uid)
+
+"$NFSWAP" -c "$T/nfswap.conf" serve -d 2>"$T/serve.log" &
+SPID=$!
+at_exit 'kill $SPID 2>/dev/null; wait $SPID 2>/dev/null'
+for _ in $(seq 50); do grep -q "serving program" "$T/serve.log" && break; sleep 0.1; done
+ok "nfswap serve starts, registered with rpcbind" grep -q "registered with rpcbind" "$T/serve.log"
+ok "rpcinfo lists program 778990455 over TCP" sh -c "rpcinfo -p 127.0.0.1 | grep -q '778990455 *1 *tcp'"
+
+# Each client asks the server's address on its own link; port 0: rpcbind.
+q() {	# q CLIENT N OP ARGS...
+	local c=$1 k=$2; shift 2
+	in_client "$c" "$C" "10.9.$k.1" 0 "$@" 2>>"$T/client.err"
+}
+is "NULL answers" "$(q a 1 null)" "OK"
+is "LOOKUP from A's address: alice's export, quota, uid" "$(q a 1 lookup)" \
+    "OK alice $T/export/alice 67108864 $auid vers=3,proto=tcp,hard,nolock"
+is "LOOKUP from B's address: bob's" "$(q b 2 lookup | cut -d' ' -f1-3)" "OK bob $T/export/bob"
+is "LOOKUP from an address no client has: UNKNOWN" "$(q c 3 lookup)" "UNKNOWN"
+is "... and it may not ALLOCATE" "$(q c 3 allocate nfswap.0 1048576)" "UNKNOWN"
+ok "nfswap add carol --host 10.9.3.0/24 while it runs" n add carol --host 10.9.3.0/24
+is "LOOKUP from 10.9.3.2 now: carol, by her network (no restart)" "$(q c 3 lookup | cut -d' ' -f1-2)" "OK carol"
+
+# --- ALLOCATE -----------------------------------------------------------------
+is "ALLOCATE 16 MiB for alice: under way at once" "$(q a 1 allocate nfswap.0 16777216)" "INPROGRESS"
+is "... asked again until done: OK" "$(q a 1 wait nfswap.0 16777216)" "OK"
+F=$T/export/alice/nfswap.0
+is "on the server: 16 MiB, alice's uid, 0600" "$(stat -c '%s %u %a' "$F")" "16777216 $auid 600"
+ok "... with no holes" test $(($(stat -c %b "$F") * 512)) -ge 16777216
+is "... all zeros" "$(cmp -n 16777216 "$F" /dev/zero && echo zeros)" "zeros"
+ok "... no partial file left" sh -c "! ls -A '$T/export/alice' | grep -q partial"
+is "ALLOCATE of the same file again: OK (idempotent)" "$(q a 1 allocate nfswap.0 16777216)" "OK"
+is "... of that name with another size: EXIST" "$(q a 1 allocate nfswap.0 8388608)" "EXIST"
+is "STATUS for alice lists it" "$(q a 1 status)" "OK 67108864 16777216 0: nfswap.0:16777216:16777216"
+is "STATUS for bob does not" "$(q b 2 status | cut -d: -f1-2)" "OK 1073741824 0 0:"
+
+# Quota: 48 MiB left.  Two 32 MiB allocations at once: one fits, one not.
+q a 1 wait nfswap.1 33554432 >"$T/p1" &
+p1=$!
+q a 1 wait nfswap.2 33554432 >"$T/p2" &
+p2=$!
+wait $p1 $p2
+is "two 32 MiB allocations at once with 48 MiB left: one OK, one QUOTA" \
+    "$(cat "$T/p1" "$T/p2" | sort | tr '\n' ' ')" "OK QUOTA "
+used=$(du -B1 -s "$T/export/alice" | cut -f1)
+ok "... alice's directory stays within 64 MiB ($used bytes)" test "$used" -le 67108864
+is "a file larger than the quota: QUOTA" "$(q b 2 allocate big 2147483648)" "QUOTA"
+
+# Names and sizes, as the CLI checks them.
+for bad in ../x .hidden a/b "" "sp ace" "-x"; do
+	is "ALLOCATE name \"$bad\": INVAL" "$(q b 2 allocate "$bad" 1048576)" "INVAL"
+done
+long=$(printf 'n%.0s' $(seq 64))
+ok "a 64-character name cannot even be sent (the protocol bounds it)" sh -c "! ip netns exec b '$C' 10.9.2.1 0 allocate $long 1048576 2>/dev/null"
+is "a 63-character one is a name like any" "$(q b 2 allocate "${long:1}" 1048576)" "INPROGRESS"
+is "a size not a multiple of 4 KiB: INVAL" "$(q b 2 allocate odd 1048577)" "INVAL"
+is "a size below 64 KiB: INVAL" "$(q b 2 allocate tiny 4096)" "INVAL"
+is "size 0: INVAL" "$(q b 2 allocate zero 0)" "INVAL"
+q b 2 wait "${long:1}" 1048576 >/dev/null
+ok "nothing else was created" sh -c "[ \"\$(ls -A '$T/export/bob')\" = '${long:1}' ] && [ ! -e '$T/export/x' ]"
+
+# --- RELEASE --------------------------------------------------------------------
+is "bob cannot RELEASE alice's file (it is not in his directory)" "$(q b 2 release nfswap.0)" "NOENT"
+ok "... it is still there" test -f "$F"
+is "RELEASE ../alice/nfswap.0 from bob: INVAL" "$(q b 2 release ../alice/nfswap.0)" "INVAL"
+is "alice RELEASEs it: OK" "$(q a 1 release nfswap.0)" "OK"
+ok "... gone on the server" test ! -e "$F"
+is "... a second time: NOENT" "$(q a 1 release nfswap.0)" "NOENT"
+
+# --- abuse ----------------------------------------------------------------------
+burst=$(q b 2 burst 100)
+ok "a burst of 100 LOOKUPs from one client is rate-limited ($burst)" \
+    sh -c "echo '$burst' | awk '{ exit !(\$2 >= 1 && \$4 >= 1) }'"
+sleep 1.1
+port=$(rpcinfo -p 127.0.0.1 | awk '$1 == 778990455 && $3 == "tcp" { print $4; exit }')
+ok "a flood of malformed XDR over 300 connections (port $port)" q c 3 garbage 300 "$port"
+sleep 0.5
+ok "... the service is still running" kill -0 $SPID
+is "... and still answers" "$(q c 3 lookup | cut -d' ' -f1-2)" "OK carol"
+ok "... with nothing written by it" sh -c "[ -z \"\$(ls -A '$T/export/carol')\" ]"
+
+# --- stop -------------------------------------------------------------------------
+kill -TERM $SPID
+wait $SPID
+is "SIGTERM: it exits 0" "$?" 0
+ok "... and leaves rpcbind" sh -c "! rpcinfo -p 127.0.0.1 | grep -q 778990455"
+ok "bad options exit 2" sh -c "'$NFSWAP' -c '$T/nfswap.conf' serve --no-rpcbind; [ \$? = 2 ]"
+tap_done

@@ -69,7 +69,7 @@ SIM_SRC     = bench/sim.c bench/swapspace.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha sim agent_host install
+SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve sim agent_host install
 # Real kernels in QEMU (minutes each): the thin client swapping over NFS,
 # and a diskless Debian client booting with nfswap in its initramfs.
 SYSTEM_TESTS = swap_vm boot_nfsroot
@@ -225,6 +225,9 @@ install: all
 	sed $(SUBST) agent/nfswapd.service.in \
 	    >$(DESTDIR)$(UNITDIR)/nfswapd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/nfswapd.service
+	sed $(SUBST) provisioner/nfswap-serve.service.in \
+	    >$(DESTDIR)$(UNITDIR)/nfswap-serve.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nfswap-serve.service
 	@# The initramfs: initramfs-tools' hook and boot script, dracut's module.
 	install -d $(DESTDIR)$(INITRAMFSDIR)/hooks \
 	    $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount \
@@ -256,6 +259,7 @@ uninstall:
 	    $(DESTDIR)$(DATADIR)/nfswap/nfswap.conf.example \
 	    $(DESTDIR)$(DATADIR)/nfswap/nfswapd.conf.example \
 	    $(DESTDIR)$(UNITDIR)/nfswapd.service \
+	    $(DESTDIR)$(UNITDIR)/nfswap-serve.service \
 	    $(DESTDIR)$(INITRAMFSDIR)/hooks/nfswap \
 	    $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount/nfswap \
 	    $(DESTDIR)$(DRACUTDIR)/90nfswap/module-setup.sh \

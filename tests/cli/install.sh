@@ -14,6 +14,7 @@ for f in usr/sbin/nfswap usr/sbin/nfswapd usr/share/man/man8/nfswap.8 \
     usr/share/man/man5/nfswapd.conf.5 usr/share/nfswap/nfswap.conf.example \
     usr/share/nfswap/nfswapd.conf.example etc/nfswap/nfswap.conf \
     etc/nfswap/nfswapd.conf lib/systemd/system/nfswapd.service \
+    lib/systemd/system/nfswap-serve.service \
     usr/share/initramfs-tools/hooks/nfswap \
     usr/share/initramfs-tools/scripts/init-premount/nfswap \
     usr/lib/dracut/modules.d/90nfswap/module-setup.sh \
@@ -22,6 +23,8 @@ for f in usr/sbin/nfswap usr/sbin/nfswapd usr/share/man/man8/nfswap.8 \
 	ok "installed: /$f" test -s "$R/$f"
 done
 ok "the programs are executable" test -x "$R/usr/sbin/nfswap" -a -x "$R/usr/sbin/nfswapd"
+is "the service's unit runs the installed nfswap" \
+    "$(grep '^ExecStart=' "$R/lib/systemd/system/nfswap-serve.service")" "ExecStart=/usr/sbin/nfswap serve -d"
 is "the unit runs the installed daemon" \
     "$(grep '^ExecStart=' "$R/lib/systemd/system/nfswapd.service")" "ExecStart=/usr/sbin/nfswapd -d"
 ok "the initramfs scripts are executable" test -x "$R/usr/share/initramfs-tools/hooks/nfswap" -a -x "$R/usr/share/initramfs-tools/scripts/init-premount/nfswap" -a -x "$R/usr/lib/dracut/modules.d/90nfswap/module-setup.sh" -a -x "$R/usr/lib/dracut/modules.d/90nfswap/nfswap-start.sh"

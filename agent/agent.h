@@ -23,6 +23,8 @@ struct agent_conf {
 	char		server[HOST_MAXLEN + 1];
 	char		export_path[PATH_MAXLEN + 1];	/* may hold %h, %i */
 	char		mount_point[PATH_MAXLEN + 1];
+	char		provisioner[HOST_MAXLEN + 1];	/* "nfswap serve" host */
+	uint32_t	provisioner_port;	/* 0: ask its rpcbind */
 	unsigned	vers_major, vers_minor;	/* 3.0, or 4.0 / 4.1 / 4.2 */
 	uint32_t	port, mountport;	/* 0: ask rpcbind */
 	uint32_t	rsize, wsize;
@@ -91,6 +93,13 @@ struct kmsg_seen {		/* swap errors since the counts were cleared */
 int	kmsg_swap_error(const char *line, size_t len);
 int	kmsg_open(const char *path);
 int	kmsg_poll(int fd, struct kmsg_seen *seen);
+
+/* provision.c -- the client of "nfswap serve" (common/nfswap_prot.x) */
+int	prov_lookup(const char *addr, unsigned port, char *client, size_t clen,
+	    char *path, size_t plen);
+int	prov_allocate(const char *addr, unsigned port, const char *name,
+	    uint64_t size, volatile int *stop);
+int	prov_release(const char *addr, unsigned port, const char *name);
 
 /* mount.c */
 int	agent_resolve(const char *server, char *addr, size_t len);

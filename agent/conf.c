@@ -37,6 +37,8 @@ static const struct cfg_key top_keys[] = {
 	{ "server", CONFIG_TYPE_STRING },
 	{ "export", CONFIG_TYPE_STRING },
 	{ "mount_point", CONFIG_TYPE_STRING },
+	{ "provisioner", CONFIG_TYPE_STRING },
+	{ "provisioner_port", CONFIG_TYPE_INT },
 	{ "nfs", CONFIG_TYPE_GROUP },
 	{ "swap", CONFIG_TYPE_GROUP },
 	{ "policy", CONFIG_TYPE_GROUP },
@@ -232,6 +234,19 @@ load_settings(struct agent_conf *c, config_t *cf, const char *file,
 			    "a network is not a server" : why);
 		snprintf(c->server, sizeof(c->server), "%s", h.canon);
 	}
+	if ((s = config_setting_get_member(root, "provisioner")) != NULL) {
+		struct host h;
+
+		if (valid_host(config_setting_get_string(s), &h, &why) < 0)
+			return cfg_at(d, file, s, "provisioner: %s", why);
+		if (h.kind != HOST_IPV4)
+			return cfg_at(d, file, s, "provisioner: an IPv4 address "
+			    "is needed (an initramfs has no resolver)");
+		snprintf(c->provisioner, sizeof(c->provisioner), "%s", h.canon);
+	}
+	if ((r = cfg_get_u32(root, "provisioner_port", &c->provisioner_port, 0,
+	    65535, file, d)) < 0)
+		return r;
 	if ((s = config_setting_get_member(root, "export")) != NULL) {
 		char tmp[PATH_MAXLEN + 1];
 

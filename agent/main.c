@@ -56,6 +56,7 @@ static struct {
 	struct kmsg_seen	kmsg;		/* swap errors not yet fed in */
 	unsigned long		write_errors, read_errors;	/* in all */
 	uint64_t		write_warned_ms;
+	uint64_t		prov_down_ms;	/* provisioner unreachable at */
 	uint64_t		started_ms;
 } g;
 
@@ -336,6 +337,50 @@ next_name(char *name, size_t len)
 	return -ENFILE;
 }
 
+/*
+ * The file written by the provisioning service on the server's disk, then
+ * checked here as a file of our own would be: ours, that size, no holes.
+ * A service that cannot be reached or refuses for its own reasons gives
+ * way to writing the file over NFS (said once); quota and space are the
+ * policy's business.
+ */
+static int
+allocate(const char *name, uint64_t bytes)
+{
+	struct stat st;
+	int r = prov_allocate(g.conf.provisioner, g.conf.provisioner_port,
+	    name, bytes, &stop_flag);
+
+	if (r == 0) {
+		if (fstatat(g.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+		else if (!S_ISREG(st.st_mode) || st.st_uid != g.owner ||
+		    (uint64_t)st.st_size != bytes ||
+		    (uint64_t)st.st_blocks * 512 < bytes)
+			r = -EFAULT;
+		if (r < 0) {
+			log_warnx("%s from the provisioner is not what was asked "
+			    "for (%s); removing it", name, r == -EFAULT ?
+			    "owner, size or holes" : strerror(-r));
+			(void)prov_release(g.conf.provisioner,
+			    g.conf.provisioner_port, name);
+			r = -EIO;
+		}
+	}
+	if (r == -EHOSTUNREACH || r == -ENOENT || r == -EBUSY || r == -EIO ||
+	    r == -EINVAL) {
+		log_warnx("provisioner %s: %s; writing %s over NFS instead%s",
+		    g.conf.provisioner, r == -EHOSTUNREACH ? "no answer" :
+		    r == -ENOENT ? "this address is no client's" :
+		    r == -EBUSY ? "busy" : "refused", name,
+		    r == -EHOSTUNREACH ? " (asking it again in 10 minutes)" :
+		    "");
+		g.prov_down_ms = r == -EHOSTUNREACH ? now_ms() : 0;
+		return r == -EINVAL ? -EIO : r;
+	}
+	return r;
+}
+
 static void
 grow(uint64_t bytes)
 {
@@ -353,8 +398,16 @@ grow(uint64_t bytes)
 		return;
 	}
 	snprintf(g.last.name, sizeof(g.last.name), "%s", name);
-	r = swapfile_create(g.dirfd, name, bytes, g.conf.block_size, &written,
-	    &stop_flag);
+	r = -EHOSTUNREACH;
+	if (g.conf.provisioner[0] != '\0' && (g.prov_down_ms == 0 ||
+	    now_ms() - g.prov_down_ms >= 600000)) {
+		r = allocate(name, bytes);
+		if (r == 0)
+			written = bytes;
+	}
+	if (r == -EHOSTUNREACH || r == -ENOENT || r == -EBUSY || r == -EIO)
+		r = swapfile_create(g.dirfd, name, bytes, g.conf.block_size,
+		    &written, &stop_flag);
 	g.smp.last.bytes = written;
 	g.smp.last.elapsed_ms = now_ms() - t0;
 	if (r < 0) {
@@ -495,6 +548,46 @@ report(void)
 		    (unsigned long long)(g.smp.files[i].used >> 20));
 }
 
+/*
+ * Ask the provisioning service which export is ours (by the address we
+ * call from), retrying while it is away or does not know us yet.  The
+ * server is the provisioner's host.
+ */
+static void
+lookup_export(void)
+{
+	char client[NAME_MAXLEN + 1], path[PATH_MAXLEN + 1];
+	uint64_t last_log = 0, t;
+	unsigned backoff = 1;
+	int r;
+
+	while (!sig_stop) {
+		r = prov_lookup(g.conf.provisioner, g.conf.provisioner_port,
+		    client, sizeof(client), path, sizeof(path));
+		if (r == 0) {
+			snprintf(g.conf.server, sizeof(g.conf.server), "%s",
+			    g.conf.provisioner);
+			snprintf(g.conf.export_path, sizeof(g.conf.export_path),
+			    "%s", path);
+			log_info("provisioner %s: this is client %s, export %s",
+			    g.conf.provisioner, client, path);
+			return;
+		}
+		t = now_ms();
+		if (last_log == 0 || t - last_log >= 60000) {
+			log_warnx("provisioner %s: %s (retrying)",
+			    g.conf.provisioner, r == -ENOENT ? "this address is "
+			    "no client's (nfswap add?)" : "no answer from nfswap "
+			    "serve");
+			last_log = t;
+		}
+		sleep(backoff);
+		if (backoff < 30)
+			backoff *= 2;
+	}
+	exit(EXIT_OK);
+}
+
 /* Mount the export (retrying while the server is away), or use swapdir. */
 static void
 find_swapdir(void)
@@ -508,9 +601,13 @@ find_swapdir(void)
 
 	if (g.swapdir[0] != '\0')
 		return;
+	if ((g.conf.server[0] == '\0' || g.conf.export_path[0] == '\0') &&
+	    g.conf.provisioner[0] != '\0')
+		lookup_export();
 	if (g.conf.server[0] == '\0' || g.conf.export_path[0] == '\0') {
 		log_warnx("no server and export: set them in %s, or boot with "
-		    "nfswap=SERVER:/PATH, or use --swapdir", g.conf_path);
+		    "nfswap=SERVER:/PATH, or set provisioner, or use --swapdir",
+		    g.conf_path);
 		exit(EXIT_USAGE);
 	}
 	(void)gethostname(host, sizeof(host) - 1);

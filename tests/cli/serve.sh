@@ -10,7 +10,9 @@
 # (also for two allocations at once); names and sizes are checked as the
 # CLI checks them; RELEASE only ever touches the caller's directory; a
 # burst is rate-limited; a flood of malformed XDR does not crash or wedge
-# it; SIGTERM stops it and takes it out of rpcbind.
+# it; nfswapd (provisioner = ...) grows through ALLOCATE, finds its export
+# with LOOKUP, and falls back to writing files itself when the service is
+# gone; SIGTERM stops the service and takes it out of rpcbind.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/ganesha.sh"
@@ -116,10 +118,67 @@ ok "... the service is still running" kill -0 $SPID
 is "... and still answers" "$(q c 3 lookup | cut -d' ' -f1-2)" "OK carol"
 ok "... with nothing written by it" sh -c "[ -z \"\$(ls -A '$T/export/carol')\" ]"
 
+# --- nfswapd through the service --------------------------------------------------
+# The agent runs from A's network namespace, so the service knows it as
+# alice; --swapdir is alice's directory as this host sees it (standing in
+# for the NFS mount this host cannot make), --proc a fake meminfo.
+D=$B/nfswapd
+case $D in /*) ;; *) D=$PWD/$D ;; esac
+mkdir -p "$T/proc"
+printf 'MemTotal: 524288 kB\nMemFree: 20480 kB\nMemAvailable: 20480 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n' >"$T/proc/meminfo"
+cat >"$T/nfswapd.conf" <<CONF
+provisioner = "10.9.1.1";
+swap = { block_size = 65536; status_file = "$T/status.json"; };
+policy = { cooldown = 60; min_swapsize = "1M"; max_swapsize = "8M";
+  min_grow_pct = 1; max_files = 2; };
+CONF
+swapoff_ours() {	# by file: /proc/swaps names them from the agent's mount namespace
+	local f
+	for f in "$T"/export/*/nfswap.*; do
+		[ -f "$f" ] && swapoff "$f" 2>/dev/null
+	done
+	return 0
+}
+at_exit 'kill $APID 2>/dev/null; wait $APID 2>/dev/null; swapoff_ours'
+ip netns exec a "$D" -d -v -c "$T/nfswapd.conf" --proc "$T/proc" \
+    --swapdir "$T/export/alice" -p "$T/agent.pid" >"$T/agent.log" 2>&1 &
+APID=$!
+for _ in $(seq 100); do grep -q "added nfswap" "$T/agent.log" && break; sleep 0.1; done
+ok "nfswapd, short of memory, grows through ALLOCATE" grep -q "alice: allocated nfswap.0" "$T/serve.log"
+ok "... checks the file and switches it on" grep -q "added nfswap.0" "$T/agent.log"
+ok "... it is in /proc/swaps" grep -q "/alice/nfswap.0 " /proc/swaps
+is "... written on the server as alice's, 0600" "$(stat -c '%u %a' "$T/export/alice/nfswap.0")" "$auid 600"
+ok "... and the agent wrote nothing itself (no fallback)" sh -c "! grep -q 'over NFS instead' '$T/agent.log'"
+kill $APID; wait $APID
+swapoff_ours
+rm -f "$T/export/alice"/nfswap.*
+
+# Without server and export, the agent asks LOOKUP which export is its own
+# (then tries to mount it, which this host cannot: stopped there).
+ip netns exec a "$D" -d -v -c "$T/nfswapd.conf" -p "$T/agent.pid" >"$T/agent2.log" 2>&1 &
+APID=$!
+for _ in $(seq 100); do grep -q "this is client" "$T/agent2.log" && break; sleep 0.1; done
+ok "nfswapd with only provisioner set: LOOKUP names its client and export" \
+    grep -q "provisioner 10.9.1.1: this is client alice, export $T/export/alice" "$T/agent2.log" ||
+    sed 's/^/# agent: /' "$T/agent2.log" | head -5
+kill $APID; wait $APID
+
 # --- stop -------------------------------------------------------------------------
 kill -TERM $SPID
 wait $SPID
 is "SIGTERM: it exits 0" "$?" 0
 ok "... and leaves rpcbind" sh -c "! rpcinfo -p 127.0.0.1 | grep -q 778990455"
+# The service is gone: the agent writes its file itself, and says so once.
+swapoff_ours
+rm -f "$T/export/alice"/nfswap.*
+ip netns exec a "$D" -d -v -c "$T/nfswapd.conf" --proc "$T/proc" \
+    --swapdir "$T/export/alice" -p "$T/agent.pid" >"$T/agent3.log" 2>&1 &
+APID=$!
+for _ in $(seq 150); do grep -q "added nfswap" "$T/agent3.log" && break; sleep 0.1; done
+ok "with the service stopped, nfswapd falls back to writing the file itself" \
+    sh -c "grep -q 'provisioner 10.9.1.1: no answer; writing nfswap.0 over NFS instead (asking it again in 10 minutes)' '$T/agent3.log' && grep -q 'added nfswap.0' '$T/agent3.log'" ||
+    sed 's/^/# agent: /' "$T/agent3.log" | head -5
+kill $APID; wait $APID
+swapoff_ours
 ok "bad options exit 2" sh -c "'$NFSWAP' -c '$T/nfswap.conf' serve --no-rpcbind; [ \$? = 2 ]"
 tap_done

@@ -1,0 +1,137 @@
+/*
+ * provision.c -- nfswapd's side of "nfswap serve" (common/nfswap_prot.x,
+ * through the client stubs rpcgen writes): which export is this client's
+ * (LOOKUP), and a swap file written on the server's own disk (ALLOCATE)
+ * rather than pushed over NFS.  The server knows the client by the source
+ * address of the connection; nothing is claimed.
+ *
+ * Errors are negative errnos: -EHOSTUNREACH when the service cannot be
+ * reached or does not answer, -ENOENT for an address that is no client's,
+ * and the server's refusals as EDQUOT, ENOSPC, EEXIST, EINVAL, EBUSY, EIO.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rpc/rpc.h>
+
+#include "agent.h"
+#include "nfswap_prot.h"
+
+static CLIENT *
+connect_to(const char *addr, unsigned port)
+{
+	struct sockaddr_in sa;
+	struct timeval tv = { 10, 0 };
+	int sock = RPC_ANYSOCK;
+	CLIENT *cl;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return NULL;
+	/* port 0: clnttcp_create asks the server's portmapper */
+	if ((cl = clnttcp_create(&sa, NFSWAP_PROG, NFSWAP_V1, &sock, 0, 0)) ==
+	    NULL)
+		return NULL;
+	clnt_control(cl, CLSET_TIMEOUT, (char *)&tv);
+	return cl;
+}
+
+static int
+stat_errno(nfswap_stat s)
+{
+	switch (s) {
+	case NFSWAP_OK: return 0;
+	case NFSWAP_UNKNOWN: return -ENOENT;
+	case NFSWAP_INVAL: return -EINVAL;
+	case NFSWAP_QUOTA: return -EDQUOT;
+	case NFSWAP_NOSPC: return -ENOSPC;
+	case NFSWAP_EXIST: return -EEXIST;
+	case NFSWAP_NOENT: return -ENOENT;
+	case NFSWAP_INPROGRESS: return -EINPROGRESS;
+	case NFSWAP_BUSY: return -EBUSY;
+	default: return -EIO;
+	}
+}
+
+int
+prov_lookup(const char *addr, unsigned port, char *client, size_t clen,
+    char *path, size_t plen)
+{
+	nfswap_lookup_res *r;
+	CLIENT *cl = connect_to(addr, port);
+	int e;
+
+	if (cl == NULL)
+		return -EHOSTUNREACH;
+	if ((r = nfswapproc_lookup_1(NULL, cl)) == NULL) {
+		clnt_destroy(cl);
+		return -EHOSTUNREACH;
+	}
+	e = stat_errno(r->status);
+	if (e == 0 && (snprintf(client, clen, "%s",
+	    r->nfswap_lookup_res_u.ok.client) >= (int)clen ||
+	    snprintf(path, plen, "%s", r->nfswap_lookup_res_u.ok.export_path) >=
+	    (int)plen || path[0] != '/'))
+		e = -EINVAL;
+	xdr_free((xdrproc_t)xdr_nfswap_lookup_res, (char *)r);
+	clnt_destroy(cl);
+	return e;
+}
+
+/*
+ * Ask for NAME of SIZE bytes and wait until the server has written it
+ * (it answers INPROGRESS meanwhile); *stop set abandons the wait.
+ */
+int
+prov_allocate(const char *addr, unsigned port, const char *name,
+    uint64_t size, volatile int *stop)
+{
+	struct timespec pause = { 0, 200 * 1000 * 1000 };
+	nfswap_alloc_args a;
+	nfswap_stat *s;
+	CLIENT *cl = connect_to(addr, port);
+	int e;
+
+	if (cl == NULL)
+		return -EHOSTUNREACH;
+	a.name = (char *)(uintptr_t)name;
+	a.size = size;
+	for (;;) {
+		if ((s = nfswapproc_allocate_1(&a, cl)) == NULL) {
+			e = -EHOSTUNREACH;
+			break;
+		}
+		e = stat_errno(*s);
+		if ((e != -EINPROGRESS && e != -EBUSY) || (stop && *stop))
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (e == -EINPROGRESS || e == -EBUSY)
+		e = -EINTR;
+	clnt_destroy(cl);
+	return e;
+}
+
+int
+prov_release(const char *addr, unsigned port, const char *name)
+{
+	nfswap_release_args a;
+	nfswap_stat *s;
+	CLIENT *cl = connect_to(addr, port);
+	int e;
+
+	if (cl == NULL)
+		return -EHOSTUNREACH;
+	a.name = (char *)(uintptr_t)name;
+	e = (s = nfswapproc_release_1(&a, cl)) == NULL ? -EHOSTUNREACH :
+	    stat_errno(*s);
+	clnt_destroy(cl);
+	return e;
+}

@@ -116,6 +116,10 @@ static const struct {
 	const char *text, *want;	/* want: in the message, after file:line */
 } bad[] = {
 	{ "sever = \"x\";\n", ":1: unknown setting \"sever\"" },
+	{ "provisioner = \"nfs.example.org\";\n", ":1: provisioner: an IPv4 address" },
+	{ "provisioner = \"2001:db8::1\";\n", ":1: provisioner: an IPv4 address" },
+	{ "\nprovisioner = \"10.0.0.0/8\";\n", ":2: provisioner: an IPv4 address" },
+	{ "provisioner = \"1.2.3.4\"; provisioner_port = 70000;\n", ":1: provisioner_port must be 0 to 65535" },
 	{ "\n\nnfs = { wsize = 100; };\n", ":3: wsize must be 1024 to 1048576" },
 	{ "nfs = { version = 5; };\n", ":1: nfs.version must be 3, 4" },
 	{ "nfs = { proto = \"udp\"; };\n", ":1: nfs.proto must be \"tcp\"" },
@@ -307,6 +311,10 @@ test_wsize_floor(void **state)
 	assert_int_equal(agent_swap_wsize_floor(&c, NULL), 65536);
 	c.literal_wsize = 1;
 	assert_int_equal(agent_swap_wsize_floor(&c, "6.1.0"), 0);
+	assert_int_equal(load("provisioner = \"10.0.2.2\"; provisioner_port = 20999;\n",
+	    &c, &d), 0);
+	assert_string_equal(c.provisioner, "10.0.2.2");
+	assert_int_equal(c.provisioner_port, 20999);
 	assert_int_equal(load("nfs = { min_swap_wsize = 32768; };\n", &c, &d), 0);
 	assert_int_equal(agent_swap_wsize_floor(&c, "6.1.0"), 32768);
 	assert_int_equal(load("nfs = { min_swap_wsize = 0; };\n", &c, &d), 0);

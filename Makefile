@@ -87,7 +87,7 @@ PROGRAMS = $(BUILD)/nfswap $(BUILD)/nfswapd $(BUILD)/nfswap-sim \
 
 .PHONY: all check check-run check-plain check-san check-valgrind check-system \
         tests \
-        deps ensure-deps demo golden install uninstall clean lint-man
+        deps ensure-deps demo bench golden install uninstall clean lint-man
 
 all: $(PROGRAMS)
 
@@ -225,6 +225,10 @@ ensure-deps:
 demo: ensure-deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)/nfswap
+
+# Benchmarks print ratios measured in one run (bench/README.md).
+bench: ensure-deps tests
+	@bench/alloc-vs-nfs.sh
 
 # ---- installation -------------------------------------------------------
 

@@ -352,8 +352,26 @@ allocate(const char *name, uint64_t bytes)
 	    name, bytes, &stop_flag);
 
 	if (r == 0) {
-		if (fstatat(g.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			r = -errno;
+		int tries, dfd, e = 0;
+
+		/* The server made the file behind the NFS client's back: a
+		 * name this client removed not long ago may still be cached
+		 * as absent.  Opening the directory revalidates it
+		 * (close-to-open), and the lookup is asked again. */
+		for (tries = 0; tries < 5; tries++) {
+			if ((dfd = openat(g.dirfd, ".", O_RDONLY | O_DIRECTORY |
+			    O_CLOEXEC)) >= 0)
+				close(dfd);
+			if (fstatat(g.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+				e = 0;
+				break;
+			}
+			if ((e = errno) != ENOENT)
+				break;
+			sleep(1);
+		}
+		if (e != 0)
+			r = -e;
 		else if (!S_ISREG(st.st_mode) || st.st_uid != g.owner ||
 		    (uint64_t)st.st_size != bytes ||
 		    (uint64_t)st.st_blocks * 512 < bytes)
@@ -577,7 +595,11 @@ lookup_export(void)
 		if (last_log == 0 || t - last_log >= 60000) {
 			log_warnx("provisioner %s: %s (retrying)",
 			    g.conf.provisioner, r == -ENOENT ? "this address is "
-			    "no client's (nfswap add?)" : "no answer from nfswap "
+			    "no client's (nfswap add?)" :
+			    g.conf.provisioner_port == 0 &&
+			    access("/etc/netconfig", R_OK) != 0 ?
+			    "no /etc/netconfig, so rpcbind cannot be asked "
+			    "(set provisioner_port)" : "no answer from nfswap "
 			    "serve");
 			last_log = t;
 		}

@@ -138,7 +138,7 @@ mount -t proc proc "$R/proc"
 ch mkinitramfs -o "/boot/initrd.img-$KVER" "$KVER" >"$T/mkinitramfs.log" 2>&1
 ok "mkinitramfs in the client's root" test -s "$R/boot/initrd.img-$KVER"
 ch lsinitramfs "/boot/initrd.img-$KVER" >"$T/initrd.list" 2>/dev/null
-for f in usr/sbin/nfswapd etc/nfswap/nfswapd.conf scripts/init-premount/nfswap \
+for f in usr/sbin/nfswapd etc/nfswap/nfswapd.conf etc/netconfig scripts/init-premount/nfswap \
     'usr/lib/modules/.*/nfsv3.ko' 'usr/lib/modules/.*/virtio_net.ko'; do
 	ok "... the initrd holds $f" grep -qx "$f" "$T/initrd.list"
 done
@@ -149,7 +149,7 @@ ch dracut --no-hostonly --force --kver "$KVER" -m "base network-legacy network n
 ok "dracut builds an initrd with the nfswap module" test -s "$R/tmp/dracut.img"
 [ $tap_failed -gt 0 ] && tail -20 "$T/dracut.log" | sed 's/^/# dracut: /'
 ch lsinitrd "/tmp/dracut.img" >"$T/dracut.list" 2>/dev/null
-for f in 'nfswapd$' 'etc/nfswap/nfswapd.conf$' 'nfsv3.ko' 'online/95-nfswap-start.sh$' \
+for f in 'nfswapd$' 'etc/nfswap/nfswapd.conf$' 'etc/netconfig$' 'nfsv3.ko' 'online/95-nfswap-start.sh$' \
     'cmdline/10-nfswap-cmdline.sh$'; do
 	ok "... lsinitrd shows $f" grep -q "$f" "$T/dracut.list"
 done

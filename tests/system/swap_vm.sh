@@ -14,10 +14,13 @@
 # data still verifies, no page is lost, the agent runs on.  Boot 3
 # reinstates the files boot 2 left, then switches root (switch_root, as an
 # initramfs hands over to the real root): the same agent runs on there,
-# and shrinks the swap through the new root.
+# and shrinks the swap through the new root.  Boot 4 gives the agent only
+# the address of "nfswap serve": it finds its export with LOOKUP and grows
+# through ALLOCATE, the server writing the files.
 #
 #   SWAP_VM_WSIZE=N    mount with this rsize/wsize floor (experiments)
 #   SWAP_VM_APPEND=..  more kernel arguments (hograte=N: the demo's MiB/s)
+#   SWAP_VM_ONLY=4     only boot 4 (the agent through nfswap serve)
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/vm.sh"
@@ -68,12 +71,23 @@ nfs = { port = $NFS_PORT; mountport = $MNT_PORT;${floor:+ min_swap_wsize = $floo
 policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
   max_swapsize = "128M"; };
 CONF
+# Boot 4: no server or export, only the provisioning service's address.
+# libtirpc finds rpcbind through /etc/netconfig, as the initramfs hooks
+# install it.
+cp /etc/netconfig "$r/etc/netconfig"
+cat >"$r/etc/nfswap/prov.conf" <<CONF
+provisioner = "10.0.2.2";
+nfs = { port = $NFS_PORT; mountport = $MNT_PORT;${floor:+ min_swap_wsize = $floor;} };
+policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
+  max_swapsize = "128M"; };
+CONF
 cat >"$r/init" <<'INIT'
 #!/bin/sh
 # scenario=1: grow under pressure, verify, shrink to nothing.
 # scenario=2: the same while the server is killed and restarted; the agent
 #             is stopped with its swap active, so files stay on the export.
 # scenario=3: a new boot finds those files and reinstates them at once.
+# scenario=4: as 1, knowing only the provisioner (LOOKUP, ALLOCATE).
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /run /tmp
 mount -t tmpfs -o size=8m,mode=0755 run /run	# as initramfs-tools does
@@ -108,7 +122,9 @@ n=0
 echo
 . /lib/t.sh
 D="no swap at start" t sh -c '[ "$(wc -l </proc/swaps)" -eq 1 ]'
-nfswapd -d -v -p /run/nfswapd.pid 2>/run/nfswapd.log &
+conf=/etc/nfswap/nfswapd.conf
+[ "$sc" = 4 ] && conf=/etc/nfswap/prov.conf
+nfswapd -d -v -c $conf -p /run/nfswapd.pid 2>/run/nfswapd.log &
 for i in $(seq 60); do [ -s /run/nfswapd/status.json ] && break; sleep 1; done
 D="nfswapd mounted its export and runs" t grep -q '"running":true' /run/nfswapd/status.json
 if [ "$sc" = 3 ]; then
@@ -158,6 +174,10 @@ else
 		echo "# swap write errors in the kernel log (pages kept, written again): $w"
 	else
 		D="no swap I/O error in the kernel log" t sh -c '! dmesg | grep -q "dio swapfile\|rror on swap-device"'
+	fi
+	if [ "$sc" = 4 ]; then
+		D="it learnt its export from nfswap serve (LOOKUP)" t grep -q "provisioner 10.0.2.2: this is client pc1" /run/nfswapd.log
+		D="every file was written by the server (ALLOCATE), none over NFS" t sh -c 'grep -q "added nfswap" /run/nfswapd.log && ! grep -q "over NFS instead" /run/nfswapd.log'
 	fi
 	echo "# files in /proc/swaps each second: $(tr '\n' ' ' </tmp/files)"
 	tail -1 /tmp/hog.out | sed 's/^/# /'
@@ -227,6 +247,26 @@ if [ -n "${SWAP_VM_DEMO:-}" ]; then
 	exit $?
 fi
 
+# Boot 4 (after boot 3): the agent knows only the provisioning service; it
+# finds its export with LOOKUP and grows through ALLOCATE.
+run_boot4() {
+	"$NFSWAP" -c "$T/nfswap.conf" serve -d 2>"$T/serve.log" &
+	spid=$!
+	at_exit 'kill $spid 2>/dev/null; wait $spid 2>/dev/null'
+	for _ in $(seq 50); do grep -q "serving program" "$T/serve.log" && break; sleep 0.1; done
+	ok "boot 4: nfswap serve runs next to Ganesha" grep -q "registered with rpcbind" "$T/serve.log"
+	boot 4 600
+	finish 4 $([ -z "$floor" ] && echo 14 || echo 13)
+	ok "boot 4: the service wrote the files it was asked for" grep -q "pc1: allocated nfswap" "$T/serve.log"
+	is "boot 4: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+	kill $spid; wait $spid
+}
+
+if [ "${SWAP_VM_ONLY:-}" = 4 ]; then	# debugging the provisioner boot
+	run_boot4
+	tap_done
+	exit
+fi
 boot 1 600
 finish 1 $([ -z "$floor" ] && echo 12 || echo 11)
 is "boot 1: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
@@ -248,9 +288,11 @@ finish 2 $([ -z "$floor" ] && echo 12 || echo 11)
 files=$(ls "$T/export/pc1" | grep -c nfswap)
 ok "boot 2: its swap files stay on the export ($files)" test "$files" -ge 1
 
+
 # Boot 3: a fresh boot reinstates them before any memory pressure, then
 # switches root as a distribution's initramfs does; the agent follows.
 boot 3 300
 finish 3 9
 is "boot 3: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+run_boot4
 tap_done

@@ -57,6 +57,7 @@ static struct {
 	unsigned long		write_errors, read_errors;	/* in all */
 	uint64_t		write_warned_ms;
 	uint64_t		prov_down_ms;	/* provisioner unreachable at */
+	unsigned		next_seq;	/* where next_name starts */
 	uint64_t		started_ms;
 } g;
 
@@ -330,10 +331,18 @@ next_name(char *name, size_t len)
 		if (swapfile_name(de->d_name, &seq) && seq < 64 * 32)
 			used[seq / 32] |= 1u << (seq % 32);
 	closedir(d);
-	for (i = 0; i < 64 * 32; i++)
-		if (!(used[i / 32] & (1u << (i % 32))))
-			return snprintf(name, len, SWAPFILE_PREFIX "%u", i) >=
+	/* From the one after the last made, round: a name this client
+	 * removed a moment ago may still be cached as absent by its NFS
+	 * client, and a file the provisioner makes under it would not be
+	 * seen at once. */
+	for (i = 0; i < 64 * 32; i++) {
+		seq = (g.next_seq + i) % (64 * 32);
+		if (!(used[seq / 32] & (1u << (seq % 32)))) {
+			g.next_seq = seq + 1;
+			return snprintf(name, len, SWAPFILE_PREFIX "%u", seq) >=
 			    (int)len ? -ENAMETOOLONG : 0;
+		}
+	}
 	return -ENFILE;
 }
 

@@ -204,7 +204,7 @@ shrunk() {
 	kill $(cat /run/nfswapd.pid); sleep 1
 }
 finish() {
-	grep -E "added|removed|reinstated|->|mounted|raising|error|following" /run/nfswapd.log | head -30 | sed 's/^/# nfswapd: /'
+	grep -E "added|removed|reinstated|->|mounted|raising|error|following|provisioner" /run/nfswapd.log | head -30 | sed 's/^/# nfswapd: /'
 	echo "guest-done $n"
 	sync
 	poweroff -f

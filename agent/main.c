@@ -363,10 +363,10 @@ allocate(const char *name, uint64_t bytes)
 	if (r == 0) {
 		int tries, dfd, e = 0;
 
-		/* The server made the file behind the NFS client's back: a
-		 * name this client removed not long ago may still be cached
-		 * as absent.  Opening the directory revalidates it
-		 * (close-to-open), and the lookup is asked again. */
+		/* The server made the file behind the NFS client's back;
+		 * the client may not see it at once (next_name does not reuse
+		 * a name just removed, which the client may have cached as
+		 * absent).  Look again for a few seconds. */
 		for (tries = 0; tries < 5; tries++) {
 			if ((dfd = openat(g.dirfd, ".", O_RDONLY | O_DIRECTORY |
 			    O_CLOEXEC)) >= 0)

@@ -180,5 +180,12 @@ ok "with the service stopped, nfswapd falls back to writing the file itself" \
     sed 's/^/# agent: /' "$T/agent3.log" | head -5
 kill $APID; wait $APID
 swapoff_ours
+# Without rpcbind, on a fixed port.
+"$NFSWAP" -c "$T/nfswap.conf" serve -d --no-rpcbind --port 20999 2>"$T/serve2.log" &
+SPID=$!
+for _ in $(seq 50); do grep -q "serving program" "$T/serve2.log" && break; sleep 0.1; done
+is "--no-rpcbind --port 20999: LOOKUP on that port" "$(in_client a "$C" 10.9.1.1 20999 lookup | cut -d' ' -f1-2)" "OK alice"
+ok "... and rpcbind knows nothing of it" sh -c "! rpcinfo -p 127.0.0.1 | grep -q 778990455"
+kill -TERM $SPID; wait $SPID
 ok "bad options exit 2" sh -c "'$NFSWAP' -c '$T/nfswap.conf' serve --no-rpcbind; [ \$? = 2 ]"
 tap_done

@@ -41,6 +41,7 @@ static struct {
 	uid_t			owner;
 	const char		*pid_file;
 	int			verbose, foreground, swapoff_on_exit;
+	unsigned long		polls;		/* --polls: stop after so many */
 	int			check_only;	/* -n */
 	int			kmsg_fd;
 	int			proc_fd;	/* /proc, kept across switch-root */
@@ -96,7 +97,7 @@ usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr,
 	    "usage: nfswapd [-dnv] [-c file] [-p pidfile] [--proc dir]\n"
-	    "               [--swapdir dir] [--swapoff-on-exit]\n"
+	    "               [--swapdir dir] [--swapoff-on-exit] [--polls n]\n"
 	    "       nfswapd -h | -V\n");
 	exit(status);
 }
@@ -826,6 +827,7 @@ main(int argc, char **argv)
 		{ "proc", required_argument, NULL, 'P' },
 		{ "swapdir", required_argument, NULL, 'S' },
 		{ "swapoff-on-exit", no_argument, NULL, 'X' },
+		{ "polls", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sigaction sa;
@@ -862,6 +864,16 @@ main(int argc, char **argv)
 				usage(EXIT_USAGE);
 			break;
 		case 'X': g.swapoff_on_exit = 1; break;
+		case 'N': {
+			char *end;
+
+			errno = 0;
+			g.polls = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || g.polls == 0 ||
+			    optarg[0] == '-')
+				usage(EXIT_USAGE);
+			break;
+		}
 		default: usage(EXIT_USAGE);
 		}
 	}
@@ -1018,6 +1030,11 @@ main(int argc, char **argv)
 		}
 		if (g.last.act != POLICY_NONE || g.last.state != prev || fed)
 			write_status();
+		/* --polls: a measured number of ticks, back to back */
+		if (g.polls != 0 && --g.polls == 0)
+			break;
+		if (g.polls != 0)
+			continue;
 wait:
 		/* Sleep to the next tick; kernel log records that arrive
 		 * meanwhile are read (and counted) without cutting it short. */

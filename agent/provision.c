@@ -93,7 +93,7 @@ int
 prov_allocate(const char *addr, unsigned port, const char *name,
     uint64_t size, volatile int *stop)
 {
-	struct timespec pause = { 0, 200 * 1000 * 1000 };
+	struct timespec pause = { 0, 25 * 1000 * 1000 };
 	nfswap_alloc_args a;
 	nfswap_stat *s;
 	CLIENT *cl = connect_to(addr, port);
@@ -111,7 +111,11 @@ prov_allocate(const char *addr, unsigned port, const char *name,
 		e = stat_errno(*s);
 		if ((e != -EINPROGRESS && e != -EBUSY) || (stop && *stop))
 			break;
+		/* asked again after 25, 50, 100 ms..., then every 400 ms:
+		 * quick for a quick disk, within the service's rate limit */
 		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 400 * 1000 * 1000)
+			pause.tv_nsec *= 2;
 	}
 	if (e == -EINPROGRESS || e == -EBUSY)
 		e = -EINTR;

@@ -8,12 +8,19 @@
  *                                       BLOCK-byte writes, fsync
  *   nfsc URL agentwrite NAME SIZE BLOCK the agent's own creation code
  *                                       (swapfile_write_io) over libnfs
+ *   nfsc URL pipewrite NAME SIZE BLOCK WSIZE DEPTH
+ *                                       the agent's creation code, its
+ *                                       writes sent as WSIZE-byte WRITEs
+ *                                       with up to DEPTH in flight (as a
+ *                                       kernel client pipelines them)
  *   nfsc URL stat NAME                  size, mode, uid, used bytes
  *   nfsc URL read NAME                  bytes read
  *   nfsc URL rm NAME
  *   nfsc URL ls                         names, one per line
  *
  * URL: nfs://SERVER/EXPORT?version=3&nfsport=N&mountport=M
+ * With NFSC_TIME set, the writes also print "elapsed SECONDS" (mount and
+ * connection excluded), for bench/nfs-create.sh.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <time.h>
 #include <nfsc/libnfs.h>
 
 #include "agent.h"
@@ -104,6 +113,83 @@ io_unlink(void *ctx, const char *name)
 	return nfs_unlink(ctx, name);
 }
 
+/*
+ * The pipelined writer: each write the agent's loop makes is cut into
+ * WSIZE-byte WRITEs sent without waiting, at most DEPTH unanswered; sync
+ * waits for all of them, then COMMITs.  (libnfs copies the data into each
+ * request as it queues it.)
+ */
+static struct {
+	uint64_t	off;
+	size_t		wsize;
+	int		depth, inflight, err;
+} pipe_;
+
+static void
+pipe_done(int err, struct nfs_context *n, void *data, void *priv)
+{
+	(void)n; (void)data; (void)priv;
+	pipe_.inflight--;
+	if (err < 0 && pipe_.err == 0)
+		pipe_.err = err;
+}
+
+static int
+pipe_wait(int most)
+{
+	while (pipe_.inflight > most) {
+		struct pollfd p = { nfs_get_fd(nfs), (short)nfs_which_events(nfs), 0 };
+		int r = poll(&p, 1, 10000);
+
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (nfs_service(nfs, p.revents) < 0)
+			return -EIO;
+	}
+	return pipe_.err;
+}
+
+static int
+pipe_write(void *ctx, void *h, const void *buf, size_t n)
+{
+	const char *p = buf;
+	int r;
+
+	while (n > 0) {
+		size_t k = n < pipe_.wsize ? n : pipe_.wsize;
+
+		if ((r = pipe_wait(pipe_.depth - 1)) < 0)
+			return r;
+		if ((r = nfs_pwrite_async(ctx, h, pipe_.off, k, p, pipe_done,
+		    NULL)) < 0)
+			return r;
+		pipe_.inflight++;
+		pipe_.off += k;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int
+pipe_sync(void *ctx, void *h)
+{
+	int r = pipe_wait(0);
+
+	return r < 0 ? r : nfs_fsync(ctx, h);
+}
+
+static double
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static char zeros[65536];
 
 int
@@ -115,7 +201,7 @@ main(int argc, char **argv)
 	int r;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: nfsc URL mount|write|agentwrite|stat|"
+		fprintf(stderr, "usage: nfsc URL mount|write|agentwrite|pipewrite|stat|"
 		    "read|rm|ls [args]\n");
 		return 2;
 	}
@@ -129,24 +215,35 @@ main(int argc, char **argv)
 		return fail(r, "mount");
 	if (strcmp(cmd, "mount") == 0) {
 		printf("mounted %s:%s\n", url->server, url->path);
-	} else if ((strcmp(cmd, "write") == 0 || strcmp(cmd, "agentwrite") == 0) &&
-	    argc == 6) {
+	} else if (((strcmp(cmd, "write") == 0 || strcmp(cmd, "agentwrite") == 0) &&
+	    argc == 6) || (strcmp(cmd, "pipewrite") == 0 && argc == 8)) {
 		uint64_t size = strtoull(argv[4], NULL, 10), done = 0;
 		size_t block = strtoul(argv[5], NULL, 10);
+		double t0 = seconds();
 
 		if (block == 0 || block > sizeof(zeros))
 			return fail(-EINVAL, "block");
-		if (cmd[0] == 'a') {
+		if (cmd[0] == 'a' || cmd[0] == 'p') {
 			struct swapfile_io io = {
 				nfs, io_create, io_write, NULL, io_sync,
 				io_stat, io_close, io_unlink
 			};
 
+			if (cmd[0] == 'p') {
+				pipe_.wsize = strtoul(argv[6], NULL, 10);
+				pipe_.depth = atoi(argv[7]);
+				if (pipe_.wsize == 0 || pipe_.depth < 1)
+					return fail(-EINVAL, "wsize/depth");
+				io.write = pipe_write;
+				io.sync = pipe_sync;
+			}
 			r = swapfile_write_io(&io, argv[3], size, (uint32_t)block,
 			    &done, NULL);
+			if (r < 0)
+				(void)pipe_wait(0);
 			printf("written %llu\n", (unsigned long long)done);
 			if (r < 0)
-				return fail(r, "agentwrite");
+				return fail(r, cmd);
 		} else {
 			if ((r = io_create(nfs, argv[3], (void **)&fh)) < 0)
 				return fail(r, "create");
@@ -167,6 +264,8 @@ main(int argc, char **argv)
 				return fail(r, "fsync/close");
 			printf("written %llu\n", (unsigned long long)done);
 		}
+		if (getenv("NFSC_TIME") != NULL)
+			printf("elapsed %.3f\n", seconds() - t0);
 	} else if (strcmp(cmd, "stat") == 0 && argc == 4) {
 		if ((r = nfs_stat64(nfs, argv[3], &st)) < 0)
 			return fail(r, "stat");

@@ -1,0 +1,55 @@
+#!/bin/bash
+# bench/nfs-create.sh -- creating a swap file over NFS, on this host
+# (NFS-Ganesha on the loopback of a private network namespace, libnfs as
+# the client, NFSv3), SIZE MiB each, one after the other in one run:
+#
+#   sync2k    the baseline: dd bs=2048 over NFS -- one 2 KiB WRITE at a
+#             time, each answered before the next is sent, COMMIT at the end
+#   agent2k   the agent's creation code (swapfile_write_io: its 2 KiB
+#             writes, fsync, the hole check) with 2 KiB WRITEs pipelined,
+#             16 in flight, as a kernel client with wsize=2048 sends them
+#   agent64k  the same with 64 KiB WRITEs: the agent's swap mount floor on
+#             Linux >= 5.19 (docs/nfs-swap-sizes.md)
+#   ceiling   what this loopback and server take: 1 MiB WRITEs, 8 in flight
+#
+#   bench/nfs-create.sh [SIZE_MIB]   (as root; NFSWAP_BUILD=build)
+#
+# Prints "NAME SECONDS" lines (for bench/run.sh), or "SKIP why".
+set -u
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+cd "$HERE"
+. tests/lib/tap.sh
+. tests/lib/ganesha.sh
+B=${NFSWAP_BUILD:-build}
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+NFSWAP=$B/nfswap
+SIZE_MIB=${1:-256}
+skip() { echo "SKIP $2"; }
+tap_done() { :; }
+for f in "$NFSWAP" "$B/tests/nfsc"; do
+	[ -x "$f" ] || { echo "bench: $f is not built (make tests)" >&2; exit 1; }
+done
+ganesha_enter "$@"
+
+ganesha_export_root $((SIZE_MIB + 64))M >/dev/null || exit 1
+n add pc1 --host 127.0.0.1 --quota $((SIZE_MIB + 16))M >/dev/null || exit 1
+n exports --format ganesha >/dev/null || exit 1
+ganesha_start "$T/nfswap.ganesha" || { echo "bench: ganesha did not start" >&2; exit 1; }
+url="nfs://127.0.0.1$T/export/pc1?version=3&nfsport=$NFS_PORT&mountport=$MNT_PORT"
+bytes=$((SIZE_MIB << 20))
+
+one() {	# NAME NFSC-ARGS...
+	local name=$1 out
+	shift
+	out=$(NFSC_TIME=1 "$B/tests/nfsc" "$url" "$@" 2>&1)
+	if ! grep -qx "written $bytes" <<<"$out"; then
+		echo "bench: $name: $out" >&2
+		exit 1
+	fi
+	echo "$name $(sed -n 's/^elapsed //p' <<<"$out")"
+	"$B/tests/nfsc" "$url" rm f >/dev/null
+}
+one sync2k write f $bytes 2048
+one agent2k pipewrite f $bytes 2048 2048 16
+one agent64k pipewrite f $bytes 65536 65536 16
+one ceiling pipewrite f $bytes 65536 1048576 8

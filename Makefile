@@ -188,13 +188,21 @@ $(BUILD)/tests/nfsc: tests/integration/nfsc.c $(BUILD)/libnfswap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(NFS_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(NFS_LIBS)
 
+# LOOKUP load from many client addresses (bench/scale.sh).
+$(BUILD)/nfswap-lookupload: bench/lookupload.c $(RPC_OBJ) $(GEN)/nfswap_prot.h
+	$(CC) $(ALL_CFLAGS) -I$(GEN) $(TIRPC_CFLAGS) -Wno-cast-function-type \
+	    $(ALL_LDFLAGS) -o $@ $< $(RPC_OBJ) $(TIRPC_LIBS) -lpthread
+
 # The provisioning service's test client (the rpcgen client stubs).
 $(BUILD)/tests/nfswapc: tests/integration/nfswapc.c $(RPC_OBJ) $(GEN)/nfswap_prot.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(GEN) $(TIRPC_CFLAGS) -Wno-cast-function-type \
 	    $(ALL_LDFLAGS) -o $@ $< $(RPC_OBJ) $(TIRPC_LIBS)
 
-tests: $(PROGRAMS) $(UNIT_BINS) $(BUILD)/tests/nfsc $(BUILD)/tests/nfswapc
+BENCH_BINS = $(BUILD)/nfswap-growvm $(BUILD)/nfswap-lookupload
+
+tests: $(PROGRAMS) $(UNIT_BINS) $(BUILD)/tests/nfsc $(BUILD)/tests/nfswapc \
+    $(BENCH_BINS)
 
 # ---- tests ------------------------------------------------------------
 

@@ -650,7 +650,8 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 	struct netconfig *nc = NULL;
 	struct sigaction sa;
 	unsigned long port = 0;
-	int ch, fd, v6, rpcbind = 1, fg = 0, registered = 0;
+	int ch, fd, v6, rpcbind = 1, fg = 0, registered = 0, pfd_cap = 0;
+	struct pollfd *pfd = NULL;
 	SVCXPRT *x;
 	char *end;
 
@@ -744,15 +745,33 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 		    (unsigned)NFSWAP_PROG, (unsigned)NFSWAP_V1, p,
 		    registered ? " (registered with rpcbind)" : "");
 	}
+	/* Poll a copy of libtirpc's descriptor table, as its svc_run does:
+	 * accepting a connection inside svc_getreq_poll may reallocate
+	 * svc_pollfd under the loop that walks it (found by bench/scale.sh:
+	 * a crash after a few dozen connections). */
 	while (!serve_stop) {
-		int n = poll(svc_pollfd, (nfds_t)svc_max_pollfd, 1000);
+		int n, nfd = svc_max_pollfd;
 
+		if (nfd > pfd_cap) {
+			struct pollfd *p = realloc(pfd, (size_t)nfd * sizeof(*p));
+
+			if (p == NULL) {
+				log_warnx("serve: out of memory");
+				break;
+			}
+			pfd = p;
+			pfd_cap = nfd;
+		}
+		if (nfd > 0)
+			memcpy(pfd, svc_pollfd, (size_t)nfd * sizeof(*pfd));
+		n = poll(pfd, (nfds_t)nfd, 1000);
 		if (n > 0)
-			svc_getreq_poll(svc_pollfd, n);
+			svc_getreq_poll(pfd, n);
 		else if (n < 0 && errno != EINTR)
 			break;
 		reap();
 	}
+	free(pfd);
 	log_info("serve: stopping");
 	/* Workers see serve_stop and remove their partial files. */
 	for (;;) {

@@ -70,7 +70,8 @@ SIM_SRC     = bench/sim.c bench/swapspace.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve sim agent_host install
+SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve sim agent_host install \
+              bench
 # Real kernels in QEMU (minutes each): the thin client swapping over NFS,
 # and a diskless Debian client booting with nfswap in its initramfs.
 SYSTEM_TESTS = swap_vm boot_nfsroot
@@ -251,7 +252,7 @@ demo: ensure-deps
 
 # Benchmarks print ratios measured in one run (bench/README.md).
 bench: ensure-deps tests
-	@bench/alloc-vs-nfs.sh
+	@bench/run.sh
 
 # ---- installation -------------------------------------------------------
 

@@ -3,8 +3,12 @@
 # (NFS-Ganesha on the loopback of a private network namespace, libnfs as
 # the client, NFSv3), SIZE MiB each, one after the other in one run:
 #
-#   sync2k    the baseline: dd bs=2048 over NFS -- one 2 KiB WRITE at a
-#             time, each answered before the next is sent, COMMIT at the end
+#   fsync2k   the baseline: dd bs=2048 oflag=sync over NFS -- 2 KiB
+#             FILE_SYNC WRITEs, each answered (on the server's disk) before
+#             the next is sent; over SYNC_MIB (16) MiB only, its rate being
+#             steady and 256 MiB of it taking minutes
+#   sync2k    one 2 KiB WRITE at a time, UNSTABLE, COMMIT at the end: the
+#             server's disk is out of the way, only the round trips remain
 #   agent2k   the agent's creation code (swapfile_write_io: its 2 KiB
 #             writes, fsync, the hole check) with 2 KiB WRITEs pipelined,
 #             16 in flight, as a kernel client with wsize=2048 sends them
@@ -14,7 +18,7 @@
 #
 #   bench/nfs-create.sh [SIZE_MIB]   (as root; NFSWAP_BUILD=build)
 #
-# Prints "NAME SECONDS" lines (for bench/run.sh), or "SKIP why".
+# Prints "NAME SECONDS MIB" lines (for bench/run.sh), or "SKIP why".
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 cd "$HERE"
@@ -39,16 +43,19 @@ url="nfs://127.0.0.1$T/export/pc1?version=3&nfsport=$NFS_PORT&mountport=$MNT_POR
 bytes=$((SIZE_MIB << 20))
 
 one() {	# NAME NFSC-ARGS...
-	local name=$1 out
+	local name=$1 out bytes=$bytes
 	shift
+	[ "$name" = fsync2k ] && bytes=$sync_bytes
 	out=$(NFSC_TIME=1 "$B/tests/nfsc" "$url" "$@" 2>&1)
 	if ! grep -qx "written $bytes" <<<"$out"; then
 		echo "bench: $name: $out" >&2
 		exit 1
 	fi
-	echo "$name $(sed -n 's/^elapsed //p' <<<"$out")"
+	echo "$name $(sed -n 's/^elapsed //p' <<<"$out") $((bytes >> 20))"
 	"$B/tests/nfsc" "$url" rm f >/dev/null
 }
+sync_bytes=$(((SIZE_MIB < 16 ? SIZE_MIB : 16) << 20))
+one fsync2k syncwrite f $sync_bytes 2048
 one sync2k write f $bytes 2048
 one agent2k pipewrite f $bytes 2048 2048 16
 one agent64k pipewrite f $bytes 65536 65536 16

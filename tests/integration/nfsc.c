@@ -6,6 +6,8 @@
  *   nfsc URL mount                      mount the export, nothing else
  *   nfsc URL write NAME SIZE BLOCK      create 0600, SIZE bytes of zeros in
  *                                       BLOCK-byte writes, fsync
+ *   nfsc URL syncwrite NAME SIZE BLOCK  the same, opened O_SYNC: every WRITE
+ *                                       FILE_SYNC (dd oflag=sync)
  *   nfsc URL agentwrite NAME SIZE BLOCK the agent's own creation code
  *                                       (swapfile_write_io) over libnfs
  *   nfsc URL pipewrite NAME SIZE BLOCK WSIZE DEPTH
@@ -201,7 +203,7 @@ main(int argc, char **argv)
 	int r;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: nfsc URL mount|write|agentwrite|pipewrite|stat|"
+		fprintf(stderr, "usage: nfsc URL mount|write|syncwrite|agentwrite|pipewrite|stat|"
 		    "read|rm|ls [args]\n");
 		return 2;
 	}
@@ -215,8 +217,8 @@ main(int argc, char **argv)
 		return fail(r, "mount");
 	if (strcmp(cmd, "mount") == 0) {
 		printf("mounted %s:%s\n", url->server, url->path);
-	} else if (((strcmp(cmd, "write") == 0 || strcmp(cmd, "agentwrite") == 0) &&
-	    argc == 6) || (strcmp(cmd, "pipewrite") == 0 && argc == 8)) {
+	} else if (((strcmp(cmd, "write") == 0 || strcmp(cmd, "agentwrite") == 0 ||
+	    strcmp(cmd, "syncwrite") == 0) && argc == 6) || (strcmp(cmd, "pipewrite") == 0 && argc == 8)) {
 		uint64_t size = strtoull(argv[4], NULL, 10), done = 0;
 		size_t block = strtoul(argv[5], NULL, 10);
 		double t0 = seconds();
@@ -245,7 +247,8 @@ main(int argc, char **argv)
 			if (r < 0)
 				return fail(r, cmd);
 		} else {
-			if ((r = io_create(nfs, argv[3], (void **)&fh)) < 0)
+			if ((r = nfs_create(nfs, argv[3], O_WRONLY | O_CREAT |
+			    O_EXCL | (cmd[0] == 's' ? O_SYNC : 0), 0600, &fh)) < 0)
 				return fail(r, "create");
 			while (done < size) {
 				size_t n = size - done < block ?

@@ -111,10 +111,11 @@ prov_allocate(const char *addr, unsigned port, const char *name,
 		e = stat_errno(*s);
 		if ((e != -EINPROGRESS && e != -EBUSY) || (stop && *stop))
 			break;
-		/* asked again after 25, 50, 100 ms..., then every 400 ms:
-		 * quick for a quick disk, within the service's rate limit */
+		/* asked again after 25, 50, then every 100 ms: the file is
+		 * seen within a tenth of a second of being ready, at half
+		 * the service's rate limit */
 		nanosleep(&pause, NULL);
-		if (pause.tv_nsec < 400 * 1000 * 1000)
+		if (pause.tv_nsec < 100 * 1000 * 1000)
 			pause.tv_nsec *= 2;
 	}
 	if (e == -EINPROGRESS || e == -EBUSY)

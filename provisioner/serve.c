@@ -6,7 +6,9 @@
  *
  * The caller is its source address, matched against the registry's hosts
  * (exact addresses in hosts/, networks in nets/) on every request, so an
- * "nfswap add" is seen at once.  Allocations run in worker threads: a slow
+ * "nfswap add" is seen at once; clients registered by DNS name are found
+ * as an NFS server finds them: the address resolved to a name and that
+ * name back to the address.  Allocations run in worker threads: a slow
  * disk never holds up another client's LOOKUP.  A file appears under its
  * name only when it is complete (written as .NAME.partial, fsynced,
  * renamed); what is reserved by allocations under way counts against the
@@ -17,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -38,6 +41,8 @@
 #define JOBS_PER_CLIENT	2
 #define RATE_PER_S	20		/* requests per client and second */
 #define RATE_CLIENTS	256		/* rate buckets kept */
+#define DNS_CACHE	64		/* callers' names kept */
+#define DNS_TTL_S	60		/* ... for this long, found or not */
 #define SIZE_MIN	(64 * 1024)
 #define CHUNK		(1024 * 1024)
 
@@ -62,6 +67,15 @@ static struct {
 		unsigned	n;
 	}		rate[RATE_CLIENTS];
 	unsigned	rate_next;
+	struct {
+		uint8_t		addr[16];
+		int		kind;
+		char		name[HOST_MAXLEN + 1];	/* "": none */
+		time_t		at;
+	}		dns[DNS_CACHE];
+	unsigned	dns_next;
+	struct timespec	dns_mtime;	/* of hosts/ when looked at */
+	int		dns_scanned, dns_clients; /* ... whether it had names */
 } S = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static volatile sig_atomic_t serve_stop;
@@ -100,6 +114,118 @@ caller_addr(struct svc_req *rq, char *buf, size_t len)
 		    (socklen_t)len) ? 0 : -EINVAL;
 	}
 	return -EAFNOSUPPORT;
+}
+
+static time_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Whether the registry has clients registered by DNS name (a key of
+ * hosts/ that is no address), looked at again whenever hosts/ changes:
+ * without any, the resolver is never asked.
+ */
+static int
+has_dns_clients(const struct registry *reg)
+{
+	struct dirent *e;
+	struct stat st;
+	struct host h;
+	const char *why;
+	DIR *dir;
+
+	if (stat(reg->hosts, &st) < 0)
+		return 0;
+	if (S.dns_scanned && st.st_mtim.tv_sec == S.dns_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == S.dns_mtime.tv_nsec)
+		return S.dns_clients;
+	S.dns_clients = 0;
+	if ((dir = opendir(reg->hosts)) != NULL) {
+		while (!S.dns_clients && (e = readdir(dir)) != NULL)
+			if (e->d_name[0] != '.' &&
+			    valid_host(e->d_name, &h, &why) == 0 &&
+			    h.kind == HOST_DNS)
+				S.dns_clients = 1;
+		closedir(dir);
+	}
+	S.dns_mtime = st.st_mtim;
+	S.dns_scanned = 1;
+	return S.dns_clients;
+}
+
+/*
+ * The caller's DNS name, as mountd checks it: its address resolved to a
+ * name, and that name resolving back to the address (so that whoever
+ * controls the reverse zone alone cannot claim a name).  Lower case, no
+ * final dot.  Answers, found or not, are kept a minute.
+ */
+static int
+caller_name(const struct host *h, char *name, size_t len)
+{
+	struct sockaddr_storage ss;
+	struct addrinfo hints, *res, *ai;
+	char host[HOST_MAXLEN + 1];	/* longer: no DNS name of ours */
+	socklen_t sl;
+	unsigned i, slot;
+	int found = 0;
+	size_t n;
+
+	for (i = 0; i < DNS_CACHE; i++)
+		if (S.dns[i].at != 0 && (int)h->kind == S.dns[i].kind &&
+		    memcmp(S.dns[i].addr, h->addr, sizeof(h->addr)) == 0 &&
+		    mono_s() - S.dns[i].at < DNS_TTL_S) {
+			snprintf(name, len, "%s", S.dns[i].name);
+			return name[0] ? 0 : -ENOENT;
+		}
+	memset(&ss, 0, sizeof(ss));
+	if (h->kind == HOST_IPV4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, h->addr, 4);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, h->addr, 16);
+		sl = sizeof(*s6);
+	}
+	if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL,
+	    0, NI_NAMEREQD) == 0) {
+		for (n = 0; host[n]; n++)
+			if (host[n] >= 'A' && host[n] <= 'Z')
+				host[n] = (char)(host[n] - 'A' + 'a');
+		if (n > 0 && host[n - 1] == '.')
+			host[n - 1] = '\0';
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = ss.ss_family;
+		hints.ai_socktype = SOCK_STREAM;
+		if (getaddrinfo(host, NULL, &hints, &res) == 0) {
+			for (ai = res; ai != NULL && !found; ai = ai->ai_next)
+				found = ai->ai_family == AF_INET ?
+				    memcmp(&((struct sockaddr_in *)ai->ai_addr)->
+				    sin_addr, h->addr, 4) == 0 :
+				    memcmp(&((struct sockaddr_in6 *)ai->ai_addr)->
+				    sin6_addr, h->addr, 16) == 0;
+			freeaddrinfo(res);
+		}
+	}
+	slot = S.dns_next++ % DNS_CACHE;
+	memcpy(S.dns[slot].addr, h->addr, sizeof(h->addr));
+	S.dns[slot].kind = (int)h->kind;
+	snprintf(S.dns[slot].name, sizeof(S.dns[slot].name), "%s",
+	    found ? host : "");
+	S.dns[slot].at = mono_s();
+	if (!found)
+		return -ENOENT;
+	snprintf(name, len, "%s", host);
+	return 0;
 }
 
 /* Whether addr (a single address) lies in net. */
@@ -165,6 +291,17 @@ identify(struct svc_req *rq, struct client *c)
 				r = 0;
 		}
 		closedir(dir);
+	}
+	if (r != 0 && has_dns_clients(&reg)) {
+		char dns[HOST_MAXLEN + 1];
+		struct host dh;
+
+		if (caller_name(&h, dns, sizeof(dns)) == 0 &&
+		    valid_host(dns, &dh, &why) == 0 && dh.kind == HOST_DNS &&
+		    registry_index_key(&dh, key, sizeof(key)) == 0 &&
+		    registry_host_owner(&reg, reg.hosts, key, name,
+		    sizeof(name), &d) == 0)
+			r = 0;
 	}
 	if (r == 0 && registry_get(&reg, name, c, &d) < 0)
 		r = -ENOENT;

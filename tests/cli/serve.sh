@@ -59,6 +59,17 @@ is "LOOKUP from an address no client has: UNKNOWN" "$(q c 3 lookup)" "UNKNOWN"
 is "... and it may not ALLOCATE" "$(q c 3 allocate nfswap.0 1048576)" "UNKNOWN"
 ok "nfswap add carol --host 10.9.3.0/24 while it runs" n add carol --host 10.9.3.0/24
 is "LOOKUP from 10.9.3.2 now: carol, by her network (no restart)" "$(q c 3 lookup | cut -d' ' -f1-2)" "OK carol"
+# Clients by DNS name: this namespace's /etc/hosts names D and E.
+ok "client network D (10.9.4.2)" ganesha_client d 4
+ok "client network E (10.9.5.2)" ganesha_client e 5
+printf '127.0.0.1 localhost\n10.9.4.2 pc4.lab.example pc4\n10.9.5.2 pc5.lab.example\n' >"$T/hosts"
+mount --bind "$T/hosts" /etc/hosts && at_exit 'umount /etc/hosts'
+is "LOOKUP from D before any client has a DNS name: UNKNOWN" "$(q d 4 lookup)" "UNKNOWN"
+ok "nfswap add dave --host PC4.Lab.Example (a DNS name)" n add dave --host PC4.Lab.Example
+is "LOOKUP from 10.9.4.2 (pc4.lab.example, and back to 10.9.4.2): dave" "$(q d 4 lookup | cut -d' ' -f1-2)" "OK dave"
+is "LOOKUP from 10.9.5.2, whose name is no client's: UNKNOWN" "$(q e 5 lookup)" "UNKNOWN"
+ok "nfswap remove dave" n remove dave
+is "LOOKUP from D after the remove: UNKNOWN at once (names are cached, clients are not)" "$(q d 4 lookup)" "UNKNOWN"
 
 # --- ALLOCATE -----------------------------------------------------------------
 is "ALLOCATE 16 MiB for alice: under way at once" "$(q a 1 allocate nfswap.0 16777216)" "INPROGRESS"

@@ -81,5 +81,6 @@ if [ -z "$nfs" ] || [ -z "$alloc" ]; then
 	exit 1
 fi
 grep "^GROW" "$T/serial.txt" | grep -v -e "^GROW nfs " -e "^GROW alloc " | sed "s/^GROW /# /"
+grep "allocated" "$T/serve.log" | sed "s/^/# /"
 echo "grow_nfs $nfs"
 echo "grow_alloc $alloc"

@@ -44,7 +44,7 @@
 #define DNS_CACHE	64		/* callers' names kept */
 #define DNS_TTL_S	60		/* ... for this long, found or not */
 #define SIZE_MIN	(64 * 1024)
-#define CHUNK		(1024 * 1024)
+#define CHUNK		(4 * 1024 * 1024)	/* bytes per write */
 
 struct job {
 	int		used;
@@ -116,13 +116,19 @@ caller_addr(struct svc_req *rq, char *buf, size_t len)
 	return -EAFNOSUPPORT;
 }
 
-static time_t
-mono_s(void)
+static uint64_t
+mono_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static time_t
+mono_s(void)
+{
+	return (time_t)(mono_ms() / 1000);
 }
 
 /*
@@ -399,9 +405,9 @@ static void *
 worker(void *arg)
 {
 	struct job *j = arg;
-	static const char zeros[CHUNK];
+	static char zeros[CHUNK] __attribute__((aligned(4096)));
 	char partial[NAME_MAXLEN + 16];
-	uint64_t off;
+	uint64_t off, t0 = mono_ms();
 	int dfd, fd = -1, r = 0;
 
 	snprintf(partial, sizeof(partial), ".%s.partial", j->name);
@@ -410,8 +416,16 @@ worker(void *arg)
 		r = errno;
 		goto out;
 	}
+	/* O_DIRECT: hundreds of MiB of zeros would otherwise pass through
+	 * the server's page cache (pushing out what its NFS clients read)
+	 * and be copied there first; direct, they go to the disk as they
+	 * are, 2-3 times faster here.  Where the file system refuses it,
+	 * the zeros go through the cache. */
 	fd = openat(dfd, partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	    O_CLOEXEC | O_DIRECT, 0600);
+	if (fd < 0 && errno == EINVAL)
+		fd = openat(dfd, partial, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || fchown(fd, j->uid, j->gid) < 0 || fchmod(fd, 0600) < 0) {
 		r = errno;
 		goto out;
@@ -434,6 +448,11 @@ worker(void *arg)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EINVAL && (fcntl(fd, F_GETFL) & O_DIRECT)) {
+			/* alignment this file system wants otherwise */
+			(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT);
+			continue;
+		}
 		if (w <= 0) {
 			r = w < 0 ? errno : EIO;
 			goto out;
@@ -456,8 +475,9 @@ out:
 		log_warnx("%s: allocating %s (%llu bytes): %s", j->client,
 		    j->name, (unsigned long long)j->size, strerror(r));
 	else
-		log_info("%s: allocated %s (%llu bytes)", j->client, j->name,
-		    (unsigned long long)j->size);
+		log_info("%s: allocated %s (%llu bytes in %.2f s)", j->client,
+		    j->name, (unsigned long long)j->size,
+		    (double)(mono_ms() - t0) / 1000.0);
 	pthread_mutex_lock(&S.lock);
 	j->done = 1;
 	pthread_mutex_unlock(&S.lock);

@@ -140,8 +140,7 @@ $(BUILD)/agent/nogss.o: agent/nogss.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -c -o $@ $<
 
-$(BUILD)/nfswapd: $(call obj,agent/main.c agent/provision.c) $(RPC_OBJ) \
-    $(AGENT_NOGSS) $(BUILD)/libnfswap.a
+define agent_link
 	@rm -f $@
 	$(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -o $@ $^ \
 	    $(if $(AGENT_STATIC),$(CONFIG_STATIC_LIBS),$(CONFIG_LIBS)) \
@@ -152,21 +151,17 @@ $(BUILD)/nfswapd: $(call obj,agent/main.c agent/provision.c) $(RPC_OBJ) \
 	    -e "getpwuid_r' in statically linked" \
 	    -e "in function .rpc_gss_getcred.:" >&2 || true; }
 	@test -x $@
+endef
+
+$(BUILD)/nfswapd: $(call obj,agent/main.c agent/provision.c) $(RPC_OBJ) \
+    $(AGENT_NOGSS) $(BUILD)/libnfswap.a
+	$(agent_link)
 
 # Time to grow inside the thin client (bench/grow-vm.sh): static, as the
 # agent is, so it runs in the bench's busybox guest.
 $(BUILD)/nfswap-growvm: $(call obj,bench/growvm.c agent/provision.c) $(RPC_OBJ) \
     $(AGENT_NOGSS) $(BUILD)/libnfswap.a
-	@rm -f $@
-	$(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -o $@ $^ \
-	    $(if $(AGENT_STATIC),$(CONFIG_STATIC_LIBS),$(CONFIG_LIBS)) \
-	    $(if $(AGENT_STATIC),$(TIRPC_STATIC_LIBS),$(TIRPC_LIBS)) 2>&1 | \
-	    { grep -v -e "getaddrinfo' in statically linked" \
-	    -e "in function .agent_resolve.:" \
-	    -e "getgrouplist' in statically linked" \
-	    -e "getpwuid_r' in statically linked" \
-	    -e "in function .rpc_gss_getcred.:" >&2 || true; }
-	@test -x $@
+	$(agent_link)
 
 $(BUILD)/nfswap-sim: $(call obj,$(SIM_SRC)) $(BUILD)/libnfswap.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm

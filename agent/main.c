@@ -83,15 +83,6 @@ on_signal(int sig)
 	}
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 usage(int status)
 {
@@ -259,11 +250,11 @@ feed_kmsg(void)
 		    "kernel log: %s", k->writes, k->writes == 1 ? "" : "s",
 		    k->write_line);
 		if (!g.pol.write_failed ||
-		    now_ms() - g.write_warned_ms >= 60000) {
+		    mono_ms() - g.write_warned_ms >= 60000) {
 			log_warnx("%s -- the kernel keeps those pages and "
 			    "writes them again; no swap is added for %llu s",
 			    g.err, (unsigned long long)hold);
-			g.write_warned_ms = now_ms();
+			g.write_warned_ms = mono_ms();
 		}
 	} else
 		return;
@@ -288,7 +279,7 @@ write_status(void)
 	    "\"io_errors\":%s,\"swap_write_errors\":%lu,"
 	    "\"swap_read_errors\":%lu,\"files\":[", (int)getpid(),
 	    g.running ? "true" : "false", policy_state_name(g.pol.state), json(g.swapdir, e1, sizeof(e1)),
-	    (unsigned long long)((now_ms() - g.started_ms) / 1000),
+	    (unsigned long long)((mono_ms() - g.started_ms) / 1000),
 	    a->act == POLICY_GROW ? "grow" : a->act == POLICY_SHRINK ?
 	    "shrink" : "none", a->name, (unsigned long long)a->bytes,
 	    json(g.err, e2, sizeof(e2)), g.pol.io_failed ? "true" : "false",
@@ -403,7 +394,7 @@ allocate(const char *name, uint64_t bytes)
 		    r == -EBUSY ? "busy" : "refused", name,
 		    r == -EHOSTUNREACH ? " (asking it again in 10 minutes)" :
 		    "");
-		g.prov_down_ms = r == -EHOSTUNREACH ? now_ms() : 0;
+		g.prov_down_ms = r == -EHOSTUNREACH ? mono_ms() : 0;
 		return r == -EINVAL ? -EIO : r;
 	}
 	return r;
@@ -413,7 +404,7 @@ static void
 grow(uint64_t bytes)
 {
 	char name[POLICY_NAME_MAX], path[PATH_MAXLEN + POLICY_NAME_MAX + 2];
-	uint64_t t0 = now_ms(), written = 0;
+	uint64_t t0 = mono_ms(), written = 0;
 	int r;
 
 	g.smp.last.act = POLICY_GROW;
@@ -428,7 +419,7 @@ grow(uint64_t bytes)
 	snprintf(g.last.name, sizeof(g.last.name), "%s", name);
 	r = -EHOSTUNREACH;
 	if (g.conf.provisioner[0] != '\0' && (g.prov_down_ms == 0 ||
-	    now_ms() - g.prov_down_ms >= 600000)) {
+	    mono_ms() - g.prov_down_ms >= 600000)) {
 		r = allocate(name, bytes);
 		if (r == 0)
 			written = bytes;
@@ -437,7 +428,7 @@ grow(uint64_t bytes)
 		r = swapfile_create(g.dirfd, name, bytes, g.conf.block_size,
 		    &written, &stop_flag);
 	g.smp.last.bytes = written;
-	g.smp.last.elapsed_ms = now_ms() - t0;
+	g.smp.last.elapsed_ms = mono_ms() - t0;
 	if (r < 0) {
 		g.smp.last.outcome = outcome_of(r);
 		snprintf(g.err, sizeof(g.err), "creating %s (%llu of %llu "
@@ -601,7 +592,7 @@ lookup_export(void)
 			    g.conf.provisioner, client, path);
 			return;
 		}
-		t = now_ms();
+		t = mono_ms();
 		if (last_log == 0 || t - last_log >= 60000) {
 			log_warnx("provisioner %s: %s (retrying)",
 			    g.conf.provisioner, r == -ENOENT ? "this address is "
@@ -674,7 +665,7 @@ find_swapdir(void)
 			    g.conf.mount_point, opts);
 			return;
 		}
-		t = now_ms();
+		t = mono_ms();
 		if (last_log == 0 || t - last_log >= 60000) {
 			errno = -r;
 			log_warn("mount %s:%s on %s (retrying)", g.conf.server,
@@ -966,13 +957,13 @@ main(int argc, char **argv)
 	if (policy_config_check(&g.conf.policy, &why) < 0)
 		fatalx("policy settings: %s", why);
 	policy_init(&g.pol, &g.conf.policy);
-	g.started_ms = now_ms();
+	g.started_ms = mono_ms();
 	g.running = 1;
 	write_status();
 	log_info("started: swap in %s, state %s", g.swapdir,
 	    policy_state_name(g.pol.state));
 	memset(&g.smp.last, 0, sizeof(g.smp.last));
-	next = now_ms();
+	next = mono_ms();
 	while (!sig_stop) {
 		follow_root();
 		if (sig_hup) {
@@ -985,10 +976,10 @@ main(int argc, char **argv)
 		}
 		if ((r = sample()) < 0) {
 			/* once a minute, not every tick */
-			if (now_ms() - sample_warned >= 60000 || sample_warned == 0) {
+			if (mono_ms() - sample_warned >= 60000 || sample_warned == 0) {
 				log_warnx("reading memory figures: %s",
 				    strerror(-r));
-				sample_warned = now_ms();
+				sample_warned = mono_ms();
 			}
 			goto wait;
 		}
@@ -1007,7 +998,7 @@ main(int argc, char **argv)
 		prev = g.pol.state;
 		fed = g.smp.last.act == POLICY_NONE &&
 		    g.smp.last.outcome != POLICY_OK;
-		g.last = policy_step(&g.pol, &g.smp, now_ms());
+		g.last = policy_step(&g.pol, &g.smp, mono_ms());
 		if (g.last.act != POLICY_NONE)
 			g.acted = g.last;
 		memset(&g.smp.last, 0, sizeof(g.smp.last));
@@ -1039,10 +1030,10 @@ wait:
 		/* Sleep to the next tick; kernel log records that arrive
 		 * meanwhile are read (and counted) without cutting it short. */
 		next += g.conf.poll_ms;
-		if (next < now_ms())
-			next = now_ms();
+		if (next < mono_ms())
+			next = mono_ms();
 		while (!sig_stop && !sig_hup && !sig_usr1 &&
-		    (t = now_ms()) < next) {
+		    (t = mono_ms()) < next) {
 			pfd.fd = g.kmsg_fd;
 			pfd.events = POLLIN;
 			pfd.revents = 0;

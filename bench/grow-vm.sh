@@ -14,16 +14,10 @@
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 cd "$HERE"
-. tests/lib/tap.sh
+. bench/lib.sh
 . tests/lib/vm.sh
 . tests/lib/ganesha.sh
-B=${NFSWAP_BUILD:-build}
-case $B in /*) ;; *) B=$PWD/$B ;; esac
-NFSWAP=$B/nfswap
 SIZE_MIB=${1:-256}
-# vm.sh and ganesha.sh report a missing tool as a TAP skip: say it our way.
-skip() { echo "SKIP $2"; }
-tap_done() { :; }
 
 if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
 	for f in "$NFSWAP" "$B/nfswap-growvm"; do
@@ -82,5 +76,6 @@ if [ -z "$nfs" ] || [ -z "$alloc" ]; then
 fi
 grep "^GROW" "$T/serial.txt" | grep -v -e "^GROW nfs " -e "^GROW alloc " | sed "s/^GROW /# /"
 grep "allocated" "$T/serve.log" | sed "s/^/# /"
+echo "guest_kernel $KVER"
 echo "grow_nfs $nfs"
 echo "grow_alloc $alloc"

@@ -22,14 +22,9 @@
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 cd "$HERE"
-. tests/lib/tap.sh
+. bench/lib.sh
 . tests/lib/ganesha.sh
-B=${NFSWAP_BUILD:-build}
-case $B in /*) ;; *) B=$PWD/$B ;; esac
-NFSWAP=$B/nfswap
 SIZE_MIB=${1:-256}
-skip() { echo "SKIP $2"; }
-tap_done() { :; }
 for f in "$NFSWAP" "$B/tests/nfsc"; do
 	[ -x "$f" ] || { echo "bench: $f is not built (make tests)" >&2; exit 1; }
 done

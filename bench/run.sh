@@ -146,11 +146,12 @@ if [ -n "$OUT" ]; then
 	{
 		echo "# Benchmarks"
 		echo
-		echo "Written by \`make bench\` (\`bench/run.sh${SMOKE/1/ --smoke}\`) on $(date -u '+%Y-%m-%d %H:%M UTC');"
+		echo "Written by \`make bench\` (\`bench/run.sh$([ $SMOKE = 1 ] && echo " --smoke")\`) on $(date -u '+%Y-%m-%d %H:%M UTC');"
 		echo "every ratio is of two figures measured in this one run."
 		echo
 		echo "Machine: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) cores, $mem;"
-		echo "Debian $(cat /etc/debian_version 2>/dev/null), NFS-Ganesha ${ganesha:-?}, QEMU ${qemu:-?} (TCG: no KVM)."
+		echo "Debian $(cat /etc/debian_version 2>/dev/null), NFS-Ganesha ${ganesha:-?}, QEMU ${qemu:-?} (TCG: no KVM);"
+		echo "the thin client: Linux ${V[grow.guest_kernel]:-?} (Debian 12's kernel package), 512 MiB, one vCPU."
 		echo "Time per part (s): create ${V[create.took]:--}, grow ${V[grow.took]:--}, policy ${V[policy.took]:--}, footprint ${V[footprint.took]:--}, scale ${V[scale.took]:--}."
 		echo
 		table

@@ -13,10 +13,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 cd "$HERE"
-. tests/lib/tap.sh
-B=${NFSWAP_BUILD:-build}
-case $B in /*) ;; *) B=$PWD/$B ;; esac
-NFSWAP=$B/nfswap
+. bench/lib.sh
 N=${1:-10000}
 LOOKUPS=${2:-50000}
 SECS=${3:-10}

@@ -30,6 +30,7 @@ void	log_warn(const char *, ...) PRINTF_LIKE(1, 2);
 void	log_warnx(const char *, ...) PRINTF_LIKE(1, 2);
 void	log_info(const char *, ...) PRINTF_LIKE(1, 2);
 void	log_debug(const char *, ...) PRINTF_LIKE(1, 2);
+uint64_t mono_ms(void);		/* CLOCK_MONOTONIC, in milliseconds */
 __attribute__((noreturn)) void fatal(const char *, ...) PRINTF_LIKE(1, 2);
 __attribute__((noreturn)) void fatalx(const char *, ...) PRINTF_LIKE(1, 2);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "common.h"
 
@@ -110,4 +111,13 @@ fatalx(const char *fmt, ...)
 	vlog(LOG_CRIT, fmt, ap, 0);
 	va_end(ap);
 	exit(EXIT_RUNTIME);
+}
+
+uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

@@ -116,15 +116,6 @@ caller_addr(struct svc_req *rq, char *buf, size_t len)
 	return -EAFNOSUPPORT;
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static time_t
 mono_s(void)
 {

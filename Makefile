@@ -71,7 +71,7 @@ UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve sim agent_host install \
-              bench
+              bench fuzz
 # Real kernels in QEMU (minutes each): the thin client swapping over NFS,
 # and a diskless Debian client booting with nfswap in its initramfs.
 SYSTEM_TESTS = swap_vm boot_nfsroot
@@ -87,7 +87,7 @@ PROGRAMS = $(BUILD)/nfswap $(BUILD)/nfswapd $(BUILD)/nfswap-sim \
 .SECONDARY:
 
 .PHONY: all check check-run check-plain check-san check-valgrind check-system \
-        tests \
+        tests fuzz fuzz-build \
         deps ensure-deps demo bench golden install uninstall clean lint-man
 
 all: $(PROGRAMS)
@@ -223,6 +223,41 @@ check-system: tests
 
 check-valgrind: tests
 	@tests/run.sh --build $(BUILD) --valgrind $(UNIT_TESTS)
+
+# ---- fuzzing (tests/fuzz, libFuzzer with clang, ASan+UBSan) -----------
+# The library is compiled again by clang with coverage; "make fuzz" gives
+# each target FUZZ_SECONDS (default 600), make check a short run of each.
+FUZZ_TARGETS = proc agent_conf conf valid record exports cmdline xdr
+FUZZ_DIR   = build/fuzz
+FUZZ_CC    = clang
+FUZZ_SAN   = address,undefined
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' -g -O1 \
+           -fno-omit-frame-pointer -fno-sanitize-recover=all \
+           -Icommon -Iexports -Iprovisioner -Iagent -I$(GEN) $(CONFIG_CFLAGS) \
+           $(TIRPC_CFLAGS)
+FUZZ_OBJ   = $(addprefix $(FUZZ_DIR)/obj/,$(COMMON_SRC:.c=.o) \
+           $(EXPORTS_SRC:.c=.o) $(PROV_LIB_SRC:.c=.o) $(AGENT_LIB_SRC:.c=.o)) \
+           $(FUZZ_DIR)/obj/nfswap_prot_xdr.o
+FUZZ_BINS  = $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 600
+
+$(FUZZ_DIR)/obj/%.o: %.c $(GEN)/nfswap_prot.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Werror \
+	    -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+$(FUZZ_DIR)/obj/nfswap_prot_xdr.o: $(GEN)/nfswap_prot_xdr.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -w -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
+	    -c -o $@ $<
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Werror -Itests/fuzz \
+	    -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_OBJ) \
+	    $(CONFIG_LIBS) $(TIRPC_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: ensure-deps fuzz-build
+	@tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 golden: tests
 	NFSWAP_UPDATE_GOLDEN=1 $(BUILD)/tests/test_exports

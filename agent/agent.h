@@ -45,6 +45,8 @@ struct agent_conf {
 void	agent_conf_defaults(struct agent_conf *);
 int	agent_conf_load(struct agent_conf *, const char *path, int must_exist,
 	    struct diag *);
+int	agent_conf_parse(struct agent_conf *, const char *text,
+	    const char *name, struct diag *);
 int	agent_cmdline(const char *cmdline, char *server, size_t slen,
 	    char *path, size_t plen);
 int	agent_expand(const char *tmpl, const char *host, const char *ipv4,

@@ -286,6 +286,22 @@ agent_conf_load(struct agent_conf *c, const char *path, int must_exist,
 	return r;
 }
 
+/* The same from text, named name in messages (the fuzzers, tests). */
+int
+agent_conf_parse(struct agent_conf *c, const char *text, const char *name,
+    struct diag *d)
+{
+	config_t cf;
+	int r;
+
+	agent_conf_defaults(c);
+	config_init(&cf);
+	if ((r = cfg_read_text(&cf, text, name, d)) == 0)
+		r = load_settings(c, &cf, name, d);
+	config_destroy(&cf);
+	return r;
+}
+
 /*
  * nfswap=SERVER:/PATH on the kernel command line (the last one wins, as
  * the kernel's own parameters do); PATH may hold %h and %i.  SERVER is a name, an IPv4 address, or

@@ -5,8 +5,7 @@
 #
 #   fsync2k   the baseline: dd bs=2048 oflag=sync over NFS -- 2 KiB
 #             FILE_SYNC WRITEs, each answered (on the server's disk) before
-#             the next is sent; over SYNC_MIB (16) MiB only, its rate being
-#             steady and 256 MiB of it taking minutes
+#             the next is sent (about two minutes for 256 MiB here)
 #   sync2k    one 2 KiB WRITE at a time, UNSTABLE, COMMIT at the end: the
 #             server's disk is out of the way, only the round trips remain
 #   agent2k   the agent's creation code (swapfile_write_io: its 2 KiB
@@ -38,9 +37,8 @@ url="nfs://127.0.0.1$T/export/pc1?version=3&nfsport=$NFS_PORT&mountport=$MNT_POR
 bytes=$((SIZE_MIB << 20))
 
 one() {	# NAME NFSC-ARGS...
-	local name=$1 out bytes=$bytes
+	local name=$1 out
 	shift
-	[ "$name" = fsync2k ] && bytes=$sync_bytes
 	out=$(NFSC_TIME=1 "$B/tests/nfsc" "$url" "$@" 2>&1)
 	if ! grep -qx "written $bytes" <<<"$out"; then
 		echo "bench: $name: $out" >&2
@@ -49,8 +47,7 @@ one() {	# NAME NFSC-ARGS...
 	echo "$name $(sed -n 's/^elapsed //p' <<<"$out") $((bytes >> 20))"
 	"$B/tests/nfsc" "$url" rm f >/dev/null
 }
-sync_bytes=$(((SIZE_MIB < 16 ? SIZE_MIB : 16) << 20))
-one fsync2k syncwrite f $sync_bytes 2048
+one fsync2k syncwrite f $bytes 2048
 one sync2k write f $bytes 2048
 one agent2k pipewrite f $bytes 2048 2048 16
 one agent64k pipewrite f $bytes 65536 65536 16

@@ -59,6 +59,22 @@ cfg_read(config_t *cf, const char *path, int must_exist, struct diag *d)
 }
 
 /*
+ * Read text (a configuration file's contents, named name in messages)
+ * into cf: libconfig's string reader, for the fuzzers and for tests.
+ * Returns 0, or -EINVAL with d filled as name:line.  (A literal above
+ * INT32_MAX is not caught here: that check re-reads the file.)
+ */
+int
+cfg_read_text(config_t *cf, const char *text, const char *name,
+    struct diag *d)
+{
+	if (config_read_string(cf, text) == CONFIG_TRUE)
+		return 0;
+	return diag_input(d, EINVAL, "%s:%d: %s", name, config_error_line(cf),
+	    config_error_text(cf));
+}
+
+/*
  * libconfig 1.5 reads an integer literal above INT32_MAX without an "L"
  * suffix as a truncated 32-bit value, silently.  Compare the value it
  * gives with the literal written on the setting's line.

@@ -21,6 +21,8 @@ struct cfg_key {
 int	cfg_at(struct diag *, const char *file, const config_setting_t *,
 	    const char *, ...) PRINTF_LIKE(4, 5);
 int	cfg_read(config_t *, const char *path, int must_exist, struct diag *);
+int	cfg_read_text(config_t *, const char *text, const char *name,
+	    struct diag *);
 int	cfg_check_keys(const config_setting_t *, const struct cfg_key *,
 	    const char *file, struct diag *);
 int	cfg_get_path(const config_setting_t *, const char *key, char *dst,

@@ -163,8 +163,11 @@ valid_host(const char *in, struct host *h, const char **why)
 	 */
 	if (v6 && h->addr[10] == 0xff && h->addr[11] == 0xff &&
 	    memcmp(h->addr, "\0\0\0\0\0\0\0\0\0\0", 10) == 0 &&
-	    (slash == NULL || parse_prefix(slash + 1, 128, &h->prefix) < 0 ||
-	    h->prefix >= 96)) {
+	    slash != NULL && parse_prefix(slash + 1, 128, &h->prefix) < 0)
+		return (*why = "network prefix must be 1 to 128", -EINVAL);
+	if (v6 && h->addr[10] == 0xff && h->addr[11] == 0xff &&
+	    memcmp(h->addr, "\0\0\0\0\0\0\0\0\0\0", 10) == 0 &&
+	    (slash == NULL || h->prefix >= 96)) {
 		memmove(h->addr, h->addr + 12, 4);
 		memset(h->addr + 4, 0, 12);
 		v6 = 0;

@@ -137,6 +137,25 @@ load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
 	return 0;
 }
 
+/* Settings from text over the defaults, named name in messages (fuzzers). */
+int
+conf_parse(struct nfswap_conf *c, const char *text, const char *name,
+    struct diag *d)
+{
+	config_t cf;
+	int r;
+
+	conf_defaults(c);
+	config_init(&cf);
+	if ((r = cfg_read_text(&cf, text, name, d)) == 0)
+		r = load_settings(c, &cf, name, d);
+	if (c->ganesha_pseudo_root[0] == '\0')
+		snprintf(c->ganesha_pseudo_root, sizeof(c->ganesha_pseudo_root),
+		    "%s", c->export_root);
+	config_destroy(&cf);
+	return r;
+}
+
 /*
  * Load path over the built-in defaults.  A missing file is an error only
  * when must_exist (the user named it); the default path may be absent.

@@ -36,6 +36,8 @@ struct nfswap_conf {
 void	conf_defaults(struct nfswap_conf *);
 int	conf_load(struct nfswap_conf *, const char *path, int must_exist,
 	    struct diag *);
+int	conf_parse(struct nfswap_conf *, const char *text, const char *name,
+	    struct diag *);
 
 /* registry.c */
 struct registry {
@@ -51,6 +53,8 @@ struct registry {
 int	registry_open(struct registry *, const struct nfswap_conf *,
 	    int exclusive, struct diag *);
 void	registry_close(struct registry *);
+int	registry_parse_record(const char *text, const char *name,
+	    struct client *, struct diag *);
 int	registry_get(struct registry *, const char *name, struct client *,
 	    struct diag *);
 int	registry_list(struct registry *, struct client **, size_t *,

@@ -144,15 +144,53 @@ rec_str(const config_setting_t *root, const char *key, char *dst, size_t len,
 	return 0;
 }
 
+/*
+ * A record, read into cf from path, for client name: every field present,
+ * in range, and a client the exports could render (a record that is not
+ * is corrupt).
+ */
+static int
+record_fields(const config_t *cf, const char *name, const char *path,
+    struct client *c, struct diag *d)
+{
+	const config_setting_t *root = config_root_setting(cf);
+	const char *why;
+	long long v;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = rec_str(root, "name", c->name, sizeof(c->name), path, d)) < 0 ||
+	    (r = rec_str(root, "host", c->host, sizeof(c->host), path, d)) < 0)
+		return r;
+	if ((r = rec_int(root, "quota", 1, INT64_MAX, &v, path, d)) < 0)
+		return r;
+	c->quota = (uint64_t)v;
+	if ((r = rec_int(root, "uid", 1, UINT32_MAX - 1, &v, path, d)) < 0)
+		return r;
+	c->uid = (uint32_t)v;
+	if ((r = rec_int(root, "gid", 1, UINT32_MAX - 1, &v, path, d)) < 0)
+		return r;
+	c->gid = (uint32_t)v;
+	if ((r = rec_int(root, "export_id", 1, UINT16_MAX, &v, path, d)) < 0)
+		return r;
+	c->export_id = (uint32_t)v;
+	if ((r = rec_int(root, "created", 0, INT64_MAX, &v, path, d)) < 0)
+		return r;
+	c->created = v;
+	if (strcmp(c->name, name) != 0)
+		return diag_sys(d, EINVAL, "%s: corrupt record: holds client "
+		    "\"%s\"", path, c->name);
+	if (exports_check_client(c, &why) < 0)
+		return diag_sys(d, EINVAL, "%s: corrupt record: %s", path, why);
+	return 0;
+}
+
 /* Read clients/NAME.  -ENOENT (with no diag) when there is no such client. */
 static int
 read_record(struct registry *reg, const char *name, struct client *c,
     struct diag *d)
 {
 	char path[PATH_MAXLEN + 96];
-	const config_setting_t *root;
-	const char *why;
-	long long v;
 	config_t cf;
 	int r;
 
@@ -167,34 +205,27 @@ read_record(struct registry *reg, const char *name, struct client *c,
 		else
 			r = diag_sys(d, EINVAL, "%s:%d: corrupt record: %s", path,
 			    config_error_line(&cf), config_error_text(&cf));
-		config_destroy(&cf);
-		return r;
-	}
-	root = config_root_setting(&cf);
-	if ((r = rec_str(root, "name", c->name, sizeof(c->name), path, d)) < 0 ||
-	    (r = rec_str(root, "host", c->host, sizeof(c->host), path, d)) < 0)
-		goto out;
-	if ((r = rec_int(root, "quota", 1, INT64_MAX, &v, path, d)) < 0)
-		goto out;
-	c->quota = (uint64_t)v;
-	if ((r = rec_int(root, "uid", 1, UINT32_MAX - 1, &v, path, d)) < 0)
-		goto out;
-	c->uid = (uint32_t)v;
-	if ((r = rec_int(root, "gid", 1, UINT32_MAX - 1, &v, path, d)) < 0)
-		goto out;
-	c->gid = (uint32_t)v;
-	if ((r = rec_int(root, "export_id", 1, UINT16_MAX, &v, path, d)) < 0)
-		goto out;
-	c->export_id = (uint32_t)v;
-	if ((r = rec_int(root, "created", 0, INT64_MAX, &v, path, d)) < 0)
-		goto out;
-	c->created = v;
-	if (strcmp(c->name, name) != 0)
-		r = diag_sys(d, EINVAL, "%s: corrupt record: holds client \"%s\"",
-		    path, c->name);
-	else if (exports_check_client(c, &why) < 0)
-		r = diag_sys(d, EINVAL, "%s: corrupt record: %s", path, why);
-out:
+	} else
+		r = record_fields(&cf, name, path, c, d);
+	config_destroy(&cf);
+	return r;
+}
+
+/* A record from text, as read_record reads a file (the fuzzers). */
+int
+registry_parse_record(const char *text, const char *name, struct client *c,
+    struct diag *d)
+{
+	config_t cf;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	config_init(&cf);
+	if (config_read_string(&cf, text) == CONFIG_FALSE)
+		r = diag_sys(d, EINVAL, "%s:%d: corrupt record: %s", name,
+		    config_error_line(&cf), config_error_text(&cf));
+	else
+		r = record_fields(&cf, name, name, c, d);
 	config_destroy(&cf);
 	return r;
 }

@@ -72,6 +72,10 @@ static const char *const bad_hosts[] = {
 	"::/0", "::ffff:0:0/96", "::ffff:10.0.0.1/120", "10.0.0.1/24", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/024",
 	"10.0.0.0/-1", "10.0.0.0/8/8", "10.0.0.0/x", "2001:db8::1/129",
 	"2001:db8::1/64", "fe80::1%eth0", "2001:db8:::1", ":::",
+	/* found by tests/fuzz/fuzz_valid: a bad prefix on an IPv4-mapped
+	 * address was taken as /0 - 96, an IPv4 network "/4294967200" */
+	"::ffff:19.1.0.10/:1", "::ffff:10.0.0.0/", "::ffff:10.0.0.0/x",
+	"::ffff:10.0.0.0/129", "::ffff:10.0.0.0/0104",
 	/* malformed DNS names */
 	"-pc.example", "pc-.example", "pc..example", ".pc", "pc.", "pc_1",
 	"caf\xc3\xa9.example",

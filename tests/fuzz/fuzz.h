@@ -1,0 +1,34 @@
+/*
+ * fuzz.h -- shared by the libFuzzer targets of tests/fuzz (make fuzz).
+ * Each target is one file defining LLVMFuzzerTestOneInput; a property
+ * that does not hold is a crash (abort), so libFuzzer keeps the input.
+ */
+#ifndef NFSWAP_FUZZ_H
+#define NFSWAP_FUZZ_H
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* The input as a C string (cut at its first NUL), malloc'd: the
+ * sanitizer sees any read past its end. */
+static inline char *
+fuzz_str(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+
+	if (s == NULL)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+#define PROPERTY(cond) do { if (!(cond)) { \
+	fprintf(stderr, "property failed: %s (%s:%d)\n", #cond, __FILE__, \
+	    __LINE__); abort(); } } while (0)
+
+#endif

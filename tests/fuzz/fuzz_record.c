@@ -1,0 +1,46 @@
+/*
+ * A client record of the registry (provisioner/registry.c), as if read
+ * from state_dir/clients/pc1: refused as corrupt, or a client that both
+ * exports formats render as exactly one line / one block.
+ */
+#include "fuzz.h"
+#include "nfswap.h"
+
+static size_t
+count(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, what)) != NULL) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct exports_opts o = { "/srv/nfswap", "/swap", "" };
+	struct client c;
+	struct strbuf sb;
+	struct diag d;
+	char err[256], *text = fuzz_str(data, size);
+
+	diag_clear(&d);
+	if (registry_parse_record(text, "pc1", &c, &d) == 0) {
+		PROPERTY(strcmp(c.name, "pc1") == 0);
+		sb_init(&sb);
+		PROPERTY(exports_render(EXPORTS_KERNEL, &c, 1, &o, &sb, err,
+		    sizeof(err)) == 0);
+		PROPERTY(count(sb.s, "\n/srv/nfswap/") == 1);
+		sb_reset(&sb);
+		PROPERTY(exports_render(EXPORTS_GANESHA, &c, 1, &o, &sb, err,
+		    sizeof(err)) == 0);
+		PROPERTY(count(sb.s, "EXPORT {") == 1);
+		sb_free(&sb);
+	} else
+		PROPERTY(strncmp(d.msg, "pc1", 3) == 0);
+	free(text);
+	return 0;
+}

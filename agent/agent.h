@@ -80,8 +80,9 @@ int	swapfile_create(int dirfd, const char *name, uint64_t size,
 int	swapfile_mkswap(int dirfd, const char *name, uint64_t size);
 int	swapfile_check(int dirfd, const char *name, uid_t owner,
 	    struct swapfile_check *);
-int	swapfile_on(const char *path, int priority);
-int	swapfile_off(const char *path);
+int	swapfile_on(int dirfd, const char *name, uid_t owner, int priority);
+int	swapfile_off(int dirfd, const char *name, uid_t owner);
+int	swapfile_unlink(int dirfd, const char *name, uid_t owner);
 
 /* kmsg.c */
 #define KMSG_WRITE	1	/* a swap write failed: the page stays dirty */

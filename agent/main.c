@@ -439,13 +439,13 @@ grow(uint64_t bytes)
 		return;
 	}
 	if ((r = swapfile_mkswap(g.dirfd, name, bytes)) < 0 ||
-	    (r = swapfile_on(path, g.conf.priority)) < 0) {
+	    (r = swapfile_on(g.dirfd, name, g.owner, g.conf.priority)) < 0) {
 		g.smp.last.outcome = r == -EIO ? POLICY_EIO :
 		    POLICY_SWAPON_REFUSED;
 		snprintf(g.err, sizeof(g.err), "activating %s: %s; file removed",
 		    name, strerror(-r));
 		log_warnx("%s", g.err);
-		(void)unlinkat(g.dirfd, name, 0);
+		(void)swapfile_unlink(g.dirfd, name, g.owner);
 		return;
 	}
 	g.smp.last.outcome = POLICY_OK;
@@ -458,14 +458,12 @@ grow(uint64_t bytes)
 static void
 shrink(const char *name)
 {
-	char path[PATH_MAXLEN + POLICY_NAME_MAX + 2];
 	int r;
 
 	g.smp.last.act = POLICY_SHRINK;
 	g.smp.last.bytes = 0;
 	g.smp.last.elapsed_ms = 0;
-	if ((r = path_of(name, path, sizeof(path))) < 0 ||
-	    (r = swapfile_off(path)) < 0) {
+	if ((r = swapfile_off(g.dirfd, name, g.owner)) < 0) {
 		g.smp.last.outcome = r == -ENOMEM ? POLICY_SWAPOFF_REFUSED :
 		    outcome_of(r);
 		snprintf(g.err, sizeof(g.err), "swapoff %s: %s", name,
@@ -473,8 +471,8 @@ shrink(const char *name)
 		log_warnx("%s", g.err);
 		return;
 	}
-	if (unlinkat(g.dirfd, name, 0) < 0)
-		log_warn("unlink %s (it is off)", name);
+	if ((r = swapfile_unlink(g.dirfd, name, g.owner)) < 0)
+		log_warnx("unlink %s (it is off): %s", name, strerror(-r));
 	g.smp.last.outcome = POLICY_OK;
 	g.err[0] = '\0';
 	log_info("removed %s", name);
@@ -537,7 +535,8 @@ reinstate(void)
 				continue;
 			}
 		}
-		if ((r = swapfile_on(path, g.conf.priority)) < 0)
+		if ((r = swapfile_on(g.dirfd, de->d_name, g.owner,
+		    g.conf.priority)) < 0)
 			log_warnx("%s: swapon: %s; left alone", path,
 			    strerror(-r));
 		else
@@ -932,6 +931,11 @@ main(int argc, char **argv)
 	g.dirfd = open(g.swapdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (g.dirfd < 0 || fstat(g.dirfd, &st) < 0)
 		fatal("%s", g.swapdir);
+	/* Whoever else may write there could put a link or a file of theirs
+	 * under one of our names between a check and its use. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		fatalx("%s is writable by others than its owner (mode %04o); "
+		    "no swap goes there", g.swapdir, (unsigned)(st.st_mode & 07777));
 	g.owner = st.st_uid;
 	if (g.pid_file) {
 		char pid[32];

@@ -340,19 +340,72 @@ swapfile_check(int dirfd, const char *name, uid_t owner,
 	return 0;
 }
 
-int
-swapfile_on(const char *path, int priority)
+/*
+ * dirfd/name, if it is a regular file owned by owner, opened O_PATH and
+ * never through a symbolic link; *path becomes /proc/self/fd/N, which the
+ * kernel resolves to that very file.  So swapon and swapoff act on the
+ * file just checked, even if the name is replaced in between.  -ELOOP for
+ * a symbolic link, -EPERM for anything else that is not ours.
+ */
+static int
+ours_by_fd(int dirfd, const char *name, uid_t owner, char *path, size_t len)
 {
-	int flags = 0;
+	struct stat st;
+	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), e;
 
-	if (priority >= 0)
-		flags = SWAP_FLAG_PREFER |
-		    ((priority << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK);
-	return swapon(path, flags) < 0 ? -errno : 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != owner) {
+		close(fd);
+		return S_ISLNK(st.st_mode) ? -ELOOP : -EPERM;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
 }
 
 int
-swapfile_off(const char *path)
+swapfile_on(int dirfd, const char *name, uid_t owner, int priority)
 {
-	return swapoff(path) < 0 ? -errno : 0;
+	char path[64];
+	int flags = 0, fd, r;
+
+	if ((fd = ours_by_fd(dirfd, name, owner, path, sizeof(path))) < 0)
+		return fd;
+	if (priority >= 0)
+		flags = SWAP_FLAG_PREFER |
+		    ((priority << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK);
+	r = swapon(path, flags) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int
+swapfile_off(int dirfd, const char *name, uid_t owner)
+{
+	char path[64];
+	int fd, r;
+
+	if ((fd = ours_by_fd(dirfd, name, owner, path, sizeof(path))) < 0)
+		return fd;
+	r = swapoff(path) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Unlink dirfd/name only if it is still a regular file of owner's. */
+int
+swapfile_unlink(int dirfd, const char *name, uid_t owner)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != owner)
+		return S_ISLNK(st.st_mode) ? -ELOOP : -EPERM;
+	return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
 }

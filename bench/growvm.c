@@ -40,15 +40,12 @@ now(void)
 }
 
 static int
-activate(const struct agent_conf *c, int dirfd, const char *name,
-    uint64_t bytes)
+activate(int dirfd, const char *name, uint64_t bytes, uid_t owner)
 {
-	char path[PATH_MAXLEN + 32];
 	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", c->mount_point, name);
 	if ((r = swapfile_mkswap(dirfd, name, bytes)) < 0 ||
-	    (r = swapfile_on(path, -1)) < 0)
+	    (r = swapfile_on(dirfd, name, owner, -1)) < 0)
 		fprintf(stderr, "growvm: activating %s: %s\n", name,
 		    strerror(-r));
 	return r;
@@ -85,7 +82,7 @@ main(int argc, char **argv)
 	struct agent_conf c;
 	struct diag d;
 	struct stat st;
-	char opts[1024], source[PATH_MAXLEN + 64], path[PATH_MAXLEN + 32];
+	char opts[1024], source[PATH_MAXLEN + 64], name[16];
 	uint64_t bytes, written = 0;
 	double t0, t_nfs, t_alloc;
 	int dirfd, r, rc = 0;
@@ -120,7 +117,7 @@ main(int argc, char **argv)
 	    NULL);
 	if (r < 0)
 		fprintf(stderr, "growvm: writing nfswap.0: %s\n", strerror(-r));
-	if (r < 0 || activate(&c, dirfd, "nfswap.0", bytes) < 0)
+	if (r < 0 || activate(dirfd, "nfswap.0", bytes, st.st_uid) < 0)
 		rc = 1;
 	t_nfs = now() - t0;
 	if (rc == 0)
@@ -134,7 +131,7 @@ main(int argc, char **argv)
 		    "%s\n", strerror(-r));
 	else if (r < 0)
 		fprintf(stderr, "growvm: ALLOCATE: %s\n", strerror(-r));
-	if (r < 0 || activate(&c, dirfd, "nfswap.1", bytes) < 0)
+	if (r < 0 || activate(dirfd, "nfswap.1", bytes, st.st_uid) < 0)
 		rc = 1;
 	t_alloc = now() - t0;
 	if (rc == 0)
@@ -142,9 +139,9 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	for (r = 0; r < 2; r++) {
-		snprintf(path, sizeof(path), "%s/nfswap.%d", c.mount_point, r);
-		(void)swapfile_off(path);
-		(void)unlinkat(dirfd, path + strlen(c.mount_point) + 1, 0);
+		snprintf(name, sizeof(name), "nfswap.%d", r);
+		(void)swapfile_off(dirfd, name, st.st_uid);
+		(void)swapfile_unlink(dirfd, name, st.st_uid);
 	}
 	close(dirfd);
 	if (umount(c.mount_point) < 0)

@@ -96,9 +96,18 @@ echo 'policy = { cooldown = "soon"; };' >"$T/bad.conf"
 is "nfswapd -n on a bad file: exit 2" "$?" 2
 ok "... with file:line" grep -q "bad.conf:1: cooldown: not a number of seconds" "$T/err"
 
+# A swap directory others may write to: refused before anything is done.
+mkdir -p "$T/open" && chmod 0777 "$T/open"
+timeout 10 "$D" -d -c "$T/nfswapd.conf" --proc "$T/proc" --swapdir "$T/open" >"$T/open.log" 2>&1
+is "a swap directory writable by others (0777): nfswapd exits 1" "$?" 1
+ok "... saying why" grep -q "open is writable by others than its owner (mode 0777); no swap goes there" "$T/open.log"
+
 # A foreign file and a file of ours that is not fit to be used.
 echo "an administrator's notes" >"$T/swap/notes.txt"
 dd if=/dev/zero of="$T/swap/nfswap.7" bs=64K count=16 status=none && chmod 644 "$T/swap/nfswap.7"
+# A link under one of our names, to a valid swap file elsewhere.
+dd if=/dev/zero of="$T/decoy" bs=1M count=1 status=none && chmod 600 "$T/decoy" &&
+    mkswap "$T/decoy" >/dev/null 2>&1 && ln -s "$T/decoy" "$T/swap/nfswap.6"
 
 # --- grow -----------------------------------------------------------------
 meminfo 512 40			# 8 % available: short
@@ -125,6 +134,8 @@ ok "the status file names the files" wait_for 5 'jq -e ".files | length >= 1" "$
 ok "foreign file reported and left alone" sh -c "grep -q 'notes.txt: not ours, left alone' '$T/run1.log' && test -e '$T/swap/notes.txt'"
 ok "unfit file of ours reported and left alone" sh -c "grep -q 'nfswap.7: mode is not 0600; left alone' '$T/run1.log' && test -e '$T/swap/nfswap.7'"
 ok "it never used the unfit file" sh -c "! grep -q '$T/swap/nfswap.7 ' /proc/swaps"
+ok "a symbolic link under one of our names is reported and left alone" sh -c "grep -q 'nfswap.6: .*left alone' '$T/run1.log' && test -L '$T/swap/nfswap.6'"
+ok "... and the file it points to is never swapped on" sh -c "! grep -q '^$T/decoy ' /proc/swaps"
 
 # --- cap, then shrink --------------------------------------------------------
 ok "it grows to its file cap (3) and stops there" wait_for 20 '[ "$(ours_active "$T/swap")" -eq 3 ]'

@@ -492,6 +492,47 @@ test_swapfiles(void **state)
 	close(dfd);
 }
 
+/*
+ * swapon, swapoff and unlink act only on a regular file of the owner's,
+ * never through a symbolic link: a link or a foreign file under one of
+ * our names is refused before the kernel is asked (and left in place).
+ */
+static void
+test_not_ours_refused(void **state)
+{
+	struct stat st;
+	char target[4096];
+	int dfd, fd;
+
+	(void)state;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	snprintf(target, sizeof(target), "%s/victim", dir);
+	fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(symlinkat(target, dfd, "nfswap.8"), 0);
+	assert_int_equal(swapfile_on(dfd, "nfswap.8", geteuid(), -1), -ELOOP);
+	assert_int_equal(swapfile_off(dfd, "nfswap.8", geteuid()), -ELOOP);
+	assert_int_equal(swapfile_unlink(dfd, "nfswap.8", geteuid()), -ELOOP);
+	assert_int_equal(fstatat(dfd, "nfswap.8", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	/* someone else's file under our name */
+	assert_int_equal(swapfile_on(dfd, "victim", geteuid() + 1, -1), -EPERM);
+	assert_int_equal(swapfile_off(dfd, "victim", geteuid() + 1), -EPERM);
+	assert_int_equal(swapfile_unlink(dfd, "victim", geteuid() + 1), -EPERM);
+	assert_int_equal(fstatat(dfd, "victim", &st, 0), 0);
+	/* a directory is not a swap file either */
+	assert_int_equal(mkdirat(dfd, "nfswap.9", 0700), 0);
+	assert_int_equal(swapfile_on(dfd, "nfswap.9", geteuid(), -1), -EPERM);
+	/* ours, and gone */
+	assert_int_equal(swapfile_unlink(dfd, "victim", geteuid()), 0);
+	assert_int_equal(fstatat(dfd, "victim", &st, 0), -1);
+	assert_int_equal(unlinkat(dfd, "nfswap.8", 0), 0);
+	assert_int_equal(unlinkat(dfd, "nfswap.9", AT_REMOVEDIR), 0);
+	close(dfd);
+}
+
 /* A full filesystem: ENOSPC, and the partial file is gone.  RLIMIT_FSIZE
  * stands in for a full disk here (EFBIG), which takes the same path. */
 static void
@@ -532,6 +573,7 @@ main(void)
 		cmocka_unit_test(test_kmsg_poll),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_swapfiles),
+		cmocka_unit_test(test_not_ours_refused),
 		cmocka_unit_test(test_partial_removed),
 	};
 

@@ -27,6 +27,19 @@ fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
+/* How many times what occurs in s. */
+static inline size_t
+fuzz_count(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, what)) != NULL) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
 #define PROPERTY(cond) do { if (!(cond)) { \
 	fprintf(stderr, "property failed: %s (%s:%d)\n", #cond, __FILE__, \
 	    __LINE__); abort(); } } while (0)

@@ -6,18 +6,6 @@
 #include "fuzz.h"
 #include "nfswap.h"
 
-static size_t
-count(const char *s, const char *what)
-{
-	size_t n = 0;
-
-	while ((s = strstr(s, what)) != NULL) {
-		n++;
-		s += strlen(what);
-	}
-	return n;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,11 +21,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sb_init(&sb);
 		PROPERTY(exports_render(EXPORTS_KERNEL, &c, 1, &o, &sb, err,
 		    sizeof(err)) == 0);
-		PROPERTY(count(sb.s, "\n/srv/nfswap/") == 1);
+		PROPERTY(fuzz_count(sb.s, "\n/srv/nfswap/") == 1);
 		sb_reset(&sb);
 		PROPERTY(exports_render(EXPORTS_GANESHA, &c, 1, &o, &sb, err,
 		    sizeof(err)) == 0);
-		PROPERTY(count(sb.s, "EXPORT {") == 1);
+		PROPERTY(fuzz_count(sb.s, "EXPORT {") == 1);
 		sb_free(&sb);
 	} else
 		PROPERTY(strncmp(d.msg, "pc1", 3) == 0);

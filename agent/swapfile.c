@@ -130,12 +130,18 @@ fail:
 static int
 posix_create(void *ctx, const char *name, void **h)
 {
+	struct stat d, f;
 	int fd = openat(*(int *)ctx, name, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return -errno;
-	if (fchmod(fd, 0600) < 0) {
+	/* Ours means owned by the swap directory's owner: over NFS the
+	 * server squashes us to it; on a local directory of another owner,
+	 * hand the file over (or give it up). */
+	if (fchmod(fd, 0600) < 0 || fstat(*(int *)ctx, &d) < 0 ||
+	    fstat(fd, &f) < 0 || (f.st_uid != d.st_uid &&
+	    fchown(fd, d.st_uid, d.st_gid) < 0)) {
 		int r = -errno;
 
 		close(fd);

@@ -83,6 +83,8 @@ int	swapfile_check(int dirfd, const char *name, uid_t owner,
 int	swapfile_on(int dirfd, const char *name, uid_t owner, int priority);
 int	swapfile_off(int dirfd, const char *name, uid_t owner);
 int	swapfile_unlink(int dirfd, const char *name, uid_t owner);
+int	swapfile_allocated(int dirfd, const char *name, uint64_t size,
+	    uid_t owner);
 
 /* kmsg.c */
 #define KMSG_WRITE	1	/* a swap write failed: the page stays dirty */

@@ -348,35 +348,13 @@ next_name(char *name, size_t len)
 static int
 allocate(const char *name, uint64_t bytes)
 {
-	struct stat st;
 	int r = prov_allocate(g.conf.provisioner, g.conf.provisioner_port,
 	    name, bytes, &stop_flag);
 
 	if (r == 0) {
-		int tries, dfd, e = 0;
-
-		/* The server made the file behind the NFS client's back;
-		 * the client may not see it at once (next_name does not reuse
-		 * a name just removed, which the client may have cached as
-		 * absent).  Look again for a few seconds. */
-		for (tries = 0; tries < 5; tries++) {
-			if ((dfd = openat(g.dirfd, ".", O_RDONLY | O_DIRECTORY |
-			    O_CLOEXEC)) >= 0)
-				close(dfd);
-			if (fstatat(g.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-				e = 0;
-				break;
-			}
-			if ((e = errno) != ENOENT)
-				break;
-			sleep(1);
-		}
-		if (e != 0)
-			r = -e;
-		else if (!S_ISREG(st.st_mode) || st.st_uid != g.owner ||
-		    (uint64_t)st.st_size != bytes ||
-		    (uint64_t)st.st_blocks * 512 < bytes)
-			r = -EFAULT;
+		/* next_name does not reuse a name just removed, which the
+		 * NFS client may still hold as absent */
+		r = swapfile_allocated(g.dirfd, name, bytes, g.owner);
 		if (r < 0) {
 			log_warnx("%s from the provisioner is not what was asked "
 			    "for (%s); removing it", name, r == -EFAULT ?

@@ -346,6 +346,16 @@ swapfile_check(int dirfd, const char *name, uid_t owner,
 	return 0;
 }
 
+/* 0 if st is a regular file of owner's; -ELOOP for a symbolic link,
+ * -EPERM for anything else. */
+static int
+not_ours(const struct stat *st, uid_t owner)
+{
+	if (S_ISREG(st->st_mode) && st->st_uid == owner)
+		return 0;
+	return S_ISLNK(st->st_mode) ? -ELOOP : -EPERM;
+}
+
 /*
  * dirfd/name, if it is a regular file owned by owner, opened O_PATH and
  * never through a symbolic link; *path becomes /proc/self/fd/N, which the
@@ -366,9 +376,9 @@ ours_by_fd(int dirfd, const char *name, uid_t owner, char *path, size_t len)
 		close(fd);
 		return e;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != owner) {
+	if ((e = not_ours(&st, owner)) < 0) {
 		close(fd);
-		return S_ISLNK(st.st_mode) ? -ELOOP : -EPERM;
+		return e;
 	}
 	snprintf(path, len, "/proc/self/fd/%d", fd);
 	return fd;
@@ -409,9 +419,40 @@ swapfile_unlink(int dirfd, const char *name, uid_t owner)
 {
 	struct stat st;
 
+	int r;
+
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != owner)
-		return S_ISLNK(st.st_mode) ? -ELOOP : -EPERM;
+	if ((r = not_ours(&st, owner)) < 0)
+		return r;
 	return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
+}
+
+/*
+ * A file "nfswap serve" wrote into dirfd behind the NFS client's back:
+ * the client may not see it at once (it may hold the name as absent), so
+ * look again for a few seconds.  Then check it as a file of our own:
+ * regular, owner's, size bytes, no holes (-EFAULT if not).
+ */
+int
+swapfile_allocated(int dirfd, const char *name, uint64_t size, uid_t owner)
+{
+	struct stat st;
+	int tries, dfd;
+
+	for (tries = 0; ; tries++) {
+		/* reopening the directory makes the client look it up again */
+		if ((dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) >= 0)
+			close(dfd);
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			break;
+		if (errno != ENOENT || tries == 4)
+			return -errno;
+		sleep(1);
+	}
+	if (not_ours(&st, owner) < 0 || (uint64_t)st.st_size != size ||
+	    (uint64_t)st.st_blocks * 512 < size)
+		return -EFAULT;
+	return 0;
 }

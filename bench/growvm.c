@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -33,10 +32,7 @@
 static double
 now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)mono_ms() / 1000.0;
 }
 
 static int
@@ -49,31 +45,6 @@ activate(int dirfd, const char *name, uint64_t bytes, uid_t owner)
 		fprintf(stderr, "growvm: activating %s: %s\n", name,
 		    strerror(-r));
 	return r;
-}
-
-/* What the agent does after ALLOCATE: find the file, check it is ours. */
-static int
-allocated(int dirfd, const char *name, uint64_t bytes, uid_t owner)
-{
-	struct stat st;
-	int tries, dfd;
-
-	for (tries = 0; tries < 5; tries++) {
-		if ((dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY)) >= 0)
-			close(dfd);
-		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			break;
-		if (errno != ENOENT)
-			return -errno;
-		sleep(1);
-	}
-	if (tries == 5)
-		return -ENOENT;
-	if (!S_ISREG(st.st_mode) || st.st_uid != owner ||
-	    (uint64_t)st.st_size != bytes ||
-	    (uint64_t)st.st_blocks * 512 < bytes)
-		return -EFAULT;
-	return 0;
 }
 
 int
@@ -126,7 +97,8 @@ main(int argc, char **argv)
 	t0 = now();
 	r = prov_allocate(c.provisioner, c.provisioner_port, "nfswap.1", bytes,
 	    NULL);
-	if (r == 0 && (r = allocated(dirfd, "nfswap.1", bytes, st.st_uid)) < 0)
+	if (r == 0 && (r = swapfile_allocated(dirfd, "nfswap.1", bytes,
+	    st.st_uid)) < 0)
 		fprintf(stderr, "growvm: nfswap.1 is not what was asked for: "
 		    "%s\n", strerror(-r));
 	else if (r < 0)

@@ -124,7 +124,7 @@ valid_host(const char *in, struct host *h, const char **why)
 	char s[HOST_MAXLEN + 1];	/* in may be h->canon */
 	const char *slash;
 	size_t alen;
-	int v6;
+	int v6, mapped;
 
 	if (strlen(in) > HOST_MAXLEN) {
 		h->kind = HOST_INVALID;
@@ -161,13 +161,12 @@ valid_host(const char *in, struct host *h, const char **why)
 	 * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 host
 	 * itself: store it as IPv4 so that duplicates are caught.
 	 */
-	if (v6 && h->addr[10] == 0xff && h->addr[11] == 0xff &&
-	    memcmp(h->addr, "\0\0\0\0\0\0\0\0\0\0", 10) == 0 &&
-	    slash != NULL && parse_prefix(slash + 1, 128, &h->prefix) < 0)
+	mapped = v6 && h->addr[10] == 0xff && h->addr[11] == 0xff &&
+	    memcmp(h->addr, "\0\0\0\0\0\0\0\0\0\0", 10) == 0;
+	if (mapped && slash != NULL &&
+	    parse_prefix(slash + 1, 128, &h->prefix) < 0)
 		return (*why = "network prefix must be 1 to 128", -EINVAL);
-	if (v6 && h->addr[10] == 0xff && h->addr[11] == 0xff &&
-	    memcmp(h->addr, "\0\0\0\0\0\0\0\0\0\0", 10) == 0 &&
-	    (slash == NULL || h->prefix >= 96)) {
+	if (mapped && (slash == NULL || h->prefix >= 96)) {
 		memmove(h->addr, h->addr + 12, 4);
 		memset(h->addr + 4, 0, 12);
 		v6 = 0;

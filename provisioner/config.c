@@ -137,6 +137,15 @@ load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
 	return 0;
 }
 
+/* Ganesha's pseudo root follows export_root unless set. */
+static void
+default_pseudo_root(struct nfswap_conf *c)
+{
+	if (c->ganesha_pseudo_root[0] == '\0')
+		snprintf(c->ganesha_pseudo_root, sizeof(c->ganesha_pseudo_root),
+		    "%s", c->export_root);
+}
+
 /* Settings from text over the defaults, named name in messages (fuzzers). */
 int
 conf_parse(struct nfswap_conf *c, const char *text, const char *name,
@@ -149,9 +158,7 @@ conf_parse(struct nfswap_conf *c, const char *text, const char *name,
 	config_init(&cf);
 	if ((r = cfg_read_text(&cf, text, name, d)) == 0)
 		r = load_settings(c, &cf, name, d);
-	if (c->ganesha_pseudo_root[0] == '\0')
-		snprintf(c->ganesha_pseudo_root, sizeof(c->ganesha_pseudo_root),
-		    "%s", c->export_root);
+	default_pseudo_root(c);
 	config_destroy(&cf);
 	return r;
 }
@@ -177,9 +184,7 @@ conf_load(struct nfswap_conf *c, const char *path, int must_exist,
 	snprintf(c->file, sizeof(c->file), "%s", path);
 	r = load_settings(c, &cf, path, d);
 done:
-	if (c->ganesha_pseudo_root[0] == '\0')
-		snprintf(c->ganesha_pseudo_root, sizeof(c->ganesha_pseudo_root),
-		    "%s", c->export_root);
+	default_pseudo_root(c);
 	config_destroy(&cf);
 	return r;
 }

@@ -185,6 +185,14 @@ record_fields(const config_t *cf, const char *name, const char *path,
 	return 0;
 }
 
+/* A record libconfig could not parse. */
+static int
+parse_error(const config_t *cf, const char *path, struct diag *d)
+{
+	return diag_sys(d, EINVAL, "%s:%d: corrupt record: %s", path,
+	    config_error_line(cf), config_error_text(cf));
+}
+
 /* Read clients/NAME.  -ENOENT (with no diag) when there is no such client. */
 static int
 read_record(struct registry *reg, const char *name, struct client *c,
@@ -203,8 +211,7 @@ read_record(struct registry *reg, const char *name, struct client *c,
 			r = errno == ENOENT ? -ENOENT : diag_sys(d, errno ? errno :
 			    EIO, "%s", path);
 		else
-			r = diag_sys(d, EINVAL, "%s:%d: corrupt record: %s", path,
-			    config_error_line(&cf), config_error_text(&cf));
+			r = parse_error(&cf, path, d);
 	} else
 		r = record_fields(&cf, name, path, c, d);
 	config_destroy(&cf);
@@ -222,8 +229,7 @@ registry_parse_record(const char *text, const char *name, struct client *c,
 	memset(c, 0, sizeof(*c));
 	config_init(&cf);
 	if (config_read_string(&cf, text) == CONFIG_FALSE)
-		r = diag_sys(d, EINVAL, "%s:%d: corrupt record: %s", name,
-		    config_error_line(&cf), config_error_text(&cf));
+		r = parse_error(&cf, name, d);
 	else
 		r = record_fields(&cf, name, name, c, d);
 	config_destroy(&cf);

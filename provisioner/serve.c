@@ -158,8 +158,8 @@ has_dns_clients(const struct registry *reg)
 /*
  * The caller's DNS name, as mountd checks it: its address resolved to a
  * name, and that name resolving back to the address (so that whoever
- * controls the reverse zone alone cannot claim a name).  Lower case, no
- * final dot.  Answers, found or not, are kept a minute.
+ * controls the reverse zone alone cannot claim a name), without a final
+ * dot.  Answers, found or not, are kept a minute.
  */
 static int
 caller_name(const struct host *h, char *name, size_t len)
@@ -171,11 +171,12 @@ caller_name(const struct host *h, char *name, size_t len)
 	unsigned i, slot;
 	int found = 0;
 	size_t n;
+	time_t now = mono_s();
 
 	for (i = 0; i < DNS_CACHE; i++)
 		if (S.dns[i].at != 0 && (int)h->kind == S.dns[i].kind &&
 		    memcmp(S.dns[i].addr, h->addr, sizeof(h->addr)) == 0 &&
-		    mono_s() - S.dns[i].at < DNS_TTL_S) {
+		    now - S.dns[i].at < DNS_TTL_S) {
 			snprintf(name, len, "%s", S.dns[i].name);
 			return name[0] ? 0 : -ENOENT;
 		}
@@ -195,9 +196,8 @@ caller_name(const struct host *h, char *name, size_t len)
 	}
 	if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL,
 	    0, NI_NAMEREQD) == 0) {
-		for (n = 0; host[n]; n++)
-			if (host[n] >= 'A' && host[n] <= 'Z')
-				host[n] = (char)(host[n] - 'A' + 'a');
+		/* the caller puts it in canonical form (valid_host) */
+		n = strlen(host);
 		if (n > 0 && host[n - 1] == '.')
 			host[n - 1] = '\0';
 		memset(&hints, 0, sizeof(hints));
@@ -218,7 +218,7 @@ caller_name(const struct host *h, char *name, size_t len)
 	S.dns[slot].kind = (int)h->kind;
 	snprintf(S.dns[slot].name, sizeof(S.dns[slot].name), "%s",
 	    found ? host : "");
-	S.dns[slot].at = mono_s();
+	S.dns[slot].at = now;
 	if (!found)
 		return -ENOENT;
 	snprintf(name, len, "%s", host);

@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
-#include <time.h>
 #include <nfsc/libnfs.h>
 
 #include "agent.h"
@@ -183,15 +182,6 @@ pipe_sync(void *ctx, void *h)
 	return r < 0 ? r : nfs_fsync(ctx, h);
 }
 
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static char zeros[65536];
 
 int
@@ -221,7 +211,7 @@ main(int argc, char **argv)
 	    strcmp(cmd, "syncwrite") == 0) && argc == 6) || (strcmp(cmd, "pipewrite") == 0 && argc == 8)) {
 		uint64_t size = strtoull(argv[4], NULL, 10), done = 0;
 		size_t block = strtoul(argv[5], NULL, 10);
-		double t0 = seconds();
+		uint64_t t0 = mono_ms();
 
 		if (block == 0 || block > sizeof(zeros))
 			return fail(-EINVAL, "block");
@@ -268,7 +258,7 @@ main(int argc, char **argv)
 			printf("written %llu\n", (unsigned long long)done);
 		}
 		if (getenv("NFSC_TIME") != NULL)
-			printf("elapsed %.3f\n", seconds() - t0);
+			printf("elapsed %.3f\n", (double)(mono_ms() - t0) / 1000.0);
 	} else if (strcmp(cmd, "stat") == 0 && argc == 4) {
 		if ((r = nfs_stat64(nfs, argv[3], &st)) < 0)
 			return fail(r, "stat");

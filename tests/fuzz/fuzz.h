@@ -27,6 +27,20 @@ fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
+/* The input after its first byte (which picks what to do with it), in a
+ * heap block of exactly that size, not NUL-terminated: the sanitizer sees
+ * any read past its end. */
+static inline char *
+fuzz_tail(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size > 1 ? size - 1 : 1);
+
+	if (s == NULL)
+		abort();
+	memcpy(s, data + 1, size - 1);
+	return s;
+}
+
 /* How many times what occurs in s. */
 static inline size_t
 fuzz_count(const char *s, const char *what)

@@ -13,10 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	/* exactly the bytes read, not NUL-terminated, as the agent has them */
-	copy = malloc(size - 1 ? size - 1 : 1);
-	if (copy == NULL)
-		abort();
-	memcpy(copy, data + 1, size - 1);
+	copy = fuzz_tail(data, size);
 	if (data[0] & 1) {
 		if (meminfo_parse(copy, size - 1, &m) == 0) {
 			PROPERTY(m.mem_total <= (4ULL << 50));

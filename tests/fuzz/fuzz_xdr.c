@@ -17,10 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	buf = malloc(size - 1 ? size - 1 : 1);
-	if (buf == NULL)
-		abort();
-	memcpy(buf, data + 1, size - 1);
+	buf = fuzz_tail(data, size);
 	xdrmem_create(&x, buf, (u_int)(size - 1), XDR_DECODE);
 	switch (data[0] % 6) {
 	case 0: {

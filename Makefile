@@ -70,7 +70,7 @@ SIM_SRC     = bench/sim.c bench/swapspace.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve sim agent_host install \
+SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve sim agent_host agent_long install \
               bench fuzz
 # Real kernels in QEMU (minutes each): the thin client swapping over NFS,
 # and a diskless Debian client booting with nfswap in its initramfs.
@@ -157,6 +157,13 @@ $(BUILD)/nfswapd: $(call obj,agent/main.c agent/provision.c) $(RPC_OBJ) \
     $(AGENT_NOGSS) $(BUILD)/libnfswap.a
 	$(agent_link)
 
+# The agent linked dynamically, for valgrind (which cannot follow malloc in
+# a static binary): tests/cli/agent_long.sh.
+$(BUILD)/tests/nfswapd-dyn: $(call obj,agent/main.c agent/provision.c) \
+    $(RPC_OBJ) $(BUILD)/libnfswap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(TIRPC_LIBS)
+
 # Time to grow inside the thin client (bench/grow-vm.sh): static, as the
 # agent is, so it runs in the bench's busybox guest.
 $(BUILD)/nfswap-growvm: $(call obj,bench/growvm.c agent/provision.c) $(RPC_OBJ) \
@@ -198,7 +205,7 @@ $(BUILD)/tests/nfswapc: tests/integration/nfswapc.c $(RPC_OBJ) $(GEN)/nfswap_pro
 BENCH_BINS = $(BUILD)/nfswap-growvm $(BUILD)/nfswap-lookupload
 
 tests: $(PROGRAMS) $(UNIT_BINS) $(BUILD)/tests/nfsc $(BUILD)/tests/nfswapc \
-    $(BENCH_BINS)
+    $(BUILD)/tests/nfswapd-dyn $(BENCH_BINS)
 
 # ---- tests ------------------------------------------------------------
 

@@ -19,12 +19,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <linux/capability.h>
 
 #include "agent.h"
 
@@ -59,6 +63,7 @@ static struct {
 	uint64_t		write_warned_ms;
 	uint64_t		prov_down_ms;	/* provisioner unreachable at */
 	unsigned		next_seq;	/* where next_name starts */
+	int			partials_left;	/* .partial files to remove */
 	uint64_t		started_ms;
 } g;
 
@@ -320,7 +325,8 @@ next_name(char *name, size_t len)
 		return -errno;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (swapfile_name(de->d_name, &seq) && seq < 64 * 32)
+		if ((swapfile_name(de->d_name, &seq) ||
+		    swapfile_partial(de->d_name, &seq)) && seq < 64 * 32)
 			used[seq / 32] |= 1u << (seq % 32);
 	closedir(d);
 	/* From the one after the last made, round: a name this client
@@ -379,10 +385,64 @@ allocate(const char *name, uint64_t bytes)
 }
 
 static void
+partial_said(const char *name, int r)
+{
+	if (r == 0)
+		log_info("removed %s, left by a creation that did not finish",
+		    name);
+	else if (r == -ELOOP || r == -EPERM)
+		log_warnx("%s/%s: not ours, left alone", g.swapdir, name);
+	else if (g.partials_left == 0)	/* said once, then tried quietly */
+		log_warnx("cannot remove %s, left by a creation that did not "
+		    "finish: %s; trying again", name, strerror(-r));
+}
+
+/*
+ * Partial files -- of a creation cut short by a crash, a reset or a
+ * server that went away -- are removed at start and, if the directory
+ * did not answer then, on every tick until it does.
+ */
+static void
+remove_partials(void)
+{
+	int r = swapfile_partials(g.dirfd, g.owner, partial_said);
+
+	if (r < 0 && g.partials_left == 0)
+		log_warnx("%s: %s; partial files are removed later", g.swapdir,
+		    strerror(-r));
+	g.partials_left = r < 0 ? 1 : r;
+}
+
+/*
+ * A file that cannot fit is not begun: the size asked for, or what the
+ * directory has room for (less 1/32 of it, for the file system's own
+ * needs) in whole MiB if that is less; 0 if that is below min_swapsize.
+ * Over NFS the server says what is free -- for a directory with a project
+ * quota, what the quota leaves.  *room is the free space (UINT64_MAX if
+ * the file system does not say).
+ */
+static uint64_t
+fit(uint64_t bytes, uint64_t *room)
+{
+	struct statvfs v;
+	uint64_t usable;
+
+	*room = UINT64_MAX;
+	if (fstatvfs(g.dirfd, &v) < 0 || v.f_frsize == 0)
+		return bytes;		/* not known: the write will tell */
+	*room = (uint64_t)v.f_bavail * v.f_frsize;
+	usable = *room - *room / 32;
+	if (bytes <= usable)
+		return bytes;
+	usable &= ~(uint64_t)(POLICY_MIB - 1);
+	return usable >= g.conf.policy.min_swapsize ? usable : 0;
+}
+
+static void
 grow(uint64_t bytes)
 {
 	char name[POLICY_NAME_MAX], path[PATH_MAXLEN + POLICY_NAME_MAX + 2];
-	uint64_t t0 = mono_ms(), written = 0;
+	uint64_t t0 = mono_ms(), written = 0, room, fitting;
 	int r;
 
 	g.smp.last.act = POLICY_GROW;
@@ -395,6 +455,21 @@ grow(uint64_t bytes)
 		return;
 	}
 	snprintf(g.last.name, sizeof(g.last.name), "%s", name);
+	if ((fitting = fit(bytes, &room)) == 0) {
+		g.smp.last.outcome = POLICY_ENOSPC;
+		snprintf(g.err, sizeof(g.err), "%.400s has %llu KiB free, less than "
+		    "min_swapsize: no file begun", g.swapdir,
+		    (unsigned long long)(room >> 10));
+		log_warnx("%s", g.err);
+		return;
+	}
+	if (fitting < bytes) {
+		log_info("%s has %llu MiB free: making %s %llu MiB, not %llu",
+		    g.swapdir, (unsigned long long)(room >> 20), name,
+		    (unsigned long long)(fitting >> 20),
+		    (unsigned long long)(bytes >> 20));
+		bytes = fitting;
+	}
 	r = -EHOSTUNREACH;
 	if (g.conf.provisioner[0] != '\0' && (g.prov_down_ms == 0 ||
 	    mono_ms() - g.prov_down_ms >= 600000)) {
@@ -414,6 +489,7 @@ grow(uint64_t bytes)
 		    (unsigned long long)written, (unsigned long long)bytes,
 		    r == -EFAULT ? "the server left holes in it" : strerror(-r));
 		log_warnx("%s", g.err);
+		remove_partials();	/* if it could not be removed then */
 		return;
 	}
 	if ((r = swapfile_mkswap(g.dirfd, name, bytes)) < 0 ||
@@ -485,6 +561,8 @@ reinstate(void)
 		for (i = 0, active = 0; i < g.swaps.n; i++)
 			if (strcmp(g.swaps.e[i].path, path) == 0)
 				active = 1;
+		if (swapfile_partial(de->d_name, NULL))
+			continue;	/* remove_partials() had its say */
 		if (!swapfile_name(de->d_name, NULL)) {
 			log_warnx("%s: not ours, left alone%s", path,
 			    active ? " (it is active swap)" : "");
@@ -710,10 +788,34 @@ load_conf(int first)
 	}
 }
 
+/*
+ * Without CAP_SYS_RESOURCE the agent is held to the quotas and the
+ * root-reserved blocks of a local swap directory, as the server holds it
+ * to them over NFS.  It goes from the bounding set too (a helper it runs
+ * gets no more).
+ */
+static int
+drop_sys_resource(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	uint32_t bit = 1u << (CAP_SYS_RESOURCE % 32);
+
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_RESOURCE, 0, 0, 0) < 0 &&
+	    errno != EPERM)		/* EPERM: not ours to drop from there */
+		return -errno;
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	d[CAP_SYS_RESOURCE / 32].effective &= ~bit;
+	d[CAP_SYS_RESOURCE / 32].permitted &= ~bit;
+	d[CAP_SYS_RESOURCE / 32].inheritable &= ~bit;
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
 static void
 harden(void)
 {
-	int fd;
+	int fd, r;
 
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
 		log_warn("mlockall (continuing unlocked)");
@@ -722,6 +824,10 @@ harden(void)
 		log_warn("oom_score_adj");
 	if (fd >= 0)
 		close(fd);
+	/* after oom_score_adj, which needs it */
+	if ((r = drop_sys_resource()) < 0)
+		log_warnx("dropping CAP_SYS_RESOURCE: %s (quotas may not hold "
+		    "for local swap files)", strerror(-r));
 }
 
 /*
@@ -933,6 +1039,7 @@ main(int argc, char **argv)
 		    strerror(-g.kmsg_fd));
 	if ((r = sample()) < 0)
 		fatalx("%s/meminfo or /proc/swaps: %s", g.proc_dir, strerror(-r));
+	remove_partials();
 	reinstate();
 
 	g.conf.policy.poll_ms = g.conf.poll_ms;
@@ -967,6 +1074,8 @@ main(int argc, char **argv)
 		}
 		if (g.kmsg_fd >= 0)
 			(void)kmsg_poll(g.kmsg_fd, &g.kmsg);
+		if (g.partials_left > 0)
+			remove_partials();
 		if (g.smp.last.act == POLICY_NONE)
 			feed_kmsg();
 		/* A diet request is fed in as a failure with no action; it

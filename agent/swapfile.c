@@ -5,13 +5,21 @@
  * client is short of memory), given a swap header written here, and
  * switched on and off with swapon(2)/swapoff(2).
  *
+ * A file is written as .nfswap.N.partial and renamed to nfswap.N only when
+ * it is whole (synced, no holes), as "nfswap serve" writes its files: a
+ * creation cut short -- the agent killed, the machine reset, the server
+ * gone -- leaves a name that can never be taken for a swap file, and that
+ * swapfile_partials() removes once the directory answers again.
+ *
  * Creation must not flood the page cache of a client that is short of
  * memory: writes come from one static zero buffer, and every few MiB the
  * written range is pushed out and dropped from the cache.  A failed
  * creation removes its partial file.  Nothing here logs; every function
  * returns 0 or -errno.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +57,21 @@ swapfile_name(const char *base, unsigned *seq)
 	if (seq)
 		*seq = (unsigned)v;
 	return 1;
+}
+
+/* Whether base is ".nfswap.N.partial", a file of ours not yet whole. */
+int
+swapfile_partial(const char *base, unsigned *seq)
+{
+	char mid[32];
+	size_t n = strlen(base), suf = strlen(PARTIAL_SUFFIX);
+
+	if (n < 1 + suf || n - 1 - suf >= sizeof(mid) || base[0] != '.' ||
+	    strcmp(base + n - suf, PARTIAL_SUFFIX) != 0)
+		return 0;
+	memcpy(mid, base + 1, n - 1 - suf);
+	mid[n - 1 - suf] = '\0';
+	return swapfile_name(mid, seq);
 }
 
 static int
@@ -209,6 +232,10 @@ posix_unlink(void *ctx, const char *name)
 	return unlinkat(*(int *)ctx, name, 0) < 0 ? -errno : 0;
 }
 
+/*
+ * dirfd/name, written whole as .name.partial and then renamed.  -EEXIST if
+ * name is taken (nothing is ever replaced).
+ */
 int
 swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
     uint64_t *written, volatile int *stop)
@@ -217,8 +244,69 @@ swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
 		&dirfd, posix_create, posix_write, posix_flush, posix_sync,
 		posix_stat, posix_close, posix_unlink
 	};
+	char partial[PATH_MAX];
+	struct stat st;
+	int r, fd;
 
-	return swapfile_write_io(&io, name, size, block, written, stop);
+	*written = 0;
+	if (snprintf(partial, sizeof(partial), "." "%s" PARTIAL_SUFFIX,
+	    name) >= (int)sizeof(partial))
+		return -ENAMETOOLONG;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	if ((r = swapfile_write_io(&io, partial, size, block, written,
+	    stop)) < 0)
+		return r;
+	/* Checked a moment ago and the directory is ours alone (flock):
+	 * the name is free.  Over NFS the rename is stable when it returns;
+	 * locally the directory is synced for it. */
+	if (renameat(dirfd, partial, dirfd, name) < 0) {
+		r = -errno;
+		(void)unlinkat(dirfd, partial, 0);
+		return r;
+	}
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * Remove every .nfswap.N.partial of owner's in dirfd (never a symbolic
+ * link or another's file).  said(name, 0 or -errno) hears of each one.
+ * Returns how many are left (could not be removed), or -errno if the
+ * directory cannot be read.
+ */
+int
+swapfile_partials(int dirfd, uid_t owner, void (*said)(const char *, int))
+{
+	struct dirent *de;
+	int left = 0, r, fd;
+	DIR *d;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if ((d = fdopendir(fd)) == NULL) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (!swapfile_partial(de->d_name, NULL))
+			continue;
+		r = swapfile_unlink(dirfd, de->d_name, owner);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0 && r != -ELOOP && r != -EPERM)
+			left++;		/* not a refusal: try again later */
+		if (said != NULL)
+			said(de->d_name, r);
+	}
+	closedir(d);
+	return left;
 }
 
 /*

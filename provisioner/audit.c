@@ -106,6 +106,49 @@ cmp_name(const void *key, const void *elem)
 	return strcmp(key, ((const struct client *)elem)->name);
 }
 
+/*
+ * Something under export_root that no client owns, with what can explain
+ * it: an empty directory is what an add or a purge cut short leaves (the
+ * next add of that name takes it over); one with data, a removed client's,
+ * kept by remove without --purge or by a purge cut short.
+ */
+static void
+orphan(struct report *rp, const char *root, const char *name)
+{
+	char path[PATH_MAXLEN + 300];
+	struct dirent *e;
+	struct stat st;
+	unsigned long entries = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	if (lstat(path, &st) < 0 || (S_ISDIR(st.st_mode) &&
+	    (dir = opendir(path)) == NULL)) {
+		problem(rp, "orphan: %s belongs to no client (%s)", path,
+		    strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		problem(rp, "orphan: %s belongs to no client (not a directory: "
+		    "nothing nfswap makes)", path);
+		return;
+	}
+	while ((e = readdir(dir)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			entries++;
+	closedir(dir);
+	if (entries == 0)
+		problem(rp, "orphan: %s belongs to no client (empty: left by an "
+		    "add or a purge that did not finish; the next add of %s "
+		    "takes it over, or rmdir it)", path, name);
+	else
+		problem(rp, "orphan: %s belongs to no client (%lu %s, owner "
+		    "uid %u: a removed client's data, kept by remove without "
+		    "--purge or by a purge that did not finish; delete it when "
+		    "it is not needed)", path, entries, entries == 1 ?
+		    "entry" : "entries", (unsigned)st.st_uid);
+}
+
 static void
 audit_orphans(struct registry *reg, const struct client *v, size_t n,
     struct report *rp)
@@ -125,8 +168,7 @@ audit_orphans(struct registry *reg, const struct client *v, size_t n,
 			continue;
 		if (n > 0 && bsearch(e->d_name, v, n, sizeof(*v), cmp_name) != NULL)
 			continue;
-		problem(rp, "orphan: %s/%s belongs to no client",
-		    reg->conf->export_root, e->d_name);
+		orphan(rp, reg->conf->export_root, e->d_name);
 	}
 	closedir(dir);
 }

@@ -3,9 +3,10 @@
 # on a loop-mounted ext4 image and --proc on a fake proc directory whose
 # meminfo the test rewrites: it grows (files written in full, swapon seen in
 # /proc/swaps), sits in hungry, shrinks after a short cooldown, goes to diet
-# when the filesystem is full, leaves swap on at exit, reinstates its files
-# after a restart (rewriting a wiped header), and leaves foreign files
-# alone.  Everything it switched on is switched off and removed, the daemon
+# when the filesystem is full and grows again when space returns, leaves
+# swap on at exit, reinstates its files after a restart (rewriting a wiped
+# header), removes the partial file of a creation cut short (killed, or
+# the file system filling under it), and leaves foreign files alone.  Everything it switched on is switched off and removed, the daemon
 # stopped by pid and the images unmounted, even when a check fails.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
@@ -149,13 +150,21 @@ ok "... and from the directory" sh -c "! ls '$T/swap' | grep -qx 'nfswap.[0-6]'"
 ok "... passing through overfed" grep -q -- '-> overfed' "$T/run1.log"
 ok "SIGTERM stops it" stop
 
-# --- diet on a full filesystem --------------------------------------------------
+# --- a full filesystem: diet, and back when space returns --------------------
+# Room for one small file: the agent makes what fits, begins no file it
+# cannot finish (diet, said in the log and the status file), and grows
+# again once space is freed.
 image small 6M || true
+dd if=/dev/zero of="$T/small/filler" bs=1M count=3 status=none
 meminfo 512 40
 start "$T/small" "$T/run2.log"
 ok "a full filesystem: diet" wait_for 20 '[ "$(state)" = diet ]'
-ok "... the error is in the status file" sh -c "jq -r .last_error '$T/status.json' | grep -q 'No space left on device; partial file removed'"
-ok "... no partial file left" sh -c "for f in '$T'/small/nfswap.*; do [ -e \"\$f\" ] || continue; grep -q \"^\$f \" /proc/swaps || exit 1; done"
+ok "... no file begun that cannot fit: it says so" grep -q "KiB free, less than min_swapsize: no file begun" "$T/run2.log"
+ok "... the error is in the status file" sh -c "jq -r .last_error '$T/status.json' | grep -q 'no file begun'"
+ok "... nothing partial, and every file of ours is active" sh -c "! ls -A '$T/small' | grep -q partial && for f in '$T'/small/nfswap.*; do [ -e \"\$f\" ] || continue; grep -q \"^\$f \" /proc/swaps || exit 1; done"
+added=$(grep -c "^.*added nfswap" "$T/run2.log")
+rm -f "$T/small/filler"
+ok "space returns: it grows again ($added file(s) before)" wait_for 30 '[ "$(grep -c "added nfswap" "$T/run2.log")" -gt "$added" ]'
 kill -USR2 "$PID"
 ok "SIGUSR2 is logged as a diet request" wait_for 5 'grep -q "diet requested (SIGUSR2)" "$T/run2.log"'
 # Swap errors in the kernel log (written there by the test, as the kernel
@@ -206,6 +215,67 @@ ok "... and the files are gone" sh -c "! ls '$T/swap' | grep -qx 'nfswap.[0-6]'"
 ok "pid file removed at exit" test ! -e "$T/pid"
 is "the status file says it stopped" "$(jq -r .running "$T/status.json")" false
 
+# --- a creation cut short ------------------------------------------------------
+# A file is written under a partial name and renamed when whole.  strace
+# holds the agent's writer at its first flush (8 MiB into a 16 MiB file):
+# killed there (-9, as a crash or reset), it leaves the partial file, which
+# the next start removes; a file system that fills there fails the write,
+# and the agent removes its partial file, diets, and grows again when space
+# returns.  A link under a partial name is never followed or removed.
+if command -v strace >/dev/null; then
+	image mid 64M || true
+	cat >"$T/big.conf" <<CONF
+swap = { block_size = 65536; status_file = "$T/status.json"; };
+policy = { cooldown = 4; drain_interval = 1; peak_hold = 3;
+  min_swapsize = "16M"; max_swapsize = "16M"; min_grow_pct = 1;
+  alloc_rate = "64M"; max_files = 2; };
+CONF
+	held() {	# LOG: nfswapd under strace, each flush held 3 s
+		strace -f -qq -o /dev/null -e trace=sync_file_range \
+		    -e inject=sync_file_range:delay_enter=3000000 \
+		    "$D" -d -v -c "$T/big.conf" --proc "$T/proc" --swapdir "$T/mid" \
+		    -p "$T/pid" >"$1" 2>&1 &
+		pids+=($!)
+		SPID=$!
+		wait_for 10 'test -s "$T/pid" && kill -0 "$(cat "$T/pid")" 2>/dev/null' &&
+		    PID=$(cat "$T/pid") && pids+=("$PID")
+	}
+	half() {	# a regular partial file of ours, 8 MiB written or more
+		find "$T/mid" -maxdepth 1 -type f -name '.nfswap.*.partial' -size +8191k | grep -q .
+	}
+	ln -s "$T/decoy" "$T/mid/.nfswap.6.partial"
+	meminfo 512 40
+	rm -f "$T/pid"
+	held "$T/crash.log"
+	ok "held at its first flush, the file is half written under a partial name" wait_for 20 half
+	ok "... no nfswap.N yet" sh -c "! ls '$T/mid' | grep -q '^nfswap'"
+	kill -9 "$PID"; wait "$SPID" 2>/dev/null
+	ok "killed (-9) there, it leaves the partial file" half
+	start "$T/mid" "$T/after.log"
+	ok "the next start removes it, saying why" wait_for 10 'grep -q "removed .nfswap.[0-9]*.partial, left by a creation that did not finish" "$T/after.log"'
+	ok "... it is gone" sh -c "! find '$T/mid' -type f -name '*.partial' | grep -q ."
+	ok "... a link under a partial name is left alone, its target untouched" sh -c "grep -q 'nfswap.6.partial: not ours, left alone' '$T/after.log' && test -L '$T/mid/.nfswap.6.partial' && test \$(stat -c %s '$T/decoy') = 1048576"
+	ok "... and it grows with whole files" wait_for 20 '[ "$(ours_active "$T/mid")" -ge 1 ]'
+	ok "stopped" stop
+	awk -v t="$T/mid/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps | while read -r f; do swapoff "$f"; rm -f "$f"; done
+
+	rm -f "$T/pid"
+	held "$T/fill.log"
+	ok "held again half way through a file" wait_for 20 half
+	# The rest of the file system goes, as other writers take it.
+	dd if=/dev/zero of="$T/mid/filler" bs=1M status=none 2>/dev/null
+	ok "the file system filling under it: the write fails, the partial file removed" wait_for 20 'grep -q "creating nfswap.[0-9]* ([0-9]* of 16777216 bytes): No space left on device; partial file removed" "$T/fill.log"'
+	ok "... diet" wait_for 5 '[ "$(state)" = diet ]'
+	ok "... no partial file left" sh -c "! find '$T/mid' -type f -name '*.partial' | grep -q ."
+	ok "... it runs on" kill -0 "$PID"
+	rm -f "$T/mid/filler"
+	ok "space returns: it grows again" wait_for 40 '[ "$(ours_active "$T/mid")" -ge 1 ]'
+	ok "stopped" stop
+	wait "$SPID" 2>/dev/null
+else
+	skip "a creation cut short" "strace is not installed (make deps)"
+fi
+
 # --- mounting: this host has no NFS client (or nothing answers on 127.0.0.1),
 # so every mount(2) fails; the agent retries with backoff, says so once a
 # minute, not once per attempt, and stops cleanly while it waits.
@@ -219,8 +289,22 @@ CONF
 "$D" -d -c "$T/mount.conf" --proc "$T/proc" -p "$T/mpid" >"$T/mount.log" 2>&1 &
 pids+=($!); PID=$!
 ok "no server: it says it is retrying" wait_for 10 'grep -q "mount 127.0.0.1:/srv/nfswap/pc1 on $T/mnt (retrying)" "$T/mount.log"'
-sleep 4				# attempts at 0, 1, 3 s (and on)
-is "... once, not once per attempt" "$(grep -c retrying "$T/mount.log")" 1
+# Attempts at 0, 1, 3, 7 s and on: strace sees those after the first.
+if command -v strace >/dev/null; then
+	strace -qq -ttt -e trace=mount -o "$T/mount.trace" -p "$PID" &
+	tpid=$!
+	pids+=($tpid)
+	sleep 9
+	kill $tpid; wait $tpid 2>/dev/null
+	tries=$(grep -c 'mount(' "$T/mount.trace")
+	gaps=$(awk '/mount\(/ { if (p) printf "%.1f ", $1 - p; p = $1 }' "$T/mount.trace" | sed 's/ $//')
+	ok "it retries with backoff, no busy loop: $tries attempts in 9 s, ${gaps:-no} gaps (s)" \
+	    sh -c "[ $tries -ge 2 ] && [ $tries -le 5 ] && echo '$gaps' | awk '{ for (i = 2; i <= NF; i++) if (\$i < \$(i - 1) * 1.5) exit 1 }'"
+else
+	sleep 4
+	skip "retry backoff" "strace is not installed (make deps)"
+fi
+is "... it says so once, not once per attempt" "$(grep -c retrying "$T/mount.log")" 1
 ok "... and it made the mount point" test -d "$T/mnt"
 ok "SIGTERM while waiting for the server" stop
 is "... nothing was mounted" "$(awk -v m="$T/mnt" '$2 == m' /proc/mounts | wc -l)" 0

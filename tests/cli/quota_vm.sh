@@ -5,7 +5,11 @@
 # with -O quota,project, and the nfswap binary.  In the guest nfswap adds a
 # client with quota_enforce = "project" and a 1M quota; a write of 2M as
 # the client's uid must fail with EDQUOT, and succeed after "nfswap quota"
-# raises the limit.  The guest prints TAP lines on its serial console.
+# raises the limit.  Then nfswapd (held to quotas: it drops
+# CAP_SYS_RESOURCE) swaps into a second client's directory with a 3M quota:
+# the quota runs out part way through a file, the agent goes on a diet,
+# removes the partial file and runs on; when "nfswap quota" gives it room
+# it grows again.  The guest prints TAP lines on its serial console.
 # The kernel package is cached in $NFSWAP_CACHE (default
 # /var/cache/nfswap-tests), outside the work tree.
 set -u
@@ -22,6 +26,7 @@ r="$T/root"
 vm_root "$r"
 cc -static -O2 -o "$r/bin/asuid" "$(dirname "$0")/../vm/asuid.c"
 vm_binary "$r" "$NFSWAP" nfswap
+vm_binary "$r" "$(dirname "$NFSWAP")/nfswapd" nfswapd
 vm_modules "$r" virtio_pci virtio_blk ext4 quota_v2 crc32c_generic
 cat >"$r/etc/nfswap.conf" <<'CONF'
 export_root = "/mnt/export";
@@ -49,6 +54,34 @@ D="guest: nfswap quota c1 4M" t $N quota c1 4M
 D="guest: 2M as the client's uid now fits" t asuid $uid /bin/dd if=/dev/zero of=/mnt/export/c1/big bs=64k count=32 conv=fsync
 D="guest: another uid is not the client" f asuid 12345 /bin/dd if=/dev/zero of=/mnt/export/c1/x bs=1k count=1
 D="guest: remove --purge" t $N remove c1 --purge
+
+# The agent against a quota: short timers, files of 1-2 MiB, memory short.
+D="guest: nfswap add c2 --quota 3M" t $N add c2 --host 10.0.2.16 --quota 3M
+mkdir -p /run /fake
+printf 'MemTotal: 262144 kB\nMemFree: 8192 kB\nMemAvailable: 8192 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n' >/fake/meminfo
+cat >/etc/nfswapd.conf <<'C'
+swap = { block_size = 65536; status_file = "/run/st.json"; };
+policy = { cooldown = 4; drain_interval = 1; peak_hold = 3;
+  min_swapsize = "1M"; max_swapsize = "2M"; min_grow_pct = 1;
+  alloc_rate = "64M"; max_files = 6; };
+C
+nfswapd -d -v -c /etc/nfswapd.conf --proc /fake --swapdir /mnt/export/c2 \
+    -p /run/nfswapd.pid --swapoff-on-exit 2>/run/agent.log &
+for i in $(seq 120); do grep -q '"state":"diet"' /run/st.json 2>/dev/null && break; sleep 0.5; done
+D="guest: nfswapd: the quota runs out part way through a file: diet" t grep -q '"state":"diet"' /run/st.json
+D="guest: ... it says why, and that the partial file is removed" t grep -q "Disk quota exceeded; partial file removed" /run/agent.log
+D="guest: ... no partial file is left" t sh -c '! ls -a /mnt/export/c2 | grep -q partial'
+D="guest: ... every file it kept is active swap" t sh -c 'for f in /mnt/export/c2/nfswap.*; do grep -q "^$f " /proc/swaps || exit 1; done'
+D="guest: ... and it runs on" t kill -0 $(cat /run/nfswapd.pid)
+added=$(grep -c "added nfswap" /run/agent.log)
+D="guest: nfswap quota c2 16M" t $N quota c2 16M
+for i in $(seq 120); do [ "$(grep -c "added nfswap" /run/agent.log)" -gt "$added" ] && break; sleep 0.5; done
+D="guest: ... with room again it grows ($added files before)" t sh -c "[ \$(grep -c 'added nfswap' /run/agent.log) -gt $added ]"
+kill $(cat /run/nfswapd.pid)
+for i in $(seq 40); do kill -0 $(cat /run/nfswapd.pid) 2>/dev/null || break; sleep 0.5; done
+D="guest: nfswapd stops, its swap off (--swapoff-on-exit)" t sh -c '! grep -q /mnt/export/c2 /proc/swaps'
+grep -E "added|removed|->|rror|exceeded" /run/agent.log | head -20 | sed 's/^/# nfswapd: /'
+D="guest: remove c2 --purge" t $N remove c2 --purge
 echo "guest-done $n"
 umount /mnt; sync
 poweroff -f
@@ -64,7 +97,7 @@ vm_boot 240 "$T/serial.log" -m 256 -smp 1 -initrd "$T/initrd.gz" \
     -drive file="$T/disk.img",format=raw,if=virtio -nic none
 rc=$?
 vm_tap "$T/serial.log"
-grep -q "guest-done 9" "$T/serial.log.txt"
-is "guest ran all 9 checks and powered off (qemu exit $rc)" $? 0
+grep -q "guest-done 19" "$T/serial.log.txt"
+is "guest ran all 19 checks and powered off (qemu exit $rc)" $? 0
 [ $tap_failed -gt 0 ] && tail -30 "$T/serial.log.txt" | sed 's/^/# serial: /'
 tap_done

@@ -403,6 +403,67 @@ test_names(void **state)
 	assert_false(swapfile_name("nfswap.1234567", NULL));
 	assert_false(swapfile_name("swap.1", NULL));
 	assert_false(swapfile_name(".nfswap.1", NULL));
+	/* a file of ours not yet whole */
+	assert_true(swapfile_partial(".nfswap.7.partial", &seq));
+	assert_int_equal(seq, 7);
+	assert_false(swapfile_partial("nfswap.7.partial", NULL));
+	assert_false(swapfile_partial(".nfswap.7", NULL));
+	assert_false(swapfile_partial(".nfswap.07.partial", NULL));
+	assert_false(swapfile_partial(".nfswap..partial", NULL));
+	assert_false(swapfile_partial(".partial", NULL));
+	assert_false(swapfile_partial(".x.partial", NULL));
+	assert_false(swapfile_partial(".nfswap.7.partial.partial", NULL));
+}
+
+static char heard[512];
+
+static void
+said(const char *name, int r)
+{
+	size_t n = strlen(heard);
+
+	snprintf(heard + n, sizeof(heard) - n, "%s:%d;", name, r);
+}
+
+/* Left by creations cut short: ours go, links and others' files stay. */
+static void
+test_partials_swept(void **state)
+{
+	struct stat st;
+	char path[4096], want[64];
+	int dfd;
+
+	(void)state;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	snprintf(path, sizeof(path), "%s/.nfswap.3.partial", dir);
+	tu_write(path, "half a file");
+	snprintf(path, sizeof(path), "%s/.notes.partial", dir);
+	tu_write(path, "not ours");
+	assert_int_equal(symlinkat("/etc/passwd", dfd, ".nfswap.4.partial"), 0);
+	heard[0] = '\0';
+	assert_int_equal(swapfile_partials(dfd, geteuid(), said), 0);
+	assert_non_null(strstr(heard, ".nfswap.3.partial:0;"));
+	snprintf(want, sizeof(want), ".nfswap.4.partial:%d;", -ELOOP);
+	assert_non_null(strstr(heard, want));
+	assert_null(strstr(heard, "notes"));
+	assert_int_equal(fstatat(dfd, ".nfswap.3.partial", &st, 0), -1);
+	assert_int_equal(fstatat(dfd, ".nfswap.4.partial", &st,
+	    AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(fstatat(dfd, "/etc/passwd", &st, 0), 0);
+	assert_int_equal(fstatat(dfd, ".notes.partial", &st, 0), 0);
+	/* another owner's: refused, and not left to try again */
+	snprintf(path, sizeof(path), "%s/.nfswap.5.partial", dir);
+	tu_write(path, "someone else's");
+	heard[0] = '\0';
+	assert_int_equal(swapfile_partials(dfd, geteuid() + 1, said), 0);
+	snprintf(want, sizeof(want), ".nfswap.5.partial:%d;", -EPERM);
+	assert_non_null(strstr(heard, want));
+	assert_int_equal(fstatat(dfd, ".nfswap.5.partial", &st, 0), 0);
+	assert_int_equal(unlinkat(dfd, ".nfswap.4.partial", 0), 0);
+	assert_int_equal(unlinkat(dfd, ".nfswap.5.partial", 0), 0);
+	assert_int_equal(unlinkat(dfd, ".notes.partial", 0), 0);
+	close(dfd);
 }
 
 /* Files: written in full, 0600, our header, and the reinstatement checks. */
@@ -555,6 +616,8 @@ test_partial_removed(void **state)
 	assert_int_equal(written, MiB);		/* how far it got */
 	assert_int_equal(fstatat(dfd, "nfswap.9", &st, 0), -1);
 	assert_int_equal(errno, ENOENT);
+	assert_int_equal(fstatat(dfd, ".nfswap.9.partial", &st, 0), -1);
+	assert_int_equal(errno, ENOENT);
 	close(dfd);
 }
 
@@ -572,6 +635,7 @@ main(void)
 		cmocka_unit_test(test_kmsg),
 		cmocka_unit_test(test_kmsg_poll),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_partials_swept),
 		cmocka_unit_test(test_swapfiles),
 		cmocka_unit_test(test_not_ours_refused),
 		cmocka_unit_test(test_partial_removed),

@@ -251,8 +251,15 @@ CONF
 	ok "... no nfswap.N yet" sh -c "! ls '$T/mid' | grep -q '^nfswap'"
 	kill -9 "$PID"; wait "$SPID" 2>/dev/null
 	ok "killed (-9) there, it leaves the partial file" half
+	# The next start, with the directory not answering for writes (as a
+	# server that is away): it says so once, and tries on each poll.
+	mount -o remount,ro "$T/mid"
 	start "$T/mid" "$T/after.log"
-	ok "the next start removes it, saying why" wait_for 10 'grep -q "removed .nfswap.[0-9]*.partial, left by a creation that did not finish" "$T/after.log"'
+	ok "the next start cannot remove it yet (read-only), and says it will try again" wait_for 10 'grep -q "cannot remove .nfswap.[0-9]*.partial, left by a creation that did not finish: Read-only file system; trying again" "$T/after.log"'
+	sleep 2
+	mount -o remount,rw "$T/mid"
+	ok "once it can, it removes it, saying why" wait_for 10 'grep -q "removed .nfswap.[0-9]*.partial, left by a creation that did not finish" "$T/after.log"'
+	is "... said once while it could not" "$(grep -c "cannot remove .nfswap" "$T/after.log")" 1
 	ok "... it is gone" sh -c "! find '$T/mid' -type f -name '*.partial' | grep -q ."
 	ok "... a link under a partial name is left alone, its target untouched" sh -c "grep -q 'nfswap.6.partial: not ours, left alone' '$T/after.log' && test -L '$T/mid/.nfswap.6.partial' && test \$(stat -c %s '$T/decoy') = 1048576"
 	ok "... and it grows with whole files" wait_for 20 '[ "$(ours_active "$T/mid")" -ge 1 ]'

@@ -2,10 +2,12 @@
 # tests/cli/agent_long.sh -- nfswapd for a long simulated run: a fake
 # meminfo swings between short and plenty every few seconds, so the agent
 # grows and shrinks over and over on a loop-mounted ext4 image, with short
-# timers; then SIGTERM.  The plain build runs under valgrind
-# --leak-check=full (linked dynamically for it: build/tests/nfswapd-dyn),
-# the sanitizer build as it is (ASan+UBSan, LeakSanitizer at exit).  No
-# memory error, no leak, and many whole cycles.
+# timers; then SIGTERM.  The sanitizer build runs as it is (ASan+UBSan,
+# LeakSanitizer at exit): many whole cycles, no report.  The plain build
+# runs under valgrind --leak-check=full (linked dynamically for it:
+# build/tests/nfswapd-dyn); valgrind 3.19 cannot pass swapon(2) through,
+# so there every cycle is a file made, refused and removed: no error, no
+# leak.
 #
 #   AGENT_LONG_SECONDS=N   how long (default 75)
 set -u
@@ -82,11 +84,17 @@ pid=
 added=$(grep -c "added nfswap" "$T/agent.log")
 removed=$(grep -c "removed nfswap" "$T/agent.log")
 cycles=$(grep -c -- "-> overfed" "$T/agent.log")
+refused=$(grep -c "activating nfswap.[0-9]*: Function not implemented; file removed" "$T/agent.log")
 is "$how: $SECS s, $added files added and $removed removed in $cycles cycles: exit 0" $rc 0
-ok "... many whole cycles (at least 5 grow-then-shrink)" test "$cycles" -ge 5 -a "$added" -ge 5 -a "$removed" -ge 5
 if [ ${#RUN[@]} -gt 0 ]; then
-	is "... valgrind: no error, no leak" "$(grep -v '^==[0-9]*== *$' "$T/valgrind.log" | head -20)" ""
+	# valgrind 3.19 has no wrapper for swapon(2) (syscall 167): it
+	# fails with ENOSYS, so each cycle is create, header, refused,
+	# removed, diet.  Whole cycles with swapon run under ASan.
+	ok "... it made and removed a file again and again ($refused times; swapon is not emulated by valgrind)" \
+	    test "$refused" -ge 5
+	is "... valgrind: no error, no leak" "$(grep -v -e '^==[0-9]*== *$' -e '^--[0-9]*-- ' "$T/valgrind.log" | head -20)" ""
 else
+	ok "... many whole cycles (at least 5 grow-then-shrink)" test "$cycles" -ge 5 -a "$added" -ge 5 -a "$removed" -ge 5
 	ok "... no sanitizer report" sh -c "! grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' '$T/agent.log'"
 fi
 ok "... its swap is off and its files gone at exit (--swapoff-on-exit)" \

@@ -10,6 +10,7 @@
 # stopped by pid and the images unmounted, even when a check fails.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/agent.sh"
 B=${NFSWAP_BUILD:-build}
 D=$B/nfswapd
 
@@ -47,11 +48,7 @@ image() {
 	mounts+=("$T/$1")
 	rmdir "$T/$1/lost+found"
 }
-meminfo() {	# meminfo TOTAL_MIB AVAILABLE_MIB
-	printf 'MemTotal: %d kB\nMemFree: %d kB\nMemAvailable: %d kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n' \
-	    $(($1 * 1024)) $(($2 * 1024)) $(($2 * 1024)) >"$T/proc/meminfo.new" &&
-	    mv "$T/proc/meminfo.new" "$T/proc/meminfo"
-}
+meminfo() { fake_meminfo "$@"; }
 ours_active() { awk -v t="$1/" 'NR > 1 && index($1, t) == 1' /proc/swaps | wc -l; }
 state() { jq -r .state "$T/status.json" 2>/dev/null; }
 wait_for() {	# wait_for SECONDS 'SHELL TEST': until it holds (evaluated each time)
@@ -82,12 +79,7 @@ if ! mkswap -q "$T/swap/probe" 2>/dev/null || ! swapon "$T/swap/probe" 2>/dev/nu
 fi
 swapoff "$T/swap/probe"; rm -f "$T/swap/probe"
 
-cat >"$T/nfswapd.conf" <<CONF
-swap = { block_size = 65536; status_file = "$T/status.json"; };
-policy = { cooldown = 4; drain_interval = 1; peak_hold = 3;
-  min_swapsize = "1M"; max_swapsize = "16M"; min_grow_pct = 1;
-  alloc_rate = "64M"; max_files = 3; };
-CONF
+agent_conf "$T/nfswapd.conf" 4 1M 16M 3
 ok "nfswapd -n: configuration OK" sh -c "'$D' -n -c '$T/nfswapd.conf' --swapdir '$T/swap' | grep -qx 'configuration OK'"
 "$D" -n -c "$T/nfswapd.conf" >/dev/null 2>"$T/err"
 is "nfswapd -n without server, export or --swapdir: exit 2" "$?" 2
@@ -224,12 +216,7 @@ is "the status file says it stopped" "$(jq -r .running "$T/status.json")" false
 # returns.  A link under a partial name is never followed or removed.
 if command -v strace >/dev/null; then
 	image mid 64M || true
-	cat >"$T/big.conf" <<CONF
-swap = { block_size = 65536; status_file = "$T/status.json"; };
-policy = { cooldown = 4; drain_interval = 1; peak_hold = 3;
-  min_swapsize = "16M"; max_swapsize = "16M"; min_grow_pct = 1;
-  alloc_rate = "64M"; max_files = 2; };
-CONF
+	agent_conf "$T/big.conf" 4 16M 16M 2
 	held() {	# LOG: nfswapd under strace, each flush held 3 s
 		strace -f -qq -o /dev/null -e trace=sync_file_range \
 		    -e inject=sync_file_range:delay_enter=3000000 \

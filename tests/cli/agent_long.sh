@@ -12,6 +12,7 @@
 #   AGENT_LONG_SECONDS=N   how long (default 75)
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/agent.sh"
 B=${NFSWAP_BUILD:-build}
 WHAT="nfswapd, a long run"
 SECS=${AGENT_LONG_SECONDS:-75}
@@ -56,18 +57,8 @@ if ! mkswap -q "$T/swap/probe" 2>/dev/null || ! swapon "$T/swap/probe" 2>/dev/nu
 fi
 swapoff "$T/swap/probe"; rm -f "$T/swap/probe"
 
-mkdir -p "$T/proc"
-meminfo() {	# TOTAL_MIB AVAILABLE_MIB
-	printf 'MemTotal: %d kB\nMemFree: %d kB\nMemAvailable: %d kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n' \
-	    $(($1 * 1024)) $(($2 * 1024)) $(($2 * 1024)) >"$T/proc/meminfo.new" &&
-	    mv "$T/proc/meminfo.new" "$T/proc/meminfo"
-}
-cat >"$T/nfswapd.conf" <<CONF
-swap = { block_size = 65536; status_file = "$T/status.json"; };
-policy = { cooldown = 1; drain_interval = 1; peak_hold = 1;
-  min_swapsize = "1M"; max_swapsize = "8M"; min_grow_pct = 1;
-  alloc_rate = "64M"; max_files = 4; };
-CONF
+meminfo() { fake_meminfo "$@"; }
+agent_conf "$T/nfswapd.conf" 1 1M 8M 4
 meminfo 512 40
 "${RUN[@]}" "$D" -d -v -c "$T/nfswapd.conf" --proc "$T/proc" \
     --swapdir "$T/swap" -p "$T/pid" --swapoff-on-exit >"$T/agent.log" 2>&1 &
@@ -85,7 +76,11 @@ added=$(grep -c "added nfswap" "$T/agent.log")
 removed=$(grep -c "removed nfswap" "$T/agent.log")
 cycles=$(grep -c -- "-> overfed" "$T/agent.log")
 refused=$(grep -c "activating nfswap.[0-9]*: Function not implemented; file removed" "$T/agent.log")
-is "$how: $SECS s, $added files added and $removed removed in $cycles cycles: exit 0" $rc 0
+if [ ${#RUN[@]} -gt 0 ]; then
+	is "$how: $SECS s, $refused files made, refused by swapon and removed: exit 0" $rc 0
+else
+	is "$how: $SECS s, $added files added and $removed removed in $cycles cycles: exit 0" $rc 0
+fi
 if [ ${#RUN[@]} -gt 0 ]; then
 	# valgrind 3.19 has no wrapper for swapon(2) (syscall 167): it
 	# fails with ENOSYS, so each cycle is create, header, refused,

@@ -1,0 +1,16 @@
+#!/bin/bash
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+. tests/lib/ganesha.sh
+. tests/lib/ceph.sh
+ceph_need "ceph smoke"
+ganesha_enter "$@"
+t0=$(date +%s.%N)
+ok "cluster up" ceph_start
+t1=$(date +%s.%N)
+echo "# up in $(echo "$t1 - $t0" | bc) s"
+c -s | sed 's/^/# /'
+c fs ls | sed 's/^/# /'
+ps -o pid,rss,comm -p "$(IFS=,; echo "${ceph_pids[*]}")" | sed 's/^/# /'
+tap_done

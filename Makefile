@@ -86,7 +86,7 @@ PROGRAMS = $(BUILD)/nfswap $(BUILD)/nfswapd $(BUILD)/nfswap-sim \
 
 .SECONDARY:
 
-.PHONY: all check check-run check-plain check-san check-valgrind check-system \
+.PHONY: all deps-ceph check check-run check-plain check-san check-valgrind check-system \
         tests fuzz fuzz-build \
         deps ensure-deps demo bench golden install uninstall clean lint-man
 
@@ -279,6 +279,9 @@ lint-man:
 
 deps:
 	scripts/deps.sh install
+
+deps-ceph:
+	NFSWAP_CEPH=1 scripts/deps.sh install
 
 ensure-deps:
 	@scripts/deps.sh check || scripts/deps.sh install

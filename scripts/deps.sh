@@ -4,6 +4,9 @@
 #   scripts/deps.sh check      exit 0 if every package is installed
 #   scripts/deps.sh install    apt-get install the missing ones (as root)
 #   scripts/deps.sh list       print the list
+#
+# With NFSWAP_CEPH=1, the packages of the CephFS tests too (make deps-ceph;
+# a single-node cluster in the tests' namespace: tests/lib/ceph.sh).
 set -eu
 
 PACKAGES="
@@ -13,6 +16,10 @@ PACKAGES="
 	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 util-linux
 	qemu-system-x86 busybox-static e2fsprogs gnuplot-nox debootstrap
 	clang libclang-rt-14-dev strace
+"
+[ "${NFSWAP_CEPH:-}" = 1 ] && PACKAGES="$PACKAGES
+	ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common nfs-ganesha-ceph
+	libcephfs-dev
 "
 
 missing() {

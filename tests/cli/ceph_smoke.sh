@@ -1,4 +1,8 @@
 #!/bin/bash
+# tests/cli/ceph_smoke.sh -- groundwork for the CephFS back end (issue 11):
+# the single-node cluster of tests/lib/ceph.sh comes up in the test's
+# namespace and goes down by pid.  Not in make check yet; run it with
+#   make deps-ceph && bash tests/cli/ceph_smoke.sh
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh

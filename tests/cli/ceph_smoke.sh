@@ -13,7 +13,7 @@ ganesha_enter "$@"
 t0=$(date +%s.%N)
 ok "cluster up" ceph_start
 t1=$(date +%s.%N)
-echo "# up in $(echo "$t1 - $t0" | bc) s"
+awk -v a="$t0" -v b="$t1" 'BEGIN { printf "# up in %.1f s\n", b - a }'
 c -s | sed 's/^/# /'
 c fs ls | sed 's/^/# /'
 ps -o pid,rss,comm -p "$(IFS=,; echo "${ceph_pids[*]}")" | sed 's/^/# /'

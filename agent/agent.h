@@ -16,6 +16,7 @@
 #define AGENT_CONF	SYSCONFDIR "/nfswap/nfswapd.conf"
 #define SWAPFILE_PREFIX	"nfswap."	/* our files: nfswap.0, nfswap.1, ... */
 #define PARTIAL_SUFFIX	".partial"	/* .nfswap.N.partial: not yet whole */
+#define ALLOCATING_SUFFIX ".allocating"	/* the same, by nfswap serve */
 #define WSIZE_AUTO	UINT32_MAX	/* min_swap_wsize unset: decided by kernel */
 #define WSIZE_SAFE	65536		/* measured: swap over NFS passes (docs/nfs-swap-sizes.md) */
 
@@ -77,8 +78,9 @@ int	swapfile_write_io(const struct swapfile_io *, const char *name,
 	    uint64_t size, uint32_t block, uint64_t *written, volatile int *stop);
 int	swapfile_name(const char *base, unsigned *seq);
 int	swapfile_partial(const char *base, unsigned *seq);
-int	swapfile_partials(int dirfd, uid_t owner,
-	    void (*said)(const char *name, int err));
+int	swapfile_allocating(const char *base, unsigned *seq);
+int	swapfile_partials(int dirfd, uid_t owner, int allocating,
+	    void (*said)(const char *name, int err, int refused));
 int	swapfile_create(int dirfd, const char *name, uint64_t size,
 	    uint32_t block, uint64_t *written, volatile int *stop);
 int	swapfile_mkswap(int dirfd, const char *name, uint64_t size);

@@ -64,6 +64,8 @@ static struct {
 	uint64_t		prov_down_ms;	/* provisioner unreachable at */
 	unsigned		next_seq;	/* where next_name starts */
 	int			partials_left;	/* .partial files to remove */
+	int			partials_swept;	/* the sweep at start is done */
+	int			allocating_swept; /* and left none */
 	uint64_t		started_ms;
 } g;
 
@@ -326,7 +328,8 @@ next_name(char *name, size_t len)
 	}
 	while ((de = readdir(d)) != NULL)
 		if ((swapfile_name(de->d_name, &seq) ||
-		    swapfile_partial(de->d_name, &seq)) && seq < 64 * 32)
+		    swapfile_partial(de->d_name, &seq) ||
+		    swapfile_allocating(de->d_name, &seq)) && seq < 64 * 32)
 			used[seq / 32] |= 1u << (seq % 32);
 	closedir(d);
 	/* From the one after the last made, round: a name this client
@@ -372,9 +375,9 @@ allocate(const char *name, uint64_t bytes)
 	}
 	if (r == -EHOSTUNREACH || r == -ENOENT || r == -EBUSY || r == -EIO ||
 	    r == -EINVAL) {
-		log_warnx("provisioner %s: %s; writing %s over NFS instead%s",
-		    g.conf.provisioner, r == -EHOSTUNREACH ? "no answer" :
-		    r == -ENOENT ? "this address is no client's" :
+		log_warnx("provisioner %s: %s for %s; writing a file over NFS "
+		    "instead%s", g.conf.provisioner, r == -EHOSTUNREACH ?
+		    "no answer" : r == -ENOENT ? "this address is no client's" :
 		    r == -EBUSY ? "busy" : "refused", name,
 		    r == -EHOSTUNREACH ? " (asking it again in 10 minutes)" :
 		    "");
@@ -385,32 +388,37 @@ allocate(const char *name, uint64_t bytes)
 }
 
 static void
-partial_said(const char *name, int r)
+partial_said(const char *name, int r, int refused)
 {
 	if (r == 0)
 		log_info("removed %s, left by a creation that did not finish",
 		    name);
-	else if (r == -ELOOP || r == -EPERM)
+	else if (refused && !g.partials_swept)	/* at start, once */
 		log_warnx("%s/%s: not ours, left alone", g.swapdir, name);
-	else if (g.partials_left == 0)	/* said once, then tried quietly */
+	else if (!refused && g.partials_left == 0) /* once, then quietly */
 		log_warnx("cannot remove %s, left by a creation that did not "
 		    "finish: %s; trying again", name, strerror(-r));
 }
 
 /*
  * Partial files -- of a creation cut short by a crash, a reset or a
- * server that went away -- are removed at start and, if the directory
- * did not answer then, on every tick until it does.
+ * server that went away -- are removed at start (with those of an
+ * allocation "nfswap serve" did not finish: no agent waits for it then)
+ * and, if the directory did not answer, on every tick until it does.
  */
 static void
 remove_partials(void)
 {
-	int r = swapfile_partials(g.dirfd, g.owner, partial_said);
+	int r = swapfile_partials(g.dirfd, g.owner, !g.allocating_swept,
+	    partial_said);
 
 	if (r < 0 && g.partials_left == 0)
 		log_warnx("%s: %s; partial files are removed later", g.swapdir,
 		    strerror(-r));
 	g.partials_left = r < 0 ? 1 : r;
+	g.partials_swept = 1;
+	if (r == 0)
+		g.allocating_swept = 1;	/* from now on, the service's are live */
 }
 
 /*
@@ -428,7 +436,7 @@ fit(uint64_t bytes, uint64_t *room)
 	uint64_t usable;
 
 	*room = UINT64_MAX;
-	if (fstatvfs(g.dirfd, &v) < 0 || v.f_frsize == 0)
+	if (fstatvfs(g.dirfd, &v) < 0 || v.f_frsize == 0 || v.f_blocks == 0)
 		return bytes;		/* not known: the write will tell */
 	*room = (uint64_t)v.f_bavail * v.f_frsize;
 	usable = *room - *room / 32;
@@ -443,7 +451,7 @@ grow(uint64_t bytes)
 {
 	char name[POLICY_NAME_MAX], path[PATH_MAXLEN + POLICY_NAME_MAX + 2];
 	uint64_t t0 = mono_ms(), written = 0, room, fitting;
-	int r;
+	int r, asked;
 
 	g.smp.last.act = POLICY_GROW;
 	if ((r = next_name(name, sizeof(name))) < 0 ||
@@ -471,15 +479,23 @@ grow(uint64_t bytes)
 		bytes = fitting;
 	}
 	r = -EHOSTUNREACH;
+	asked = 0;
 	if (g.conf.provisioner[0] != '\0' && (g.prov_down_ms == 0 ||
 	    mono_ms() - g.prov_down_ms >= 600000)) {
 		r = allocate(name, bytes);
+		asked = 1;
 		if (r == 0)
 			written = bytes;
 	}
-	if (r == -EHOSTUNREACH || r == -ENOENT || r == -EBUSY || r == -EIO)
-		r = swapfile_create(g.dirfd, name, bytes, g.conf.block_size,
-		    &written, &stop_flag);
+	if (r == -EHOSTUNREACH || r == -ENOENT || r == -EBUSY || r == -EIO) {
+		/* The service may still be writing the name it was given (an
+		 * answer lost, not the work): ours is another. */
+		if (asked && (r = next_name(name, sizeof(name))) == 0)
+			snprintf(g.last.name, sizeof(g.last.name), "%s", name);
+		if (r == 0 || !asked)
+			r = swapfile_create(g.dirfd, name, bytes,
+			    g.conf.block_size, &written, &stop_flag);
+	}
 	g.smp.last.bytes = written;
 	g.smp.last.elapsed_ms = mono_ms() - t0;
 	if (r < 0) {
@@ -561,7 +577,8 @@ reinstate(void)
 		for (i = 0, active = 0; i < g.swaps.n; i++)
 			if (strcmp(g.swaps.e[i].path, path) == 0)
 				active = 1;
-		if (swapfile_partial(de->d_name, NULL))
+		if (swapfile_partial(de->d_name, NULL) ||
+		    swapfile_allocating(de->d_name, NULL))
 			continue;	/* remove_partials() had its say */
 		if (!swapfile_name(de->d_name, NULL)) {
 			log_warnx("%s: not ours, left alone%s", path,

@@ -39,6 +39,8 @@
 static const char zeros[ZERO_MAX];
 static char page[65536];		/* one page, for the header */
 
+static int	not_ours(const struct stat *, uid_t);
+
 /* Whether base is one of ours, "nfswap.N" with N a plain decimal. */
 int
 swapfile_name(const char *base, unsigned *seq)
@@ -59,19 +61,34 @@ swapfile_name(const char *base, unsigned *seq)
 	return 1;
 }
 
-/* Whether base is ".nfswap.N.partial", a file of ours not yet whole. */
-int
-swapfile_partial(const char *base, unsigned *seq)
+/* Whether base is "." SWAPFILE_PREFIX "N" suffix. */
+static int
+dotted(const char *base, const char *suffix, unsigned *seq)
 {
 	char mid[32];
-	size_t n = strlen(base), suf = strlen(PARTIAL_SUFFIX);
+	size_t n = strlen(base), suf = strlen(suffix);
 
 	if (n < 1 + suf || n - 1 - suf >= sizeof(mid) || base[0] != '.' ||
-	    strcmp(base + n - suf, PARTIAL_SUFFIX) != 0)
+	    strcmp(base + n - suf, suffix) != 0)
 		return 0;
 	memcpy(mid, base + 1, n - 1 - suf);
 	mid[n - 1 - suf] = '\0';
 	return swapfile_name(mid, seq);
+}
+
+/* Whether base is ".nfswap.N.partial", a file of ours not yet whole. */
+int
+swapfile_partial(const char *base, unsigned *seq)
+{
+	return dotted(base, PARTIAL_SUFFIX, seq);
+}
+
+/* Whether base is ".nfswap.N.allocating", one "nfswap serve" is writing
+ * for us (or was, if it stopped half way). */
+int
+swapfile_allocating(const char *base, unsigned *seq)
+{
+	return dotted(base, ALLOCATING_SUFFIX, seq);
 }
 
 static int
@@ -274,16 +291,21 @@ swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
 }
 
 /*
- * Remove every .nfswap.N.partial of owner's in dirfd (never a symbolic
- * link or another's file).  said(name, 0 or -errno) hears of each one.
- * Returns how many are left (could not be removed), or -errno if the
- * directory cannot be read.
+ * Remove every .nfswap.N.partial of owner's in dirfd -- and with
+ * allocating, every .nfswap.N.allocating, which only a service that
+ * stopped half way leaves when no agent waits for it.  A symbolic link or
+ * another's file is refused (never followed, never removed).  said(name,
+ * 0 or -errno, refused) hears of each one.  Returns how many are left that
+ * could not be removed (to try again), or -errno if the directory cannot
+ * be read.
  */
 int
-swapfile_partials(int dirfd, uid_t owner, void (*said)(const char *, int))
+swapfile_partials(int dirfd, uid_t owner, int allocating,
+    void (*said)(const char *, int, int))
 {
 	struct dirent *de;
-	int left = 0, r, fd;
+	struct stat st;
+	int left = 0, r, refused, fd;
 	DIR *d;
 
 	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -293,20 +315,30 @@ swapfile_partials(int dirfd, uid_t owner, void (*said)(const char *, int))
 		close(fd);
 		return r;
 	}
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (!swapfile_partial(de->d_name, NULL))
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			break;
+		if (!swapfile_partial(de->d_name, NULL) && !(allocating &&
+		    swapfile_allocating(de->d_name, NULL)))
 			continue;
-		r = swapfile_unlink(dirfd, de->d_name, owner);
+		refused = 0;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+		else if ((r = not_ours(&st, owner)) < 0)
+			refused = 1;
+		else if (unlinkat(dirfd, de->d_name, 0) < 0)
+			r = -errno;
 		if (r == -ENOENT)
-			continue;
-		if (r < 0 && r != -ELOOP && r != -EPERM)
-			left++;		/* not a refusal: try again later */
+			continue;	/* gone meanwhile */
+		if (r < 0 && !refused)
+			left++;
 		if (said != NULL)
-			said(de->d_name, r);
+			said(de->d_name, r, refused);
 	}
+	r = errno;
 	closedir(d);
-	return left;
+	return r != 0 ? -r : left;
 }
 
 /*

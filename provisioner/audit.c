@@ -10,10 +10,12 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nfswap.h"
 
@@ -116,31 +118,38 @@ static void
 orphan(struct report *rp, const char *root, const char *name)
 {
 	char path[PATH_MAXLEN + 300];
+	const char *why;
 	struct dirent *e;
 	struct stat st;
 	unsigned long entries = 0;
-	DIR *dir;
+	DIR *dir = NULL;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", root, name);
-	if (lstat(path, &st) < 0 || (S_ISDIR(st.st_mode) &&
-	    (dir = opendir(path)) == NULL)) {
-		problem(rp, "orphan: %s belongs to no client (%s)", path,
-		    strerror(errno));
-		return;
-	}
-	if (!S_ISDIR(st.st_mode)) {
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP)) {
 		problem(rp, "orphan: %s belongs to no client (not a directory: "
 		    "nothing nfswap makes)", path);
+		return;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0 || (dir = fdopendir(fd)) == NULL) {
+		problem(rp, "orphan: %s belongs to no client (%s)", path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	while ((e = readdir(dir)) != NULL)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			entries++;
 	closedir(dir);
-	if (entries == 0)
+	if (entries == 0 && valid_name(name, &why) == 0)
 		problem(rp, "orphan: %s belongs to no client (empty: left by an "
 		    "add or a purge that did not finish; the next add of %s "
 		    "takes it over, or rmdir it)", path, name);
+	else if (entries == 0)
+		problem(rp, "orphan: %s belongs to no client (empty, and not a "
+		    "client's name: nothing nfswap makes; rmdir it)", path);
 	else
 		problem(rp, "orphan: %s belongs to no client (%lu %s, owner "
 		    "uid %u: a removed client's data, kept by remove without "

@@ -10,7 +10,7 @@
  * as an NFS server finds them: the address resolved to a name and that
  * name back to the address.  Allocations run in worker threads: a slow
  * disk never holds up another client's LOOKUP.  A file appears under its
- * name only when it is complete (written as .NAME.partial, fsynced,
+ * name only when it is complete (written as .NAME.allocating, fsynced,
  * renamed); what is reserved by allocations under way counts against the
  * quota, so concurrent ALLOCATEs cannot exceed it.
  */
@@ -381,7 +381,7 @@ dir_used(const char *client, const char *dir)
 		if (!S.jobs[i].used || S.jobs[i].done ||
 		    strcmp(S.jobs[i].client, client) != 0)
 			continue;
-		snprintf(partial, sizeof(partial), ".%s.partial",
+		snprintf(partial, sizeof(partial), ".%s.allocating",
 		    S.jobs[i].name);
 		got = dfd >= 0 && fstatat(dfd, partial, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
@@ -401,7 +401,7 @@ worker(void *arg)
 	uint64_t off, t0 = mono_ms();
 	int dfd, fd = -1, r = 0;
 
-	snprintf(partial, sizeof(partial), ".%s.partial", j->name);
+	snprintf(partial, sizeof(partial), ".%s.allocating", j->name);
 	dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
 		r = errno;

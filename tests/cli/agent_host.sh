@@ -106,6 +106,11 @@ dd if=/dev/zero of="$T/decoy" bs=1M count=1 status=none && chmod 600 "$T/decoy" 
 meminfo 512 40			# 8 % available: short
 start "$T/swap" "$T/run1.log"
 ok "the status file is written at start" wait_for 10 'jq -e ".running == true and .pid == $PID" "$T/status.json" >/dev/null'
+# CAP_SYS_RESOURCE (bit 24) is gone from every set: quotas and root's
+# reserve hold for it.
+cap() { local v; v=$(awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"); echo $(( 0x${v:-0} >> $2 & 1 )); }
+is "it gave up CAP_SYS_RESOURCE (effective, permitted, bounding sets)" "$(cap CapEff 24)$(cap CapPrm 24)$(cap CapBnd 24)" 000
+is "... and kept CAP_SYS_ADMIN (swapon)" "$(cap CapEff 21)" 1
 ok "it grows: a file of ours appears in /proc/swaps" wait_for 20 '[ "$(ours_active "$T/swap")" -ge 1 ]'
 ok "... and holds it in hungry" wait_for 5 '[ "$(state)" = hungry ]'
 f0="$T/swap/nfswap.0"
@@ -238,6 +243,9 @@ if command -v strace >/dev/null; then
 	ok "... no nfswap.N yet" sh -c "! ls '$T/mid' | grep -q '^nfswap'"
 	kill -9 "$PID"; wait "$SPID" 2>/dev/null
 	ok "killed (-9) there, it leaves the partial file" half
+	# and one that "nfswap serve" did not finish, as a stopped service
+	# leaves it
+	dd if=/dev/zero of="$T/mid/.nfswap.9.allocating" bs=1M count=1 status=none
 	# The next start, with the directory not answering for writes (as a
 	# server that is away): it says so once, and tries on each poll.
 	mount -o remount,ro "$T/mid"
@@ -246,7 +254,9 @@ if command -v strace >/dev/null; then
 	sleep 2
 	mount -o remount,rw "$T/mid"
 	ok "once it can, it removes it, saying why" wait_for 10 'grep -q "removed .nfswap.[0-9]*.partial, left by a creation that did not finish" "$T/after.log"'
-	is "... said once while it could not" "$(grep -c "cannot remove .nfswap" "$T/after.log")" 1
+	is "... said once while it could not" "$(grep -c "cannot remove .nfswap.[0-9]*.partial" "$T/after.log")" 1
+	ok "... the service's unfinished file too" sh -c "grep -q 'removed .nfswap.9.allocating, left by a creation that did not finish' '$T/after.log' && test ! -e '$T/mid/.nfswap.9.allocating'"
+	is "... and the link under a partial name is reported once, not every poll" "$(grep -c 'nfswap.6.partial: not ours' "$T/after.log")" 1
 	ok "... it is gone" sh -c "! find '$T/mid' -type f -name '*.partial' | grep -q ."
 	ok "... a link under a partial name is left alone, its target untouched" sh -c "grep -q 'nfswap.6.partial: not ours, left alone' '$T/after.log' && test -L '$T/mid/.nfswap.6.partial' && test \$(stat -c %s '$T/decoy') = 1048576"
 	ok "... and it grows with whole files" wait_for 20 '[ "$(ours_active "$T/mid")" -ge 1 ]'

@@ -413,16 +413,21 @@ test_names(void **state)
 	assert_false(swapfile_partial(".partial", NULL));
 	assert_false(swapfile_partial(".x.partial", NULL));
 	assert_false(swapfile_partial(".nfswap.7.partial.partial", NULL));
+	assert_true(swapfile_allocating(".nfswap.8.allocating", &seq));
+	assert_int_equal(seq, 8);
+	assert_false(swapfile_allocating(".nfswap.8.partial", NULL));
+	assert_false(swapfile_partial(".nfswap.8.allocating", NULL));
 }
 
 static char heard[512];
 
 static void
-said(const char *name, int r)
+said(const char *name, int r, int refused)
 {
 	size_t n = strlen(heard);
 
-	snprintf(heard + n, sizeof(heard) - n, "%s:%d;", name, r);
+	snprintf(heard + n, sizeof(heard) - n, "%s:%d%s;", name, r,
+	    refused ? ":refused" : "");
 }
 
 /* Left by creations cut short: ours go, links and others' files stay. */
@@ -441,10 +446,14 @@ test_partials_swept(void **state)
 	snprintf(path, sizeof(path), "%s/.notes.partial", dir);
 	tu_write(path, "not ours");
 	assert_int_equal(symlinkat("/etc/passwd", dfd, ".nfswap.4.partial"), 0);
+	snprintf(path, sizeof(path), "%s/.nfswap.6.allocating", dir);
+	tu_write(path, "the service stopped half way");
 	heard[0] = '\0';
-	assert_int_equal(swapfile_partials(dfd, geteuid(), said), 0);
+	/* without allocating: the service's file is not touched */
+	assert_int_equal(swapfile_partials(dfd, geteuid(), 0, said), 0);
 	assert_non_null(strstr(heard, ".nfswap.3.partial:0;"));
-	snprintf(want, sizeof(want), ".nfswap.4.partial:%d;", -ELOOP);
+	assert_int_equal(fstatat(dfd, ".nfswap.6.allocating", &st, 0), 0);
+	snprintf(want, sizeof(want), ".nfswap.4.partial:%d:refused;", -ELOOP);
 	assert_non_null(strstr(heard, want));
 	assert_null(strstr(heard, "notes"));
 	assert_int_equal(fstatat(dfd, ".nfswap.3.partial", &st, 0), -1);
@@ -452,12 +461,17 @@ test_partials_swept(void **state)
 	    AT_SYMLINK_NOFOLLOW), 0);
 	assert_int_equal(fstatat(dfd, "/etc/passwd", &st, 0), 0);
 	assert_int_equal(fstatat(dfd, ".notes.partial", &st, 0), 0);
+	/* at start: the service's leftovers too */
+	heard[0] = '\0';
+	assert_int_equal(swapfile_partials(dfd, geteuid(), 1, said), 0);
+	assert_non_null(strstr(heard, ".nfswap.6.allocating:0;"));
+	assert_int_equal(fstatat(dfd, ".nfswap.6.allocating", &st, 0), -1);
 	/* another owner's: refused, and not left to try again */
 	snprintf(path, sizeof(path), "%s/.nfswap.5.partial", dir);
 	tu_write(path, "someone else's");
 	heard[0] = '\0';
-	assert_int_equal(swapfile_partials(dfd, geteuid() + 1, said), 0);
-	snprintf(want, sizeof(want), ".nfswap.5.partial:%d;", -EPERM);
+	assert_int_equal(swapfile_partials(dfd, geteuid() + 1, 0, said), 0);
+	snprintf(want, sizeof(want), ".nfswap.5.partial:%d:refused;", -EPERM);
 	assert_non_null(strstr(heard, want));
 	assert_int_equal(fstatat(dfd, ".nfswap.5.partial", &st, 0), 0);
 	assert_int_equal(unlinkat(dfd, ".nfswap.4.partial", 0), 0);

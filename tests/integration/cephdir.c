@@ -1,0 +1,88 @@
+/*
+ * cephdir.c -- groundwork for the CephFS back end (issue 11): make a
+ * client's directory on CephFS through libcephfs as the provisioner will,
+ * and read back what the cluster keeps of it.
+ *
+ *   cephdir CONF make PATH UID QUOTA_BYTES   mkdir -p the parent, mkdir
+ *                                            PATH 0700, chown, quota
+ *   cephdir CONF usage PATH                  ceph.dir.rbytes, the quota,
+ *                                            the mode and the owner
+ *
+ * Connects as client.admin (the CONF names its keyring).  Exit 0, or 1
+ * with the failing call and its error on stderr.
+ */
+#define _FILE_OFFSET_BITS 64
+#include <cephfs/libcephfs.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+fail(const char *what, int r)
+{
+	fprintf(stderr, "cephdir: %s: %s\n", what, strerror(-r));
+	return 1;
+}
+
+static int
+xattr(struct ceph_mount_info *m, const char *path, const char *name,
+    char *buf, size_t len)
+{
+	int r = ceph_getxattr(m, path, name, buf, len - 1);
+
+	buf[r < 0 ? 0 : r] = '\0';
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ceph_mount_info *m;
+	char parent[4096], q[32], used[32];
+	struct ceph_statx stx;
+	int r;
+
+	if (argc < 4 || (strcmp(argv[2], "make") == 0 && argc != 6)) {
+		fprintf(stderr, "usage: cephdir CONF make PATH UID QUOTA | "
+		    "cephdir CONF usage PATH\n");
+		return 2;
+	}
+	if ((r = ceph_create(&m, "admin")) < 0)
+		return fail("ceph_create", r);
+	if ((r = ceph_conf_read_file(m, argv[1])) < 0)
+		return fail(argv[1], r);
+	if ((r = ceph_mount(m, "/")) < 0)
+		return fail("ceph_mount", r);
+	if (strcmp(argv[2], "make") == 0) {
+		snprintf(parent, sizeof(parent), "%s", argv[3]);
+		if (strrchr(parent, '/') != NULL && strrchr(parent, '/') != parent) {
+			*strrchr(parent, '/') = '\0';
+			if ((r = ceph_mkdirs(m, parent, 0755)) < 0 && r != -EEXIST)
+				return fail(parent, r);
+		}
+		if ((r = ceph_mkdir(m, argv[3], 0700)) < 0)
+			return fail(argv[3], r);
+		if ((r = ceph_chown(m, argv[3], atoi(argv[4]), atoi(argv[4]))) < 0)
+			return fail("chown", r);
+		if ((r = ceph_setxattr(m, argv[3], "ceph.quota.max_bytes",
+		    argv[5], strlen(argv[5]), 0)) < 0)
+			return fail("ceph.quota.max_bytes", r);
+	} else if (strcmp(argv[2], "usage") == 0) {
+		if ((r = xattr(m, argv[3], "ceph.dir.rbytes", used,
+		    sizeof(used))) < 0)
+			return fail("ceph.dir.rbytes", r);
+		if (xattr(m, argv[3], "ceph.quota.max_bytes", q, sizeof(q)) < 0)
+			snprintf(q, sizeof(q), "0");
+		if ((r = ceph_statx(m, argv[3], &stx, CEPH_STATX_MODE |
+		    CEPH_STATX_UID, AT_SYMLINK_NOFOLLOW)) < 0)
+			return fail("ceph_statx", r);
+		printf("used %s quota %s mode %o uid %u\n", used, q,
+		    (unsigned)(stx.stx_mode & 07777), (unsigned)stx.stx_uid);
+	} else
+		return 2;
+	ceph_unmount(m);
+	ceph_release(m);
+	return 0;
+}

@@ -16,7 +16,6 @@
 #define AGENT_CONF	SYSCONFDIR "/nfswap/nfswapd.conf"
 #define SWAPFILE_PREFIX	"nfswap."	/* our files: nfswap.0, nfswap.1, ... */
 #define PARTIAL_SUFFIX	".partial"	/* .nfswap.N.partial: not yet whole */
-#define ALLOCATING_SUFFIX ".allocating"	/* the same, by nfswap serve */
 #define WSIZE_AUTO	UINT32_MAX	/* min_swap_wsize unset: decided by kernel */
 #define WSIZE_SAFE	65536		/* measured: swap over NFS passes (docs/nfs-swap-sizes.md) */
 

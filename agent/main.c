@@ -490,11 +490,12 @@ grow(uint64_t bytes)
 	if (r == -EHOSTUNREACH || r == -ENOENT || r == -EBUSY || r == -EIO) {
 		/* The service may still be writing the name it was given (an
 		 * answer lost, not the work): ours is another. */
-		if (asked && (r = next_name(name, sizeof(name))) == 0)
+		r = asked ? next_name(name, sizeof(name)) : 0;
+		if (r == 0) {
 			snprintf(g.last.name, sizeof(g.last.name), "%s", name);
-		if (r == 0 || !asked)
 			r = swapfile_create(g.dirfd, name, bytes,
 			    g.conf.block_size, &written, &stop_flag);
+		}
 	}
 	g.smp.last.bytes = written;
 	g.smp.last.elapsed_ms = mono_ms() - t0;

@@ -274,9 +274,10 @@ swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
 	if ((r = swapfile_write_io(&io, partial, size, block, written,
 	    stop)) < 0)
 		return r;
-	/* Checked a moment ago and the directory is ours alone (flock):
-	 * the name is free.  Over NFS the rename is stable when it returns;
-	 * locally the directory is synced for it. */
+	/* Checked a moment ago: the name is free (the agent picks names no
+	 * file, partial or the service's, holds; after an unanswered
+	 * ALLOCATE it takes a new one).  Over NFS the rename is stable when
+	 * it returns; locally the directory is synced for it. */
 	if (renameat(dirfd, partial, dirfd, name) < 0) {
 		r = -errno;
 		(void)unlinkat(dirfd, partial, 0);

@@ -56,6 +56,9 @@ const char *size_format(uint64_t, char buf[SIZE_STRMAX]);
 #define NAME_MAXLEN 63
 #define HOST_MAXLEN 253
 #define PATH_MAXLEN 1024
+/* What "nfswap serve" writes a file as until it is whole: .NAME.allocating
+ * (the agent's own are .NAME.partial, agent/agent.h). */
+#define ALLOCATING_SUFFIX ".allocating"
 enum host_kind { HOST_INVALID, HOST_IPV4, HOST_IPV6, HOST_NET4, HOST_NET6, HOST_DNS };
 struct host {
 	enum host_kind	kind;

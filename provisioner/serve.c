@@ -381,7 +381,7 @@ dir_used(const char *client, const char *dir)
 		if (!S.jobs[i].used || S.jobs[i].done ||
 		    strcmp(S.jobs[i].client, client) != 0)
 			continue;
-		snprintf(partial, sizeof(partial), ".%s.allocating",
+		snprintf(partial, sizeof(partial), "." "%s" ALLOCATING_SUFFIX,
 		    S.jobs[i].name);
 		got = dfd >= 0 && fstatat(dfd, partial, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
@@ -401,7 +401,7 @@ worker(void *arg)
 	uint64_t off, t0 = mono_ms();
 	int dfd, fd = -1, r = 0;
 
-	snprintf(partial, sizeof(partial), ".%s.allocating", j->name);
+	snprintf(partial, sizeof(partial), "." "%s" ALLOCATING_SUFFIX, j->name);
 	dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
 		r = errno;

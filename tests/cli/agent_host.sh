@@ -48,7 +48,6 @@ image() {
 	mounts+=("$T/$1")
 	rmdir "$T/$1/lost+found"
 }
-meminfo() { fake_meminfo "$@"; }
 ours_active() { awk -v t="$1/" 'NR > 1 && index($1, t) == 1' /proc/swaps | wc -l; }
 state() { jq -r .state "$T/status.json" 2>/dev/null; }
 wait_for() {	# wait_for SECONDS 'SHELL TEST': until it holds (evaluated each time)
@@ -103,7 +102,7 @@ dd if=/dev/zero of="$T/decoy" bs=1M count=1 status=none && chmod 600 "$T/decoy" 
     mkswap "$T/decoy" >/dev/null 2>&1 && ln -s "$T/decoy" "$T/swap/nfswap.42"
 
 # --- grow -----------------------------------------------------------------
-meminfo 512 40			# 8 % available: short
+fake_meminfo 512 40			# 8 % available: short
 start "$T/swap" "$T/run1.log"
 ok "the status file is written at start" wait_for 10 'jq -e ".running == true and .pid == $PID" "$T/status.json" >/dev/null'
 # CAP_SYS_RESOURCE (bit 24) is gone from every set: quotas and root's
@@ -141,7 +140,7 @@ sleep 2
 is "... no fourth file" "$(ours_active "$T/swap")" 3
 kill -USR1 "$PID"
 ok "SIGUSR1 logs the state and the file table" wait_for 5 'grep -q "nfswap.0 [0-9]* MiB, [0-9]* MiB used" "$T/run1.log"'
-meminfo 512 500			# plenty again
+fake_meminfo 512 500			# plenty again
 ok "after the cooldown it shrinks: files go from /proc/swaps" wait_for 30 '[ "$(ours_active "$T/swap")" -eq 0 ]'
 ok "... and from the directory" sh -c "! ls '$T/swap' | grep -qx 'nfswap.[0-6]'"
 ok "... passing through overfed" grep -q -- '-> overfed' "$T/run1.log"
@@ -153,7 +152,7 @@ ok "SIGTERM stops it" stop
 # again once space is freed.
 image small 6M || true
 dd if=/dev/zero of="$T/small/filler" bs=1M count=3 status=none
-meminfo 512 40
+fake_meminfo 512 40
 start "$T/small" "$T/run2.log"
 ok "a full filesystem: diet" wait_for 20 '[ "$(state)" = diet ]'
 ok "... no file begun that cannot fit: it says so" grep -q "KiB free, less than min_swapsize: no file begun" "$T/run2.log"
@@ -181,13 +180,13 @@ ok "stopped" stop
 awk -v t="$T/small/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps | while read -r f; do swapoff "$f"; rm -f "$f"; done
 
 # --- exit leaves swap on; restart reinstates --------------------------------------
-meminfo 512 40
+fake_meminfo 512 40
 start "$T/swap" "$T/run3.log"
 ok "growing again" wait_for 20 '[ "$(ours_active "$T/swap")" -ge 2 ]'
 timeout 10 "$D" -d -c "$T/nfswapd.conf" --proc "$T/proc" --swapdir "$T/swap" >"$T/second.log" 2>&1
 is "a second nfswapd steps aside (exit 0)" "$?" 0
 ok "... saying why" grep -q "another nfswapd holds" "$T/second.log"
-meminfo 512 200			# steady: neither short nor in surplus
+fake_meminfo 512 200			# steady: neither short nor in surplus
 ok "steady" wait_for 20 '[ "$(state)" = steady ] || [ "$(state)" = hungry ]'
 sleep 1
 ok "stopped" stop
@@ -236,7 +235,7 @@ if command -v strace >/dev/null; then
 		find "$T/mid" -maxdepth 1 -type f -name '.nfswap.*.partial' -size +8191k | grep -q .
 	}
 	ln -s "$T/decoy" "$T/mid/.nfswap.6.partial"
-	meminfo 512 40
+	fake_meminfo 512 40
 	rm -f "$T/pid"
 	held "$T/crash.log"
 	ok "held at its first flush, the file is half written under a partial name" wait_for 20 half

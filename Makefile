@@ -47,6 +47,11 @@ NFS_LIBS      = $(shell $(PKG_CONFIG) --libs libnfs)
 TIRPC_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libtirpc)
 TIRPC_LIBS    = $(shell $(PKG_CONFIG) --libs libtirpc)
 TIRPC_STATIC_LIBS = $(shell $(PKG_CONFIG) --static --libs libtirpc)
+# The CephFS back end (provisioner/cephfs.c) is built where libcephfs is
+# (libcephfs-dev, which make deps installs); CEPHFS=0 leaves it out, and
+# nfswap then refuses backend = "cephfs" with a message saying why.
+CEPHFS ?= $(if $(wildcard /usr/include/cephfs/libcephfs.h),1,0)
+CEPH_LIBS = $(if $(filter 1,$(CEPHFS)),-lcephfs)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wconversion -Wformat=2 -Wformat-security \
@@ -61,7 +66,8 @@ COMMON_SRC  = common/log.c common/diag.c common/size.c common/valid.c common/cfg
               common/strbuf.c common/fileio.c
 EXPORTS_SRC = exports/exports.c
 PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
-              provisioner/clientdir.c provisioner/audit.c
+              provisioner/clientdir.c provisioner/audit.c \
+              provisioner/store.c provisioner/cephfs.c
 PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
 AGENT_LIB_SRC = agent/policy.c agent/meminfo.c agent/conf.c agent/swapfile.c \
               agent/kmsg.c agent/mount.c
@@ -117,12 +123,16 @@ $(GEN)/nfswap_prot_clnt.c: common/nfswap_prot.x $(GEN)/nfswap_prot.h
 $(GEN)/%.o: $(GEN)/%.c
 	$(CC) $(GEN_CFLAGS) -c -o $@ $<
 
+# libcephfs.h wants 64-bit off_t, which every build here has anyway.
+$(call obj,provisioner/cephfs.c): ALL_CFLAGS += -D_FILE_OFFSET_BITS=64 \
+    $(if $(filter 1,$(CEPHFS)),-DHAVE_CEPHFS)
 $(call obj,provisioner/serve.c): ALL_CFLAGS += -I$(GEN) $(TIRPC_CFLAGS)
 $(call obj,provisioner/serve.c): $(GEN)/nfswap_prot.h
 
 $(BUILD)/nfswap: $(call obj,provisioner/main.c provisioner/serve.c) \
     $(RPC_OBJ) $(BUILD)/libnfswap.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(TIRPC_LIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(TIRPC_LIBS) $(CEPH_LIBS) \
+	    -lpthread
 
 # glibc warns that a static getaddrinfo needs its NSS libraries at run
 # time: true, and documented (an initramfs should name the server by
@@ -184,7 +194,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 	    -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libnfswap.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(CMOCKA_LIBS) $(CEPH_LIBS)
 
 # A thin client's NFS traffic for the integration tests (libnfs).
 $(BUILD)/tests/nfsc: tests/integration/nfsc.c $(BUILD)/libnfswap.a

@@ -126,6 +126,8 @@ exports_check_client(const struct client *c, const char **why)
 		return (*why = "export id must be 1 to 65535", -EINVAL);
 	if (c->quota == 0)
 		return (*why = "quota must be positive", -EINVAL);
+	if (c->head[0] != '\0' && valid_name(c->head, why) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -161,12 +163,17 @@ render_ganesha(const struct client *c, const struct exports_opts *o,
 	    "\t\tAccess_Type = RW;\n"
 	    "\t\tSquash = All;\n"
 	    "\t}\n"
-	    "\tFSAL {\n"
-	    "\t\tName = VFS;\n"
-	    "\t}\n"
-	    "}\n",
+	    "\tFSAL {\n",
 	    c->name, c->export_id, o->export_root, c->name,
 	    o->pseudo_root, c->name, c->uid, c->gid, c->host);
+	if (o->ceph_fs != NULL)
+		sb_printf(out,
+		    "\t\tName = CEPH;\n"
+		    "\t\tFilesystem = \"%s\";\n"
+		    "\t\tUser_Id = \"%s\";\n", o->ceph_fs, o->ceph_user);
+	else
+		sb_printf(out, "\t\tName = VFS;\n");
+	sb_printf(out, "\t}\n}\n");
 }
 
 static int
@@ -240,6 +247,17 @@ exports_render(enum exports_format fmt, const struct client *c, size_t n,
 	}
 	if (exports_check_kernel_options(o->kernel_options, &why) < 0) {
 		snprintf(err, errlen, "kernel options: %s", why);
+		return -EINVAL;
+	}
+	if (o->ceph_fs != NULL && (valid_name(o->ceph_fs, &why) < 0 ||
+	    o->ceph_user == NULL || valid_name(o->ceph_user, &why) < 0)) {
+		snprintf(err, errlen, "Ceph FSAL: %s", o->ceph_user ? why :
+		    "no cephx user");
+		return -EINVAL;
+	}
+	if (o->ceph_fs != NULL && fmt == EXPORTS_KERNEL) {
+		snprintf(err, errlen, "the kernel NFS server cannot export "
+		    "CephFS through nfswap: use the ganesha format");
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++)

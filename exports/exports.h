@@ -17,6 +17,7 @@ struct client {
 	uint32_t	uid, gid;		/* anonymous ids of its export */
 	uint32_t	export_id;		/* Ganesha Export_Id, 1..65535 */
 	int64_t		created;		/* seconds since the epoch */
+	char		head[NAME_MAXLEN + 1];	/* its NFS head; "": none */
 };
 
 enum exports_format { EXPORTS_KERNEL, EXPORTS_GANESHA };
@@ -25,6 +26,8 @@ struct exports_opts {
 	const char	*export_root;	/* client directories live below it */
 	const char	*pseudo_root;	/* Ganesha NFSv4 pseudo path prefix */
 	const char	*kernel_options; /* extra exports(5) options, validated */
+	const char	*ceph_fs;	/* Ganesha's Ceph FSAL on this CephFS, */
+	const char	*ceph_user;	/* ... as this cephx id; NULL: VFS */
 };
 
 /* exports.c */

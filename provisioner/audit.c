@@ -47,20 +47,22 @@ problem(struct report *rp, const char *fmt, ...)
 }
 
 static void
-audit_client(struct registry *reg, const struct client *c, struct report *rp)
+audit_client(struct registry *reg, struct store *sto, const struct client *c,
+    struct report *rp)
 {
-	char dir[PATH_MAXLEN + 96], used[SIZE_STRMAX], quota[SIZE_STRMAX];
+	char dir[PATH_MAXLEN + 160], used[SIZE_STRMAX], quota[SIZE_STRMAX];
 	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2];
+	const struct nfswap_conf *conf = reg->conf;
+	struct store_stat st;
 	struct dir_usage u;
 	struct diag d;
-	struct stat st;
 	const char *idxdir;
-	int have = 0;
+	int have = 0, sr;
 
-	clientdir_path(reg->conf, c->name, dir, sizeof(dir));
+	store_where(conf, c->name, dir, sizeof(dir));
 	memset(&u, 0, sizeof(u));
-	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		have = clientdir_usage(dir, c->uid, &u) == 0;
+	if ((sr = store_lstat(sto, c->name, &st)) == 0 && st.is_dir)
+		have = store_usage(sto, c, &u) == 0;
 	if (rp->json) {
 		sb_printf(rp->out, "%s\n    {\"name\": ", rp->first ? "" : ",");
 		sb_putjson(rp->out, c->name);
@@ -75,18 +77,27 @@ audit_client(struct registry *reg, const struct client *c, struct report *rp)
 		    size_format(c->quota, quota), u.files);
 	rp->first = 1;
 
-	if (lstat(dir, &st) < 0)
+	if (sr == -ENOENT)
 		problem(rp, "client %s: directory %s is missing", c->name, dir);
-	else if (!S_ISDIR(st.st_mode))
+	else if (sr < 0)
+		problem(rp, "client %s: %s: %s", c->name, dir, strerror(-sr));
+	else if (!st.is_dir)
 		problem(rp, "client %s: %s is not a directory", c->name, dir);
 	else {
-		if (st.st_uid != c->uid || st.st_gid != c->gid)
+		if (st.uid != c->uid || st.gid != c->gid)
 			problem(rp, "client %s: %s is owned by %u:%u, not %u:%u",
-			    c->name, dir, st.st_uid, st.st_gid, c->uid, c->gid);
-		if ((st.st_mode & 07777) != 0700)
+			    c->name, dir, st.uid, st.gid, c->uid, c->gid);
+		if (st.mode != 0700)
 			problem(rp, "client %s: %s has mode %04o, not 0700",
-			    c->name, dir, st.st_mode & 07777);
+			    c->name, dir, st.mode);
 	}
+	if (c->head[0] != '\0' && conf_head(conf, c->head) == NULL)
+		problem(rp, "client %s: its head %s is not in the configuration "
+		    "(no head exports it; nfswap move %s HEAD)", c->name, c->head,
+		    c->name);
+	else if (c->head[0] == '\0' && conf->nheads > 0)
+		problem(rp, "client %s: on no head, and heads are configured (no "
+		    "head exports it; nfswap move %s HEAD)", c->name, c->name);
 	if (have && u.bytes > c->quota)
 		problem(rp, "client %s: uses %s, over its quota of %s", c->name,
 		    size_format(u.bytes, used), size_format(c->quota, quota));
@@ -114,35 +125,39 @@ cmp_name(const void *key, const void *elem)
  * next add of that name takes it over); one with data, a removed client's,
  * kept by remove without --purge or by a purge cut short.
  */
-static void
-orphan(struct report *rp, const char *root, const char *name)
-{
-	char path[PATH_MAXLEN + 300];
-	const char *why;
-	struct dirent *e;
-	struct stat st;
-	unsigned long entries = 0;
-	DIR *dir = NULL;
-	int fd;
+struct orphans {
+	struct store		*store;
+	const struct client	*v;
+	size_t			 n;
+	struct report		*rp;
+};
 
-	snprintf(path, sizeof(path), "%s/%s", root, name);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP)) {
+static void
+orphan(void *arg, const char *name)
+{
+	struct orphans *o = arg;
+	struct report *rp = o->rp;
+	char path[PATH_MAXLEN + 400];
+	struct store_stat st;
+	unsigned long entries;
+	const char *why;
+	int r;
+
+	if (strcmp(name, "lost+found") == 0 || (o->n > 0 && bsearch(name, o->v,
+	    o->n, sizeof(*o->v), cmp_name) != NULL))
+		return;
+	store_where(o->store->conf, name, path, sizeof(path));
+	if ((r = store_lstat(o->store, name, &st)) < 0) {
+		problem(rp, "orphan: %s belongs to no client (%s)", path,
+		    strerror(-r));
+		return;
+	}
+	if (!st.is_dir) {
 		problem(rp, "orphan: %s belongs to no client (not a directory: "
 		    "nothing nfswap makes)", path);
 		return;
 	}
-	if (fd < 0 || fstat(fd, &st) < 0 || (dir = fdopendir(fd)) == NULL) {
-		problem(rp, "orphan: %s belongs to no client (%s)", path,
-		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((e = readdir(dir)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			entries++;
-	closedir(dir);
+	entries = st.entries;
 	if (entries == 0 && valid_name(name, &why) == 0)
 		problem(rp, "orphan: %s belongs to no client (empty: left by an "
 		    "add or a purge that did not finish; the next add of %s "
@@ -155,31 +170,53 @@ orphan(struct report *rp, const char *root, const char *name)
 		    "uid %u: a removed client's data, kept by remove without "
 		    "--purge or by a purge that did not finish; delete it when "
 		    "it is not needed)", path, entries, entries == 1 ?
-		    "entry" : "entries", (unsigned)st.st_uid);
+		    "entry" : "entries", (unsigned)st.uid);
 }
 
 static void
-audit_orphans(struct registry *reg, const struct client *v, size_t n,
+audit_orphans(struct store *sto, const struct client *v, size_t n,
     struct report *rp)
 {
-	struct dirent *e;
-	DIR *dir;
+	struct orphans o = { sto, v, n, rp };
+	int r;
 
-	if ((dir = opendir(reg->conf->export_root)) == NULL) {
-		if (errno != ENOENT || n > 0)
-			problem(rp, "cannot read %s: %s", reg->conf->export_root,
-			    strerror(errno));
-		return;
-	}
-	while ((e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-		    strcmp(e->d_name, "lost+found") == 0)
+	if ((r = store_list(sto, orphan, &o)) < 0 && (r != -ENOENT || n > 0))
+		problem(rp, "cannot read %s%s: %s", conf_dir_root(sto->conf),
+		    sto->conf->backend == BACKEND_CEPHFS ? " on CephFS" : "",
+		    strerror(-r));
+}
+
+/* Placement entries of each configured head that no record matches. */
+static void
+audit_heads(struct registry *reg, struct report *rp)
+{
+	char dir[PATH_MAXLEN + 96];
+	struct dirent *e;
+	struct client c;
+	struct diag d;
+	unsigned i;
+	DIR *dp;
+	int r;
+
+	for (i = 0; i < reg->conf->nheads; i++) {
+		const char *head = reg->conf->heads[i].name;
+
+		snprintf(dir, sizeof(dir), "%s/%s", reg->heads, head);
+		if ((dp = opendir(dir)) == NULL)
 			continue;
-		if (n > 0 && bsearch(e->d_name, v, n, sizeof(*v), cmp_name) != NULL)
-			continue;
-		orphan(rp, reg->conf->export_root, e->d_name);
+		while ((e = readdir(dp)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			r = registry_get(reg, e->d_name, &c, &d);
+			if (r == 0 && strcmp(c.head, head) == 0)
+				continue;
+			problem(rp, "stale placement entry %s/%s (%s; it counts "
+			    "as a client of head %s until the next add or remove "
+			    "of %s)", dir, e->d_name, r < 0 ? "no such client" :
+			    "the client is on another head", head, e->d_name);
+		}
+		closedir(dp);
 	}
-	closedir(dir);
 }
 
 static void
@@ -214,10 +251,12 @@ audit_run(struct registry *reg, int json, struct strbuf *out, int *problems,
 {
 	struct report rp = { out, json, 0, 1 };
 	struct client *v;
+	struct store *sto;
 	size_t n, i;
 	int r;
 
-	if ((r = registry_list(reg, &v, &n, d)) < 0)
+	if ((r = registry_store(reg, &sto, d)) < 0 ||
+	    (r = registry_list(reg, &v, &n, d)) < 0)
 		return r;
 	if (json)
 		sb_printf(out, "{\n  \"clients\": [");
@@ -226,15 +265,16 @@ audit_run(struct registry *reg, int json, struct strbuf *out, int *problems,
 		    "USED", "QUOTA", "FILES");
 	for (i = 0; i < n; i++) {
 		rp.first = i == 0;
-		audit_client(reg, &v[i], &rp);
+		audit_client(reg, sto, &v[i], &rp);
 	}
 	if (json)
 		sb_printf(out, "%s],\n  \"other_problems\": [", n ? "\n  " : "");
 	rp.first = 1;
-	audit_orphans(reg, v, n, &rp);
+	audit_orphans(sto, v, n, &rp);
 	if (reg->lockfd >= 0) {
 		audit_index(reg, reg->hosts, &rp);
 		audit_index(reg, reg->nets, &rp);
+		audit_heads(reg, &rp);
 	}
 	if (json)
 		sb_printf(out, "],\n  \"problems\": %d\n}\n", rp.problems);

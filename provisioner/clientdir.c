@@ -24,7 +24,7 @@ int
 clientdir_path(const struct nfswap_conf *conf, const char *name, char *buf,
     size_t len)
 {
-	if (snprintf(buf, len, "%s/%s", conf->export_root, name) >= (int)len)
+	if (snprintf(buf, len, "%s/%s", conf_dir_root(conf), name) >= (int)len)
 		return -ENAMETOOLONG;
 	return 0;
 }

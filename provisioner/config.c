@@ -33,6 +33,13 @@ conf_defaults(struct nfswap_conf *c)
 	    "/etc/ganesha/nfswap.conf");
 	snprintf(c->ganesha_pid_file, sizeof(c->ganesha_pid_file),
 	    "/run/ganesha/ganesha.pid");
+	c->backend = BACKEND_LOCAL;
+	snprintf(c->cephfs.conf, sizeof(c->cephfs.conf), "/etc/ceph/ceph.conf");
+	snprintf(c->cephfs.user, sizeof(c->cephfs.user), "nfswap");
+	snprintf(c->cephfs.filesystem, sizeof(c->cephfs.filesystem), "cephfs");
+	snprintf(c->cephfs.root, sizeof(c->cephfs.root), "/nfswap");
+	snprintf(c->cephfs.ganesha_user, sizeof(c->cephfs.ganesha_user),
+	    "ganesha");
 }
 
 static const struct cfg_key top_keys[] = {
@@ -46,6 +53,26 @@ static const struct cfg_key top_keys[] = {
 	{ "quota_enforce", CONFIG_TYPE_STRING },
 	{ "kernel", CONFIG_TYPE_GROUP },
 	{ "ganesha", CONFIG_TYPE_GROUP },
+	{ "backend", CONFIG_TYPE_STRING },
+	{ "cephfs", CONFIG_TYPE_GROUP },
+	{ "heads", CONFIG_TYPE_LIST },
+	{ NULL, 0 }
+};
+static const struct cfg_key cephfs_keys[] = {
+	{ "conf", CONFIG_TYPE_STRING },
+	{ "user", CONFIG_TYPE_STRING },
+	{ "filesystem", CONFIG_TYPE_STRING },
+	{ "root", CONFIG_TYPE_STRING },
+	{ "ganesha_user", CONFIG_TYPE_STRING },
+	{ NULL, 0 }
+};
+static const struct cfg_key head_keys[] = {
+	{ "name", CONFIG_TYPE_STRING },
+	{ "address", CONFIG_TYPE_STRING },
+	{ "nfs_port", CONFIG_TYPE_INT },
+	{ "mount_port", CONFIG_TYPE_INT },
+	{ "exports_file", CONFIG_TYPE_STRING },
+	{ "pid_file", CONFIG_TYPE_STRING },
 	{ NULL, 0 }
 };
 static const struct cfg_key kernel_keys[] = {
@@ -59,6 +86,131 @@ static const struct cfg_key ganesha_keys[] = {
 	{ "pid_file", CONFIG_TYPE_STRING },
 	{ NULL, 0 }
 };
+
+/* A cephx id or a CephFS name: what valid_name allows. */
+static int
+get_id(const config_setting_t *g, const char *key, char *dst, size_t len,
+    const char *file, struct diag *d)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	const char *why;
+
+	if (s == NULL)
+		return 0;
+	if (valid_name(config_setting_get_string(s), &why) < 0)
+		return cfg_at(d, file, s, "%s: %s", key, why);
+	return cfg_get_string(g, key, dst, len, file, d);
+}
+
+static int
+load_cephfs(struct nfswap_conf *c, const config_setting_t *root,
+    const char *file, struct diag *d)
+{
+	const config_setting_t *s, *g;
+	const char *v;
+	int r;
+
+	if ((s = config_setting_get_member(root, "backend")) != NULL) {
+		v = config_setting_get_string(s);
+		if (strcmp(v, "local") == 0)
+			c->backend = BACKEND_LOCAL;
+		else if (strcmp(v, "cephfs") == 0)
+			c->backend = BACKEND_CEPHFS;
+		else
+			return cfg_at(d, file, s, "backend must be \"local\" or "
+			    "\"cephfs\", not \"%s\"", v);
+	}
+	if ((g = config_setting_get_member(root, "cephfs")) == NULL)
+		return 0;
+	if ((r = cfg_check_keys(g, cephfs_keys, file, d)) < 0 ||
+	    (r = cfg_get_path(g, "conf", c->cephfs.conf,
+	    sizeof(c->cephfs.conf), file, d)) < 0 ||
+	    (r = get_id(g, "user", c->cephfs.user, sizeof(c->cephfs.user),
+	    file, d)) < 0 ||
+	    (r = get_id(g, "filesystem", c->cephfs.filesystem,
+	    sizeof(c->cephfs.filesystem), file, d)) < 0 ||
+	    (r = cfg_get_path(g, "root", c->cephfs.root,
+	    sizeof(c->cephfs.root), file, d)) < 0 ||
+	    (r = get_id(g, "ganesha_user", c->cephfs.ganesha_user,
+	    sizeof(c->cephfs.ganesha_user), file, d)) < 0)
+		return r;
+	return 0;
+}
+
+/*
+ * heads = ( { name = "h1"; address = "10.0.0.11"; ... }, ... ): each a
+ * valid name, an address or DNS name clients can mount from, no name or
+ * address twice.  A head's exports_file and pid_file default to the
+ * ganesha group's, so they are read after it.
+ */
+static int
+load_heads(struct nfswap_conf *c, const config_setting_t *root,
+    const char *file, struct diag *d)
+{
+	const config_setting_t *list = config_setting_get_member(root, "heads");
+	const config_setting_t *e, *s;
+	unsigned i, k, n;
+	const char *why;
+	struct host h;
+	int r;
+
+	if (list == NULL)
+		return 0;
+	n = (unsigned)config_setting_length(list);
+	if (n > HEADS_MAX)
+		return cfg_at(d, file, list, "heads: at most %d heads", HEADS_MAX);
+	for (i = 0; i < n; i++) {
+		struct head *hd = &c->heads[i];
+
+		e = config_setting_get_elem(list, i);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+			return cfg_at(d, file, e, "heads: each head is a group "
+			    "{ name = ...; address = ...; }");
+		if ((r = cfg_check_keys(e, head_keys, file, d)) < 0)
+			return r;
+		if ((s = config_setting_get_member(e, "name")) == NULL)
+			return cfg_at(d, file, e, "heads: a head needs a name");
+		if (valid_name(config_setting_get_string(s), &why) < 0)
+			return cfg_at(d, file, s, "head name: %s", why);
+		snprintf(hd->name, sizeof(hd->name), "%s",
+		    config_setting_get_string(s));
+		if ((s = config_setting_get_member(e, "address")) == NULL)
+			return cfg_at(d, file, e, "head %s needs an address",
+			    hd->name);
+		if (valid_host(config_setting_get_string(s), &h, &why) < 0)
+			return cfg_at(d, file, s, "head %s: address: %s",
+			    hd->name, why);
+		if (h.kind == HOST_NET4 || h.kind == HOST_NET6)
+			return cfg_at(d, file, s, "head %s: address must be one "
+			    "address or DNS name, not a network", hd->name);
+		snprintf(hd->address, sizeof(hd->address), "%s", h.canon);
+		snprintf(hd->exports_file, sizeof(hd->exports_file), "%s",
+		    c->ganesha_file);
+		snprintf(hd->pid_file, sizeof(hd->pid_file), "%s",
+		    c->ganesha_pid_file);
+		if ((r = cfg_get_u32(e, "nfs_port", &hd->nfs_port, 0, 65535,
+		    file, d)) < 0 ||
+		    (r = cfg_get_u32(e, "mount_port", &hd->mount_port, 0, 65535,
+		    file, d)) < 0 ||
+		    (r = cfg_get_path(e, "exports_file", hd->exports_file,
+		    sizeof(hd->exports_file), file, d)) < 0 ||
+		    (r = cfg_get_path(e, "pid_file", hd->pid_file,
+		    sizeof(hd->pid_file), file, d)) < 0)
+			return r;
+		for (k = 0; k < i; k++) {
+			if (strcmp(c->heads[k].name, hd->name) == 0)
+				return cfg_at(d, file, e, "head %s is listed "
+				    "twice", hd->name);
+			if (strcmp(c->heads[k].address, hd->address) == 0 &&
+			    c->heads[k].nfs_port == hd->nfs_port)
+				return cfg_at(d, file, e, "heads %s and %s have "
+				    "the same address and port", c->heads[k].name,
+				    hd->name);
+		}
+		c->nheads = i + 1;
+	}
+	return 0;
+}
 
 static int
 load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
@@ -134,16 +286,37 @@ load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
 		    sizeof(c->ganesha_pid_file), file, d)) < 0)
 			return r;
 	}
+	if ((r = load_cephfs(c, root, file, d)) < 0 ||
+	    (r = load_heads(c, root, file, d)) < 0)
+		return r;
 	return 0;
 }
 
-/* Ganesha's pseudo root follows export_root unless set. */
+const struct head *
+conf_head(const struct nfswap_conf *c, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nheads; i++)
+		if (strcmp(c->heads[i].name, name) == 0)
+			return &c->heads[i];
+	return NULL;
+}
+
+/* Where client directories are, as the NFS server's exports name them. */
+const char *
+conf_dir_root(const struct nfswap_conf *c)
+{
+	return c->backend == BACKEND_CEPHFS ? c->cephfs.root : c->export_root;
+}
+
+/* Ganesha's pseudo root follows the directories' root unless set. */
 static void
 default_pseudo_root(struct nfswap_conf *c)
 {
 	if (c->ganesha_pseudo_root[0] == '\0')
 		snprintf(c->ganesha_pseudo_root, sizeof(c->ganesha_pseudo_root),
-		    "%s", c->export_root);
+		    "%s", conf_dir_root(c));
 }
 
 /* Settings from text over the defaults, named name in messages (fuzzers). */

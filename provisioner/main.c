@@ -19,12 +19,15 @@
 
 static const char *usage_text =
     "usage: nfswap [-hV] [-c CONFIG] [-n] COMMAND [ARGS]\n"
-    "  add NAME --host HOST [--quota SIZE]\n"
+    "  add NAME --host HOST [--quota SIZE] [--head HEAD]\n"
     "  remove NAME [--purge]\n"
     "  list [--json]\n"
     "  show NAME [--json]\n"
     "  quota NAME SIZE\n"
-    "  exports [--format kernel|ganesha] [--output FILE] [--reload]\n"
+    "  move NAME HEAD [--reload]\n"
+    "  heads [--json]\n"
+    "  exports [--format kernel|ganesha] [--head HEAD] [--output FILE] "
+    "[--reload]\n"
     "  audit [--json]\n"
     "  serve [-d] [--port N] [--no-rpcbind]\n";
 
@@ -87,6 +90,10 @@ client_json(struct strbuf *sb, const struct client *c, const char *dir)
 	    ", \"gid\": %" PRIu32 ", \"export_id\": %" PRIu32
 	    ", \"created\": %" PRId64, c->quota, c->uid, c->gid, c->export_id,
 	    c->created);
+	if (c->head[0] != '\0') {
+		sb_printf(sb, ", \"head\": ");
+		sb_putjson(sb, c->head);
+	}
 	if (dir) {
 		sb_printf(sb, ", \"directory\": ");
 		sb_putjson(sb, dir);
@@ -109,7 +116,7 @@ iso_time(int64_t t, char buf[32])
 /* getopt_long over a subcommand's arguments, with only --json/--purge... */
 struct subopts {
 	int		 json, purge, reload;
-	const char	*host, *quota, *format, *output;
+	const char	*host, *quota, *format, *output, *head;
 	char		*pos[3];
 	int		 npos;
 };
@@ -126,6 +133,7 @@ parse_sub(int argc, char **argv, const char *allowed, int min_pos,
 		{ "quota", required_argument, NULL, 'q' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "head", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -151,6 +159,7 @@ parse_sub(int argc, char **argv, const char *allowed, int min_pos,
 		case 'q': o->quota = optarg; break;
 		case 'f': o->format = optarg; break;
 		case 'o': o->output = optarg; break;
+		case 'h': o->head = optarg; break;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -189,10 +198,10 @@ cmd_add(const struct nfswap_conf *conf, int argc, char **argv)
 	struct client c;
 	struct diag d;
 	uint64_t quota = conf->default_quota;
-	char q[SIZE_STRMAX];
+	char q[SIZE_STRMAX], dir[PATH_MAXLEN + 160];
 	int r;
 
-	if ((r = parse_sub(argc, argv, "Hq", 1, 1, &o)) != 0)
+	if ((r = parse_sub(argc, argv, "Hqh", 1, 1, &o)) != 0)
 		return r;
 	if (o.host == NULL)
 		return usage("add: --host HOST is required");
@@ -200,15 +209,16 @@ cmd_add(const struct nfswap_conf *conf, int argc, char **argv)
 		return r;
 	if (registry_open(&reg, conf, 1, &d) < 0)
 		return report(&d);
-	r = registry_add(&reg, o.pos[0], o.host, quota, &c, &d);
+	r = registry_add(&reg, o.pos[0], o.host, quota, o.head, &c, &d);
 	registry_close(&reg);
 	if (r < 0)
 		return report(&d);
 	warn_if(&reg);
 	printf("added %s: host %s, quota %s, uid %" PRIu32 ", export id %"
-	    PRIu32 ", directory %s/%s\n", c.name, c.host,
-	    size_format(c.quota, q), c.uid, c.export_id, conf->export_root,
-	    c.name);
+	    PRIu32 ", directory %s%s%s\n", c.name, c.host,
+	    size_format(c.quota, q), c.uid, c.export_id,
+	    store_where(conf, c.name, dir, sizeof(dir)),
+	    c.head[0] ? ", head " : "", c.head);
 	return EXIT_OK;
 }
 
@@ -262,13 +272,17 @@ cmd_list(const struct nfswap_conf *conf, int argc, char **argv)
 		}
 		sb_printf(&sb, "%s]\n", n ? "\n" : "");
 	} else {
-		sb_printf(&sb, "%-24s %-28s %8s %10s %6s  %s\n", "NAME", "HOST",
-		    "QUOTA", "UID", "ID", "CREATED");
+		int heads = conf->nheads > 0;
+
+		sb_printf(&sb, "%-24s %-28s %8s %10s %6s  %-20s%s%s\n", "NAME",
+		    "HOST", "QUOTA", "UID", "ID", "CREATED", heads ? "  " : "",
+		    heads ? "HEAD" : "");
 		for (i = 0; i < n; i++)
 			sb_printf(&sb, "%-24s %-28s %8s %10" PRIu32 " %6" PRIu32
-			    "  %s\n", v[i].name, v[i].host,
+			    "  %-20s%s%s\n", v[i].name, v[i].host,
 			    size_format(v[i].quota, q), v[i].uid, v[i].export_id,
-			    iso_time(v[i].created, t));
+			    iso_time(v[i].created, t), heads ? "  " : "",
+			    heads ? (v[i].head[0] ? v[i].head : "-") : "");
 	}
 	free(v);
 	r = emit(&sb);
@@ -279,30 +293,39 @@ cmd_list(const struct nfswap_conf *conf, int argc, char **argv)
 static int
 cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 {
-	char dir[PATH_MAXLEN + 96], q[SIZE_STRMAX], used[SIZE_STRMAX], t[32];
+	char dir[PATH_MAXLEN + 160], q[SIZE_STRMAX], used[SIZE_STRMAX], t[32];
 	struct dir_usage u;
 	struct registry reg;
 	struct strbuf sb;
 	struct subopts o;
 	struct client c;
+	struct store *st;
 	struct diag d;
-	int r, have;
+	int r, have = -ENOENT;
 
 	if ((r = parse_sub(argc, argv, "j", 1, 1, &o)) != 0)
 		return r;
 	if (registry_open(&reg, conf, 0, &d) < 0)
 		return report(&d);
-	r = registry_get(&reg, o.pos[0], &c, &d);
+	if ((r = registry_get(&reg, o.pos[0], &c, &d)) == 0 &&
+	    (r = registry_store(&reg, &st, &d)) == 0)
+		have = store_usage(st, &c, &u);
 	registry_close(&reg);
 	if (r < 0)
 		return report(&d);
-	clientdir_path(conf, c.name, dir, sizeof(dir));
-	have = clientdir_usage(dir, c.uid, &u) == 0;
+	if (conf->backend == BACKEND_CEPHFS)
+		clientdir_path(conf, c.name, dir, sizeof(dir));
+	else
+		store_where(conf, c.name, dir, sizeof(dir));
 	sb_init(&sb);
 	if (o.json) {
 		client_json(&sb, &c, dir);
 		sb.len--;	/* reopen the object for usage */
-		if (have)
+		if (conf->backend == BACKEND_CEPHFS) {
+			sb_printf(&sb, ", \"cephfs\": ");
+			sb_putjson(&sb, conf->cephfs.filesystem);
+		}
+		if (have == 0)
 			sb_printf(&sb, ", \"used\": %" PRIu64 ", \"files\": %"
 			    PRIu64 "}\n", u.bytes, u.files);
 		else
@@ -312,12 +335,15 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 		    "uid:       %" PRIu32 "\ngid:       %" PRIu32 "\n"
 		    "export id: %" PRIu32 "\ncreated:   %s\ndirectory: %s\n",
 		    c.name, c.host, size_format(c.quota, q), c.uid, c.gid,
-		    c.export_id, iso_time(c.created, t), dir);
-		if (have)
+		    c.export_id, iso_time(c.created, t),
+		    store_where(conf, c.name, dir, sizeof(dir)));
+		if (c.head[0] != '\0')
+			sb_printf(&sb, "head:      %s\n", c.head);
+		if (have == 0)
 			sb_printf(&sb, "used:      %s in %" PRIu64 " files\n",
 			    size_format(u.bytes, used), u.files);
 		else
-			sb_printf(&sb, "used:      unknown (%s)\n", strerror(errno));
+			sb_printf(&sb, "used:      unknown (%s)\n", strerror(-have));
 	}
 	r = emit(&sb);
 	sb_free(&sb);
@@ -370,8 +396,9 @@ run_helper(char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* exportfs -ra for the kernel server; SIGHUP to the Ganesha of pid_file. */
 static int
-reload(const struct nfswap_conf *conf, enum exports_format fmt)
+reload(enum exports_format fmt, const char *pid_file)
 {
 	char *const exportfs[] = { "exportfs", "-ra", NULL };
 	FILE *f;
@@ -393,16 +420,16 @@ reload(const struct nfswap_conf *conf, enum exports_format fmt)
 		return EXIT_OK;
 	}
 	/* NFS-Ganesha re-reads its exports on SIGHUP. */
-	if ((f = fopen(conf->ganesha_pid_file, "r")) == NULL) {
+	if ((f = fopen(pid_file, "r")) == NULL) {
 		fprintf(stderr, "nfswap: cannot reload Ganesha: %s: %s\n",
-		    conf->ganesha_pid_file, strerror(errno));
+		    pid_file, strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	r = fscanf(f, "%ld", &pid);
 	fclose(f);
 	if (r != 1 || pid <= 1) {
 		fprintf(stderr, "nfswap: cannot reload Ganesha: %s holds no pid\n",
-		    conf->ganesha_pid_file);
+		    pid_file);
 		return EXIT_RUNTIME;
 	}
 	if (kill((pid_t)pid, SIGHUP) < 0) {
@@ -413,65 +440,222 @@ reload(const struct nfswap_conf *conf, enum exports_format fmt)
 	return EXIT_OK;
 }
 
+/* "heads: a, b" for messages */
+static const char *
+head_names(const struct nfswap_conf *conf, char *buf, size_t len)
+{
+	size_t at = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < conf->nheads && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "",
+		    conf->heads[i].name);
+	return buf;
+}
+
+/*
+ * Render the exports of the clients on head (all clients when head is
+ * NULL) to path ("-": standard output), with the registry open.  *n gets
+ * how many.  An exit status.
+ */
+static int
+write_exports(const struct nfswap_conf *conf, struct registry *reg,
+    enum exports_format fmt, const struct head *head, const char *path,
+    size_t *n)
+{
+	struct exports_opts eo = {
+		conf_dir_root(conf), conf->ganesha_pseudo_root,
+		conf->kernel_options, NULL, NULL
+	};
+	struct client *v;
+	struct strbuf sb;
+	struct diag d;
+	char err[512];
+	size_t all, i;
+	int r;
+
+	if (conf->backend == BACKEND_CEPHFS) {
+		eo.ceph_fs = conf->cephfs.filesystem;
+		eo.ceph_user = conf->cephfs.ganesha_user;
+	}
+	if ((r = registry_list(reg, &v, &all, &d)) < 0)
+		return report(&d);
+	for (i = 0, *n = 0; i < all; i++)
+		if (head == NULL || strcmp(v[i].head, head->name) == 0)
+			v[(*n)++] = v[i];
+	sb_init(&sb);
+	r = exports_render(fmt, v, *n, &eo, &sb, err, sizeof(err));
+	free(v);
+	if (r < 0) {
+		sb_free(&sb);
+		fprintf(stderr, "nfswap: cannot render exports: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	if (strcmp(path, "-") == 0) {
+		r = emit(&sb);
+		sb_free(&sb);
+		return r;
+	}
+	r = file_replace(path, sb.s, sb.len, 0644);
+	sb_free(&sb);
+	if (r < 0) {
+		fprintf(stderr, "nfswap: cannot write %s: %s\n", path, strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
 static int
 cmd_exports(const struct nfswap_conf *conf, int argc, char **argv)
 {
-	struct exports_opts eo = {
-		conf->export_root, conf->ganesha_pseudo_root,
-		conf->kernel_options
-	};
 	enum exports_format fmt = EXPORTS_KERNEL;
+	const struct head *head = NULL;
 	struct registry reg;
-	struct client *v;
-	struct strbuf sb;
 	struct subopts o;
 	struct diag d;
-	char err[512];
-	const char *path;
+	char names[1024];
+	const char *path, *pid_file = conf->ganesha_pid_file;
 	size_t n;
 	int r;
 
-	if ((r = parse_sub(argc, argv, "fro", 0, 0, &o)) != 0)
+	if ((r = parse_sub(argc, argv, "froh", 0, 0, &o)) != 0)
 		return r;
 	if (o.format && exports_format_parse(o.format, &fmt) < 0)
 		return usage("exports: --format must be kernel or ganesha, not "
 		    "\"%s\"", o.format);
+	if (fmt == EXPORTS_KERNEL && conf->backend == BACKEND_CEPHFS)
+		return usage("exports: the kernel NFS server cannot serve CephFS "
+		    "through nfswap (backend \"cephfs\"): use --format ganesha");
+	if (o.head && conf->nheads == 0)
+		return usage("exports: --head: no heads are configured");
+	if (o.head && (head = conf_head(conf, o.head)) == NULL)
+		return usage("exports: no head named \"%s\" (heads: %s)", o.head,
+		    head_names(conf, names, sizeof(names)));
+	if (head == NULL && conf->nheads > 0)
+		return usage("exports: heads are configured: say which with "
+		    "--head HEAD (heads: %s)", head_names(conf, names,
+		    sizeof(names)));
 	path = o.output ? o.output : fmt == EXPORTS_KERNEL ? conf->kernel_file :
-	    conf->ganesha_file;
+	    head ? head->exports_file : conf->ganesha_file;
+	if (head)
+		pid_file = head->pid_file;
 	if (strcmp(path, "-") == 0 && o.reload)
 		return usage("exports: --reload needs a file, not standard output");
 
 	/* Exclusive: the output's temporary name is fixed (fileio.c). */
 	if (registry_open(&reg, conf, 1, &d) < 0)
 		return report(&d);
-	if ((r = registry_list(&reg, &v, &n, &d)) < 0) {
+	r = write_exports(conf, &reg, fmt, head, path, &n);
+	registry_close(&reg);
+	if (r != EXIT_OK || strcmp(path, "-") == 0)
+		return r;
+	printf("wrote %zu %s exports%s%s to %s\n", n, exports_format_name(fmt),
+	    head ? " of head " : "", head ? head->name : "", path);
+	return o.reload ? reload(fmt, pid_file) : EXIT_OK;
+}
+
+/*
+ * move NAME HEAD: serve a client from another head.  With --reload, both
+ * heads' Ganesha exports are written and reloaded (where their files and
+ * pid files are reachable from here), the new head first, so the client
+ * can mount there before the old head lets it go.
+ */
+static int
+cmd_move(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	const struct head *to, *from = NULL;
+	char old[NAME_MAXLEN + 1], names[1024];
+	struct registry reg;
+	struct subopts o;
+	struct diag d;
+	size_t n;
+	int r;
+
+	if ((r = parse_sub(argc, argv, "r", 2, 2, &o)) != 0)
+		return r;
+	if (conf->nheads == 0)
+		return usage("move: no heads are configured");
+	if ((to = conf_head(conf, o.pos[1])) == NULL)
+		return usage("move: no head named \"%s\" (heads: %s)", o.pos[1],
+		    head_names(conf, names, sizeof(names)));
+	if (registry_open(&reg, conf, 1, &d) < 0)
+		return report(&d);
+	if ((r = registry_move(&reg, o.pos[0], to->name, old, sizeof(old),
+	    &d)) < 0) {
 		registry_close(&reg);
 		return report(&d);
 	}
-	sb_init(&sb);
-	r = exports_render(fmt, v, n, &eo, &sb, err, sizeof(err));
-	free(v);
-	if (r < 0) {
+	from = old[0] ? conf_head(conf, old) : NULL;
+	printf("moved %s from %s to head %s\n", o.pos[0], old[0] ? old :
+	    "no head", to->name);
+	if (!o.reload) {
 		registry_close(&reg);
-		sb_free(&sb);
-		fprintf(stderr, "nfswap: cannot render exports: %s\n", err);
-		return EXIT_RUNTIME;
+		printf("now run: nfswap exports --format ganesha --head %s "
+		    "--reload", to->name);
+		if (from)
+			printf("; then the same with --head %s", from->name);
+		printf("\n");
+		return EXIT_OK;
 	}
-	if (strcmp(path, "-") == 0) {
-		registry_close(&reg);
-		r = emit(&sb);
-		sb_free(&sb);
-		return r;
-	}
-	r = file_replace(path, sb.s, sb.len, 0644);
+	r = write_exports(conf, &reg, EXPORTS_GANESHA, to, to->exports_file, &n);
+	if (r == EXIT_OK)
+		r = reload(EXPORTS_GANESHA, to->pid_file);
+	if (r == EXIT_OK && from != NULL && (r = write_exports(conf, &reg,
+	    EXPORTS_GANESHA, from, from->exports_file, &n)) == EXIT_OK)
+		r = reload(EXPORTS_GANESHA, from->pid_file);
 	registry_close(&reg);
-	sb_free(&sb);
-	if (r < 0) {
-		fprintf(stderr, "nfswap: cannot write %s: %s\n", path, strerror(-r));
-		return EXIT_RUNTIME;
+	if (r == EXIT_OK)
+		printf("reloaded the exports of head %s%s%s\n", to->name,
+		    from ? " and " : "", from ? from->name : "");
+	return r;
+}
+
+/* heads: each configured head, where clients mount it, how many it has. */
+static int
+cmd_heads(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	struct registry reg;
+	struct strbuf sb;
+	struct subopts o;
+	struct diag d;
+	unsigned i;
+	long load;
+	int r;
+
+	if ((r = parse_sub(argc, argv, "j", 0, 0, &o)) != 0)
+		return r;
+	if (registry_open(&reg, conf, 0, &d) < 0)
+		return report(&d);
+	sb_init(&sb);
+	if (o.json)
+		sb_printf(&sb, "[");
+	else
+		sb_printf(&sb, "%-24s %-28s %6s %6s %8s\n", "HEAD", "ADDRESS",
+		    "NFS", "MOUNT", "CLIENTS");
+	for (i = 0; i < conf->nheads; i++) {
+		const struct head *h = &conf->heads[i];
+
+		load = reg.lockfd < 0 ? 0 : registry_head_load(&reg, h->name);
+		if (o.json) {
+			sb_printf(&sb, "%s\n  {\"name\": ", i ? "," : "");
+			sb_putjson(&sb, h->name);
+			sb_printf(&sb, ", \"address\": ");
+			sb_putjson(&sb, h->address);
+			sb_printf(&sb, ", \"nfs_port\": %" PRIu32 ", \"mount_port\": %"
+			    PRIu32 ", \"clients\": %ld}", h->nfs_port,
+			    h->mount_port, load);
+		} else
+			sb_printf(&sb, "%-24s %-28s %6" PRIu32 " %6" PRIu32
+			    " %8ld\n", h->name, h->address, h->nfs_port,
+			    h->mount_port, load);
 	}
-	printf("wrote %zu %s exports to %s\n", n, exports_format_name(fmt), path);
-	return o.reload ? reload(conf, fmt) : EXIT_OK;
+	if (o.json)
+		sb_printf(&sb, "%s]\n", conf->nheads ? "\n" : "");
+	registry_close(&reg);
+	r = emit(&sb);
+	sb_free(&sb);
+	return r;
 }
 
 static int
@@ -508,6 +692,8 @@ static const struct command {
 	{ "list", cmd_list },
 	{ "show", cmd_show },
 	{ "quota", cmd_quota },
+	{ "move", cmd_move },
+	{ "heads", cmd_heads },
 	{ "exports", cmd_exports },
 	{ "audit", cmd_audit },
 	{ "serve", serve_main },

@@ -16,6 +16,27 @@
 #define NFSWAP_CONF_DEFAULT SYSCONFDIR "/nfswap/nfswap.conf"
 
 enum quota_mode { QUOTA_AUTO, QUOTA_PROJECT, QUOTA_NONE };
+enum backend { BACKEND_LOCAL, BACKEND_CEPHFS };
+
+#define HEADS_MAX 64
+
+/* An NFS head: one of several NFS-Ganesha servers over the same storage. */
+struct head {
+	char		name[NAME_MAXLEN + 1];
+	char		address[HOST_MAXLEN + 1];	/* clients mount from it */
+	uint32_t	nfs_port, mount_port;		/* 0: ask rpcbind */
+	char		exports_file[PATH_MAXLEN + 1];	/* its EXPORT blocks */
+	char		pid_file[PATH_MAXLEN + 1];	/* its ganesha.nfsd */
+};
+
+/* CephFS, reached through libcephfs (backend = "cephfs"). */
+struct cephfs_conf {
+	char		conf[PATH_MAXLEN + 1];		/* ceph.conf */
+	char		user[NAME_MAXLEN + 1];		/* nfswap's cephx id */
+	char		filesystem[NAME_MAXLEN + 1];
+	char		root[PATH_MAXLEN + 1];		/* client dirs below */
+	char		ganesha_user[NAME_MAXLEN + 1];	/* the heads' cephx id */
+};
 
 struct nfswap_conf {
 	char		file[PATH_MAXLEN + 1];	/* "" when built-in defaults */
@@ -30,6 +51,10 @@ struct nfswap_conf {
 	char		ganesha_file[PATH_MAXLEN + 1];
 	char		ganesha_pseudo_root[PATH_MAXLEN + 1];
 	char		ganesha_pid_file[PATH_MAXLEN + 1];
+	enum backend	backend;
+	struct cephfs_conf cephfs;
+	struct head	heads[HEADS_MAX];
+	unsigned	nheads;
 };
 
 /* config.c */
@@ -38,6 +63,26 @@ int	conf_load(struct nfswap_conf *, const char *path, int must_exist,
 	    struct diag *);
 int	conf_parse(struct nfswap_conf *, const char *text, const char *name,
 	    struct diag *);
+const struct head *conf_head(const struct nfswap_conf *, const char *name);
+const char *conf_dir_root(const struct nfswap_conf *);
+
+/* Shared by the registry, the store and audit */
+struct dir_usage {
+	uint64_t	bytes;		/* allocated (CephFS: rbytes) */
+	uint64_t	files;
+	uint64_t	foreign;	/* entries not owned by the client */
+	char		first_foreign[PATH_MAXLEN + 1];
+};
+
+struct store {
+	const struct nfswap_conf *conf;
+	void		*ceph;		/* struct ceph_mount_info *, or NULL */
+};
+struct store_stat {
+	int		is_dir;
+	uint32_t	uid, gid, mode;
+	unsigned long	entries;	/* of a directory */
+};
 
 /* registry.c */
 struct registry {
@@ -48,6 +93,9 @@ struct registry {
 	char	hosts[PATH_MAXLEN + 16];
 	char	nets[PATH_MAXLEN + 16];
 	char	counters[PATH_MAXLEN + 16];
+	char	heads[PATH_MAXLEN + 16];
+	struct store	store;		/* opened on first use */
+	int	store_open;
 	char	warning[2048];	/* non-fatal news for the user, or "" */
 };
 int	registry_open(struct registry *, const struct nfswap_conf *,
@@ -60,7 +108,10 @@ int	registry_get(struct registry *, const char *name, struct client *,
 int	registry_list(struct registry *, struct client **, size_t *,
 	    struct diag *);
 int	registry_add(struct registry *, const char *name, const char *host,
-	    uint64_t quota, struct client *, struct diag *);
+	    uint64_t quota, const char *head, struct client *, struct diag *);
+int	registry_move(struct registry *, const char *name, const char *head,
+	    char *from, size_t, struct diag *);
+long	registry_head_load(struct registry *, const char *head);
 int	registry_remove(struct registry *, const char *name, int purge,
 	    struct diag *);
 int	registry_set_quota(struct registry *, const char *name, uint64_t,
@@ -71,14 +122,9 @@ const char *registry_client_index(const struct registry *,
 	    const struct client *, char *key, size_t);
 int	registry_host_owner(struct registry *, const char *dir,
 	    const char *key, char *name, size_t, struct diag *);
+int	registry_store(struct registry *, struct store **, struct diag *);
 
 /* clientdir.c -- the per-client directory under export_root */
-struct dir_usage {
-	uint64_t	bytes;		/* allocated, st_blocks * 512 */
-	uint64_t	files;
-	uint64_t	foreign;	/* entries not owned by the client */
-	char		first_foreign[PATH_MAXLEN + 1];
-};
 int	clientdir_path(const struct nfswap_conf *, const char *name, char *,
 	    size_t);
 int	clientdir_create(const struct nfswap_conf *, const struct client *,
@@ -86,6 +132,31 @@ int	clientdir_create(const struct nfswap_conf *, const struct client *,
 int	clientdir_set_quota(const char *dir, uint32_t projid, uint64_t bytes);
 int	clientdir_purge(const char *dir, struct diag *);
 int	clientdir_usage(const char *dir, uint32_t uid, struct dir_usage *);
+
+/* store.c -- client directories wherever the backend keeps them */
+int	store_open(struct store *, const struct nfswap_conf *, struct diag *);
+void	store_close(struct store *);
+int	store_create(struct store *, const struct client *, int *created,
+	    struct diag *);
+int	store_set_quota(struct store *, const struct client *, uint64_t);
+int	store_purge(struct store *, const char *name, struct diag *);
+int	store_usage(struct store *, const struct client *, struct dir_usage *);
+int	store_lstat(struct store *, const char *name, struct store_stat *);
+int	store_list(struct store *, void (*)(void *, const char *), void *);
+const char *store_where(const struct nfswap_conf *, const char *name,
+	    char *, size_t);
+
+/* cephfs.c -- the same on CephFS, through libcephfs (store.c calls it) */
+int	cephfs_open(struct store *, struct diag *);
+void	cephfs_close(struct store *);
+int	cephfs_create(struct store *, const struct client *, int *created,
+	    struct diag *);
+int	cephfs_set_quota(struct store *, const char *name, uint64_t);
+int	cephfs_purge(struct store *, const char *name, struct diag *);
+int	cephfs_usage(struct store *, const char *name, uint32_t uid,
+	    struct dir_usage *);
+int	cephfs_lstat(struct store *, const char *name, struct store_stat *);
+int	cephfs_list(struct store *, void (*)(void *, const char *), void *);
 
 /* serve.c -- "nfswap serve", the provisioning service */
 int	serve_main(const struct nfswap_conf *, int argc, char **argv);

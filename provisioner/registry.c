@@ -6,10 +6,13 @@
  *   hosts/KEY        symlink -> NAME, for each single address or DNS name
  *   nets/KEY         symlink -> NAME, for each CIDR network
  *   counters         next uid and Export_Id to hand out (never reused)
+ *   heads/HEAD/NAME  symlink -> NAME, for each client placed on HEAD
  *
  * One file per client keeps an add O(1) however many clients exist; the
  * host indexes let a duplicate or overlapping host be refused without
- * reading every record.  Every file is replaced atomically (fileio.c).
+ * reading every record, and the head directories count each head's
+ * clients without reading them either.  Every file is replaced atomically
+ * (fileio.c).
  * Order makes crashes harmless: add writes directory, index and counters
  * before the record, remove deletes the record first; an index entry whose
  * record is missing or names another host is stale and simply replaced.
@@ -66,6 +69,7 @@ registry_open(struct registry *reg, const struct nfswap_conf *conf,
 	snprintf(reg->nets, sizeof(reg->nets), "%s/nets", conf->state_dir);
 	snprintf(reg->counters, sizeof(reg->counters), "%s/counters",
 	    conf->state_dir);
+	snprintf(reg->heads, sizeof(reg->heads), "%s/heads", conf->state_dir);
 	snprintf(lock, sizeof(lock), "%s/.lock", conf->state_dir);
 
 	if (exclusive) {
@@ -103,9 +107,28 @@ registry_open(struct registry *reg, const struct nfswap_conf *conf,
 void
 registry_close(struct registry *reg)
 {
+	if (reg->store_open)
+		store_close(&reg->store);
+	reg->store_open = 0;
 	if (reg->lockfd >= 0)
 		close(reg->lockfd);	/* releases the flock */
 	reg->lockfd = -1;
+}
+
+/* Where the client directories are: opened the first time it is needed
+ * (on CephFS that is a connection to the cluster), kept until close. */
+int
+registry_store(struct registry *reg, struct store **st, struct diag *d)
+{
+	int r;
+
+	if (!reg->store_open) {
+		if ((r = store_open(&reg->store, reg->conf, d)) < 0)
+			return r;
+		reg->store_open = 1;
+	}
+	*st = &reg->store;
+	return 0;
 }
 
 /* ---- records ------------------------------------------------------- */
@@ -177,6 +200,9 @@ record_fields(const config_t *cf, const char *name, const char *path,
 	if ((r = rec_int(root, "created", 0, INT64_MAX, &v, path, d)) < 0)
 		return r;
 	c->created = v;
+	if (config_setting_get_member(root, "head") != NULL &&
+	    (r = rec_str(root, "head", c->head, sizeof(c->head), path, d)) < 0)
+		return r;
 	if (strcmp(c->name, name) != 0)
 		return diag_sys(d, EINVAL, "%s: corrupt record: holds client "
 		    "\"%s\"", path, c->name);
@@ -291,7 +317,8 @@ write_record(struct registry *reg, const struct client *c)
 	    (r = add_int(root, "uid", c->uid)) < 0 ||
 	    (r = add_int(root, "gid", c->gid)) < 0 ||
 	    (r = add_int(root, "export_id", c->export_id)) < 0 ||
-	    (r = add_int(root, "created", c->created)) < 0)
+	    (r = add_int(root, "created", c->created)) < 0 ||
+	    (c->head[0] != '\0' && (r = add_str(root, "head", c->head)) < 0))
 		goto out;
 	r = write_config(&cf, path, "# nfswap client record: written by "
 	    "nfswap, read by nfswap. Do not edit.\n");
@@ -539,6 +566,94 @@ check_host_free(struct registry *reg, const struct host *h, struct diag *d)
 	return 0;
 }
 
+/* ---- heads --------------------------------------------------------- */
+
+static void
+head_dir(const struct registry *reg, const char *head, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", reg->heads, head);
+}
+
+/* The clients placed on head: its entries (a stale one, left by a crash,
+ * counts until the next add or remove of that name replaces it). */
+long
+registry_head_load(struct registry *reg, const char *head)
+{
+	char dir[PATH_MAXLEN + 96];
+	struct dirent *e;
+	long n = 0;
+	DIR *dp;
+
+	head_dir(reg, head, dir, sizeof(dir));
+	if ((dp = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(dp)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dp);
+	return n;
+}
+
+/*
+ * The head a new client goes to: the one asked for, which must be
+ * configured, or else the one with the fewest clients (the first listed
+ * among equals), so that placement is stable for a given registry.
+ */
+static int
+pick_head(struct registry *reg, const char *want, char *out, size_t len,
+    struct diag *d)
+{
+	const struct nfswap_conf *conf = reg->conf;
+	long best = -1, load;
+	unsigned i;
+
+	out[0] = '\0';
+	if (want != NULL && conf->nheads == 0)
+		return diag_input(d, EINVAL, "no heads are configured (heads in "
+		    "%s)", conf->file[0] ? conf->file : "nfswap.conf");
+	if (want != NULL) {
+		if (conf_head(conf, want) == NULL)
+			return diag_input(d, ENOENT, "no head named \"%s\" in "
+			    "the configuration", want);
+		snprintf(out, len, "%s", want);
+		return 0;
+	}
+	for (i = 0; i < conf->nheads; i++) {
+		if ((load = registry_head_load(reg, conf->heads[i].name)) < 0)
+			return diag_sys(d, (int)-load, "cannot count the clients "
+			    "of head %s", conf->heads[i].name);
+		if (best < 0 || load < best) {
+			best = load;
+			snprintf(out, len, "%s", conf->heads[i].name);
+		}
+	}
+	return 0;
+}
+
+/* heads/HEAD/NAME -> NAME */
+static int
+head_place(struct registry *reg, const char *head, const char *name)
+{
+	char dir[PATH_MAXLEN + 96];
+	int r;
+
+	head_dir(reg, head, dir, sizeof(dir));
+	if ((r = mkdir_p(dir, 0700)) < 0)
+		return r;
+	return index_set(dir, name, name);
+}
+
+static void
+head_unplace(struct registry *reg, const char *head, const char *name)
+{
+	char dir[PATH_MAXLEN + 96];
+
+	if (head[0] == '\0')
+		return;
+	head_dir(reg, head, dir, sizeof(dir));
+	index_drop(dir, name, name);
+}
+
 /* ---- id allocation ------------------------------------------------- */
 
 struct counters {
@@ -648,33 +763,44 @@ allocate(struct registry *reg, long long *next, long long lo, long long hi,
  * into a warning that the quota is only recorded.
  */
 static int
-apply_quota(struct registry *reg, const char *name, const char *dir,
-    uint32_t projid, uint64_t bytes, struct diag *d)
+apply_quota(struct registry *reg, const struct client *c, uint64_t bytes,
+    struct diag *d)
 {
+	char where[PATH_MAXLEN + 160];
+	struct store *st;
 	int r;
 
 	if (reg->conf->quota_enforce == QUOTA_NONE)
 		return 0;
-	if ((r = clientdir_set_quota(dir, projid, bytes)) == 0)
+	if ((r = registry_store(reg, &st, d)) < 0)
+		return r;
+	if ((r = store_set_quota(st, c, bytes)) == 0)
 		return 0;
+	store_where(reg->conf, c->name, where, sizeof(where));
+	/* CephFS always has its quotas: failing to set one is an error. */
+	if (reg->conf->backend == BACKEND_CEPHFS)
+		return diag_sys(d, -r, "cannot set ceph.quota.max_bytes on %s "
+		    "(does client.%s have the 'p' flag in its MDS caps?)", where,
+		    reg->conf->cephfs.user);
 	if (reg->conf->quota_enforce == QUOTA_PROJECT)
 		return diag_sys(d, -r, "cannot set a project quota on %s (is the "
-		    "filesystem mounted with prjquota?)", dir);
+		    "filesystem mounted with prjquota?)", where);
 	snprintf(reg->warning, sizeof(reg->warning), "quota of \"%s\" "
 	    "recorded but not enforced: no project quota on %s (%s)",
-	    name, reg->conf->export_root, strerror(-r));
+	    c->name, reg->conf->export_root, strerror(-r));
 	return 0;
 }
 
 int
 registry_add(struct registry *reg, const char *name, const char *hostarg,
-    uint64_t quota, struct client *out, struct diag *d)
+    uint64_t quota, const char *head, struct client *out, struct diag *d)
 {
 	const struct nfswap_conf *conf = reg->conf;
-	char key[HOST_MAXLEN + 1], dir[PATH_MAXLEN + 96];
+	char key[HOST_MAXLEN + 1];
 	const char *why, *idxdir;
 	struct counters k;
 	struct client c;
+	struct store *st;
 	struct host h;
 	int created = 0, r;
 
@@ -698,6 +824,8 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 		return r;
 
 	memset(&c, 0, sizeof(c));
+	if ((r = pick_head(reg, head, c.head, sizeof(c.head), d)) < 0)
+		return r;
 	snprintf(c.name, sizeof(c.name), "%s", name);
 	snprintf(c.host, sizeof(c.host), "%s", h.canon);
 	c.quota = quota;
@@ -710,11 +838,12 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 		return r;
 	c.gid = c.uid;
 
-	crashpoint("add:before-dir");
-	if ((r = clientdir_create(conf, &c, &created, d)) < 0)
+	if ((r = registry_store(reg, &st, d)) < 0)
 		return r;
-	clientdir_path(conf, c.name, dir, sizeof(dir));
-	if ((r = apply_quota(reg, name, dir, c.uid, c.quota, d)) < 0)
+	crashpoint("add:before-dir");
+	if ((r = store_create(st, &c, &created, d)) < 0)
+		return r;
+	if ((r = apply_quota(reg, &c, c.quota, d)) < 0)
 		goto undo_dir;
 
 	crashpoint("add:before-index");
@@ -724,26 +853,32 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 		diag_sys(d, -r, "cannot index host %s", h.canon);
 		goto undo_dir;
 	}
+	if (c.head[0] != '\0' && (r = head_place(reg, c.head, name)) < 0) {
+		diag_sys(d, -r, "cannot place %s on head %s", name, c.head);
+		goto undo_index;
+	}
 	crashpoint("add:before-counters");
 	if ((r = write_counters(reg, &k)) < 0) {
 		diag_sys(d, -r, "cannot write %s", reg->counters);
-		goto undo_index;
+		goto undo_head;
 	}
 	crashpoint("add:before-record");
 	if ((r = write_record(reg, &c)) < 0) {
 		diag_sys(d, -r, "cannot write the record of \"%s\"", name);
-		goto undo_index;
+		goto undo_head;
 	}
 	crashpoint("add:done");
 	if (out)
 		*out = c;
 	return 0;
 
+undo_head:
+	head_unplace(reg, c.head, name);
 undo_index:
 	index_drop(idxdir, key, name);
 undo_dir:
 	if (created)
-		rmdir(dir);
+		(void)store_purge(st, name, &(struct diag){ 0 });
 	return r;
 }
 
@@ -751,12 +886,17 @@ int
 registry_remove(struct registry *reg, const char *name, int purge,
     struct diag *d)
 {
-	char path[PATH_MAXLEN + 96], key[HOST_MAXLEN + 1];
+	char path[PATH_MAXLEN + 160], key[HOST_MAXLEN + 1];
 	const char *idxdir;
 	struct client c;
+	struct store *st;
 	int r;
 
 	if ((r = registry_get(reg, name, &c, d)) < 0)
+		return r;
+	/* Reach the storage before anything changes: a cluster that does
+	 * not answer must not leave a half-removed client. */
+	if (purge && (r = registry_store(reg, &st, d)) < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/%s", reg->clients, name);
 	crashpoint("remove:before-record");
@@ -767,23 +907,23 @@ registry_remove(struct registry *reg, const char *name, int purge,
 	crashpoint("remove:before-index");
 	if ((idxdir = registry_client_index(reg, &c, key, sizeof(key))) != NULL)
 		index_drop(idxdir, key, name);
-	clientdir_path(reg->conf, name, path, sizeof(path));
+	head_unplace(reg, c.head, name);
 	if (!purge) {
 		snprintf(reg->warning, sizeof(reg->warning), "kept the data of "
-		    "\"%s\" in %s (use --purge to delete it)", name, path);
+		    "\"%s\" in %s (use --purge to delete it)", name,
+		    store_where(reg->conf, name, path, sizeof(path)));
 		return 0;
 	}
 	crashpoint("remove:before-purge");
 	if (reg->conf->quota_enforce != QUOTA_NONE)
-		clientdir_set_quota(path, c.uid, 0);
-	return clientdir_purge(path, d);
+		(void)store_set_quota(st, &c, 0);
+	return store_purge(st, name, d);
 }
 
 int
 registry_set_quota(struct registry *reg, const char *name, uint64_t quota,
     struct diag *d)
 {
-	char dir[PATH_MAXLEN + 96];
 	struct client c;
 	int r;
 
@@ -793,11 +933,43 @@ registry_set_quota(struct registry *reg, const char *name, uint64_t quota,
 		return diag_input(d, ERANGE, "quota is too large");
 	if ((r = registry_get(reg, name, &c, d)) < 0)
 		return r;
-	clientdir_path(reg->conf, name, dir, sizeof(dir));
 	c.quota = quota;
-	if ((r = apply_quota(reg, name, dir, c.uid, quota, d)) < 0)
+	if ((r = apply_quota(reg, &c, quota, d)) < 0)
 		return r;
 	if ((r = write_record(reg, &c)) < 0)
 		return diag_sys(d, -r, "cannot write the record of \"%s\"", name);
+	return 0;
+}
+
+/*
+ * Serve client name from head instead.  As in an add, the new placement
+ * entry comes before the record (the commit point) and the old one goes
+ * after it, so a crash leaves at worst a stale entry.  *from gets the head
+ * it left ("" if it had none).
+ */
+int
+registry_move(struct registry *reg, const char *name, const char *head,
+    char *from, size_t len, struct diag *d)
+{
+	char checked[NAME_MAXLEN + 1];
+	struct client c;
+	int r;
+
+	if ((r = registry_get(reg, name, &c, d)) < 0 ||
+	    (r = pick_head(reg, head, checked, sizeof(checked), d)) < 0)
+		return r;
+	snprintf(from, len, "%s", c.head);
+	if (strcmp(c.head, head) == 0)
+		return diag_input(d, EEXIST, "client \"%s\" is already on head "
+		    "%s", name, head);
+	snprintf(c.head, sizeof(c.head), "%s", head);
+	if ((r = head_place(reg, head, name)) < 0)
+		return diag_sys(d, -r, "cannot place %s on head %s", name, head);
+	crashpoint("move:before-record");
+	if ((r = write_record(reg, &c)) < 0) {
+		head_unplace(reg, head, name);
+		return diag_sys(d, -r, "cannot write the record of \"%s\"", name);
+	}
+	head_unplace(reg, from, name);
 	return 0;
 }

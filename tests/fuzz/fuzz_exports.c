@@ -17,7 +17,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct client c[MAXC];
-	struct exports_opts o = { "/srv/nfswap", "/swap", "" };
+	struct exports_opts o = { "/srv/nfswap", "/swap", "", NULL, NULL };
 	struct strbuf sb;
 	char err[256], want[1024], *text = fuzz_str(data, size), *line, *save;
 	size_t n = 0, i, lines;

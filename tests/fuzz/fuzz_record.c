@@ -9,7 +9,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct exports_opts o = { "/srv/nfswap", "/swap", "" };
+	struct exports_opts o = { "/srv/nfswap", "/swap", "", NULL, NULL };
 	struct client c;
 	struct strbuf sb;
 	struct diag d;

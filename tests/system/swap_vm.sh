@@ -19,8 +19,8 @@
 # through ALLOCATE, the server writing the files.
 #
 #   SWAP_VM_WSIZE=N    mount with this rsize/wsize floor (experiments)
-#   SWAP_VM_APPEND=..  more kernel arguments (hograte=N: the demo's MiB/s)
-#   SWAP_VM_ONLY=4     only boot 4 (the agent through nfswap serve)
+#   SWAP_VM_APPEND=..  more kernel arguments (hograte=N: the hog's MiB/s)
+#   SWAP_VM_ONLY=N     only boot N (1, 2 or 4; 3 runs 2 first)
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/vm.sh"
@@ -92,6 +92,7 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /run /tmp
 mount -t tmpfs -o size=8m,mode=0755 run /run	# as initramfs-tools does
 sc=$(sed 's/.*scenario=\([0-9]\).*/\1/' /proc/cmdline)
+rate=$(sed -n 's/.*hograte=\([0-9.]*\).*/\1/p' /proc/cmdline)
 for m in virtio_pci virtio_net nfsv3; do modprobe $m; done
 ip link set lo up; ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
@@ -110,7 +111,6 @@ if [ "$sc" = 9 ]; then		# make demo: one episode, shown as it happens
 		sleep 1
 	  done >/dev/console ) &
 	sleep 10
-	rate=$(sed -n 's/.*hograte=\([0-9]*\).*/\1/p' /proc/cmdline)
 	hog 320 ${rate:-4} 20 | while read -r l; do echo "HOG $l"; done >/dev/console
 	for i in $(seq 150); do grep -q nfswap /proc/swaps || break; sleep 1; done
 	sleep 10
@@ -148,7 +148,19 @@ else
 	if [ -s /etc/expect-floor ]; then
 		D="it raised rsize/wsize to $(cat /etc/expect-floor) for swap, and said why" t sh -c "grep -q 'raising rsize/wsize from 2048/2048 to $(cat /etc/expect-floor)' /run/nfswapd.log && grep ' /run/nfswap nfs' /proc/mounts | grep -q 'wsize=$(cat /etc/expect-floor)'"
 	fi
-	( while :; do grep -c nfswap /proc/swaps >>/tmp/files; sleep 1; done ) &
+	# Each second: files in use, and the memory figures an OOM kill is
+	# explained by (printed if a check of this boot fails).
+	( while :; do
+		grep -c nfswap /proc/swaps >>/tmp/files
+		st=$(sed 's/.*"state":"\([a-z]*\)".*/\1/' /run/nfswapd/status.json 2>/dev/null)
+		awk -v st="$st" -v up="$(cut -d' ' -f1 /proc/uptime)" '
+		    { v[$1] = $2 }
+		    END { printf "%s avail=%d free=%d anon=%d swapcached=%d dirty=%d wb=%d swaptotal=%d swapfree=%d %s\n",
+			up, v["MemAvailable:"] / 1024, v["MemFree:"] / 1024, v["AnonPages:"] / 1024,
+			v["SwapCached:"] / 1024, v["Dirty:"] / 1024, v["Writeback:"] / 1024,
+			v["SwapTotal:"] / 1024, v["SwapFree:"] / 1024, st }' /proc/meminfo >>/tmp/tl
+		sleep 1
+	  done ) &
 	watch=$!
 	if [ "$sc" = 2 ]; then
 		# Tell the host, live, when the hog has all its memory (a third
@@ -160,9 +172,9 @@ else
 		# outage, and at 3 MiB/s the climb itself ran out of swap in
 		# one run of several (docs/nfs-swap-sizes.md, "the link is
 		# shared").
-		D="the hog's 320 MiB all verified, across a server crash" t hog 320 2 3
+		D="the hog's 320 MiB all verified, across a server crash" t hog 320 ${rate:-2} 3
 	else
-		D="the hog's 320 MiB (RAM is 256) all verified" t hog 320 3 5
+		D="the hog's 320 MiB (RAM is 256) all verified" t hog 320 ${rate:-3} 5
 	fi
 	cp /tmp/o /tmp/hog.out
 	kill $watch
@@ -185,6 +197,12 @@ else
 	fi
 	echo "# files in /proc/swaps each second: $(tr '\n' ' ' </tmp/files)"
 	tail -1 /tmp/hog.out | sed 's/^/# /'
+	if [ "$failed" ]; then
+		echo "# memory each second (MiB), uptime first:"
+		sed 's/^/# tl /' /tmp/tl
+		grep -E "added|removed|->|error" /run/nfswapd.log | sed 's/^/# nfswapd: /'
+		dmesg | grep -iE "invoked oom-killer|Free swap|Total swap|active_anon|Out of memory" | head -12 | sed 's/^/# dmesg: /'
+	fi
 fi
 if [ "$sc" = 2 ]; then
 	D="nfswapd is still running after the server came back" t kill -0 $(cat /run/nfswapd.pid)
@@ -199,7 +217,8 @@ INIT
 chmod +x "$r/init"
 cat >"$r/lib/t.sh" <<'TSH'
 # The guest's TAP helpers, for /init and, after switch_root, /init2.
-t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - boot $sc: $D"; else echo "not ok $n - boot $sc: $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
+failed=
+t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - boot $sc: $D"; else failed=1; echo "not ok $n - boot $sc: $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
 shrunk() {
 	for i in $(seq 120); do grep -q nfswap /proc/swaps || break; sleep 1; done
 	D="then the agent shrank the swap to nothing" t sh -c '! grep -q nfswap /proc/swaps'
@@ -266,37 +285,44 @@ run_boot4() {
 	kill $spid; wait $spid
 }
 
-if [ "${SWAP_VM_ONLY:-}" = 4 ]; then	# debugging the provisioner boot
-	run_boot4
-	tap_done
-	exit
-fi
-boot 1 600
-finish 1 $([ -z "$floor" ] && echo 12 || echo 11)
-is "boot 1: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+run_boot1() {
+	boot 1 600
+	finish 1 $([ -z "$floor" ] && echo 12 || echo 11)
+	is "boot 1: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+}
 
 # Boot 2: the server crashes while the guest is swapping, and comes back.
-boot 2 600
-for _ in $(seq 3000); do
-	grep -q "MARK swapping" "$T/serial2.log" 2>/dev/null && break
-	kill -0 $qpid 2>/dev/null || break
-	sleep 0.1
-done
-used=$(tr -d '\r' <"$T/serial2.log" | sed -n 's/.*MARK swapping used_kb=\([0-9]*\).*/\1/p' | head -1)
-ok "boot 2: the server is killed as the hog, ${used:-?} KiB of it in swap, starts to read it back" \
-    test "${used:-0}" -gt 0
-ganesha_kill
-sleep 5
-ok "boot 2: the server restarts 5 s later" ganesha_run
-finish 2 $([ -z "$floor" ] && echo 12 || echo 11)
-files=$(ls "$T/export/pc1" | grep -c nfswap)
-ok "boot 2: its swap files stay on the export ($files)" test "$files" -ge 1
-
+run_boot2() {
+	local used files
+	boot 2 600
+	for _ in $(seq 3000); do
+		grep -q "MARK swapping" "$T/serial2.log" 2>/dev/null && break
+		kill -0 $qpid 2>/dev/null || break
+		sleep 0.1
+	done
+	used=$(tr -d '\r' <"$T/serial2.log" | sed -n 's/.*MARK swapping used_kb=\([0-9]*\).*/\1/p' | head -1)
+	ok "boot 2: the server is killed as the hog, ${used:-?} KiB of it in swap, starts to read it back" \
+	    test "${used:-0}" -gt 0
+	ganesha_kill
+	sleep 5
+	ok "boot 2: the server restarts 5 s later" ganesha_run
+	finish 2 $([ -z "$floor" ] && echo 12 || echo 11)
+	files=$(ls "$T/export/pc1" | grep -c nfswap)
+	ok "boot 2: its swap files stay on the export ($files)" test "$files" -ge 1
+}
 
 # Boot 3: a fresh boot reinstates them before any memory pressure, then
 # switches root as a distribution's initramfs does; the agent follows.
-boot 3 300
-finish 3 9
-is "boot 3: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
-run_boot4
+run_boot3() {
+	boot 3 300
+	finish 3 9
+	is "boot 3: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+}
+
+case ${SWAP_VM_ONLY:-} in	# one boot alone, for experiments (3 needs 2)
+"") run_boot1; run_boot2; run_boot3; run_boot4 ;;
+1|2|4) run_boot${SWAP_VM_ONLY} ;;
+3) run_boot2; run_boot3 ;;
+*) ok "SWAP_VM_ONLY is 1, 2, 3 or 4" false ;;
+esac
 tap_done

@@ -11,16 +11,16 @@
 #define GOLDEN_DIR "tests/golden"
 
 static const struct client fixture[] = {
-	{ "alice", "10.0.0.5", 1ULL << 30, 3000000, 3000000, 1000, 1795334206 },
-	{ "lab-row2", "192.168.7.0/24", 4ULL << 30, 3000001, 3000001, 1001, 1795334207 },
-	{ "pc1.lab", "pc1.lab.example.org", 512ULL << 20, 3000002, 3000002, 1002, 1795334208 },
-	{ "v6_only", "2001:db8::42", 2ULL << 30, 3000003, 3000003, 1003, 1795334209 },
-	{ "v6net", "2001:db8:1::/48", 2ULL << 30, 3000004, 3000004, 65535, 1795334210 },
+	{ "alice", "10.0.0.5", 1ULL << 30, 3000000, 3000000, 1000, 1795334206, "" },
+	{ "lab-row2", "192.168.7.0/24", 4ULL << 30, 3000001, 3000001, 1001, 1795334207, "" },
+	{ "pc1.lab", "pc1.lab.example.org", 512ULL << 20, 3000002, 3000002, 1002, 1795334208, "" },
+	{ "v6_only", "2001:db8::42", 2ULL << 30, 3000003, 3000003, 1003, 1795334209, "" },
+	{ "v6net", "2001:db8:1::/48", 2ULL << 30, 3000004, 3000004, 65535, 1795334210, "" },
 };
 #define NFIX (sizeof(fixture) / sizeof(fixture[0]))
 
-static const struct exports_opts plain = { "/srv/nfswap", "/srv/nfswap", "" };
-static const struct exports_opts tuned = { "/export/swap", "/swap", "insecure,sec=sys:krb5p,no_wdelay" };
+static const struct exports_opts plain = { "/srv/nfswap", "/srv/nfswap", "", NULL, NULL };
+static const struct exports_opts tuned = { "/export/swap", "/swap", "insecure,sec=sys:krb5p,no_wdelay", NULL, NULL };
 
 static void
 golden(const char *name, enum exports_format fmt, const struct client *c,
@@ -81,7 +81,7 @@ count(const char *hay, const char *needle)
 static void
 test_one_per_client(void **state)
 {
-	char err[256], want[2048];
+	char err[256], want[4096];
 	struct strbuf sb;
 	size_t i;
 

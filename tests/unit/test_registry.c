@@ -58,7 +58,7 @@ add(struct fx *f, const char *name, const char *host, struct diag *d)
 	diag_clear(d);
 	if ((r = registry_open(&reg, &f->conf, 1, d)) < 0)
 		return r;
-	r = registry_add(&reg, name, host, 1ULL << 30, &c, d);
+	r = registry_add(&reg, name, host, 1ULL << 30, NULL, &c, d);
 	registry_close(&reg);
 	return r;
 }
@@ -221,7 +221,7 @@ test_refusals_change_nothing(void **state)
 	}
 	/* quota 0 and unknown names for quota/remove */
 	assert_int_equal(registry_open(&reg, &f->conf, 1, &d), 0);
-	assert_int_equal(registry_add(&reg, "carol", "10.0.0.6", 0, NULL, &d),
+	assert_int_equal(registry_add(&reg, "carol", "10.0.0.6", 0, NULL, NULL, &d),
 	    -EINVAL);
 	assert_int_equal(registry_set_quota(&reg, "alice", 0, &d), -EINVAL);
 	assert_int_equal(registry_set_quota(&reg, "nobody", 1024, &d), -ENOENT);

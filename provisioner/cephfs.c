@@ -1,0 +1,369 @@
+/*
+ * cephfs.c -- client directories on CephFS, through libcephfs: no kernel
+ * CephFS client and no mount on the server are needed.
+ *
+ * A client's directory is cephfs.root/NAME, owned by its uid/gid, mode
+ * 0700; its quota is CephFS's own per-directory quota (the extended
+ * attribute ceph.quota.max_bytes), which the cluster enforces on every
+ * client that writes there -- the Ganesha heads among them.  Usage is what
+ * the MDS keeps of the tree (ceph.dir.rbytes, ceph.dir.rfiles).  Removal
+ * never follows a symlink.  Every call returns 0 or -errno, as libcephfs
+ * does; the caller that can say something useful says it.
+ *
+ * Built only when libcephfs is there (HAVE_CEPHFS); otherwise
+ * cephfs_open refuses the backend and nothing else here is reached.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfswap.h"
+
+#ifndef HAVE_CEPHFS
+
+int
+cephfs_open(struct store *st, struct diag *d)
+{
+	(void)st;
+	return diag_input(d, EOPNOTSUPP, "backend \"cephfs\": this nfswap was "
+	    "built without libcephfs (install libcephfs-dev and rebuild)");
+}
+
+void cephfs_close(struct store *st) { (void)st; }
+int cephfs_create(struct store *st, const struct client *c, int *created,
+    struct diag *d) { (void)st; (void)c; (void)created; (void)d; return -EOPNOTSUPP; }
+int cephfs_set_quota(struct store *st, const char *name, uint64_t b)
+    { (void)st; (void)name; (void)b; return -EOPNOTSUPP; }
+int cephfs_purge(struct store *st, const char *name, struct diag *d)
+    { (void)st; (void)name; (void)d; return -EOPNOTSUPP; }
+int cephfs_usage(struct store *st, const char *name, uint32_t uid,
+    struct dir_usage *u) { (void)st; (void)name; (void)uid; (void)u; return -EOPNOTSUPP; }
+int cephfs_lstat(struct store *st, const char *name, struct store_stat *s)
+    { (void)st; (void)name; (void)s; return -EOPNOTSUPP; }
+int cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
+    { (void)st; (void)fn; (void)arg; return -EOPNOTSUPP; }
+
+#else
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <cephfs/libcephfs.h>
+
+#define CM(st)	((struct ceph_mount_info *)(st)->ceph)
+
+/* How long a mount may wait for the monitors and the MDS (libcephfs's
+ * default is 300 s: an admin command would seem to hang). */
+#define MOUNT_TIMEOUT_S	"20"
+
+int
+cephfs_open(struct store *st, struct diag *d)
+{
+	const struct cephfs_conf *cc = &st->conf->cephfs;
+	struct ceph_mount_info *cm;
+	const char *step;
+	int r;
+
+	if ((r = ceph_create(&cm, cc->user)) < 0)
+		return diag_sys(d, -r, "cannot set up a CephFS client as "
+		    "client.%s", cc->user);
+	if ((r = ceph_conf_read_file(cm, cc->conf)) < 0)
+		step = cc->conf;
+	else if ((r = ceph_conf_set(cm, "client_mount_timeout",
+	    MOUNT_TIMEOUT_S)) < 0)
+		step = "client_mount_timeout";
+	else if ((r = ceph_init(cm)) < 0)
+		step = "connecting to the monitors";
+	else if ((r = ceph_select_filesystem(cm, cc->filesystem)) < 0)
+		step = "selecting the file system";
+	else if ((r = ceph_mount(cm, "/")) < 0)
+		step = "mounting";
+	else {
+		st->ceph = cm;
+		return 0;
+	}
+	ceph_release(cm);
+	return diag_sys(d, -r, "CephFS %s as client.%s (%s): %s",
+	    cc->filesystem, cc->user, cc->conf, step);
+}
+
+void
+cephfs_close(struct store *st)
+{
+	ceph_unmount(CM(st));
+	ceph_release(CM(st));
+	st->ceph = NULL;
+}
+
+static int
+cpath(const struct store *st, const char *name, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s/%s", st->conf->cephfs.root, name) >=
+	    (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Entries in directory path (no "." or ".."), or -errno. */
+static long
+count_entries(struct store *st, const char *path)
+{
+	struct ceph_dir_result *dr;
+	struct dirent de;
+	long n = 0;
+	int r;
+
+	if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
+		return r;
+	while ((r = ceph_readdir_r(CM(st), dr, &de)) == 1)
+		if (strcmp(de.d_name, ".") != 0 && strcmp(de.d_name, "..") != 0)
+			n++;
+	ceph_closedir(CM(st), dr);
+	return r < 0 ? r : n;
+}
+
+static int
+lstat_path(struct store *st, const char *path, struct ceph_statx *stx)
+{
+	return ceph_statx(CM(st), path, stx, CEPH_STATX_MODE | CEPH_STATX_UID |
+	    CEPH_STATX_GID | CEPH_STATX_SIZE, AT_SYMLINK_NOFOLLOW);
+}
+
+/*
+ * As clientdir_create: an existing empty directory is taken over (an add
+ * cut short leaves one); one holding data is refused.
+ */
+int
+cephfs_create(struct store *st, const struct client *c, int *created,
+    struct diag *d)
+{
+	const char *root = st->conf->cephfs.root;
+	char path[PATH_MAXLEN + 96];
+	struct ceph_statx stx;
+	long n;
+	int r;
+
+	*created = 0;
+	if ((r = ceph_mkdirs(CM(st), root, 0755)) < 0 && r != -EEXIST)
+		return diag_sys(d, -r, "cannot create %s on CephFS", root);
+	if ((r = cpath(st, c->name, path, sizeof(path))) < 0)
+		return diag_sys(d, -r, "%s/%s", root, c->name);
+	if ((r = ceph_mkdir(CM(st), path, 0700)) == 0)
+		*created = 1;
+	else if (r != -EEXIST)
+		return diag_sys(d, -r, "cannot create %s on CephFS", path);
+	if ((r = lstat_path(st, path, &stx)) < 0) {
+		r = diag_sys(d, -r, "%s on CephFS", path);
+		goto undo;
+	}
+	if (!S_ISDIR(stx.stx_mode))
+		return diag_input(d, EEXIST, "%s on CephFS exists and is not a "
+		    "directory; move it away first", path);
+	if (!*created) {
+		if ((n = count_entries(st, path)) < 0)
+			return diag_sys(d, (int)-n, "%s on CephFS", path);
+		if (n > 0)
+			return diag_input(d, EEXIST, "%s on CephFS already exists "
+			    "and holds data (kept by an earlier remove?); move "
+			    "it away or delete it first", path);
+	}
+	if ((r = ceph_chown(CM(st), path, (int)c->uid, (int)c->gid)) < 0 ||
+	    (r = ceph_chmod(CM(st), path, 0700)) < 0) {
+		r = diag_sys(d, -r, "cannot set up %s on CephFS", path);
+		goto undo;
+	}
+	return 0;
+undo:
+	if (*created)
+		(void)ceph_rmdir(CM(st), path);
+	return r;
+}
+
+/* bytes == 0 lifts the quota (CephFS reads 0 as none). */
+int
+cephfs_set_quota(struct store *st, const char *name, uint64_t bytes)
+{
+	char path[PATH_MAXLEN + 96], v[32];
+	int r;
+
+	if ((r = cpath(st, name, path, sizeof(path))) < 0)
+		return r;
+	snprintf(v, sizeof(v), "%" PRIu64, bytes);
+	return ceph_setxattr(CM(st), path, "ceph.quota.max_bytes", v,
+	    strlen(v), 0);
+}
+
+/* Everything below path, depth first; never follows a link (a link is
+ * unlinked, not what it points to). */
+static int
+purge_tree(struct store *st, char *path, size_t cap, struct diag *d)
+{
+	struct ceph_dir_result *dr;
+	struct ceph_statx stx;
+	struct dirent de;
+	size_t len = strlen(path);
+	int r, more;
+
+	if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
+		return diag_sys(d, -r, "%s on CephFS", path);
+	while ((more = ceph_readdirplus_r(CM(st), dr, &de, &stx,
+	    CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW, NULL)) == 1) {
+		if (strcmp(de.d_name, ".") == 0 || strcmp(de.d_name, "..") == 0)
+			continue;
+		if (snprintf(path + len, cap - len, "/%s", de.d_name) >=
+		    (int)(cap - len)) {
+			path[len] = '\0';
+			r = diag_sys(d, ENAMETOOLONG, "%s on CephFS", path);
+			break;
+		}
+		if (S_ISDIR(stx.stx_mode)) {
+			if ((r = purge_tree(st, path, cap, d)) < 0)
+				break;
+			r = ceph_rmdir(CM(st), path);
+		} else
+			r = ceph_unlink(CM(st), path);
+		if (r < 0) {
+			r = diag_sys(d, -r, "cannot remove %s on CephFS", path);
+			break;
+		}
+		path[len] = '\0';
+		/* the listing changed under the reader: start it again */
+		ceph_closedir(CM(st), dr);
+		if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
+			return diag_sys(d, -r, "%s on CephFS", path);
+	}
+	ceph_closedir(CM(st), dr);
+	if (r == 0 && more < 0)
+		r = diag_sys(d, -more, "reading %s on CephFS", path);
+	path[len] = '\0';
+	return r;
+}
+
+int
+cephfs_purge(struct store *st, const char *name, struct diag *d)
+{
+	char path[PATH_MAXLEN + 512];
+	struct ceph_statx stx;
+	int r;
+
+	if ((r = cpath(st, name, path, sizeof(path))) < 0)
+		return diag_sys(d, -r, "%s", name);
+	if ((r = lstat_path(st, path, &stx)) < 0)
+		return r == -ENOENT ? 0 : diag_sys(d, -r, "%s on CephFS", path);
+	if (!S_ISDIR(stx.stx_mode))
+		return diag_sys(d, ENOTDIR, "%s on CephFS is not a directory; "
+		    "not removing it", path);
+	if ((r = purge_tree(st, path, sizeof(path), d)) < 0)
+		return r;
+	if ((r = ceph_rmdir(CM(st), path)) < 0)
+		return diag_sys(d, -r, "cannot remove %s on CephFS", path);
+	return 0;
+}
+
+static int
+xattr_u64(struct store *st, const char *path, const char *name, uint64_t *v)
+{
+	char buf[32];
+	int r = ceph_getxattr(CM(st), path, name, buf, sizeof(buf) - 1);
+
+	if (r < 0)
+		return r;
+	buf[r] = '\0';
+	*v = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+/* Entries below path not owned by uid, counted into u. */
+static int
+foreign_below(struct store *st, char *path, size_t cap, size_t rel,
+    uint32_t uid, struct dir_usage *u)
+{
+	struct ceph_dir_result *dr;
+	struct ceph_statx stx;
+	struct dirent de;
+	size_t len = strlen(path);
+	int r;
+
+	if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
+		return r;
+	while ((r = ceph_readdirplus_r(CM(st), dr, &de, &stx,
+	    CEPH_STATX_MODE | CEPH_STATX_UID, AT_SYMLINK_NOFOLLOW,
+	    NULL)) == 1) {
+		if (strcmp(de.d_name, ".") == 0 || strcmp(de.d_name, "..") == 0)
+			continue;
+		if (snprintf(path + len, cap - len, "/%s", de.d_name) >=
+		    (int)(cap - len))
+			continue;
+		if (stx.stx_uid != uid && u->foreign++ == 0)
+			snprintf(u->first_foreign, sizeof(u->first_foreign),
+			    "%s", path + rel);
+		if (S_ISDIR(stx.stx_mode))
+			(void)foreign_below(st, path, cap, rel, uid, u);
+		path[len] = '\0';
+	}
+	path[len] = '\0';
+	ceph_closedir(CM(st), dr);
+	return r < 0 ? r : 0;
+}
+
+/* What CephFS counts below the directory (its recursive statistics), and
+ * the entries there not owned by uid. */
+int
+cephfs_usage(struct store *st, const char *name, uint32_t uid,
+    struct dir_usage *u)
+{
+	char path[PATH_MAXLEN + 512];
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	if ((r = cpath(st, name, path, sizeof(path))) < 0 ||
+	    (r = xattr_u64(st, path, "ceph.dir.rbytes", &u->bytes)) < 0 ||
+	    (r = xattr_u64(st, path, "ceph.dir.rfiles", &u->files)) < 0)
+		return r;
+	return foreign_below(st, path, sizeof(path), strlen(path) + 1, uid, u);
+}
+
+int
+cephfs_lstat(struct store *st, const char *name, struct store_stat *s)
+{
+	char path[PATH_MAXLEN + 96];
+	struct ceph_statx stx;
+	long n;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if ((r = cpath(st, name, path, sizeof(path))) < 0 ||
+	    (r = lstat_path(st, path, &stx)) < 0)
+		return r;
+	s->is_dir = S_ISDIR(stx.stx_mode);
+	s->uid = stx.stx_uid;
+	s->gid = stx.stx_gid;
+	s->mode = stx.stx_mode & 07777;
+	if (s->is_dir) {
+		if ((n = count_entries(st, path)) < 0)
+			return (int)n;
+		s->entries = (unsigned long)n;
+	}
+	return 0;
+}
+
+int
+cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
+{
+	struct ceph_dir_result *dr;
+	struct dirent de;
+	int r;
+
+	if ((r = ceph_opendir(CM(st), st->conf->cephfs.root, &dr)) < 0)
+		return r;
+	while ((r = ceph_readdir_r(CM(st), dr, &de)) == 1)
+		if (strcmp(de.d_name, ".") != 0 && strcmp(de.d_name, "..") != 0)
+			fn(arg, de.d_name);
+	ceph_closedir(CM(st), dr);
+	return r < 0 ? r : 0;
+}
+
+#endif

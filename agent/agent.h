@@ -105,8 +105,14 @@ int	kmsg_open(const char *path);
 int	kmsg_poll(int fd, struct kmsg_seen *seen);
 
 /* provision.c -- the client of "nfswap serve" (common/nfswap_prot.x) */
-int	prov_lookup(const char *addr, unsigned port, char *client, size_t clen,
-	    char *path, size_t plen);
+struct prov_export {
+	char		client[NAME_MAXLEN + 1];
+	char		path[PATH_MAXLEN + 1];
+	char		server[HOST_MAXLEN + 1];	/* "": the provisioner */
+	uint32_t	nfs_port, mount_port;		/* 0: not said */
+	int		allocate;			/* ALLOCATE offered */
+};
+int	prov_lookup(const char *addr, unsigned port, struct prov_export *);
 int	prov_allocate(const char *addr, unsigned port, const char *name,
 	    uint64_t size, volatile int *stop);
 int	prov_release(const char *addr, unsigned port, const char *name);

@@ -62,6 +62,7 @@ static struct {
 	unsigned long		write_errors, read_errors;	/* in all */
 	uint64_t		write_warned_ms;
 	uint64_t		prov_down_ms;	/* provisioner unreachable at */
+	int			prov_noalloc;	/* it offers no ALLOCATE */
 	unsigned		next_seq;	/* where next_name starts */
 	int			partials_left;	/* .partial files to remove */
 	int			partials_swept;	/* the sweep at start is done */
@@ -373,6 +374,13 @@ allocate(const char *name, uint64_t bytes)
 			r = -EIO;
 		}
 	}
+	if (r == -EOPNOTSUPP) {
+		log_info("provisioner %s offers no ALLOCATE (its files are not "
+		    "on its own disk): writing swap files over NFS",
+		    g.conf.provisioner);
+		g.prov_noalloc = 1;
+		return -EIO;
+	}
 	if (r == -EHOSTUNREACH || r == -ENOENT || r == -EBUSY || r == -EIO ||
 	    r == -EINVAL) {
 		log_warnx("provisioner %s: %s for %s; writing a file over NFS "
@@ -480,8 +488,8 @@ grow(uint64_t bytes)
 	}
 	r = -EHOSTUNREACH;
 	asked = 0;
-	if (g.conf.provisioner[0] != '\0' && (g.prov_down_ms == 0 ||
-	    mono_ms() - g.prov_down_ms >= 600000)) {
+	if (g.conf.provisioner[0] != '\0' && !g.prov_noalloc &&
+	    (g.prov_down_ms == 0 || mono_ms() - g.prov_down_ms >= 600000)) {
 		r = allocate(name, bytes);
 		asked = 1;
 		if (r == 0)
@@ -648,21 +656,29 @@ report(void)
 static void
 lookup_export(void)
 {
-	char client[NAME_MAXLEN + 1], path[PATH_MAXLEN + 1];
+	struct prov_export x;
 	uint64_t last_log = 0, t;
 	unsigned backoff = 1;
 	int r;
 
 	while (!sig_stop) {
-		r = prov_lookup(g.conf.provisioner, g.conf.provisioner_port,
-		    client, sizeof(client), path, sizeof(path));
+		r = prov_lookup(g.conf.provisioner, g.conf.provisioner_port, &x);
 		if (r == 0) {
+			/* A site with several NFS heads names this client's;
+			 * its ports are the head's, whatever ours say. */
 			snprintf(g.conf.server, sizeof(g.conf.server), "%s",
-			    g.conf.provisioner);
+			    x.server[0] ? x.server : g.conf.provisioner);
 			snprintf(g.conf.export_path, sizeof(g.conf.export_path),
-			    "%s", path);
-			log_info("provisioner %s: this is client %s, export %s",
-			    g.conf.provisioner, client, path);
+			    "%s", x.path);
+			if (x.nfs_port != 0)
+				g.conf.port = x.nfs_port;
+			if (x.mount_port != 0)
+				g.conf.mountport = x.mount_port;
+			g.prov_noalloc = !x.allocate;
+			log_info("provisioner %s: this is client %s, export %s "
+			    "on %s%s", g.conf.provisioner, x.client, x.path,
+			    g.conf.server, x.allocate ? "" : " (no ALLOCATE "
+			    "there: files are written over NFS)");
 			return;
 		}
 		t = mono_ms();

@@ -23,7 +23,7 @@
 #include "nfswap_prot.h"
 
 static CLIENT *
-connect_to(const char *addr, unsigned port)
+connect_vers(const char *addr, unsigned port, rpcvers_t vers)
 {
 	struct sockaddr_in sa;
 	struct timeval tv = { 10, 0 };
@@ -36,11 +36,17 @@ connect_to(const char *addr, unsigned port)
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return NULL;
 	/* port 0: clnttcp_create asks the server's portmapper */
-	if ((cl = clnttcp_create(&sa, NFSWAP_PROG, NFSWAP_V1, &sock, 0, 0)) ==
+	if ((cl = clnttcp_create(&sa, NFSWAP_PROG, vers, &sock, 0, 0)) ==
 	    NULL)
 		return NULL;
 	clnt_control(cl, CLSET_TIMEOUT, (char *)&tv);
 	return cl;
+}
+
+static CLIENT *
+connect_to(const char *addr, unsigned port)
+{
+	return connect_vers(addr, port, NFSWAP_V1);
 }
 
 static int
@@ -56,30 +62,69 @@ stat_errno(nfswap_stat s)
 	case NFSWAP_NOENT: return -ENOENT;
 	case NFSWAP_INPROGRESS: return -EINPROGRESS;
 	case NFSWAP_BUSY: return -EBUSY;
+	case NFSWAP_NOTSUPP: return -EOPNOTSUPP;
 	default: return -EIO;
 	}
 }
 
-int
-prov_lookup(const char *addr, unsigned port, char *client, size_t clen,
-    char *path, size_t plen)
+static int
+copy(char *dst, size_t len, const char *src)
 {
+	return snprintf(dst, len, "%s", src) >= (int)len ? -EINVAL : 0;
+}
+
+/*
+ * Version 2 first: it also says which server (head) to mount from and
+ * whether ALLOCATE is offered.  A service that has only version 1 answers
+ * PROGVERSMISMATCH (or rpcbind knows no version 2): ask that one.
+ */
+int
+prov_lookup(const char *addr, unsigned port, struct prov_export *x)
+{
+	nfswap_lookup2_res *r2 = NULL;
 	nfswap_lookup_res *r;
-	CLIENT *cl = connect_to(addr, port);
+	struct rpc_err err;
+	CLIENT *cl;
 	int e;
 
-	if (cl == NULL)
+	memset(x, 0, sizeof(*x));
+	if ((cl = connect_vers(addr, port, NFSWAP_V2)) != NULL) {
+		if ((r2 = nfswap2proc_lookup_2(NULL, cl)) != NULL) {
+			struct nfswap_lookup2_ok *ok = &r2->nfswap_lookup2_res_u.ok;
+
+			e = stat_errno(r2->status);
+			if (e == 0 && (copy(x->client, sizeof(x->client),
+			    ok->client) < 0 || copy(x->path, sizeof(x->path),
+			    ok->export_path) < 0 || copy(x->server,
+			    sizeof(x->server), ok->server) < 0 ||
+			    x->path[0] != '/' || ok->nfs_port > 65535 ||
+			    ok->mount_port > 65535))
+				e = -EINVAL;
+			x->nfs_port = ok->nfs_port;
+			x->mount_port = ok->mount_port;
+			x->allocate = ok->allocate;
+			xdr_free((xdrproc_t)xdr_nfswap_lookup2_res, (char *)r2);
+			clnt_destroy(cl);
+			return e;
+		}
+		clnt_geterr(cl, &err);
+		clnt_destroy(cl);
+		if (err.re_status != RPC_PROGVERSMISMATCH)
+			return -EHOSTUNREACH;
+	}
+	if ((cl = connect_to(addr, port)) == NULL)
 		return -EHOSTUNREACH;
 	if ((r = nfswapproc_lookup_1(NULL, cl)) == NULL) {
 		clnt_destroy(cl);
 		return -EHOSTUNREACH;
 	}
 	e = stat_errno(r->status);
-	if (e == 0 && (snprintf(client, clen, "%s",
-	    r->nfswap_lookup_res_u.ok.client) >= (int)clen ||
-	    snprintf(path, plen, "%s", r->nfswap_lookup_res_u.ok.export_path) >=
-	    (int)plen || path[0] != '/'))
+	if (e == 0 && (copy(x->client, sizeof(x->client),
+	    r->nfswap_lookup_res_u.ok.client) < 0 || copy(x->path,
+	    sizeof(x->path), r->nfswap_lookup_res_u.ok.export_path) < 0 ||
+	    x->path[0] != '/'))
 		e = -EINVAL;
+	x->allocate = 1;
 	xdr_free((xdrproc_t)xdr_nfswap_lookup_res, (char *)r);
 	clnt_destroy(cl);
 	return e;

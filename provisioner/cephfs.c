@@ -54,6 +54,7 @@ int cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
 #include <cephfs/libcephfs.h>
 
 #define CM(st)	((struct ceph_mount_info *)(st)->ceph)
+#define ROOT(st)	((st)->conf->cephfs.root)
 
 /* How long a mount may wait for the monitors and the MDS (libcephfs's
  * default is 300 s: an admin command would seem to hang). */
@@ -79,15 +80,16 @@ cephfs_open(struct store *st, struct diag *d)
 		step = "connecting to the monitors";
 	else if ((r = ceph_select_filesystem(cm, cc->filesystem)) < 0)
 		step = "selecting the file system";
-	else if ((r = ceph_mount(cm, "/")) < 0)
-		step = "mounting";
+	else if ((r = ceph_mount(cm, cc->root)) < 0)
+		step = r == -ENOENT ? "mounting its root (the administrator "
+		    "makes it once)" : "mounting its root";
 	else {
 		st->ceph = cm;
 		return 0;
 	}
 	ceph_release(cm);
-	return diag_sys(d, -r, "CephFS %s as client.%s (%s): %s",
-	    cc->filesystem, cc->user, cc->conf, step);
+	return diag_sys(d, -r, "CephFS %s:%s as client.%s (%s): %s",
+	    cc->filesystem, cc->root, cc->user, cc->conf, step);
 }
 
 void
@@ -98,11 +100,13 @@ cephfs_close(struct store *st)
 	st->ceph = NULL;
 }
 
+/* The mount is made at cephfs.root (nfswap's key may reach no further):
+ * paths here are below it. */
 static int
 cpath(const struct store *st, const char *name, char *buf, size_t len)
 {
-	if (snprintf(buf, len, "%s/%s", st->conf->cephfs.root, name) >=
-	    (int)len)
+	(void)st;
+	if (snprintf(buf, len, "/%s", name) >= (int)len)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -147,32 +151,33 @@ cephfs_create(struct store *st, const struct client *c, int *created,
 	int r;
 
 	*created = 0;
-	if ((r = ceph_mkdirs(CM(st), root, 0755)) < 0 && r != -EEXIST)
-		return diag_sys(d, -r, "cannot create %s on CephFS", root);
 	if ((r = cpath(st, c->name, path, sizeof(path))) < 0)
 		return diag_sys(d, -r, "%s/%s", root, c->name);
 	if ((r = ceph_mkdir(CM(st), path, 0700)) == 0)
 		*created = 1;
 	else if (r != -EEXIST)
-		return diag_sys(d, -r, "cannot create %s on CephFS", path);
+		return diag_sys(d, -r, "cannot create %s%s on CephFS",
+		    ROOT(st), path);
 	if ((r = lstat_path(st, path, &stx)) < 0) {
-		r = diag_sys(d, -r, "%s on CephFS", path);
+		r = diag_sys(d, -r, "%s%s on CephFS", ROOT(st), path);
 		goto undo;
 	}
 	if (!S_ISDIR(stx.stx_mode))
-		return diag_input(d, EEXIST, "%s on CephFS exists and is not a "
-		    "directory; move it away first", path);
+		return diag_input(d, EEXIST, "%s%s on CephFS exists and is not a "
+		    "directory; move it away first", ROOT(st), path);
 	if (!*created) {
 		if ((n = count_entries(st, path)) < 0)
-			return diag_sys(d, (int)-n, "%s on CephFS", path);
+			return diag_sys(d, (int)-n, "%s%s on CephFS",
+			    ROOT(st), path);
 		if (n > 0)
-			return diag_input(d, EEXIST, "%s on CephFS already exists "
+			return diag_input(d, EEXIST, "%s%s on CephFS already exists "
 			    "and holds data (kept by an earlier remove?); move "
-			    "it away or delete it first", path);
+			    "it away or delete it first", ROOT(st), path);
 	}
 	if ((r = ceph_chown(CM(st), path, (int)c->uid, (int)c->gid)) < 0 ||
 	    (r = ceph_chmod(CM(st), path, 0700)) < 0) {
-		r = diag_sys(d, -r, "cannot set up %s on CephFS", path);
+		r = diag_sys(d, -r, "cannot set up %s%s on CephFS",
+		    ROOT(st), path);
 		goto undo;
 	}
 	return 0;
@@ -208,7 +213,7 @@ purge_tree(struct store *st, char *path, size_t cap, struct diag *d)
 	int r, more;
 
 	if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
-		return diag_sys(d, -r, "%s on CephFS", path);
+		return diag_sys(d, -r, "%s%s on CephFS", ROOT(st), path);
 	while ((more = ceph_readdirplus_r(CM(st), dr, &de, &stx,
 	    CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW, NULL)) == 1) {
 		if (strcmp(de.d_name, ".") == 0 || strcmp(de.d_name, "..") == 0)
@@ -216,7 +221,8 @@ purge_tree(struct store *st, char *path, size_t cap, struct diag *d)
 		if (snprintf(path + len, cap - len, "/%s", de.d_name) >=
 		    (int)(cap - len)) {
 			path[len] = '\0';
-			r = diag_sys(d, ENAMETOOLONG, "%s on CephFS", path);
+			r = diag_sys(d, ENAMETOOLONG, "%s%s on CephFS",
+			    ROOT(st), path);
 			break;
 		}
 		if (S_ISDIR(stx.stx_mode)) {
@@ -226,18 +232,21 @@ purge_tree(struct store *st, char *path, size_t cap, struct diag *d)
 		} else
 			r = ceph_unlink(CM(st), path);
 		if (r < 0) {
-			r = diag_sys(d, -r, "cannot remove %s on CephFS", path);
+			r = diag_sys(d, -r, "cannot remove %s%s on CephFS",
+			    ROOT(st), path);
 			break;
 		}
 		path[len] = '\0';
 		/* the listing changed under the reader: start it again */
 		ceph_closedir(CM(st), dr);
 		if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
-			return diag_sys(d, -r, "%s on CephFS", path);
+			return diag_sys(d, -r, "%s%s on CephFS",
+			    ROOT(st), path);
 	}
 	ceph_closedir(CM(st), dr);
 	if (r == 0 && more < 0)
-		r = diag_sys(d, -more, "reading %s on CephFS", path);
+		r = diag_sys(d, -more, "reading %s%s on CephFS",
+		    ROOT(st), path);
 	path[len] = '\0';
 	return r;
 }
@@ -252,14 +261,16 @@ cephfs_purge(struct store *st, const char *name, struct diag *d)
 	if ((r = cpath(st, name, path, sizeof(path))) < 0)
 		return diag_sys(d, -r, "%s", name);
 	if ((r = lstat_path(st, path, &stx)) < 0)
-		return r == -ENOENT ? 0 : diag_sys(d, -r, "%s on CephFS", path);
+		return r == -ENOENT ? 0 : diag_sys(d, -r, "%s%s on CephFS",
+		    ROOT(st), path);
 	if (!S_ISDIR(stx.stx_mode))
-		return diag_sys(d, ENOTDIR, "%s on CephFS is not a directory; "
-		    "not removing it", path);
+		return diag_sys(d, ENOTDIR, "%s%s on CephFS is not a directory; "
+		    "not removing it", ROOT(st), path);
 	if ((r = purge_tree(st, path, sizeof(path), d)) < 0)
 		return r;
 	if ((r = ceph_rmdir(CM(st), path)) < 0)
-		return diag_sys(d, -r, "cannot remove %s on CephFS", path);
+		return diag_sys(d, -r, "cannot remove %s%s on CephFS",
+		    ROOT(st), path);
 	return 0;
 }
 
@@ -357,7 +368,7 @@ cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
 	struct dirent de;
 	int r;
 
-	if ((r = ceph_opendir(CM(st), st->conf->cephfs.root, &dr)) < 0)
+	if ((r = ceph_opendir(CM(st), "/", &dr)) < 0)
 		return r;
 	while ((r = ceph_readdir_r(CM(st), dr, &de)) == 1)
 		if (strcmp(de.d_name, ".") != 0 && strcmp(de.d_name, "..") != 0)

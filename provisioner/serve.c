@@ -671,11 +671,12 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 	nfswap_alloc_args aa;
 	nfswap_release_args ra;
 	nfswap_lookup_res lr;
+	nfswap_lookup2_res lr2;
 	nfswap_status_res sr;
 	nfswap_stat st, deny;
 	struct client c;
 	char path[PATH_MAXLEN + 1];
-	int known, r;
+	int known, r, local = S.conf->backend == BACKEND_LOCAL;
 
 	reap();
 	if (rq->rq_proc == NFSWAPPROC_NULL) {
@@ -703,6 +704,37 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 	else
 		deny = r == -ENOENT ? NFSWAP_UNKNOWN : NFSWAP_IO;
 	known = deny == NFSWAP_OK;
+	/* Files on CephFS are not this server's to write (the heads reach
+	 * it through libcephfs; this service does not). */
+	if (known && !local && rq->rq_proc != NFSWAPPROC_LOOKUP)
+		deny = NFSWAP_NOTSUPP, known = 0;
+	if (rq->rq_proc == NFSWAPPROC_LOOKUP && rq->rq_vers == NFSWAP_V2) {
+		const struct head *h = NULL;
+
+		memset(&lr2, 0, sizeof(lr2));
+		lr2.status = deny;
+		if (known) {
+			struct nfswap_lookup2_ok *ok = &lr2.nfswap_lookup2_res_u.ok;
+
+			clientdir_path(S.conf, c.name, path, sizeof(path));
+			if (c.head[0] != '\0')
+				h = conf_head(S.conf, c.head);
+			ok->client = c.name;
+			ok->export_path = path;
+			ok->server = h ? (char *)(uintptr_t)h->address :
+			    (char *)(uintptr_t)"";
+			ok->nfs_port = h ? h->nfs_port : 0;
+			ok->mount_port = h ? h->mount_port : 0;
+			ok->quota = c.quota;
+			ok->anon_uid = c.uid;
+			ok->mount_options =
+			    (char *)(uintptr_t)"vers=3,proto=tcp,hard,nolock";
+			ok->allocate = local;
+		}
+		(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_lookup2_res,
+		    (char *)&lr2);
+		goto free;
+	}
 	switch (rq->rq_proc) {
 	case NFSWAPPROC_LOOKUP:
 		memset(&lr, 0, sizeof(lr));
@@ -799,6 +831,7 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 	struct sigaction sa;
 	unsigned long port = 0;
 	int ch, fd, v6, rpcbind = 1, fg = 0, registered = 0, pfd_cap = 0;
+	rpcvers_t vers;
 	struct pollfd *pfd = NULL;
 	SVCXPRT *x;
 	char *end;
@@ -847,11 +880,18 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 		close(fd);
 		return EXIT_RUNTIME;
 	}
-	if (rpcbind) {
-		(void)rpcb_unset(NFSWAP_PROG, NFSWAP_V1, NULL);
-		nc = getnetconfigent(v6 ? "tcp6" : "tcp");
-		if (nc == NULL || !svc_reg(x, NFSWAP_PROG, NFSWAP_V1, dispatch,
-		    nc)) {
+	for (vers = NFSWAP_V1; vers <= NFSWAP_V2; vers++) {
+		if (!rpcbind) {
+			if (!svc_reg(x, NFSWAP_PROG, vers, dispatch, NULL)) {
+				log_warnx("serve: svc_reg failed");
+				return EXIT_RUNTIME;
+			}
+			continue;
+		}
+		(void)rpcb_unset(NFSWAP_PROG, vers, NULL);
+		if (nc == NULL)
+			nc = getnetconfigent(v6 ? "tcp6" : "tcp");
+		if (nc == NULL || !svc_reg(x, NFSWAP_PROG, vers, dispatch, nc)) {
 			log_warnx("serve: cannot register with rpcbind (is it "
 			    "running? --no-rpcbind --port N runs without)");
 			return EXIT_RUNTIME;
@@ -860,15 +900,12 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 			struct netconfig *n4 = getnetconfigent("tcp");
 
 			if (n4 != NULL) {
-				(void)rpcb_set(NFSWAP_PROG, NFSWAP_V1, n4,
+				(void)rpcb_set(NFSWAP_PROG, vers, n4,
 				    &x->xp_ltaddr);
 				freenetconfigent(n4);
 			}
 		}
 		registered = 1;
-	} else if (!svc_reg(x, NFSWAP_PROG, NFSWAP_V1, dispatch, NULL)) {
-		log_warnx("serve: svc_reg failed");
-		return EXIT_RUNTIME;
 	}
 	if (!fg && daemon(0, 0) < 0) {
 		log_warn("daemon");
@@ -889,9 +926,12 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 			p = ntohs(ss.ss_family == AF_INET6 ?
 			    ((struct sockaddr_in6 *)&ss)->sin6_port :
 			    ((struct sockaddr_in *)&ss)->sin_port);
-		log_info("serving program %u version %u on TCP port %u%s",
-		    (unsigned)NFSWAP_PROG, (unsigned)NFSWAP_V1, p,
-		    registered ? " (registered with rpcbind)" : "");
+		log_info("serving program %u versions %u-%u on TCP port %u%s%s",
+		    (unsigned)NFSWAP_PROG, (unsigned)NFSWAP_V1,
+		    (unsigned)NFSWAP_V2, p,
+		    registered ? " (registered with rpcbind)" : "",
+		    conf->backend == BACKEND_CEPHFS ? "; files on CephFS: "
+		    "LOOKUP only" : "");
 	}
 	/* Poll a copy of libtirpc's descriptor table, as its svc_run does:
 	 * accepting a connection inside svc_getreq_poll may reallocate
@@ -934,10 +974,11 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 			break;
 		usleep(100 * 1000);
 	}
-	if (registered) {
-		svc_unreg(NFSWAP_PROG, NFSWAP_V1);
-		(void)rpcb_unset(NFSWAP_PROG, NFSWAP_V1, NULL);
-	}
+	if (registered)
+		for (vers = NFSWAP_V1; vers <= NFSWAP_V2; vers++) {
+			svc_unreg(NFSWAP_PROG, vers);
+			(void)rpcb_unset(NFSWAP_PROG, vers, NULL);
+		}
 	if (nc != NULL)
 		freenetconfigent(nc);
 	svc_destroy(x);

@@ -5,8 +5,9 @@
 #   scripts/deps.sh install    apt-get install the missing ones (as root)
 #   scripts/deps.sh list       print the list
 #
-# With NFSWAP_CEPH=1, the packages of the CephFS tests too (make deps-ceph;
-# a single-node cluster in the tests' namespace: tests/lib/ceph.sh).
+# The Ceph packages are the CephFS back end's (libcephfs-dev) and its
+# tests' (a single-node cluster in the tests' namespace: tests/lib/ceph.sh;
+# nfs-ganesha-ceph for the heads).  None of their daemons is started.
 set -eu
 
 PACKAGES="
@@ -16,8 +17,6 @@ PACKAGES="
 	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 util-linux
 	qemu-system-x86 busybox-static e2fsprogs gnuplot-nox debootstrap
 	clang libclang-rt-14-dev strace
-"
-[ "${NFSWAP_CEPH:-}" = 1 ] && PACKAGES="$PACKAGES
 	ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common nfs-ganesha-ceph
 	libcephfs-dev
 "

@@ -7,6 +7,7 @@
  *                                            PATH 0700, chown, quota
  *   cephdir CONF usage PATH                  ceph.dir.rbytes, the quota,
  *                                            the mode and the owner
+ *   cephdir CONF mkdir PATH MODE             mkdir -p, then chmod (octal)
  *
  * Connects as client.admin (the CONF names its keyring).  Exit 0, or 1
  * with the failing call and its error on stderr.
@@ -19,16 +20,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+static struct ceph_mount_info *m;
+
+/* Always unmounted: a client that leaves without it keeps its caps until
+ * the MDS times its session out, and the next client that needs them
+ * (a Ganesha head) waits that long. */
 static int
 fail(const char *what, int r)
 {
 	fprintf(stderr, "cephdir: %s: %s\n", what, strerror(-r));
+	if (m != NULL) {
+		ceph_unmount(m);
+		ceph_release(m);
+	}
 	return 1;
 }
 
 static int
-xattr(struct ceph_mount_info *m, const char *path, const char *name,
-    char *buf, size_t len)
+xattr(const char *path, const char *name, char *buf, size_t len)
 {
 	int r = ceph_getxattr(m, path, name, buf, len - 1);
 
@@ -39,23 +48,33 @@ xattr(struct ceph_mount_info *m, const char *path, const char *name,
 int
 main(int argc, char **argv)
 {
-	struct ceph_mount_info *m;
 	char parent[4096], q[32], used[32];
 	struct ceph_statx stx;
 	int r;
 
 	if (argc < 4 || (strcmp(argv[2], "make") == 0 && argc != 6)) {
 		fprintf(stderr, "usage: cephdir CONF make PATH UID QUOTA | "
-		    "cephdir CONF usage PATH\n");
+		    "cephdir CONF usage PATH | cephdir CONF mkdir PATH MODE\n");
 		return 2;
 	}
-	if ((r = ceph_create(&m, "admin")) < 0)
+	if ((r = ceph_create(&m, "admin")) < 0) {
+		m = NULL;
 		return fail("ceph_create", r);
-	if ((r = ceph_conf_read_file(m, argv[1])) < 0)
-		return fail(argv[1], r);
-	if ((r = ceph_mount(m, "/")) < 0)
-		return fail("ceph_mount", r);
-	if (strcmp(argv[2], "make") == 0) {
+	}
+	if ((r = ceph_conf_read_file(m, argv[1])) < 0 ||
+	    (r = ceph_mount(m, "/")) < 0) {
+		ceph_release(m);
+		m = NULL;
+		return fail("mount", r);
+	}
+	if (strcmp(argv[2], "mkdir") == 0 && argc == 5) {
+		mode_t mode = (mode_t)strtoul(argv[4], NULL, 8);
+
+		if ((r = ceph_mkdirs(m, argv[3], mode)) < 0 && r != -EEXIST)
+			return fail(argv[3], r);
+		if ((r = ceph_chmod(m, argv[3], mode)) < 0)
+			return fail("chmod", r);
+	} else if (strcmp(argv[2], "make") == 0) {
 		snprintf(parent, sizeof(parent), "%s", argv[3]);
 		if (strrchr(parent, '/') != NULL && strrchr(parent, '/') != parent) {
 			*strrchr(parent, '/') = '\0';
@@ -70,18 +89,20 @@ main(int argc, char **argv)
 		    argv[5], strlen(argv[5]), 0)) < 0)
 			return fail("ceph.quota.max_bytes", r);
 	} else if (strcmp(argv[2], "usage") == 0) {
-		if ((r = xattr(m, argv[3], "ceph.dir.rbytes", used,
+		if ((r = xattr(argv[3], "ceph.dir.rbytes", used,
 		    sizeof(used))) < 0)
 			return fail("ceph.dir.rbytes", r);
-		if (xattr(m, argv[3], "ceph.quota.max_bytes", q, sizeof(q)) < 0)
+		if (xattr(argv[3], "ceph.quota.max_bytes", q, sizeof(q)) < 0)
 			snprintf(q, sizeof(q), "0");
 		if ((r = ceph_statx(m, argv[3], &stx, CEPH_STATX_MODE |
 		    CEPH_STATX_UID, AT_SYMLINK_NOFOLLOW)) < 0)
 			return fail("ceph_statx", r);
 		printf("used %s quota %s mode %o uid %u\n", used, q,
 		    (unsigned)(stx.stx_mode & 07777), (unsigned)stx.stx_uid);
-	} else
+	} else {
+		fail("usage", -EINVAL);
 		return 2;
+	}
 	ceph_unmount(m);
 	ceph_release(m);
 	return 0;

@@ -4,6 +4,9 @@
  *
  *   nfswapc ADDR PORT null
  *   nfswapc ADDR PORT lookup                -> OK client path quota uid opts
+ *   nfswapc ADDR PORT lookup2               -> (version 2) OK client path
+ *                                              server nfsport mountport
+ *                                              allocate|no-allocate
  *   nfswapc ADDR PORT allocate NAME SIZE    -> the status name
  *   nfswapc ADDR PORT wait NAME SIZE        -> ALLOCATE until not INPROGRESS
  *   nfswapc ADDR PORT release NAME
@@ -30,7 +33,7 @@
 
 static const char *const stat_names[] = {
 	"OK", "UNKNOWN", "INVAL", "QUOTA", "NOSPC", "EXIST", "NOENT",
-	"INPROGRESS", "BUSY", "IO"
+	"INPROGRESS", "BUSY", "IO", "NOTSUPP"
 };
 
 static const char *
@@ -117,7 +120,8 @@ main(int argc, char **argv)
 	sa.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1)
 		return 2;
-	cl = clnttcp_create(&sa, NFSWAP_PROG, NFSWAP_V1, &sock, 0, 0);
+	cl = clnttcp_create(&sa, NFSWAP_PROG, strcmp(op, "lookup2") == 0 ?
+	    NFSWAP_V2 : NFSWAP_V1, &sock, 0, 0);
 	if (cl == NULL) {
 		clnt_pcreateerror("nfswapc");
 		return 1;
@@ -142,6 +146,23 @@ main(int argc, char **argv)
 			    (unsigned long long)r->nfswap_lookup_res_u.ok.quota,
 			    r->nfswap_lookup_res_u.ok.anon_uid,
 			    r->nfswap_lookup_res_u.ok.mount_options);
+	} else if (strcmp(op, "lookup2") == 0) {
+		nfswap_lookup2_res *r = nfswap2proc_lookup_2(NULL, cl);
+
+		if (r == NULL)
+			rc = 1;
+		else if (r->status != NFSWAP_OK)
+			printf("%s\n", sname(r->status));
+		else
+			printf("OK %s %s %s %u %u %s\n",
+			    r->nfswap_lookup2_res_u.ok.client,
+			    r->nfswap_lookup2_res_u.ok.export_path,
+			    r->nfswap_lookup2_res_u.ok.server[0] ?
+			    r->nfswap_lookup2_res_u.ok.server : "-",
+			    r->nfswap_lookup2_res_u.ok.nfs_port,
+			    r->nfswap_lookup2_res_u.ok.mount_port,
+			    r->nfswap_lookup2_res_u.ok.allocate ? "allocate" :
+			    "no-allocate");
 	} else if ((strcmp(op, "allocate") == 0 || strcmp(op, "wait") == 0) &&
 	    argc == 6) {
 		nfswap_alloc_args a;

@@ -21,7 +21,7 @@ ceph_need() {	# WHAT
 	local c
 	for c in ceph-mon ceph-mgr ceph-osd ceph-mds ceph ceph-authtool monmaptool; do
 		command -v $c >/dev/null || {
-			skip "$1" "$c is not installed (make deps-ceph)"
+			skip "$1" "$c is not installed (make deps)"
 			tap_done; exit 0; }
 	done
 }

@@ -11,6 +11,9 @@
 #   ganesha_client NAME N       netns NAME at 10.9.N.2, the server at 10.9.N.1
 #   ganesha_start EXPORTS_FILE  rpcbind + ganesha.nfsd with those EXPORT
 #                               blocks; waits until it serves
+#   ganesha_head NAME NFS MNT EXPORTS_FILE
+#                               one more server (an NFS head) on its own
+#                               ports; $GANESHA_EXTRA adds config blocks
 #   ganesha_reload              SIGHUP: re-read the exports
 #   ganesha_kill, ganesha_run   a crash (SIGKILL), and the server back
 #   in_client NAME CMD...       run CMD from client NAME's address
@@ -111,21 +114,72 @@ nfs_url() {	# N PATH
 	echo "nfs://10.9.$1.1$2?version=3&nfsport=$NFS_PORT&mountport=$MNT_PORT"
 }
 
-ganesha_start() {	# EXPORTS_FILE
-	cat >"$T/ganesha.conf" <<CONF
-NFS_CORE_PARAM { Protocols = 3, 4; NFS_Port = $NFS_PORT; MNT_Port = $MNT_PORT;
+# ganesha_conf FILE NFS_PORT MNT_PORT RECOVERY EXPORTS_FILE: a server's
+# configuration; $GANESHA_EXTRA (blocks such as CEPH { }) goes in too.
+ganesha_conf() {
+	mkdir -p "$4"
+	cat >"$1" <<CONF
+NFS_CORE_PARAM { Protocols = 3, 4; NFS_Port = $2; MNT_Port = $3;
     Enable_NLM = false; Enable_RQUOTA = false; Enable_UDP = false; }
-NFSv4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = "$T/recovery";
+NFSv4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = "$4";
     Lease_Lifetime = 10; }
 NFS_KRB5 { Active_krb5 = false; }
 LOG { Default_Log_Level = EVENT; COMPONENTS { CONFIG = INFO; EXPORT = INFO; } }
-%include "$1"
+${GANESHA_EXTRA:-}
+%include "$5"
 CONF
+}
+
+ganesha_rpcbind() {
+	[ -S /run/rpcbind.sock ] && return 0
 	mkdir -p /run/rpcbind
 	rpcbind -f -w >"$T/rpcbind.log" 2>&1 &
 	ganesha_pids+=($!)
-	for _ in $(seq 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
+	for _ in $(seq 50); do [ -S /run/rpcbind.sock ] && return 0; sleep 0.1; done
+	return 1
+}
+
+ganesha_start() {	# EXPORTS_FILE
+	ganesha_conf "$T/ganesha.conf" $NFS_PORT $MNT_PORT "$T/recovery" "$1"
+	ganesha_rpcbind
 	ganesha_run
+}
+
+# ganesha_wait LOG PID: until the server serves (0) or dies (1).
+ganesha_wait() {
+	for _ in $(seq 150); do
+		grep -q "NFS SERVER INITIALIZED" "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# More servers side by side, each on ports of its own, as several NFS heads
+# are: head NAME's configuration, log and recovery directory are
+# $T/NAME.*, its pid file /run/NAME.pid.  (The last to start holds the
+# rpcbind registration; the tests name every port.)
+declare -A ganesha_head_pid
+ganesha_head() {	# NAME NFS_PORT MNT_PORT EXPORTS_FILE
+	ganesha_conf "$T/$1.conf" "$2" "$3" "$T/$1.recovery" "$4"
+	ganesha_rpcbind || return 1
+	: >"$T/$1.log"
+	ganesha.nfsd -F -f "$T/$1.conf" -L "$T/$1.log" -p "/run/$1.pid" \
+	    >>"$T/$1.out" 2>&1 &
+	ganesha_head_pid[$1]=$!
+	ganesha_pids+=($!)
+	ganesha_wait "$T/$1.log" $!
+}
+
+# Until head NAME has re-read its exports after a SIGHUP sent by someone
+# else (nfswap exports --reload, nfswap move --reload); COUNT is how many
+# re-reads its log held before.
+ganesha_head_reread() {	# NAME COUNT
+	for _ in $(seq 50); do
+		[ "$(grep -c "Reread exports" "$T/$1.log")" -gt "$2" ] && { sleep 0.5; return 0; }
+		sleep 0.1
+	done
+	return 1
 }
 
 # ganesha.nfsd with $T/ganesha.conf, in the background; waits until it
@@ -136,12 +190,7 @@ ganesha_run() {
 	    -p /run/ganesha.pid >>"$T/ganesha.out" 2>&1 &
 	GANESHA_PID=$!
 	ganesha_pids+=($GANESHA_PID)
-	for _ in $(seq 100); do
-		grep -q "NFS SERVER INITIALIZED" "$T/ganesha.log" 2>/dev/null && return 0
-		kill -0 $GANESHA_PID 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	ganesha_wait "$T/ganesha.log" $GANESHA_PID
 }
 
 # A crash: SIGKILL, nothing flushed.  ganesha_run brings it back with the

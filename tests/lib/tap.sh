@@ -15,7 +15,7 @@ tap_cleanup() {
 	for ((i = ${#tap_cleanups[@]} - 1; i >= 0; i--)); do
 		eval "${tap_cleanups[i]}" || true
 	done
-	rm -rf "$T"
+	[ -n "${NFSWAP_KEEP:-}" ] || rm -rf "$T"
 }
 trap tap_cleanup EXIT
 at_exit() { tap_cleanups+=("$1"); }

@@ -169,6 +169,8 @@ sample(void)
 	g.smp.mem_available = mi.mem_available;
 	g.smp.swap_total = mi.swap_total;
 	g.smp.swap_free = mi.swap_free;
+	g.smp.anon_inactive = mi.anon_inactive > mi.swap_cached ?
+	    mi.anon_inactive - mi.swap_cached : 0;
 	g.smp.nfiles = 0;
 	for (i = 0; i < g.swaps.n; i++) {
 		const char *name = ours(&g.swaps.e[i]);

@@ -55,10 +55,12 @@ parse_kb(const char *s, size_t n, uint64_t *out)
 int
 meminfo_parse(const char *text, size_t len, struct meminfo *out)
 {
-	static const char *const keys[4] = {
-		"MemTotal", "MemAvailable", "SwapTotal", "SwapFree"
+	/* The first four must be there; the others are used where given. */
+	static const char *const keys[6] = {
+		"MemTotal", "MemAvailable", "SwapTotal", "SwapFree",
+		"Inactive(anon)", "SwapCached"
 	};
-	uint64_t val[4];
+	uint64_t val[6] = { 0 };
 	unsigned seen = 0, k;
 	size_t pos = 0, n, i, klen;
 	const char *p;
@@ -92,7 +94,7 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 		 * any sane bound on 5-level paging. */
 		if (ve == vs || ve - vs > 20)
 			return -EINVAL;
-		for (k = 0; k < 4; k++) {
+		for (k = 0; k < 6; k++) {
 			if (klen != strlen(keys[k]) ||
 			    memcmp(p, keys[k], klen) != 0)
 				continue;
@@ -104,8 +106,11 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 			val[k] = v;
 		}
 	}
-	if (seen != 0xf || val[0] == 0 || val[1] > val[0] || val[3] > val[2])
+	if ((seen & 0xf) != 0xf || val[0] == 0 || val[1] > val[0] ||
+	    val[3] > val[2])
 		return -EINVAL;
+	out->anon_inactive = val[4] * 1024;
+	out->swap_cached = val[5] * 1024;
 	out->mem_total = val[0] * 1024;
 	out->mem_available = val[1] * 1024;
 	out->swap_total = val[2] * 1024;

@@ -442,6 +442,13 @@ observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
 		ma = 0;
 	if (sf > st)
 		sf = 0;
+	/* Swap that the inactive anonymous pages still in RAM will claim is
+	 * not free for new demand: once memory runs short, reclaim gives
+	 * them swap slots at once and holds their RAM as well until the
+	 * writes end -- which over NFS takes seconds (102 MiB of a 113 MiB
+	 * file taken in under 3 s, then an OOM kill, in swap_vm boot 1:
+	 * docs/nfs-swap-sizes.md). */
+	sf -= smp->anon_inactive < sf ? smp->anon_inactive : sf;
 	v->total = (double)mt + (double)st;
 	v->free = (double)ma + (double)sf;
 	used = v->total - v->free;

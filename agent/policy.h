@@ -78,6 +78,9 @@ struct policy_sample {
 	uint64_t	mem_available;
 	uint64_t	swap_total;		/* all swap, ours or not */
 	uint64_t	swap_free;
+	uint64_t	anon_inactive;		/* Inactive(anon) - SwapCached: what
+						 * reclaim takes swap for first (0:
+						 * not known) */
 	unsigned	nfiles;			/* the agent's own active files */
 	struct policy_file files[POLICY_FILES_MAX];
 	struct {				/* the action since the last step */
@@ -154,6 +157,7 @@ int	policy_dot(char *buf, size_t len);
 /* meminfo.c -- /proc/meminfo and /proc/swaps, parsed from text */
 struct meminfo {
 	uint64_t	mem_total, mem_available, swap_total, swap_free; /* bytes */
+	uint64_t	anon_inactive, swap_cached;	/* 0 where not given */
 };
 struct swap_entry {
 	char		path[256];		/* unescaped; cut if longer... */

@@ -24,6 +24,8 @@ test_meminfo_fixture(void **state)
 	assert_int_equal(m.mem_available, 24366264ULL * 1024);
 	assert_int_equal(m.swap_total, 1376244ULL * 1024);
 	assert_int_equal(m.swap_free, 1245172ULL * 1024);
+	assert_int_equal(m.anon_inactive, 1984ULL * 1024);
+	assert_int_equal(m.swap_cached, 0);
 	free(t);
 	t = tu_read(FIXTURES "meminfo-6.18-noswap", &len);
 	assert_non_null(t);
@@ -67,6 +69,35 @@ test_meminfo_minimal(void **state)
 	assert_int_equal(m.mem_total, 524288ULL * 1024);
 	assert_int_equal(m.mem_available, 20000ULL * 1024);
 	assert_int_equal(m.swap_free, 65000ULL * 1024);
+	/* Inactive(anon) and SwapCached are used where given, else 0. */
+	assert_int_equal(m.anon_inactive, 0);
+	assert_int_equal(m.swap_cached, 0);
+}
+
+static void
+test_meminfo_inflight(void **state)
+{
+	static const char t[] =
+	    "MemTotal:        524288 kB\n"
+	    "MemAvailable:     20000 kB\n"
+	    "SwapCached:        3000 kB\n"
+	    "Inactive(anon):   90000 kB\n"
+	    "SwapTotal:        65536 kB\n"
+	    "SwapFree:         65000 kB\n";
+	static const char twice[] =
+	    "MemTotal:        524288 kB\n"
+	    "MemAvailable:     20000 kB\n"
+	    "Inactive(anon):   90000 kB\n"
+	    "Inactive(anon):   90000 kB\n"
+	    "SwapTotal:        65536 kB\n"
+	    "SwapFree:         65000 kB\n";
+	struct meminfo m;
+
+	(void)state;
+	assert_int_equal(meminfo_parse(t, strlen(t), &m), 0);
+	assert_int_equal(m.anon_inactive, 90000ULL * 1024);
+	assert_int_equal(m.swap_cached, 3000ULL * 1024);
+	assert_int_equal(meminfo_parse(twice, strlen(twice), &m), -EINVAL);
 }
 
 /* The text is not NUL-terminated: every parse gets exactly its bytes in a
@@ -301,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_meminfo_fixture),
 		cmocka_unit_test(test_meminfo_live),
 		cmocka_unit_test(test_meminfo_minimal),
+		cmocka_unit_test(test_meminfo_inflight),
 		cmocka_unit_test(test_meminfo_hostile),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_swaps_fixture),

@@ -173,6 +173,36 @@ test_grow_when_short(void **state)
 	    p.alloc_rate < 1.01 * (double)s.last.bytes / 20.0);
 }
 
+/*
+ * Swap that inactive anonymous pages in RAM will take when reclaim starts
+ * is not counted as free: the same machine with the same swap grows when
+ * 200 MiB of such pages wait, and does not when none do.
+ */
+static void
+test_inflight_reserve(void **state)
+{
+	struct policy p, q;
+	struct policy_sample s = sample(512, 100, 1,
+	    (struct file_spec[]){ { 200, 0 } });	/* 300 of 712: 42 % */
+	struct policy_action a;
+
+	(void)state;
+	init(&p, NULL);
+	a = step(&p, &s, 1000);
+	assert_int_equal(a.act, POLICY_NONE);
+	init(&q, NULL);
+	s.anon_inactive = 200 * MiB;			/* 100 of 712: 14 % */
+	a = step(&q, &s, 1000);
+	assert_int_equal(a.act, POLICY_GROW);
+	/* Never more than the swap there is: 900 MiB of such pages count as
+	 * the 200 of swap, not as negative free. */
+	init(&q, NULL);
+	s.anon_inactive = 900 * MiB;
+	a = step(&q, &s, 1000);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_true(a.bytes <= 1024 * MiB);
+}
+
 /* Comfortable and flat: nothing to do, ever. */
 static void
 test_steady_stays(void **state)
@@ -1309,6 +1339,7 @@ main(void)
 		cmocka_unit_test(test_inconsistent_sample),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_dot_in_step),
+		cmocka_unit_test(test_inflight_reserve),
 		cmocka_unit_test(test_edges_seen),
 		cmocka_unit_test(test_swapspace_request),
 		cmocka_unit_test(test_swapspace_rules),

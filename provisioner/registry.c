@@ -654,6 +654,18 @@ head_unplace(struct registry *reg, const char *head, const char *name)
 	index_drop(dir, name, name);
 }
 
+/* name's placement entries on every configured head but keep: the old one
+ * of a move, and any a crash left. */
+static void
+head_unplace_others(struct registry *reg, const char *keep, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < reg->conf->nheads; i++)
+		if (strcmp(reg->conf->heads[i].name, keep) != 0)
+			head_unplace(reg, reg->conf->heads[i].name, name);
+}
+
 /* ---- id allocation ------------------------------------------------- */
 
 struct counters {
@@ -867,6 +879,7 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 		diag_sys(d, -r, "cannot write the record of \"%s\"", name);
 		goto undo_head;
 	}
+	head_unplace_others(reg, c.head, name);
 	crashpoint("add:done");
 	if (out)
 		*out = c;
@@ -908,6 +921,7 @@ registry_remove(struct registry *reg, const char *name, int purge,
 	if ((idxdir = registry_client_index(reg, &c, key, sizeof(key))) != NULL)
 		index_drop(idxdir, key, name);
 	head_unplace(reg, c.head, name);
+	head_unplace_others(reg, c.head, name);
 	if (!purge) {
 		snprintf(reg->warning, sizeof(reg->warning), "kept the data of "
 		    "\"%s\" in %s (use --purge to delete it)", name,
@@ -970,6 +984,6 @@ registry_move(struct registry *reg, const char *name, const char *head,
 		head_unplace(reg, head, name);
 		return diag_sys(d, -r, "cannot write the record of \"%s\"", name);
 	}
-	head_unplace(reg, from, name);
+	head_unplace_others(reg, head, name);
 	return 0;
 }

@@ -70,6 +70,54 @@ test_full(void **state)
 }
 
 static void
+test_cephfs_heads(void **state)
+{
+	struct nfswap_conf c;
+	struct diag d;
+
+	(void)state;
+	assert_int_equal(load(
+	    "backend = \"cephfs\";\n"
+	    "cephfs = { conf = \"/etc/ceph/site.conf\"; user = \"prov\";\n"
+	    "    filesystem = \"fs2\"; root = \"/thin/swap\";\n"
+	    "    ganesha_user = \"heads\"; };\n"
+	    "ganesha = { exports_file = \"/etc/ganesha/nfswap.conf\"; };\n"
+	    "heads = ( { name = \"h1\"; address = \"10.0.0.11\"; },\n"
+	    "  { name = \"h2\"; address = \"nfs2.example.org\"; nfs_port = 2050;\n"
+	    "    mount_port = 20049; exports_file = \"/srv/h2.conf\";\n"
+	    "    pid_file = \"/run/h2.pid\"; } );\n", &c, &d), 0);
+	assert_int_equal(c.backend, BACKEND_CEPHFS);
+	assert_string_equal(c.cephfs.conf, "/etc/ceph/site.conf");
+	assert_string_equal(c.cephfs.user, "prov");
+	assert_string_equal(c.cephfs.filesystem, "fs2");
+	assert_string_equal(c.cephfs.root, "/thin/swap");
+	assert_string_equal(c.cephfs.ganesha_user, "heads");
+	/* client directories, and Ganesha's pseudo paths, are below the root */
+	assert_string_equal(conf_dir_root(&c), "/thin/swap");
+	assert_string_equal(c.ganesha_pseudo_root, "/thin/swap");
+	assert_int_equal(c.nheads, 2);
+	assert_string_equal(c.heads[0].name, "h1");
+	assert_string_equal(c.heads[0].address, "10.0.0.11");
+	assert_int_equal(c.heads[0].nfs_port, 0);
+	/* a head's files default to the ganesha group's */
+	assert_string_equal(c.heads[0].exports_file, "/etc/ganesha/nfswap.conf");
+	assert_string_equal(c.heads[0].pid_file, "/run/ganesha/ganesha.pid");
+	assert_string_equal(c.heads[1].address, "nfs2.example.org");
+	assert_int_equal(c.heads[1].nfs_port, 2050);
+	assert_int_equal(c.heads[1].mount_port, 20049);
+	assert_string_equal(c.heads[1].exports_file, "/srv/h2.conf");
+	assert_string_equal(c.heads[1].pid_file, "/run/h2.pid");
+	assert_ptr_equal(conf_head(&c, "h2"), &c.heads[1]);
+	assert_null(conf_head(&c, "h3"));
+	/* the defaults: local, no heads */
+	assert_int_equal(load("", &c, &d), 0);
+	assert_int_equal(c.backend, BACKEND_LOCAL);
+	assert_int_equal(c.nheads, 0);
+	assert_string_equal(c.cephfs.root, "/nfswap");
+	assert_string_equal(conf_dir_root(&c), "/srv/nfswap");
+}
+
+static void
 test_defaults(void **state)
 {
 	struct nfswap_conf c;
@@ -132,6 +180,26 @@ static const struct {
 	{ "ganesha: {\n  pseudo_root = \"rel\";\n};\n", 2, "pseudo_root" },
 	{ "ganesha: { pid_file = 3; };\n", 1, "pid_file must be a string" },
 	{ "@include \"/nonexistent/x.conf\"\n", 1, "" },
+	{ "backend = \"nfs\";\n", 1, "backend must be \"local\" or \"cephfs\"" },
+	{ "cephfs = { user = \"a b\"; };\n", 1, "user:" },
+	{ "cephfs = {\n root = \"nfswap\"; };\n", 2, "root: path must be absolute" },
+	{ "cephfs = { mon = \"x\"; };\n", 1, "unknown setting \"mon\"" },
+	{ "heads = ( \"h1\" );\n", 1, "each head is a group" },
+	{ "heads = ( { address = \"10.0.0.1\"; } );\n", 1, "needs a name" },
+	{ "heads = ( { name = \"h1\"; } );\n", 1, "needs an address" },
+	{ "heads = ( { name = \"h1\";\n address = \"10.0.0.0/24\"; } );\n", 2,
+	    "not a network" },
+	{ "heads = ( { name = \"h1\"; address = \"10.0.0.1\"; },\n"
+	    "{ name = \"h1\"; address = \"10.0.0.2\"; } );\n", 2, "listed twice" },
+	{ "heads = ( { name = \"h1\"; address = \"10.0.0.1\"; },\n"
+	    "{ name = \"h2\"; address = \"10.0.0.1\"; } );\n", 2,
+	    "same address and port" },
+	{ "heads = ( { name = \"h1\"; address = \"10.0.0.1\";\n"
+	    "nfs_port = 70000; } );\n", 2, "nfs_port must be 0 to 65535" },
+	{ "heads = ( { name = \"../x\"; address = \"10.0.0.1\"; } );\n", 1,
+	    "head name" },
+	{ "heads = ( { name = \"h1\"; address = \"10.0.0.1\"; port = 1; } );\n",
+	    1, "unknown setting \"port\"" },
 };
 
 static void
@@ -163,6 +231,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cephfs_heads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -21,6 +21,7 @@ static const struct client fixture[] = {
 
 static const struct exports_opts plain = { "/srv/nfswap", "/srv/nfswap", "", NULL, NULL };
 static const struct exports_opts tuned = { "/export/swap", "/swap", "insecure,sec=sys:krb5p,no_wdelay", NULL, NULL };
+static const struct exports_opts ceph = { "/nfswap", "/swap", "", "cephfs", "ganesha" };
 
 static void
 golden(const char *name, enum exports_format fmt, const struct client *c,
@@ -63,6 +64,35 @@ test_golden(void **state)
 	golden("tuned.ganesha", EXPORTS_GANESHA, fixture, 2, &tuned);
 	golden("empty.exports", EXPORTS_KERNEL, fixture, 0, &plain);
 	golden("empty.ganesha", EXPORTS_GANESHA, fixture, 0, &plain);
+	golden("cephfs.ganesha", EXPORTS_GANESHA, fixture, 2, &ceph);
+}
+
+/* The Ceph FSAL: only for Ganesha, with names that cannot smuggle. */
+static void
+test_ceph_fsal(void **state)
+{
+	struct exports_opts o = ceph;
+	char err[256];
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb);
+	assert_int_equal(exports_render(EXPORTS_KERNEL, fixture, 1, &ceph, &sb,
+	    err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "kernel NFS server cannot export CephFS"));
+	o.ceph_user = "gan\"; }";
+	sb_reset(&sb);
+	assert_int_equal(exports_render(EXPORTS_GANESHA, fixture, 1, &o, &sb,
+	    err, sizeof(err)), -EINVAL);
+	o = ceph;
+	o.ceph_fs = "fs;x";
+	assert_int_equal(exports_render(EXPORTS_GANESHA, fixture, 1, &o, &sb,
+	    err, sizeof(err)), -EINVAL);
+	o.ceph_fs = "cephfs";
+	o.ceph_user = NULL;
+	assert_int_equal(exports_render(EXPORTS_GANESHA, fixture, 1, &o, &sb,
+	    err, sizeof(err)), -EINVAL);
+	sb_free(&sb);
 }
 
 static size_t
@@ -360,6 +390,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_ceph_fsal),
 		cmocka_unit_test(test_one_per_client),
 		cmocka_unit_test(test_refuses_bad_clients),
 		cmocka_unit_test(test_kernel_options),

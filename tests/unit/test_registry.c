@@ -520,6 +520,177 @@ test_kill_random(void **state)
 	}
 }
 
+/* ---- heads ----------------------------------------------------------- */
+
+static void
+two_heads(struct fx *f)
+{
+	static const char *const names[] = { "h1", "h2" };
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(f->conf.heads[i].name, sizeof(f->conf.heads[i].name),
+		    "%s", names[i]);
+		snprintf(f->conf.heads[i].address,
+		    sizeof(f->conf.heads[i].address), "10.0.0.1%u", i + 1);
+	}
+	f->conf.nheads = 2;
+}
+
+static int
+add_on(struct fx *f, const char *name, const char *host, const char *head,
+    struct diag *d)
+{
+	struct registry reg;
+	struct client c;
+	int r;
+
+	diag_clear(d);
+	if ((r = registry_open(&reg, &f->conf, 1, d)) < 0)
+		return r;
+	r = registry_add(&reg, name, host, 1ULL << 30, head, &c, d);
+	registry_close(&reg);
+	return r;
+}
+
+static int
+move(struct fx *f, const char *name, const char *head, struct diag *d)
+{
+	struct registry reg;
+	char from[NAME_MAXLEN + 1];
+	int r;
+
+	diag_clear(d);
+	if ((r = registry_open(&reg, &f->conf, 1, d)) < 0)
+		return r;
+	r = registry_move(&reg, name, head, from, sizeof(from), d);
+	registry_close(&reg);
+	return r;
+}
+
+static long
+load_of(struct fx *f, const char *head)
+{
+	struct registry reg;
+	struct diag d;
+	long n;
+
+	assert_int_equal(registry_open(&reg, &f->conf, 0, &d), 0);
+	n = registry_head_load(&reg, head);
+	registry_close(&reg);
+	return n;
+}
+
+static const char *
+head_of(struct fx *f, const char *name)
+{
+	static struct client c;
+
+	assert_int_equal(get(f, name, &c), 0);
+	return c.head;
+}
+
+/* Placement by load (fewest clients, the first listed among equals), or
+ * as asked; moves; an unknown head refused with nothing changed. */
+static void
+test_heads(void **state)
+{
+	struct fx *f = *state;
+	struct client *v;
+	struct diag d;
+	struct stat st;
+	char path[1200];
+
+	two_heads(f);
+	assert_int_equal(add_on(f, "a", "10.5.0.1", NULL, &d), 0);
+	assert_int_equal(add_on(f, "b", "10.5.0.2", NULL, &d), 0);
+	assert_int_equal(add_on(f, "c", "10.5.0.3", NULL, &d), 0);
+	assert_int_equal(add_on(f, "d", "10.5.0.4", "h2", &d), 0);
+	assert_string_equal(head_of(f, "a"), "h1");
+	assert_string_equal(head_of(f, "b"), "h2");
+	assert_string_equal(head_of(f, "c"), "h1");
+	assert_string_equal(head_of(f, "d"), "h2");
+	assert_int_equal(load_of(f, "h1"), 2);
+	assert_int_equal(load_of(f, "h2"), 2);
+	assert_int_equal(audit_problems(f), 0);
+
+	assert_int_equal(add_on(f, "e", "10.5.0.5", "h3", &d), -ENOENT);
+	assert_int_equal(d.status, EXIT_USAGE);
+	assert_non_null(strstr(d.msg, "no head named \"h3\""));
+	snprintf(path, sizeof(path), "%s/e", f->conf.export_root);
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(list(f, &v), 4);
+	free(v);
+
+	assert_int_equal(move(f, "c", "h2", &d), 0);
+	assert_string_equal(head_of(f, "c"), "h2");
+	assert_int_equal(load_of(f, "h1"), 1);
+	assert_int_equal(load_of(f, "h2"), 3);
+	assert_int_equal(move(f, "c", "h2", &d), -EEXIST);
+	assert_int_equal(d.status, EXIT_USAGE);
+	assert_int_equal(move(f, "c", "h9", &d), -ENOENT);
+	assert_int_equal(move(f, "zz", "h1", &d), -ENOENT);
+	assert_string_equal(head_of(f, "c"), "h2");
+	/* the next client goes where there is room */
+	assert_int_equal(add_on(f, "e", "10.5.0.5", NULL, &d), 0);
+	assert_string_equal(head_of(f, "e"), "h1");
+	assert_int_equal(del(f, "b", 1, &d), 0);
+	assert_int_equal(load_of(f, "h2"), 2);
+	assert_int_equal(audit_problems(f), 0);
+
+	/* a placement entry with no record behind it is reported */
+	snprintf(path, sizeof(path), "%s/heads/h1/ghost", f->conf.state_dir);
+	assert_int_equal(symlink("ghost", path), 0);
+	assert_int_equal(audit_problems(f), 1);
+	unlink(path);
+	/* so is a client on no head while heads are configured */
+	f->conf.nheads = 0;
+	assert_int_equal(add_on(f, "f", "10.5.0.6", NULL, &d), 0);
+	assert_string_equal(head_of(f, "f"), "");
+	two_heads(f);
+	assert_int_equal(audit_problems(f), 1);
+	assert_int_equal(move(f, "f", "h2", &d), 0);
+	assert_int_equal(audit_problems(f), 0);
+}
+
+static int
+op_move(struct fx *f)
+{
+	struct diag d;
+	return move(f, "victim", "h2", &d);
+}
+
+/* SIGKILL inside a move: the record holds the old head or the new one,
+ * and at worst one stale placement entry is left, which audit reports. */
+static void
+test_kill_mid_move(void **state)
+{
+	static const char *const points[] = {
+		"move:before-record", "file_replace:written@1",
+		"file_replace:before-rename@1", "file_replace:renamed@1",
+	};
+	struct fx *f = *state;
+	struct diag d;
+	size_t i;
+
+	two_heads(f);
+	for (i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		assert_int_equal(add_on(f, "victim", "10.6.0.1", "h1", &d), 0);
+		if (!killed_at(f, points[i], op_move))
+			fail_msg("crash point %s was never reached", points[i]);
+		if (strcmp(head_of(f, "victim"), "h1") == 0) {
+			/* old head: one stale entry on h2, and the move again */
+			assert_int_equal(audit_problems(f), 1);
+			assert_int_equal(move(f, "victim", "h2", &d), 0);
+		} else
+			assert_true(audit_problems(f) <= 1);
+		assert_string_equal(head_of(f, "victim"), "h2");
+		assert_int_equal(del(f, "victim", 1, &d), 0);
+		assert_int_equal(load_of(f, "h1"), 0);
+		assert_int_equal(load_of(f, "h2"), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -537,6 +708,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_kill_mid_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_mid_move, setup,
+		    teardown),
 	};
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
 }

@@ -223,4 +223,63 @@ is "... no duplicated uid or Export_Id" \
 n audit >"$T/audit.out" 2>&1
 is "... and audit finds nothing unexplained" "$(grep '^problem:' "$T/audit.out" | grep -v 'belongs to no client (empty: left by an add or a purge that did not finish\|^problem: stale index entry')" ""
 
+# --- several NFS heads (local backend; tests/cli/cephfs.sh has them for
+# real over CephFS) --------------------------------------------------------
+cat >"$T/etc/heads.conf" <<CONF
+export_root = "$T/hexport";
+state_dir = "$T/hstate";
+quota_enforce = "none";
+heads = (
+  { name = "east"; address = "10.90.0.1"; exports_file = "$T/east.ganesha";
+    pid_file = "$T/east.pid"; },
+  { name = "west"; address = "10.90.0.2"; exports_file = "$T/west.ganesha";
+    pid_file = "$T/west.pid"; }
+);
+CONF
+h() { "$NFSWAP" -c "$T/etc/heads.conf" "$@"; }
+# A stand-in for each head's Ganesha: counts the SIGHUPs --reload sends.
+for hd in east west; do
+	bash -c "trap 'echo hup >>$T/$hd.hups' HUP; while :; do sleep 0.05; done" &
+	echo $! >"$T/$hd.pid"
+	at_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
+done
+ok "heads: add h1, h2, h3 placed by load" sh -c "'$NFSWAP' -c '$T/etc/heads.conf' add h1 --host 10.91.0.1 >/dev/null &&
+    '$NFSWAP' -c '$T/etc/heads.conf' add h2 --host 10.91.0.2 >/dev/null && '$NFSWAP' -c '$T/etc/heads.conf' add h3 --host 10.91.0.3 >/dev/null"
+is "... east, west, east" "$(h list --json | jq -r '[.[].head] | join(" ")')" "east west east"
+is "add --head west puts h4 on west" "$(h add h4 --host 10.91.0.4 --head west | grep -o 'head west$')" "head west"
+is "nfswap heads: addresses and client counts" "$(h heads | awk 'NR > 1 { print $1, $2, $5 }' | tr '\n' ' ')" \
+    "east 10.90.0.1 2 west 10.90.0.2 2 "
+is "list shows the head column" "$(h list | awk '$1 == "h3" { print $NF }')" east
+is "show says the head" "$(h show h4 | awk '$1 == "head:" { print $2 }')" west
+h add h5 --host 10.91.0.5 --head north >"$T/o" 2>&1
+is "add --head with an unknown head: exit 2" $? 2
+ok "... saying so, and nothing is added" sh -c "grep -q 'no head named \"north\"' '$T/o' && ! '$NFSWAP' -c '$T/etc/heads.conf' show h5 2>/dev/null && test ! -e '$T/hexport/h5'"
+n add nohead --host 10.92.0.1 --head east >"$T/o" 2>&1
+is "add --head where no heads are configured: exit 2" $? 2
+h exports --format ganesha >"$T/o" 2>&1
+is "exports with heads configured but no --head: exit 2" $? 2
+ok "... saying which heads there are" grep -q 'heads: east, west' "$T/o"
+is "exports --head east writes east's file" "$(h exports --format ganesha --head east)" \
+    "wrote 2 ganesha exports of head east to $T/east.ganesha"
+is "... with exactly east's clients" "$(grep -o '^# client .*' "$T/east.ganesha" | tr '\n' ' ')" "# client h1 # client h3 "
+h exports --format ganesha --head west --reload >/dev/null
+for _ in $(seq 50); do [ -s "$T/west.hups" ] && break; sleep 0.1; done
+is "exports --head west --reload sends SIGHUP to west's Ganesha only" \
+    "$(cat "$T/west.hups" 2>/dev/null | wc -l) $(cat "$T/east.hups" 2>/dev/null | wc -l)" "1 0"
+h move h3 west --reload >"$T/o" 2>&1
+is "move h3 west --reload" $? 0
+for _ in $(seq 50); do [ -s "$T/east.hups" ] && break; sleep 0.1; done
+is "... both heads' exports rewritten and reloaded" \
+    "$(grep -c '^# client h3' "$T/west.ganesha") $(grep -c '^# client h3' "$T/east.ganesha") $(wc -l <"$T/west.hups") $(wc -l <"$T/east.hups")" "1 0 2 1"
+is "... and the placement follows" "$(h heads --json | jq -r '[.[].clients] | join(" ")')" "1 3"
+h move h3 west >"$T/o" 2>&1
+is "move to the head it is on: exit 2" $? 2
+h move h3 south >"$T/o" 2>&1
+is "move to an unknown head: exit 2" $? 2
+is "without --reload, move says what to run" "$(h move h1 west | tail -1)" \
+    "now run: nfswap exports --format ganesha --head west --reload; then the same with --head east"
+ok "audit is clean with heads" h audit
+is "the kernel format per head too: west's 4 clients, east's none" \
+    "$(h exports --head west --output - | grep -c all_squash) $(h exports --head east --output - | grep -c all_squash)" "4 0"
+
 tap_done

@@ -78,10 +78,10 @@ UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve sim agent_host agent_long install \
               cephfs bench fuzz
-CEPH_TESTS  = cephfs
+CEPH_TESTS  = cephfs swap_vm_ceph
 # Real kernels in QEMU (minutes each): the thin client swapping over NFS,
 # and a diskless Debian client booting with nfswap in its initramfs.
-SYSTEM_TESTS = swap_vm boot_nfsroot
+SYSTEM_TESTS = swap_vm boot_nfsroot swap_vm_ceph
 SUITES      = $(UNIT_TESTS) $(SHELL_TESTS) $(SYSTEM_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))

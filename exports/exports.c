@@ -126,8 +126,11 @@ exports_check_client(const struct client *c, const char **why)
 		return (*why = "export id must be 1 to 65535", -EINVAL);
 	if (c->quota == 0)
 		return (*why = "quota must be positive", -EINVAL);
-	if (c->head[0] != '\0' && valid_name(c->head, why) < 0)
+	if ((c->head[0] != '\0' && valid_name(c->head, why) < 0) ||
+	    (c->leaving[0] != '\0' && valid_name(c->leaving, why) < 0))
 		return -EINVAL;
+	if (c->leaving[0] != '\0' && strcmp(c->leaving, c->head) == 0)
+		return (*why = "leaving the head it is on", -EINVAL);
 	return 0;
 }
 

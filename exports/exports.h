@@ -18,6 +18,9 @@ struct client {
 	uint32_t	export_id;		/* Ganesha Export_Id, 1..65535 */
 	int64_t		created;		/* seconds since the epoch */
 	char		head[NAME_MAXLEN + 1];	/* its NFS head; "": none */
+	char		leaving[NAME_MAXLEN + 1]; /* the head it moves from,
+						   * which exports it too
+						   * until the move is done */
 };
 
 enum exports_format { EXPORTS_KERNEL, EXPORTS_GANESHA };

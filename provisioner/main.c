@@ -24,7 +24,7 @@ static const char *usage_text =
     "  list [--json]\n"
     "  show NAME [--json]\n"
     "  quota NAME SIZE\n"
-    "  move NAME HEAD [--reload]\n"
+    "  move NAME HEAD [--now] [--reload]\n"
     "  heads [--json]\n"
     "  exports [--format kernel|ganesha] [--head HEAD] [--output FILE] "
     "[--reload]\n"
@@ -94,6 +94,10 @@ client_json(struct strbuf *sb, const struct client *c, const char *dir)
 		sb_printf(sb, ", \"head\": ");
 		sb_putjson(sb, c->head);
 	}
+	if (c->leaving[0] != '\0') {
+		sb_printf(sb, ", \"leaving\": ");
+		sb_putjson(sb, c->leaving);
+	}
 	if (dir) {
 		sb_printf(sb, ", \"directory\": ");
 		sb_putjson(sb, dir);
@@ -115,7 +119,7 @@ iso_time(int64_t t, char buf[32])
 
 /* getopt_long over a subcommand's arguments, with only --json/--purge... */
 struct subopts {
-	int		 json, purge, reload;
+	int		 json, purge, reload, now;
 	const char	*host, *quota, *format, *output, *head;
 	char		*pos[3];
 	int		 npos;
@@ -134,6 +138,7 @@ parse_sub(int argc, char **argv, const char *allowed, int min_pos,
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "head", required_argument, NULL, 'h' },
+		{ "now", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -160,6 +165,7 @@ parse_sub(int argc, char **argv, const char *allowed, int min_pos,
 		case 'f': o->format = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 'h': o->head = optarg; break;
+		case 'n': o->now = 1; break;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -338,7 +344,9 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 		    c.export_id, iso_time(c.created, t),
 		    store_where(conf, c.name, dir, sizeof(dir)));
 		if (c.head[0] != '\0')
-			sb_printf(&sb, "head:      %s\n", c.head);
+			sb_printf(&sb, "head:      %s%s%s%s\n", c.head,
+			    c.leaving[0] ? " (moving from " : "", c.leaving,
+			    c.leaving[0] ? ", which exports it too)" : "");
 		if (have == 0)
 			sb_printf(&sb, "used:      %s in %" PRIu64 " files\n",
 			    size_format(u.bytes, used), u.files);
@@ -482,7 +490,8 @@ write_exports(const struct nfswap_conf *conf, struct registry *reg,
 	if ((r = registry_list(reg, &v, &all, &d)) < 0)
 		return report(&d);
 	for (i = 0, *n = 0; i < all; i++)
-		if (head == NULL || strcmp(v[i].head, head->name) == 0)
+		if (head == NULL || strcmp(v[i].head, head->name) == 0 ||
+		    strcmp(v[i].leaving, head->name) == 0)
 			v[(*n)++] = v[i];
 	sb_init(&sb);
 	r = exports_render(fmt, v, *n, &eo, &sb, err, sizeof(err));
@@ -556,23 +565,26 @@ cmd_exports(const struct nfswap_conf *conf, int argc, char **argv)
 }
 
 /*
- * move NAME HEAD: serve a client from another head.  With --reload, both
- * heads' Ganesha exports are written and reloaded (where their files and
- * pid files are reachable from here), the new head first, so the client
- * can mount there before the old head lets it go.
+ * move NAME HEAD: serve a client from another head.  The head it leaves
+ * goes on exporting it (its swap may be in use there) until --now, given
+ * with the move or later, once the client has booted through its new
+ * head.  With --reload both heads' Ganesha exports are written and
+ * reloaded (where their files and pid files are reachable from here), the
+ * new head first.
  */
 static int
 cmd_move(const struct nfswap_conf *conf, int argc, char **argv)
 {
-	const struct head *to, *from = NULL;
+	const struct head *to, *from;
 	char old[NAME_MAXLEN + 1], names[1024];
 	struct registry reg;
 	struct subopts o;
+	struct client c;
 	struct diag d;
 	size_t n;
-	int r;
+	int r, finishing = 0;
 
-	if ((r = parse_sub(argc, argv, "r", 2, 2, &o)) != 0)
+	if ((r = parse_sub(argc, argv, "rn", 2, 2, &o)) != 0)
 		return r;
 	if (conf->nheads == 0)
 		return usage("move: no heads are configured");
@@ -581,14 +593,29 @@ cmd_move(const struct nfswap_conf *conf, int argc, char **argv)
 		    head_names(conf, names, sizeof(names)));
 	if (registry_open(&reg, conf, 1, &d) < 0)
 		return report(&d);
-	if ((r = registry_move(&reg, o.pos[0], to->name, old, sizeof(old),
-	    &d)) < 0) {
+	/* finishing: it was on that head already, and leaves the other */
+	if ((r = registry_get(&reg, o.pos[0], &c, &d)) == 0) {
+		finishing = strcmp(c.head, to->name) == 0;
+		if ((r = registry_move(&reg, o.pos[0], to->name, o.now, old,
+		    sizeof(old), &d)) == 0)
+			r = registry_get(&reg, o.pos[0], &c, &d);
+	}
+	if (r < 0) {
 		registry_close(&reg);
 		return report(&d);
 	}
 	from = old[0] ? conf_head(conf, old) : NULL;
-	printf("moved %s from %s to head %s\n", o.pos[0], old[0] ? old :
-	    "no head", to->name);
+	if (c.leaving[0])
+		printf("moved %s to head %s; %s exports it too until the move "
+		    "is finished (nfswap move %s %s --now, once %s has booted "
+		    "through %s)\n", c.name, to->name, c.leaving, c.name,
+		    to->name, c.name, to->name);
+	else if (finishing && from)
+		printf("%s is on head %s; %s no longer exports it\n", c.name,
+		    to->name, from->name);
+	else
+		printf("moved %s from %s to head %s\n", c.name, old[0] ? old :
+		    "no head", to->name);
 	if (!o.reload) {
 		registry_close(&reg);
 		printf("now run: nfswap exports --format ganesha --head %s "

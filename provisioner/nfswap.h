@@ -110,7 +110,7 @@ int	registry_list(struct registry *, struct client **, size_t *,
 int	registry_add(struct registry *, const char *name, const char *host,
 	    uint64_t quota, const char *head, struct client *, struct diag *);
 int	registry_move(struct registry *, const char *name, const char *head,
-	    char *from, size_t, struct diag *);
+	    int now, char *from, size_t, struct diag *);
 long	registry_head_load(struct registry *, const char *head);
 int	registry_remove(struct registry *, const char *name, int purge,
 	    struct diag *);

@@ -200,8 +200,11 @@ record_fields(const config_t *cf, const char *name, const char *path,
 	if ((r = rec_int(root, "created", 0, INT64_MAX, &v, path, d)) < 0)
 		return r;
 	c->created = v;
-	if (config_setting_get_member(root, "head") != NULL &&
-	    (r = rec_str(root, "head", c->head, sizeof(c->head), path, d)) < 0)
+	if ((config_setting_get_member(root, "head") != NULL &&
+	    (r = rec_str(root, "head", c->head, sizeof(c->head), path, d)) < 0) ||
+	    (config_setting_get_member(root, "leaving") != NULL &&
+	    (r = rec_str(root, "leaving", c->leaving, sizeof(c->leaving), path,
+	    d)) < 0))
 		return r;
 	if (strcmp(c->name, name) != 0)
 		return diag_sys(d, EINVAL, "%s: corrupt record: holds client "
@@ -318,7 +321,9 @@ write_record(struct registry *reg, const struct client *c)
 	    (r = add_int(root, "gid", c->gid)) < 0 ||
 	    (r = add_int(root, "export_id", c->export_id)) < 0 ||
 	    (r = add_int(root, "created", c->created)) < 0 ||
-	    (c->head[0] != '\0' && (r = add_str(root, "head", c->head)) < 0))
+	    (c->head[0] != '\0' && (r = add_str(root, "head", c->head)) < 0) ||
+	    (c->leaving[0] != '\0' &&
+	    (r = add_str(root, "leaving", c->leaving)) < 0))
 		goto out;
 	r = write_config(&cf, path, "# nfswap client record: written by "
 	    "nfswap, read by nfswap. Do not edit.\n");
@@ -956,32 +961,48 @@ registry_set_quota(struct registry *reg, const char *name, uint64_t quota,
 }
 
 /*
- * Serve client name from head instead.  As in an add, the new placement
- * entry comes before the record (the commit point) and the old one goes
- * after it, so a crash leaves at worst a stale entry.  *from gets the head
- * it left ("" if it had none).
+ * Serve client name from head instead.  Its swap may be in use through the
+ * head it is on, so that one goes on exporting it (it is "leaving") until
+ * the move is finished with now set -- at the move, or by asking again
+ * once the client has booted through its new head.  As in an add, the new
+ * placement entry comes before the record (the commit point) and the old
+ * one goes after it, so a crash leaves at worst a stale entry.  *from gets
+ * the head it was on ("" if none).
  */
 int
 registry_move(struct registry *reg, const char *name, const char *head,
-    char *from, size_t len, struct diag *d)
+    int now, char *from, size_t len, struct diag *d)
 {
 	char checked[NAME_MAXLEN + 1];
 	struct client c;
-	int r;
+	int r, placed = 0;
 
 	if ((r = registry_get(reg, name, &c, d)) < 0 ||
 	    (r = pick_head(reg, head, checked, sizeof(checked), d)) < 0)
 		return r;
 	snprintf(from, len, "%s", c.head);
-	if (strcmp(c.head, head) == 0)
-		return diag_input(d, EEXIST, "client \"%s\" is already on head "
-		    "%s", name, head);
-	snprintf(c.head, sizeof(c.head), "%s", head);
-	if ((r = head_place(reg, head, name)) < 0)
-		return diag_sys(d, -r, "cannot place %s on head %s", name, head);
+	if (strcmp(c.head, head) == 0) {
+		if (!now || c.leaving[0] == '\0')
+			return diag_input(d, EEXIST, "client \"%s\" is already "
+			    "on head %s%s", name, head, c.leaving[0] ?
+			    " (--now stops the old head exporting it)" : "");
+		snprintf(from, len, "%s", c.leaving);
+		c.leaving[0] = '\0';
+	} else {
+		if (now || strcmp(c.leaving, head) == 0)
+			c.leaving[0] = '\0';
+		else if (c.head[0] != '\0')
+			snprintf(c.leaving, sizeof(c.leaving), "%s", c.head);
+		snprintf(c.head, sizeof(c.head), "%s", head);
+		if ((r = head_place(reg, head, name)) < 0)
+			return diag_sys(d, -r, "cannot place %s on head %s",
+			    name, head);
+		placed = 1;
+	}
 	crashpoint("move:before-record");
 	if ((r = write_record(reg, &c)) < 0) {
-		head_unplace(reg, head, name);
+		if (placed)
+			head_unplace(reg, head, name);
 		return diag_sys(d, -r, "cannot write the record of \"%s\"", name);
 	}
 	head_unplace_others(reg, head, name);

@@ -175,11 +175,15 @@ ok "move c3 h2 --reload" n move c3 h2 --reload
 ok "both heads re-read their exports" ganesha_head_reread h2 $r2
 ok "... h1 too" ganesha_head_reread h1 $r1
 ok "c3 now mounts through h2" nfsc c3 "$(url c3 h2)" mount
-ok "... and no longer through h1" refused c3 "$(url c3 h1)"
+ok "... and still through h1, where its swap may be in use" nfsc c3 "$(url c3 h1)" mount
 is "LOOKUP now names h2 for c3" "$(in_client c3 "$B/tests/nfswapc" 10.9.3.1 4001 lookup2 | cut -d' ' -f4)" "10.9.0.12"
 is "nfswap heads: h1 1, h2 2" "$(n heads --json | jq -r '.[] | "\(.name):\(.clients)"' | tr '\n' ' ')" "h1:1 h2:2 "
+r1=$(grep -c "Reread exports" "$T/h1.log")
+ok "move c3 h2 --now --reload: the move is finished" n move c3 h2 --now --reload
+ok "... h1 re-read its exports" ganesha_head_reread h1 $r1
+ok "... and no longer lets c3 in" refused c3 "$(url c3 h1)"
 ok "moving it to the head it is on is refused (exit 2)" sh -c \
-    "'$NFSWAP' -c '$T/nfswap.conf' move c3 h2 2>/dev/null; test \$? -eq 2"
+    "'$NFSWAP' -c '$T/nfswap.conf' move c3 h2 --now 2>/dev/null; test \$? -eq 2"
 
 # --- removal: export and data --------------------------------------------------
 r1=$(grep -c "Reread exports" "$T/h1.log")

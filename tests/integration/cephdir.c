@@ -8,11 +8,13 @@
  *   cephdir CONF usage PATH                  ceph.dir.rbytes, the quota,
  *                                            the mode and the owner
  *   cephdir CONF mkdir PATH MODE             mkdir -p, then chmod (octal)
+ *   cephdir CONF ls PATH                     the names in a directory
  *
  * Connects as client.admin (the CONF names its keyring).  Exit 0, or 1
  * with the failing call and its error on stderr.
  */
 #define _FILE_OFFSET_BITS 64
+#include <dirent.h>
 #include <cephfs/libcephfs.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +56,7 @@ main(int argc, char **argv)
 
 	if (argc < 4 || (strcmp(argv[2], "make") == 0 && argc != 6)) {
 		fprintf(stderr, "usage: cephdir CONF make PATH UID QUOTA | "
-		    "cephdir CONF usage PATH | cephdir CONF mkdir PATH MODE\n");
+		    "cephdir CONF usage|ls PATH | cephdir CONF mkdir PATH MODE\n");
 		return 2;
 	}
 	if ((r = ceph_create(&m, "admin")) < 0) {
@@ -67,7 +69,18 @@ main(int argc, char **argv)
 		m = NULL;
 		return fail("mount", r);
 	}
-	if (strcmp(argv[2], "mkdir") == 0 && argc == 5) {
+	if (strcmp(argv[2], "ls") == 0) {
+		struct ceph_dir_result *dr;
+		struct dirent *de;
+
+		if ((r = ceph_opendir(m, argv[3], &dr)) < 0)
+			return fail(argv[3], r);
+		while ((de = ceph_readdir(m, dr)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0)
+				printf("%s\n", de->d_name);
+		ceph_closedir(m, dr);
+	} else if (strcmp(argv[2], "mkdir") == 0 && argc == 5) {
 		mode_t mode = (mode_t)strtoul(argv[4], NULL, 8);
 
 		if ((r = ceph_mkdirs(m, argv[3], mode)) < 0 && r != -EEXIST)

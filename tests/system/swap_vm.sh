@@ -21,17 +21,28 @@
 #   SWAP_VM_WSIZE=N    mount with this rsize/wsize floor (experiments)
 #   SWAP_VM_APPEND=..  more kernel arguments (hograte=N: the hog's MiB/s)
 #   SWAP_VM_ONLY=N     only boot N (1, 2 or 4; 3 runs 2 first)
+#   SWAP_VM_BACKEND=cephfs
+#                      the export on CephFS (a single-node cluster started
+#                      here, nfswap's backend = "cephfs", Ganesha's Ceph
+#                      FSAL): tests/system/swap_vm_ceph.sh runs boot 1 so
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/ganesha.sh"
+. "$(dirname "$0")/../lib/ceph.sh"
 B=${NFSWAP_BUILD:-build}
 case $B in /*) ;; *) B=$PWD/$B ;; esac
 NFSWAP=$B/nfswap
 WHAT="thin client swapping over NFS in a VM"
+CEPHFS=
+[ "${SWAP_VM_BACKEND:-}" = cephfs ] && CEPHFS=1 WHAT="thin client swapping onto CephFS through Ganesha, in a VM"
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
+	[ -n "$CEPHFS" ] && ceph_need "$WHAT"
+	if [ -n "$CEPHFS" ] && [ ! -x "$B/tests/cephdir" ]; then
+		skip "$WHAT" "nfswap was built without libcephfs (CEPHFS=0)"; tap_done; exit 0
+	fi
 	case $B in */san)
 		skip "$WHAT" "runs the static build only: a sanitizer build is not a static binary for the guest, and the host tests run it"
 		tap_done; exit ;;
@@ -46,7 +57,29 @@ fi
 ganesha_enter "$@"
 
 # --- inside the namespace: the server ----------------------------------------
-ganesha_export_root 768M || { ok "an ext4 export root" false; tap_done; exit 1; }
+if [ -n "$CEPHFS" ]; then
+	ok "a single-node Ceph cluster with CephFS comes up" ceph_start || { tap_done; exit 1; }
+	"$B/tests/cephdir" "$CEPH_CONF" mkdir /nfswap 755 &&
+	c fs authorize cephfs client.nfswap /nfswap rwp >"$CEPH_DIR/etc/ceph.client.nfswap.keyring" &&
+	c fs authorize cephfs client.ganesha /nfswap rw >"$CEPH_DIR/etc/ceph.client.ganesha.keyring"
+	ok "cephx users for nfswap and Ganesha, limited to /nfswap" \
+	    grep -q '^\[client.ganesha\]' "$CEPH_DIR/etc/ceph.client.ganesha.keyring"
+	cat >"$T/nfswap.conf" <<CONF
+export_root = "$T/unused";
+state_dir = "$T/state";
+backend = "cephfs";
+cephfs = { conf = "$CEPH_CONF"; user = "nfswap"; root = "/nfswap"; };
+ganesha = { exports_file = "$T/nfswap.ganesha"; pid_file = "/run/ganesha.pid"; };
+CONF
+	GANESHA_EXTRA="CEPH { Ceph_Conf = \"$CEPH_CONF\"; }
+MDCACHE { Dir_Chunk = 0; }"
+	EXPORT=/nfswap/pc1
+	server_files() { "$B/tests/cephdir" "$CEPH_CONF" ls /nfswap/pc1 | grep -c nfswap; }
+else
+	ganesha_export_root 768M || { ok "an ext4 export root" false; tap_done; exit 1; }
+	EXPORT=$T/export/pc1
+	server_files() { ls "$T/export/pc1" | grep -c nfswap; }
+fi
 # QEMU's user network reaches the server from the namespace's loopback.
 ok "nfswap add pc1 (the client, as QEMU's network presents it)" n add pc1 --host 127.0.0.1 --quota 1G
 ok "nfswap exports --format ganesha" n exports --format ganesha
@@ -65,7 +98,7 @@ floor=${SWAP_VM_WSIZE:-}
 [ -z "$floor" ] && echo 65536 >"$r/etc/expect-floor"
 cat >"$r/etc/nfswap/nfswapd.conf" <<CONF
 server = "10.0.2.2";
-export = "$T/export/pc1";
+export = "$EXPORT";
 nfs = { port = $NFS_PORT; mountport = $MNT_PORT;${floor:+ min_swap_wsize = $floor;} };
 # Short timers for the test; the rest of the policy is the default.
 policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
@@ -281,14 +314,14 @@ run_boot4() {
 	boot 4 600
 	finish 4 $([ -z "$floor" ] && echo 14 || echo 13)
 	ok "boot 4: the service wrote the files it was asked for" grep -q "pc1: allocated nfswap" "$T/serve.log"
-	is "boot 4: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+	is "boot 4: on the server, no swap file left in the export" "$(server_files)" 0
 	kill $spid; wait $spid
 }
 
 run_boot1() {
 	boot 1 600
 	finish 1 $([ -z "$floor" ] && echo 12 || echo 11)
-	is "boot 1: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+	is "boot 1: on the server, no swap file left in the export" "$(server_files)" 0
 }
 
 # Boot 2: the server crashes while the guest is swapping, and comes back.
@@ -307,7 +340,7 @@ run_boot2() {
 	sleep 5
 	ok "boot 2: the server restarts 5 s later" ganesha_run
 	finish 2 $([ -z "$floor" ] && echo 12 || echo 11)
-	files=$(ls "$T/export/pc1" | grep -c nfswap)
+	files=$(server_files)
 	ok "boot 2: its swap files stay on the export ($files)" test "$files" -ge 1
 }
 
@@ -316,7 +349,7 @@ run_boot2() {
 run_boot3() {
 	boot 3 300
 	finish 3 9
-	is "boot 3: on the server, no swap file left in the export" "$(ls "$T/export/pc1" | grep -c nfswap)" 0
+	is "boot 3: on the server, no swap file left in the export" "$(server_files)" 0
 }
 
 case ${SWAP_VM_ONLY:-} in	# one boot alone, for experiments (3 needs 2)

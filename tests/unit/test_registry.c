@@ -554,7 +554,8 @@ add_on(struct fx *f, const char *name, const char *host, const char *head,
 }
 
 static int
-move(struct fx *f, const char *name, const char *head, struct diag *d)
+move_now(struct fx *f, const char *name, const char *head, int now,
+    struct diag *d)
 {
 	struct registry reg;
 	char from[NAME_MAXLEN + 1];
@@ -563,9 +564,15 @@ move(struct fx *f, const char *name, const char *head, struct diag *d)
 	diag_clear(d);
 	if ((r = registry_open(&reg, &f->conf, 1, d)) < 0)
 		return r;
-	r = registry_move(&reg, name, head, from, sizeof(from), d);
+	r = registry_move(&reg, name, head, now, from, sizeof(from), d);
 	registry_close(&reg);
 	return r;
+}
+
+static int
+move(struct fx *f, const char *name, const char *head, struct diag *d)
+{
+	return move_now(f, name, head, 1, d);
 }
 
 static long
@@ -653,6 +660,41 @@ test_heads(void **state)
 	assert_int_equal(audit_problems(f), 0);
 }
 
+/* A move that is not --now: the old head keeps exporting the client (its
+ * swap may be in use there) until the move is finished. */
+static void
+test_move_drains(void **state)
+{
+	struct fx *f = *state;
+	struct client c;
+	struct diag d;
+
+	two_heads(f);
+	assert_int_equal(add_on(f, "a", "10.7.0.1", "h1", &d), 0);
+	assert_int_equal(move_now(f, "a", "h2", 0, &d), 0);
+	assert_int_equal(get(f, "a", &c), 0);
+	assert_string_equal(c.head, "h2");
+	assert_string_equal(c.leaving, "h1");
+	assert_int_equal(load_of(f, "h1"), 0);	/* placement: its new head */
+	assert_int_equal(load_of(f, "h2"), 1);
+	assert_int_equal(audit_problems(f), 0);
+	/* asked again without --now: nothing to do, and it says how */
+	assert_int_equal(move_now(f, "a", "h2", 0, &d), -EEXIST);
+	assert_non_null(strstr(d.msg, "--now"));
+	/* moving back cancels the move */
+	assert_int_equal(move_now(f, "a", "h1", 0, &d), 0);
+	assert_int_equal(get(f, "a", &c), 0);
+	assert_string_equal(c.head, "h1");
+	assert_string_equal(c.leaving, "");
+	/* and --now finishes one */
+	assert_int_equal(move_now(f, "a", "h2", 0, &d), 0);
+	assert_int_equal(move_now(f, "a", "h2", 1, &d), 0);
+	assert_int_equal(get(f, "a", &c), 0);
+	assert_string_equal(c.head, "h2");
+	assert_string_equal(c.leaving, "");
+	assert_int_equal(move_now(f, "a", "h2", 1, &d), -EEXIST);
+}
+
 static int
 op_move(struct fx *f)
 {
@@ -709,6 +751,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_kill_mid_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_heads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_move_drains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_mid_move, setup,
 		    teardown),
 	};

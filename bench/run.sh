@@ -26,8 +26,10 @@ done
 [ $SMOKE = 0 ] && [ -z "$OUT" ] && OUT=docs/benchmarks.md
 if [ $SMOKE = 1 ]; then
 	CREATE_MIB=4 GROW_MIB=4 POLLS=2000 CLIENTS=30 LOOKUPS=300 LOOKUP_S=3
+	CEPH_CLIENTS=20 CEPH_MIB=4
 else
 	CREATE_MIB=256 GROW_MIB=256 POLLS=200000 CLIENTS=10000 LOOKUPS=50000 LOOKUP_S=10
+	CEPH_CLIENTS=1000 CEPH_MIB=64
 fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/nfswap-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
@@ -60,6 +62,7 @@ part grow bench/grow-vm.sh $GROW_MIB
 part policy bench/policy.sh
 part footprint bench/footprint.sh $POLLS
 part scale bench/scale.sh $CLIENTS $LOOKUPS $LOOKUP_S
+part cephfs bench/cephfs.sh $CEPH_CLIENTS $CEPH_MIB
 
 # ---- the table ---------------------------------------------------------
 g() { echo "${V[$1]:-}"; }
@@ -129,6 +132,21 @@ if [ -n "$(g scale.add_10th_s)" ]; then
 	row "LOOKUP, 4 threads from $N addresses ($(g scale.lookup_lookups) calls, $(g scale.lookup_ok) answered OK)" "$p per s" ">= 5000/s" "$(verdict $p '>=' 5000)"
 	row "... latency p50 / p90 / p99 / max" "$(g scale.lookup_p50_us) / $(g scale.lookup_p90_us) / $(g scale.lookup_p99_us) / $(g scale.lookup_max_us) us" "" ""
 fi
+if [ -n "$(g cephfs.add_ceph_s)" ]; then
+	N=$(g cephfs.clients) c=$(g cephfs.add_ceph_s) l=$(g cephfs.add_local_s)
+	row "nfswap add, $N clients one by one, local back end" "$(calc "printf \"%.1f s (%.1f ms each)\", $l, $l * 1000 / $N")" "baseline" ""
+	row "... on CephFS (connect, mkdir, chown, ceph.quota.max_bytes)" "$(calc "printf \"%.1f s (%.1f ms each)\", $c, $c * 1000 / $N")" "" ""
+	r=$(calc "printf \"%.2f\", $c / $l")
+	row "... CephFS / local" "${r}x" "" ""
+	row "nfswap exports --head at $N clients on CephFS ($(g cephfs.exports_head_clients) on that head); audit of all" "$(calc "printf \"%.3f s; %.2f s\", $(g cephfs.exports_head_s), $(g cephfs.audit_s)")" "" ""
+	o=$(g cephfs.one_head_one_client_mibps)
+	row "2 KiB writes through the Ceph FSAL ($(g cephfs.write_mib) MiB each): one client, one head" "$o MiB/s" "baseline" ""
+	row "... two clients through one head at once (aggregate)" "$(g cephfs.one_head_two_clients_mibps) MiB/s" "" ""
+	t=$(g cephfs.two_heads_two_clients_mibps)
+	row "... two clients through two heads at once (aggregate)" "$t MiB/s" "" ""
+	r=$(calc "printf \"%.2f\", $t / $(g cephfs.one_head_two_clients_mibps)")
+	row "two heads / one head, two clients ($(g cephfs.cores) cores for the cluster, both heads and both clients)" "${r}x" "> 1x" "$(verdict $r '>' 1)"
+fi
 
 table() {
 	echo "| measured | figure | goal | verdict |"
@@ -152,7 +170,7 @@ if [ -n "$OUT" ]; then
 		echo "Machine: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) cores, $mem;"
 		echo "Debian $(cat /etc/debian_version 2>/dev/null), NFS-Ganesha ${ganesha:-?}, QEMU ${qemu:-?} (TCG: no KVM);"
 		echo "the thin client: Linux ${V[grow.guest_kernel]:-?} (Debian 12's kernel package), 512 MiB, one vCPU."
-		echo "Time per part (s): create ${V[create.took]:--}, grow ${V[grow.took]:--}, policy ${V[policy.took]:--}, footprint ${V[footprint.took]:--}, scale ${V[scale.took]:--}."
+		echo "Time per part (s): create ${V[create.took]:--}, grow ${V[grow.took]:--}, policy ${V[policy.took]:--}, footprint ${V[footprint.took]:--}, scale ${V[scale.took]:--}, cephfs ${V[cephfs.took]:--}."
 		echo
 		table
 		echo

@@ -47,12 +47,14 @@ row footprint "agent footprint: CPU per poll" "CPU per poll here"
 row scale "provisioner scale: add at the 10th and at N" "/ the 10th"
 row scale "provisioner scale: exports at N clients" "exports --format ganesha at"
 row scale "provisioner scale: LOOKUP throughput" "LOOKUP, 4 threads"
+row cephfs "CephFS: adds on CephFS against the local back end" "... CephFS / local"
+row cephfs "CephFS: 2 KiB writes through one head and through two" "two heads / one head"
 ok "the report is written, with the machine and the command" \
     grep -q "^Machine: .*cores" "$T/b.md"
 ok "... and holds the table" grep -q "^| measured | figure | goal | verdict |" "$T/b.md"
 is "docs/benchmarks.md is not touched by a smoke run" "$(sha256sum "$HERE/docs/benchmarks.md" 2>/dev/null)" "$docsum"
 is "no loop device left attached" "$(losetup -a | wc -l)" "$loops"
 is "no mount left behind" "$(wc -l </proc/mounts)" "$mounts"
-ok "no nfswap serve, ganesha.nfsd or QEMU of the bench left running" \
-    sh -c "! pgrep -x 'ganesha.nfsd|qemu-system-x86|nfswap|nfswapd'"
+ok "no nfswap serve, ganesha.nfsd, Ceph daemon or QEMU of the bench left running" \
+    sh -c "! pgrep -x 'ganesha.nfsd|qemu-system-x86|nfswap|nfswapd|ceph-mon|ceph-osd|ceph-mds|ceph-mgr'"
 tap_done

@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	buf = fuzz_tail(data, size);
 	xdrmem_create(&x, buf, (u_int)(size - 1), XDR_DECODE);
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0: {
 		struct rpc_msg m;
 
@@ -59,6 +59,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&r, 0, sizeof(r));
 		(void)xdr_nfswap_status_res(&x, &r);
 		xdr_free((xdrproc_t)xdr_nfswap_status_res, (char *)&r);
+		break;
+	}
+	case 5: {
+		nfswap_lookup2_res r;
+
+		memset(&r, 0, sizeof(r));
+		if (xdr_nfswap_lookup2_res(&x, &r) && r.status == NFSWAP_OK)
+			PROPERTY(r.nfswap_lookup2_res_u.ok.server &&
+			    strlen(r.nfswap_lookup2_res_u.ok.server) <=
+			    NFSWAP_HOST_MAX);
+		xdr_free((xdrproc_t)xdr_nfswap_lookup2_res, (char *)&r);
 		break;
 	}
 	default: {

@@ -48,8 +48,10 @@ teardown(void **state)
 	return 0;
 }
 
+/* Add a client of 1 GiB on head (NULL: placed by load, or none). */
 static int
-add(struct fx *f, const char *name, const char *host, struct diag *d)
+add_on(struct fx *f, const char *name, const char *host, const char *head,
+    struct diag *d)
 {
 	struct registry reg;
 	struct client c;
@@ -58,9 +60,15 @@ add(struct fx *f, const char *name, const char *host, struct diag *d)
 	diag_clear(d);
 	if ((r = registry_open(&reg, &f->conf, 1, d)) < 0)
 		return r;
-	r = registry_add(&reg, name, host, 1ULL << 30, NULL, &c, d);
+	r = registry_add(&reg, name, host, 1ULL << 30, head, &c, d);
 	registry_close(&reg);
 	return r;
+}
+
+static int
+add(struct fx *f, const char *name, const char *host, struct diag *d)
+{
+	return add_on(f, name, host, NULL, d);
 }
 
 static int
@@ -535,22 +543,6 @@ two_heads(struct fx *f)
 		    sizeof(f->conf.heads[i].address), "10.0.0.1%u", i + 1);
 	}
 	f->conf.nheads = 2;
-}
-
-static int
-add_on(struct fx *f, const char *name, const char *host, const char *head,
-    struct diag *d)
-{
-	struct registry reg;
-	struct client c;
-	int r;
-
-	diag_clear(d);
-	if ((r = registry_open(&reg, &f->conf, 1, d)) < 0)
-		return r;
-	r = registry_add(&reg, name, host, 1ULL << 30, head, &c, d);
-	registry_close(&reg);
-	return r;
 }
 
 static int

@@ -47,11 +47,11 @@ NFS_LIBS      = $(shell $(PKG_CONFIG) --libs libnfs)
 TIRPC_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libtirpc)
 TIRPC_LIBS    = $(shell $(PKG_CONFIG) --libs libtirpc)
 TIRPC_STATIC_LIBS = $(shell $(PKG_CONFIG) --static --libs libtirpc)
-# The CephFS back end (provisioner/cephfs.c) is built where libcephfs is
-# (libcephfs-dev, which make deps installs); CEPHFS=0 leaves it out, and
-# nfswap then refuses backend = "cephfs" with a message saying why.
+# The CephFS back end (provisioner/cephfs.c) is built where libcephfs's
+# header is (libcephfs-dev, which make deps installs); it loads the library
+# at run time, only when backend = "cephfs".  CEPHFS=0 leaves it out, and
+# nfswap then refuses that backend with a message saying why.
 CEPHFS ?= $(if $(wildcard /usr/include/cephfs/libcephfs.h),1,0)
-CEPH_LIBS = $(if $(filter 1,$(CEPHFS)),-lcephfs)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wconversion -Wformat=2 -Wformat-security \
@@ -132,8 +132,7 @@ $(call obj,provisioner/serve.c): $(GEN)/nfswap_prot.h
 
 $(BUILD)/nfswap: $(call obj,provisioner/main.c provisioner/serve.c) \
     $(RPC_OBJ) $(BUILD)/libnfswap.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(TIRPC_LIBS) $(CEPH_LIBS) \
-	    -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(TIRPC_LIBS) -lpthread
 
 # glibc warns that a static getaddrinfo needs its NSS libraries at run
 # time: true, and documented (an initramfs should name the server by
@@ -195,7 +194,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 	    -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libnfswap.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(CMOCKA_LIBS) $(CEPH_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(CMOCKA_LIBS)
 
 # A thin client's NFS traffic for the integration tests (libnfs).
 $(BUILD)/tests/nfsc: tests/integration/nfsc.c $(BUILD)/libnfswap.a

@@ -10,8 +10,9 @@
  * never follows a symlink.  Every call returns 0 or -errno, as libcephfs
  * does; the caller that can say something useful says it.
  *
- * Built only when libcephfs is there (HAVE_CEPHFS); otherwise
- * cephfs_open refuses the backend and nothing else here is reached.
+ * Built only where libcephfs's header is (HAVE_CEPHFS); otherwise
+ * cephfs_open refuses the backend and nothing else here is reached.  The
+ * library itself is loaded at run time, by cephfs_open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,9 +52,69 @@ int cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <dlfcn.h>
 #include <cephfs/libcephfs.h>
 
 #define CM(st)	((struct ceph_mount_info *)(st)->ceph)
+
+/*
+ * libcephfs is loaded when the CephFS back end is used, not linked: with
+ * libceph-common it is a large C++ library whose loading cost every nfswap
+ * command about 25 ms (an add took 42 ms instead of 16 in bench/scale.sh),
+ * and a site without Ceph need not install it.  Each function keeps its
+ * name as a member of lib, typed from the header.
+ */
+#define CEPH_FUNCS(X) \
+	X(ceph_chmod) \
+	X(ceph_chown) \
+	X(ceph_closedir) \
+	X(ceph_conf_read_file) \
+	X(ceph_conf_set) \
+	X(ceph_create) \
+	X(ceph_getxattr) \
+	X(ceph_init) \
+	X(ceph_mkdir) \
+	X(ceph_mount) \
+	X(ceph_opendir) \
+	X(ceph_readdir_r) \
+	X(ceph_readdirplus_r) \
+	X(ceph_release) \
+	X(ceph_rmdir) \
+	X(ceph_select_filesystem) \
+	X(ceph_setxattr) \
+	X(ceph_statx) \
+	X(ceph_unlink) \
+	X(ceph_unmount)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+	CEPH_FUNCS(X)
+#undef X
+} lib;
+
+static int
+load_lib(struct diag *d)
+{
+	static void *h;
+	const char *missing = NULL;
+
+	if (h != NULL)
+		return 0;
+	if ((h = dlopen("libcephfs.so.2", RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return diag_sys(d, ENOENT, "backend \"cephfs\": cannot load "
+		    "libcephfs.so.2 (%s; is libcephfs2 installed?)", dlerror());
+#define X(f) if ((*(void **)&lib.f = dlsym(h, #f)) == NULL && \
+	    missing == NULL) missing = #f;
+	CEPH_FUNCS(X)
+#undef X
+	if (missing != NULL) {
+		dlclose(h);
+		h = NULL;
+		return diag_sys(d, ENOSYS, "backend \"cephfs\": libcephfs.so.2 "
+		    "has no %s", missing);
+	}
+	return 0;
+}
 #define ROOT(st)	((st)->conf->cephfs.root)
 
 /* How long a mount may wait for the monitors and the MDS (libcephfs's
@@ -68,26 +129,28 @@ cephfs_open(struct store *st, struct diag *d)
 	const char *step;
 	int r;
 
-	if ((r = ceph_create(&cm, cc->user)) < 0)
+	if ((r = load_lib(d)) < 0)
+		return r;
+	if ((r = lib.ceph_create(&cm, cc->user)) < 0)
 		return diag_sys(d, -r, "cannot set up a CephFS client as "
 		    "client.%s", cc->user);
-	if ((r = ceph_conf_read_file(cm, cc->conf)) < 0)
+	if ((r = lib.ceph_conf_read_file(cm, cc->conf)) < 0)
 		step = cc->conf;
-	else if ((r = ceph_conf_set(cm, "client_mount_timeout",
+	else if ((r = lib.ceph_conf_set(cm, "client_mount_timeout",
 	    MOUNT_TIMEOUT_S)) < 0)
 		step = "client_mount_timeout";
-	else if ((r = ceph_init(cm)) < 0)
+	else if ((r = lib.ceph_init(cm)) < 0)
 		step = "connecting to the monitors";
-	else if ((r = ceph_select_filesystem(cm, cc->filesystem)) < 0)
+	else if ((r = lib.ceph_select_filesystem(cm, cc->filesystem)) < 0)
 		step = "selecting the file system";
-	else if ((r = ceph_mount(cm, cc->root)) < 0)
+	else if ((r = lib.ceph_mount(cm, cc->root)) < 0)
 		step = r == -ENOENT ? "mounting its root (the administrator "
 		    "makes it once)" : "mounting its root";
 	else {
 		st->ceph = cm;
 		return 0;
 	}
-	ceph_release(cm);
+	lib.ceph_release(cm);
 	return diag_sys(d, -r, "CephFS %s:%s as client.%s (%s): %s",
 	    cc->filesystem, cc->root, cc->user, cc->conf, step);
 }
@@ -95,8 +158,8 @@ cephfs_open(struct store *st, struct diag *d)
 void
 cephfs_close(struct store *st)
 {
-	ceph_unmount(CM(st));
-	ceph_release(CM(st));
+	lib.ceph_unmount(CM(st));
+	lib.ceph_release(CM(st));
 	st->ceph = NULL;
 }
 
@@ -120,19 +183,19 @@ count_entries(struct store *st, const char *path)
 	long n = 0;
 	int r;
 
-	if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
+	if ((r = lib.ceph_opendir(CM(st), path, &dr)) < 0)
 		return r;
-	while ((r = ceph_readdir_r(CM(st), dr, &de)) == 1)
+	while ((r = lib.ceph_readdir_r(CM(st), dr, &de)) == 1)
 		if (strcmp(de.d_name, ".") != 0 && strcmp(de.d_name, "..") != 0)
 			n++;
-	ceph_closedir(CM(st), dr);
+	lib.ceph_closedir(CM(st), dr);
 	return r < 0 ? r : n;
 }
 
 static int
 lstat_path(struct store *st, const char *path, struct ceph_statx *stx)
 {
-	return ceph_statx(CM(st), path, stx, CEPH_STATX_MODE | CEPH_STATX_UID |
+	return lib.ceph_statx(CM(st), path, stx, CEPH_STATX_MODE | CEPH_STATX_UID |
 	    CEPH_STATX_GID | CEPH_STATX_SIZE, AT_SYMLINK_NOFOLLOW);
 }
 
@@ -153,7 +216,7 @@ cephfs_create(struct store *st, const struct client *c, int *created,
 	*created = 0;
 	if ((r = cpath(st, c->name, path, sizeof(path))) < 0)
 		return diag_sys(d, -r, "%s/%s", root, c->name);
-	if ((r = ceph_mkdir(CM(st), path, 0700)) == 0)
+	if ((r = lib.ceph_mkdir(CM(st), path, 0700)) == 0)
 		*created = 1;
 	else if (r != -EEXIST)
 		return diag_sys(d, -r, "cannot create %s%s on CephFS",
@@ -174,8 +237,8 @@ cephfs_create(struct store *st, const struct client *c, int *created,
 			    "and holds data (kept by an earlier remove?); move "
 			    "it away or delete it first", ROOT(st), path);
 	}
-	if ((r = ceph_chown(CM(st), path, (int)c->uid, (int)c->gid)) < 0 ||
-	    (r = ceph_chmod(CM(st), path, 0700)) < 0) {
+	if ((r = lib.ceph_chown(CM(st), path, (int)c->uid, (int)c->gid)) < 0 ||
+	    (r = lib.ceph_chmod(CM(st), path, 0700)) < 0) {
 		r = diag_sys(d, -r, "cannot set up %s%s on CephFS",
 		    ROOT(st), path);
 		goto undo;
@@ -183,7 +246,7 @@ cephfs_create(struct store *st, const struct client *c, int *created,
 	return 0;
 undo:
 	if (*created)
-		(void)ceph_rmdir(CM(st), path);
+		(void)lib.ceph_rmdir(CM(st), path);
 	return r;
 }
 
@@ -197,7 +260,7 @@ cephfs_set_quota(struct store *st, const char *name, uint64_t bytes)
 	if ((r = cpath(st, name, path, sizeof(path))) < 0)
 		return r;
 	snprintf(v, sizeof(v), "%" PRIu64, bytes);
-	return ceph_setxattr(CM(st), path, "ceph.quota.max_bytes", v,
+	return lib.ceph_setxattr(CM(st), path, "ceph.quota.max_bytes", v,
 	    strlen(v), 0);
 }
 
@@ -212,9 +275,9 @@ purge_tree(struct store *st, char *path, size_t cap, struct diag *d)
 	size_t len = strlen(path);
 	int r, more;
 
-	if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
+	if ((r = lib.ceph_opendir(CM(st), path, &dr)) < 0)
 		return diag_sys(d, -r, "%s%s on CephFS", ROOT(st), path);
-	while ((more = ceph_readdirplus_r(CM(st), dr, &de, &stx,
+	while ((more = lib.ceph_readdirplus_r(CM(st), dr, &de, &stx,
 	    CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW, NULL)) == 1) {
 		if (strcmp(de.d_name, ".") == 0 || strcmp(de.d_name, "..") == 0)
 			continue;
@@ -228,9 +291,9 @@ purge_tree(struct store *st, char *path, size_t cap, struct diag *d)
 		if (S_ISDIR(stx.stx_mode)) {
 			if ((r = purge_tree(st, path, cap, d)) < 0)
 				break;
-			r = ceph_rmdir(CM(st), path);
+			r = lib.ceph_rmdir(CM(st), path);
 		} else
-			r = ceph_unlink(CM(st), path);
+			r = lib.ceph_unlink(CM(st), path);
 		if (r < 0) {
 			r = diag_sys(d, -r, "cannot remove %s%s on CephFS",
 			    ROOT(st), path);
@@ -238,12 +301,12 @@ purge_tree(struct store *st, char *path, size_t cap, struct diag *d)
 		}
 		path[len] = '\0';
 		/* the listing changed under the reader: start it again */
-		ceph_closedir(CM(st), dr);
-		if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
+		lib.ceph_closedir(CM(st), dr);
+		if ((r = lib.ceph_opendir(CM(st), path, &dr)) < 0)
 			return diag_sys(d, -r, "%s%s on CephFS",
 			    ROOT(st), path);
 	}
-	ceph_closedir(CM(st), dr);
+	lib.ceph_closedir(CM(st), dr);
 	if (r == 0 && more < 0)
 		r = diag_sys(d, -more, "reading %s%s on CephFS",
 		    ROOT(st), path);
@@ -268,7 +331,7 @@ cephfs_purge(struct store *st, const char *name, struct diag *d)
 		    "not removing it", ROOT(st), path);
 	if ((r = purge_tree(st, path, sizeof(path), d)) < 0)
 		return r;
-	if ((r = ceph_rmdir(CM(st), path)) < 0)
+	if ((r = lib.ceph_rmdir(CM(st), path)) < 0)
 		return diag_sys(d, -r, "cannot remove %s%s on CephFS",
 		    ROOT(st), path);
 	return 0;
@@ -278,7 +341,7 @@ static int
 xattr_u64(struct store *st, const char *path, const char *name, uint64_t *v)
 {
 	char buf[32];
-	int r = ceph_getxattr(CM(st), path, name, buf, sizeof(buf) - 1);
+	int r = lib.ceph_getxattr(CM(st), path, name, buf, sizeof(buf) - 1);
 
 	if (r < 0)
 		return r;
@@ -298,9 +361,9 @@ foreign_below(struct store *st, char *path, size_t cap, size_t rel,
 	size_t len = strlen(path);
 	int r;
 
-	if ((r = ceph_opendir(CM(st), path, &dr)) < 0)
+	if ((r = lib.ceph_opendir(CM(st), path, &dr)) < 0)
 		return r;
-	while ((r = ceph_readdirplus_r(CM(st), dr, &de, &stx,
+	while ((r = lib.ceph_readdirplus_r(CM(st), dr, &de, &stx,
 	    CEPH_STATX_MODE | CEPH_STATX_UID, AT_SYMLINK_NOFOLLOW,
 	    NULL)) == 1) {
 		if (strcmp(de.d_name, ".") == 0 || strcmp(de.d_name, "..") == 0)
@@ -316,7 +379,7 @@ foreign_below(struct store *st, char *path, size_t cap, size_t rel,
 		path[len] = '\0';
 	}
 	path[len] = '\0';
-	ceph_closedir(CM(st), dr);
+	lib.ceph_closedir(CM(st), dr);
 	return r < 0 ? r : 0;
 }
 
@@ -368,12 +431,12 @@ cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
 	struct dirent de;
 	int r;
 
-	if ((r = ceph_opendir(CM(st), "/", &dr)) < 0)
+	if ((r = lib.ceph_opendir(CM(st), "/", &dr)) < 0)
 		return r;
-	while ((r = ceph_readdir_r(CM(st), dr, &de)) == 1)
+	while ((r = lib.ceph_readdir_r(CM(st), dr, &de)) == 1)
 		if (strcmp(de.d_name, ".") != 0 && strcmp(de.d_name, "..") != 0)
 			fn(arg, de.d_name);
-	ceph_closedir(CM(st), dr);
+	lib.ceph_closedir(CM(st), dr);
 	return r < 0 ? r : 0;
 }
 

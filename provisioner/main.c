@@ -313,9 +313,15 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 		return r;
 	if (registry_open(&reg, conf, 0, &d) < 0)
 		return report(&d);
-	if ((r = registry_get(&reg, o.pos[0], &c, &d)) == 0 &&
-	    (r = registry_store(&reg, &st, &d)) == 0)
-		have = store_usage(st, &c, &u);
+	/* The record is shown even when its storage does not answer (a
+	 * cluster that is down): the usage is then "unknown". */
+	if ((r = registry_get(&reg, o.pos[0], &c, &d)) == 0) {
+		struct diag sd;
+
+		have = registry_store(&reg, &st, &sd);
+		if (have == 0)
+			have = store_usage(st, &c, &u);
+	}
 	registry_close(&reg);
 	if (r < 0)
 		return report(&d);

@@ -201,4 +201,7 @@ sed "s|conf = \"$CEPH_CONF\"|conf = \"$T/dead.conf\"|" "$T/nfswap.conf" >"$T/dea
 ok "a cluster that does not answer: add fails with exit 1, saying so, and writes nothing" sh -c \
     "timeout 60 '$NFSWAP' -c '$T/dead.nfswap.conf' add c9 --host 10.9.9.2 2>'$T/e'; test \$? -eq 1 && grep -q 'CephFS cephfs:/nfswap as client.nfswap' '$T/e' && ! '$NFSWAP' -c '$T/nfswap.conf' show c9 2>/dev/null"
 sed 's/^/# /' "$T/e"
+timeout 60 "$NFSWAP" -c "$T/dead.nfswap.conf" show c2 >"$T/show.out" 2>&1
+is "... while show still shows a client's record (exit 0), its usage unknown" \
+    "$? $(grep -c '^head: *h2$' "$T/show.out") $(sed -n 's/^used: *\(unknown\) (.*)$/\1/p' "$T/show.out")" "0 1 unknown"
 tap_done

@@ -1,7 +1,8 @@
 /*
  * A client record of the registry (provisioner/registry.c), as if read
  * from state_dir/clients/pc1: refused as corrupt, or a client that both
- * exports formats render as exactly one line / one block.
+ * exports formats render as exactly one line / one block (with the VFS
+ * and with the Ceph FSAL).
  */
 #include "fuzz.h"
 #include "nfswap.h"
@@ -26,6 +27,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		PROPERTY(exports_render(EXPORTS_GANESHA, &c, 1, &o, &sb, err,
 		    sizeof(err)) == 0);
 		PROPERTY(fuzz_count(sb.s, "EXPORT {") == 1);
+		/* and through the Ceph FSAL: one block, one FSAL */
+		sb_reset(&sb);
+		o.ceph_fs = "cephfs";
+		o.ceph_user = "ganesha";
+		PROPERTY(exports_render(EXPORTS_GANESHA, &c, 1, &o, &sb, err,
+		    sizeof(err)) == 0);
+		PROPERTY(fuzz_count(sb.s, "EXPORT {") == 1 &&
+		    fuzz_count(sb.s, "Name = CEPH;") == 1);
+		o.ceph_fs = o.ceph_user = NULL;
 		sb_free(&sb);
 	} else
 		PROPERTY(strncmp(d.msg, "pc1", 3) == 0);

@@ -185,6 +185,21 @@ cfg_get_path(const config_setting_t *g, const char *key, char *dst, size_t len,
 	return cfg_get_string(g, key, dst, len, file, d);
 }
 
+/* A name by valid_name's rules (a cephx id, a file system's name). */
+int
+cfg_get_name(const config_setting_t *g, const char *key, char *dst,
+    size_t len, const char *file, struct diag *d)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	const char *why;
+
+	if (s == NULL)
+		return 0;
+	if (valid_name(config_setting_get_string(s), &why) < 0)
+		return cfg_at(d, file, s, "%s: %s", key, why);
+	return cfg_get_string(g, key, dst, len, file, d);
+}
+
 int
 cfg_get_u32(const config_setting_t *g, const char *key, uint32_t *dst,
     long long lo, long long hi, const char *file, struct diag *d)

@@ -29,6 +29,8 @@ int	cfg_get_path(const config_setting_t *, const char *key, char *dst,
 	    size_t len, const char *file, struct diag *);
 int	cfg_get_string(const config_setting_t *, const char *key, char *dst,
 	    size_t len, const char *file, struct diag *);
+int	cfg_get_name(const config_setting_t *, const char *key, char *dst,
+	    size_t len, const char *file, struct diag *);
 int	cfg_get_u32(const config_setting_t *, const char *key, uint32_t *dst,
 	    long long lo, long long hi, const char *file, struct diag *);
 int	cfg_get_size(const config_setting_t *, const char *key, uint64_t *dst,

@@ -87,21 +87,6 @@ static const struct cfg_key ganesha_keys[] = {
 	{ NULL, 0 }
 };
 
-/* A cephx id or a CephFS name: what valid_name allows. */
-static int
-get_id(const config_setting_t *g, const char *key, char *dst, size_t len,
-    const char *file, struct diag *d)
-{
-	const config_setting_t *s = config_setting_get_member(g, key);
-	const char *why;
-
-	if (s == NULL)
-		return 0;
-	if (valid_name(config_setting_get_string(s), &why) < 0)
-		return cfg_at(d, file, s, "%s: %s", key, why);
-	return cfg_get_string(g, key, dst, len, file, d);
-}
-
 static int
 load_cephfs(struct nfswap_conf *c, const config_setting_t *root,
     const char *file, struct diag *d)
@@ -125,13 +110,13 @@ load_cephfs(struct nfswap_conf *c, const config_setting_t *root,
 	if ((r = cfg_check_keys(g, cephfs_keys, file, d)) < 0 ||
 	    (r = cfg_get_path(g, "conf", c->cephfs.conf,
 	    sizeof(c->cephfs.conf), file, d)) < 0 ||
-	    (r = get_id(g, "user", c->cephfs.user, sizeof(c->cephfs.user),
+	    (r = cfg_get_name(g, "user", c->cephfs.user, sizeof(c->cephfs.user),
 	    file, d)) < 0 ||
-	    (r = get_id(g, "filesystem", c->cephfs.filesystem,
+	    (r = cfg_get_name(g, "filesystem", c->cephfs.filesystem,
 	    sizeof(c->cephfs.filesystem), file, d)) < 0 ||
 	    (r = cfg_get_path(g, "root", c->cephfs.root,
 	    sizeof(c->cephfs.root), file, d)) < 0 ||
-	    (r = get_id(g, "ganesha_user", c->cephfs.ganesha_user,
+	    (r = cfg_get_name(g, "ganesha_user", c->cephfs.ganesha_user,
 	    sizeof(c->cephfs.ganesha_user), file, d)) < 0)
 		return r;
 	return 0;

@@ -171,18 +171,27 @@ cfg_get_string(const config_setting_t *g, const char *key, char *dst,
 	return 0;
 }
 
-int
-cfg_get_path(const config_setting_t *g, const char *key, char *dst, size_t len,
-    const char *file, struct diag *d)
+/* A string that check (valid_abspath, valid_name) accepts. */
+static int
+get_checked(const config_setting_t *g, const char *key, char *dst,
+    size_t len, const char *file, struct diag *d,
+    int (*check)(const char *, const char **))
 {
 	const config_setting_t *s = config_setting_get_member(g, key);
 	const char *why;
 
 	if (s == NULL)
 		return 0;
-	if (valid_abspath(config_setting_get_string(s), &why) < 0)
+	if (check(config_setting_get_string(s), &why) < 0)
 		return cfg_at(d, file, s, "%s: %s", key, why);
 	return cfg_get_string(g, key, dst, len, file, d);
+}
+
+int
+cfg_get_path(const config_setting_t *g, const char *key, char *dst, size_t len,
+    const char *file, struct diag *d)
+{
+	return get_checked(g, key, dst, len, file, d, valid_abspath);
 }
 
 /* A name by valid_name's rules (a cephx id, a file system's name). */
@@ -190,14 +199,7 @@ int
 cfg_get_name(const config_setting_t *g, const char *key, char *dst,
     size_t len, const char *file, struct diag *d)
 {
-	const config_setting_t *s = config_setting_get_member(g, key);
-	const char *why;
-
-	if (s == NULL)
-		return 0;
-	if (valid_name(config_setting_get_string(s), &why) < 0)
-		return cfg_at(d, file, s, "%s: %s", key, why);
-	return cfg_get_string(g, key, dst, len, file, d);
+	return get_checked(g, key, dst, len, file, d, valid_name);
 }
 
 int

@@ -61,7 +61,7 @@ audit_client(struct registry *reg, struct store *sto, const struct client *c,
 
 	store_where(conf, c->name, dir, sizeof(dir));
 	memset(&u, 0, sizeof(u));
-	if ((sr = store_lstat(sto, c->name, &st)) == 0 && st.is_dir)
+	if ((sr = store_lstat(sto, c->name, &st, 0)) == 0 && st.is_dir)
 		have = store_usage(sto, c, &u) == 0;
 	if (rp->json) {
 		sb_printf(rp->out, "%s\n    {\"name\": ", rp->first ? "" : ",");
@@ -147,7 +147,7 @@ orphan(void *arg, const char *name)
 	    o->n, sizeof(*o->v), cmp_name) != NULL))
 		return;
 	store_where(o->store->conf, name, path, sizeof(path));
-	if ((r = store_lstat(o->store, name, &st)) < 0) {
+	if ((r = store_lstat(o->store, name, &st, 1)) < 0) {
 		problem(rp, "orphan: %s belongs to no client (%s)", path,
 		    strerror(-r));
 		return;

@@ -42,8 +42,8 @@ int cephfs_purge(struct store *st, const char *name, struct diag *d)
     { (void)st; (void)name; (void)d; return -EOPNOTSUPP; }
 int cephfs_usage(struct store *st, const char *name, uint32_t uid,
     struct dir_usage *u) { (void)st; (void)name; (void)uid; (void)u; return -EOPNOTSUPP; }
-int cephfs_lstat(struct store *st, const char *name, struct store_stat *s)
-    { (void)st; (void)name; (void)s; return -EOPNOTSUPP; }
+int cephfs_lstat(struct store *st, const char *name, struct store_stat *s,
+    int count) { (void)st; (void)name; (void)s; (void)count; return -EOPNOTSUPP; }
 int cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
     { (void)st; (void)fn; (void)arg; return -EOPNOTSUPP; }
 
@@ -401,7 +401,8 @@ cephfs_usage(struct store *st, const char *name, uint32_t uid,
 }
 
 int
-cephfs_lstat(struct store *st, const char *name, struct store_stat *s)
+cephfs_lstat(struct store *st, const char *name, struct store_stat *s,
+    int count)
 {
 	char path[PATH_MAXLEN + 96];
 	struct ceph_statx stx;
@@ -416,7 +417,7 @@ cephfs_lstat(struct store *st, const char *name, struct store_stat *s)
 	s->uid = stx.stx_uid;
 	s->gid = stx.stx_gid;
 	s->mode = stx.stx_mode & 07777;
-	if (s->is_dir) {
+	if (s->is_dir && count) {
 		if ((n = count_entries(st, path)) < 0)
 			return (int)n;
 		s->entries = (unsigned long)n;

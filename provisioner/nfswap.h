@@ -81,7 +81,7 @@ struct store {
 struct store_stat {
 	int		is_dir;
 	uint32_t	uid, gid, mode;
-	unsigned long	entries;	/* of a directory */
+	unsigned long	entries;	/* of a directory, when counted */
 };
 
 /* registry.c */
@@ -141,7 +141,8 @@ int	store_create(struct store *, const struct client *, int *created,
 int	store_set_quota(struct store *, const struct client *, uint64_t);
 int	store_purge(struct store *, const char *name, struct diag *);
 int	store_usage(struct store *, const struct client *, struct dir_usage *);
-int	store_lstat(struct store *, const char *name, struct store_stat *);
+int	store_lstat(struct store *, const char *name, struct store_stat *,
+	    int count);
 int	store_list(struct store *, void (*)(void *, const char *), void *);
 const char *store_where(const struct nfswap_conf *, const char *name,
 	    char *, size_t);
@@ -155,7 +156,8 @@ int	cephfs_set_quota(struct store *, const char *name, uint64_t);
 int	cephfs_purge(struct store *, const char *name, struct diag *);
 int	cephfs_usage(struct store *, const char *name, uint32_t uid,
 	    struct dir_usage *);
-int	cephfs_lstat(struct store *, const char *name, struct store_stat *);
+int	cephfs_lstat(struct store *, const char *name, struct store_stat *,
+	    int count);
 int	cephfs_list(struct store *, void (*)(void *, const char *), void *);
 
 /* serve.c -- "nfswap serve", the provisioning service */

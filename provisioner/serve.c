@@ -708,33 +708,6 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 	 * it through libcephfs; this service does not). */
 	if (known && !local && rq->rq_proc != NFSWAPPROC_LOOKUP)
 		deny = NFSWAP_NOTSUPP, known = 0;
-	if (rq->rq_proc == NFSWAPPROC_LOOKUP && rq->rq_vers == NFSWAP_V2) {
-		const struct head *h = NULL;
-
-		memset(&lr2, 0, sizeof(lr2));
-		lr2.status = deny;
-		if (known) {
-			struct nfswap_lookup2_ok *ok = &lr2.nfswap_lookup2_res_u.ok;
-
-			clientdir_path(S.conf, c.name, path, sizeof(path));
-			if (c.head[0] != '\0')
-				h = conf_head(S.conf, c.head);
-			ok->client = c.name;
-			ok->export_path = path;
-			ok->server = h ? (char *)(uintptr_t)h->address :
-			    (char *)(uintptr_t)"";
-			ok->nfs_port = h ? h->nfs_port : 0;
-			ok->mount_port = h ? h->mount_port : 0;
-			ok->quota = c.quota;
-			ok->anon_uid = c.uid;
-			ok->mount_options =
-			    (char *)(uintptr_t)"vers=3,proto=tcp,hard,nolock";
-			ok->allocate = local;
-		}
-		(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_lookup2_res,
-		    (char *)&lr2);
-		goto free;
-	}
 	switch (rq->rq_proc) {
 	case NFSWAPPROC_LOOKUP:
 		memset(&lr, 0, sizeof(lr));
@@ -748,8 +721,33 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 			lr.nfswap_lookup_res_u.ok.mount_options =
 			    (char *)(uintptr_t)"vers=3,proto=tcp,hard,nolock";
 		}
-		(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_lookup_res,
-		    (char *)&lr);
+		if (rq->rq_vers == NFSWAP_V1) {
+			(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_lookup_res,
+			    (char *)&lr);
+			break;
+		}
+		/* Version 2: the same, and the client's head. */
+		memset(&lr2, 0, sizeof(lr2));
+		lr2.status = lr.status;
+		if (known) {
+			const struct nfswap_lookup_ok *v1 = &lr.nfswap_lookup_res_u.ok;
+			struct nfswap_lookup2_ok *ok = &lr2.nfswap_lookup2_res_u.ok;
+			const struct head *h = c.head[0] != '\0' ?
+			    conf_head(S.conf, c.head) : NULL;
+
+			ok->client = v1->client;
+			ok->export_path = v1->export_path;
+			ok->quota = v1->quota;
+			ok->anon_uid = v1->anon_uid;
+			ok->mount_options = v1->mount_options;
+			ok->server = h ? (char *)(uintptr_t)h->address :
+			    (char *)(uintptr_t)"";
+			ok->nfs_port = h ? h->nfs_port : 0;
+			ok->mount_port = h ? h->mount_port : 0;
+			ok->allocate = local;
+		}
+		(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_lookup2_res,
+		    (char *)&lr2);
 		break;
 	case NFSWAPPROC_ALLOCATE:
 		st = known ? do_allocate(&c, &aa) : deny;

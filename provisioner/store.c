@@ -78,10 +78,11 @@ store_usage(struct store *st, const struct client *c, struct dir_usage *u)
 	return clientdir_usage(dir, c->uid, u);
 }
 
-/* What lstat says of root/name: type, owner, mode, and for a directory
- * how many entries it holds.  -errno. */
+/* What lstat says of root/name: type, owner, mode, and with count, for a
+ * directory, how many entries it holds.  -errno. */
 int
-store_lstat(struct store *st, const char *name, struct store_stat *s)
+store_lstat(struct store *st, const char *name, struct store_stat *s,
+    int count)
 {
 	char dir[PATH_MAXLEN + 96];
 	struct dirent *e;
@@ -91,7 +92,7 @@ store_lstat(struct store *st, const char *name, struct store_stat *s)
 
 	memset(s, 0, sizeof(*s));
 	if (st->ceph != NULL)
-		return cephfs_lstat(st, name, s);
+		return cephfs_lstat(st, name, s, count);
 	clientdir_path(st->conf, name, dir, sizeof(dir));
 	if (lstat(dir, &sb) < 0)
 		return -errno;
@@ -99,7 +100,7 @@ store_lstat(struct store *st, const char *name, struct store_stat *s)
 	s->uid = sb.st_uid;
 	s->gid = sb.st_gid;
 	s->mode = sb.st_mode & 07777;
-	if (!s->is_dir)
+	if (!s->is_dir || !count)
 		return 0;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0 || (dp = fdopendir(fd)) == NULL) {

@@ -67,7 +67,7 @@ COMMON_SRC  = common/log.c common/diag.c common/size.c common/valid.c common/cfg
 EXPORTS_SRC = exports/exports.c
 PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
               provisioner/clientdir.c provisioner/audit.c \
-              provisioner/store.c provisioner/cephfs.c
+              provisioner/store.c provisioner/cephfs.c provisioner/asclient.c
 PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
 AGENT_LIB_SRC = agent/policy.c agent/meminfo.c agent/conf.c agent/swapfile.c \
               agent/kmsg.c agent/mount.c

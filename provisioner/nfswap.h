@@ -160,6 +160,10 @@ int	cephfs_lstat(struct store *, const char *name, struct store_stat *,
 	    int count);
 int	cephfs_list(struct store *, void (*)(void *, const char *), void *);
 
+/* asclient.c -- a client's work done with its uid and gid (per thread) */
+int	asclient_enter(uint32_t uid, uint32_t gid);
+int	asclient_leave(void);
+
 /* serve.c -- "nfswap serve", the provisioning service */
 int	serve_main(const struct nfswap_conf *, int argc, char **argv);
 

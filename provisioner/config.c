@@ -40,6 +40,11 @@ conf_defaults(struct nfswap_conf *c)
 	snprintf(c->cephfs.root, sizeof(c->cephfs.root), "/nfswap");
 	snprintf(c->cephfs.ganesha_user, sizeof(c->cephfs.ganesha_user),
 	    "ganesha");
+	snprintf(c->serve.user, sizeof(c->serve.user), "_nfswap");
+	snprintf(c->serve.chroot, sizeof(c->serve.chroot), "/run/nfswap/empty");
+	c->serve.max_connections = 256;
+	c->serve.connections_per_address = 8;
+	c->serve.idle_timeout = 30;
 }
 
 static const struct cfg_key top_keys[] = {
@@ -56,6 +61,15 @@ static const struct cfg_key top_keys[] = {
 	{ "backend", CONFIG_TYPE_STRING },
 	{ "cephfs", CONFIG_TYPE_GROUP },
 	{ "heads", CONFIG_TYPE_LIST },
+	{ "serve", CONFIG_TYPE_GROUP },
+	{ NULL, 0 }
+};
+static const struct cfg_key serve_keys[] = {
+	{ "user", CONFIG_TYPE_STRING },
+	{ "chroot", CONFIG_TYPE_STRING },
+	{ "max_connections", CONFIG_TYPE_INT },
+	{ "connections_per_address", CONFIG_TYPE_INT },
+	{ "idle_timeout", CONFIG_TYPE_INT },
 	{ NULL, 0 }
 };
 static const struct cfg_key cephfs_keys[] = {
@@ -119,6 +133,58 @@ load_cephfs(struct nfswap_conf *c, const config_setting_t *root,
 	    (r = cfg_get_name(g, "ganesha_user", c->cephfs.ganesha_user,
 	    sizeof(c->cephfs.ganesha_user), file, d)) < 0)
 		return r;
+	return 0;
+}
+
+/*
+ * serve { user = "_nfswap"; chroot = "/run/nfswap/empty"; ... }: the
+ * unprivileged side of "nfswap serve" (serve.c).  user is a name from the
+ * password database or a number (uid, and the same gid); either way not
+ * root, which serve_main checks again when it looks the name up.
+ */
+static int
+load_serve(struct nfswap_conf *c, const config_setting_t *root,
+    const char *file, struct diag *d)
+{
+	const config_setting_t *g = config_setting_get_member(root, "serve");
+	const config_setting_t *s;
+	const char *v;
+	size_t i, n;
+	int r;
+
+	if (g == NULL)
+		return 0;
+	if ((r = cfg_check_keys(g, serve_keys, file, d)) < 0 ||
+	    (r = cfg_get_path(g, "chroot", c->serve.chroot,
+	    sizeof(c->serve.chroot), file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "max_connections", &c->serve.max_connections,
+	    8, 65536, file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "connections_per_address",
+	    &c->serve.connections_per_address, 1, 65536, file, d)) < 0 ||
+	    (r = cfg_get_u32(g, "idle_timeout", &c->serve.idle_timeout, 1,
+	    3600, file, d)) < 0)
+		return r;
+	if (c->serve.connections_per_address > c->serve.max_connections)
+		return cfg_at(d, file, config_setting_get_member(g,
+		    "connections_per_address"), "serve.connections_per_address "
+		    "is above serve.max_connections");
+	if ((s = config_setting_get_member(g, "user")) == NULL)
+		return 0;
+	v = config_setting_get_string(s);
+	n = strlen(v);
+	if (n == 0 || n >= sizeof(c->serve.user))
+		return cfg_at(d, file, s, "serve.user: a user name or uid of at "
+		    "most %zu characters", sizeof(c->serve.user) - 1);
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' &&
+		    v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
+		    v[i] == '_' || (i > 0 && (v[i] == '-' || v[i] == '.'))))
+			return cfg_at(d, file, s, "serve.user: \"%s\" is not a "
+			    "user name or uid", v);
+	if (strcmp(v, "root") == 0 || strspn(v, "0") == n)
+		return cfg_at(d, file, s, "serve.user: the network side must "
+		    "not run as root");
+	snprintf(c->serve.user, sizeof(c->serve.user), "%s", v);
 	return 0;
 }
 
@@ -272,7 +338,8 @@ load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
 			return r;
 	}
 	if ((r = load_cephfs(c, root, file, d)) < 0 ||
-	    (r = load_heads(c, root, file, d)) < 0)
+	    (r = load_heads(c, root, file, d)) < 0 ||
+	    (r = load_serve(c, root, file, d)) < 0)
 		return r;
 	return 0;
 }

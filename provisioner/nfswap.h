@@ -38,6 +38,15 @@ struct cephfs_conf {
 	char		ganesha_user[NAME_MAXLEN + 1];	/* the heads' cephx id */
 };
 
+/* nfswap serve's unprivileged side and its limits (serve.c). */
+struct serve_conf {
+	char		user[33];		/* a name, or a uid */
+	char		chroot[PATH_MAXLEN + 1];	/* empty, root's */
+	uint32_t	max_connections;
+	uint32_t	connections_per_address;
+	uint32_t	idle_timeout;		/* seconds without a whole call */
+};
+
 struct nfswap_conf {
 	char		file[PATH_MAXLEN + 1];	/* "" when built-in defaults */
 	char		export_root[PATH_MAXLEN + 1];
@@ -55,6 +64,7 @@ struct nfswap_conf {
 	struct cephfs_conf cephfs;
 	struct head	heads[HEADS_MAX];
 	unsigned	nheads;
+	struct serve_conf serve;
 };
 
 /* config.c */

@@ -127,10 +127,12 @@ $(GEN)/%.o: $(GEN)/%.c
 # libcephfs.h wants 64-bit off_t, which every build here has anyway.
 $(call obj,provisioner/cephfs.c): ALL_CFLAGS += -D_FILE_OFFSET_BITS=64 \
     $(if $(filter 1,$(CEPHFS)),-DHAVE_CEPHFS)
-$(call obj,provisioner/serve.c): ALL_CFLAGS += -I$(GEN) $(TIRPC_CFLAGS)
-$(call obj,provisioner/serve.c): $(GEN)/nfswap_prot.h
+SERVE_SRC = provisioner/serve.c provisioner/serve_monitor.c \
+            provisioner/serve_net.c provisioner/serve_dns.c
+$(call obj,$(SERVE_SRC)): ALL_CFLAGS += -I$(GEN) $(TIRPC_CFLAGS)
+$(call obj,$(SERVE_SRC)): $(GEN)/nfswap_prot.h
 
-$(BUILD)/nfswap: $(call obj,provisioner/main.c provisioner/serve.c) \
+$(BUILD)/nfswap: $(call obj,provisioner/main.c $(SERVE_SRC)) \
     $(RPC_OBJ) $(BUILD)/libnfswap.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(TIRPC_LIBS) -lpthread
 

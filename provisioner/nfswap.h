@@ -6,6 +6,7 @@
 #define NFSWAP_NFSWAP_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "common.h"
 #include "exports.h"
@@ -133,6 +134,14 @@ const char *registry_client_index(const struct registry *,
 int	registry_host_owner(struct registry *, const char *dir,
 	    const char *key, char *name, size_t, struct diag *);
 int	registry_store(struct registry *, struct store **, struct diag *);
+/* whether any client has a DNS name, remembered while hosts/ is unchanged */
+struct registry_names {
+	struct timespec	mtime;
+	int		scanned, any;
+};
+int	registry_find_caller(struct registry *, const struct host *addr,
+	    const char *dns, struct registry_names *, struct client *,
+	    struct diag *);
 
 /* clientdir.c -- the per-client directory under export_root */
 int	clientdir_path(const struct nfswap_conf *, const char *name, char *,

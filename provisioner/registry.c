@@ -1008,3 +1008,104 @@ registry_move(struct registry *reg, const char *name, const char *head,
 	head_unplace_others(reg, head, name);
 	return 0;
 }
+
+/* ---- finding a caller ---------------------------------------------- */
+
+/* Whether addr (a single address) lies in net. */
+static int
+in_net(const struct host *addr, const struct host *net)
+{
+	unsigned bits = net->prefix, i;
+	int v4 = net->kind == HOST_NET4;
+
+	if ((v4 && addr->kind != HOST_IPV4) || (!v4 && addr->kind != HOST_IPV6))
+		return 0;
+	for (i = 0; bits > 0; i++, bits = bits > 8 ? bits - 8 : 0) {
+		uint8_t mask = (uint8_t)(bits >= 8 ? 0xff : 0xff << (8 - bits));
+
+		if ((addr->addr[i] & mask) != (net->addr[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether some client is registered by DNS name (a key of hosts/ that is
+ * no address), looked at again only when hosts/ has changed since names
+ * last did.
+ */
+static int
+names_any(const struct registry *reg, struct registry_names *names)
+{
+	struct dirent *e;
+	struct stat st;
+	struct host h;
+	DIR *dir;
+
+	if (stat(reg->hosts, &st) < 0)
+		return 0;
+	if (names->scanned && st.st_mtim.tv_sec == names->mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == names->mtime.tv_nsec)
+		return names->any;
+	names->any = 0;
+	if ((dir = opendir(reg->hosts)) != NULL) {
+		while (!names->any && (e = readdir(dir)) != NULL)
+			if (e->d_name[0] != '.' &&
+			    key_to_host(e->d_name, &h) == 0 &&
+			    h.kind == HOST_DNS)
+				names->any = 1;
+		closedir(dir);
+	}
+	names->mtime = st.st_mtim;
+	names->scanned = 1;
+	return names->any;
+}
+
+/*
+ * The client a caller is, as an NFS server finds it: the client whose
+ * host is the address addr, or whose network holds it, or -- given dns,
+ * the caller's name already confirmed both ways -- whose host is that
+ * name.  -ENOENT when none; names->any tells the caller whether asking
+ * DNS could find one.  An "nfswap add" is seen at the next call.
+ */
+int
+registry_find_caller(struct registry *reg, const struct host *addr,
+    const char *dns, struct registry_names *names, struct client *c,
+    struct diag *d)
+{
+	char key[HOST_MAXLEN + 1], name[NAME_MAXLEN + 2];
+	struct dirent *e;
+	struct host n;
+	DIR *dir;
+	int r = -ENOENT;
+
+	names_any(reg, names);
+	if ((addr->kind != HOST_IPV4 && addr->kind != HOST_IPV6) ||
+	    registry_index_key(addr, key, sizeof(key)) < 0)
+		return -ENOENT;
+	if (registry_host_owner(reg, reg->hosts, key, name, sizeof(name),
+	    d) == 0)
+		r = 0;
+	else if ((dir = opendir(reg->nets)) != NULL) {
+		while (r != 0 && (e = readdir(dir)) != NULL)
+			if (e->d_name[0] != '.' &&
+			    key_to_host(e->d_name, &n) == 0 && in_net(addr, &n) &&
+			    registry_host_owner(reg, reg->nets, e->d_name, name,
+			    sizeof(name), d) == 0)
+				r = 0;
+		closedir(dir);
+	}
+	if (r != 0 && dns != NULL && dns[0] != '\0' && names->any) {
+		const char *why;
+		struct host dh;
+
+		if (valid_host(dns, &dh, &why) == 0 && dh.kind == HOST_DNS &&
+		    registry_index_key(&dh, key, sizeof(key)) == 0 &&
+		    registry_host_owner(reg, reg->hosts, key, name,
+		    sizeof(name), d) == 0)
+			r = 0;
+	}
+	if (r == 0 && registry_get(reg, name, c, d) < 0)
+		r = -ENOENT;
+	return r;
+}

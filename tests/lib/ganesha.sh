@@ -87,6 +87,7 @@ state_dir = "$T/state";
 quota_enforce = "none";
 ganesha: { exports_file = "$T/nfswap.ganesha"; pseudo_root = "/swap";
     pid_file = "/run/ganesha.pid"; };
+serve: { user = "$SERVE_UID"; chroot = "$T/serve-root"; };
 CONF
 }
 n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }

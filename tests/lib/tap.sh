@@ -19,6 +19,9 @@ tap_cleanup() {
 }
 trap tap_cleanup EXIT
 at_exit() { tap_cleanups+=("$1"); }
+# The uid "nfswap serve" runs its unprivileged side as in the tests (no
+# account of that number need exist; serve.user takes a number).
+SERVE_UID=${NFSWAP_TEST_SERVE_UID:-64999}
 
 ok() {
 	local desc=$1; shift

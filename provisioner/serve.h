@@ -1,0 +1,98 @@
+/*
+ * serve.h -- "nfswap serve" inside: three processes, and the messages
+ * they pass.  Not part of the nfswap program's other modules.
+ *
+ *   monitor   root, keeping only CAP_SETUID and CAP_SETGID: reads the
+ *             registry and acts in a client's directory as that client
+ *             (serve_monitor.c).  It never reads from the network.
+ *   network   the serve user, chrooted into an empty directory, no
+ *             capabilities: accepts connections, reads records with
+ *             deadlines, decodes XDR, rate-limits, and asks the monitor
+ *             (serve_net.c).
+ *   resolver  the serve user, no capabilities, not chrooted (it needs
+ *             the resolver's files): turns a caller's address into a DNS
+ *             name confirmed both ways, for the network side
+ *             (serve_dns.c).
+ *
+ * Messages are fixed-size structs over SOCK_SEQPACKET socketpairs: one
+ * message, one struct, never a partial one.  The monitor trusts nothing
+ * in a request: it identifies the client again from the address, checks
+ * every name and size, and does the work as that client.
+ */
+#ifndef NFSWAP_SERVE_H
+#define NFSWAP_SERVE_H
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "nfswap.h"
+
+#define SERVE_FILES_MAX		64	/* NFSWAP_FILES_MAX of the protocol */
+#define SERVE_ADDR_MAX		46	/* INET6_ADDRSTRLEN */
+#define SERVE_MONITOR_WAIT_MS	2000	/* network side: an answer, or BUSY */
+
+enum serve_op {
+	SERVE_LOOKUP = 1,
+	SERVE_ALLOCATE,
+	SERVE_RELEASE,
+	SERVE_STATUS,
+};
+
+/* network -> monitor */
+struct serve_req {
+	uint32_t	seq;
+	uint32_t	op;			/* enum serve_op */
+	char		addr[SERVE_ADDR_MAX];	/* the caller, as valid_host spells it */
+	char		dns[HOST_MAXLEN + 1];	/* its confirmed DNS name, or "" */
+	char		name[NAME_MAXLEN + 1];	/* ALLOCATE, RELEASE */
+	uint64_t	size;			/* ALLOCATE */
+};
+
+struct serve_file {
+	char		name[NAME_MAXLEN + 1];
+	uint64_t	size, allocated;
+};
+
+/* monitor -> network */
+struct serve_rep {
+	uint32_t	seq;
+	int32_t		status;			/* an nfswap_stat */
+	uint32_t	dns_clients;		/* some client has a DNS name */
+	/* LOOKUP */
+	char		client[NAME_MAXLEN + 1];
+	char		export_path[PATH_MAXLEN + 1];
+	uint64_t	quota;
+	uint32_t	anon_uid;
+	char		server[HOST_MAXLEN + 1];	/* its head, or "" */
+	uint32_t	nfs_port, mount_port;
+	uint32_t	allocate;		/* ALLOCATE is offered */
+	/* STATUS */
+	uint64_t	used;
+	uint32_t	in_progress;
+	uint32_t	nfiles;
+	struct serve_file files[SERVE_FILES_MAX];
+};
+
+/* network -> resolver, and back */
+struct serve_dns {
+	char		addr[SERVE_ADDR_MAX];
+	char		name[HOST_MAXLEN + 1];	/* answer: "" when none */
+};
+
+/* serve.c */
+int	serve_drop(const char *what, uint32_t uid, uint32_t gid,
+	    const char *chroot_dir, unsigned nofile);
+
+/* serve_monitor.c */
+int	monitor_run(const struct nfswap_conf *, int net_fd,
+	    volatile sig_atomic_t *stop);
+
+/* serve_net.c */
+int	net_run(const struct nfswap_conf *, int listen_fd, int mon_fd,
+	    int dns_fd);
+
+/* serve_dns.c */
+int	dns_run(int fd);
+
+#endif

@@ -1,0 +1,696 @@
+/*
+ * serve_net.c -- the network side of "nfswap serve": runs as the serve
+ * user, chrooted into an empty directory, with no capabilities.  It
+ * accepts connections, decodes XDR with the generated routines, limits
+ * callers, and asks the monitor (serve_monitor.c) for everything that
+ * touches the registry or a disk.  It must never block on a peer.
+ *
+ * Against hostile peers (docs/security.md):
+ * - libtirpc's non-blocking mode (rpc_control RPC_SVC_CONNMAXREC_SET, as
+ *   nfs-utils' mountd and statd set it): a record is gathered as its
+ *   bytes arrive, never waited for, and none may exceed MAXREC;
+ * - a connection that has not completed a call within idle_timeout
+ *   seconds is closed, whatever it sent meanwhile (half a record, one byte
+ *   at a time, or nothing);
+ * - a peer that does not read its replies is dropped as soon as
+ *   OUTQ_MAX bytes of them wait unsent, long before a reply could block;
+ * - at most connections_per_address connections per address and
+ *   max_connections in all; past the total, the least recently active is
+ *   closed for the newcomer;
+ * - RATE_PER_S calls per second and address, answered BUSY beyond;
+ * - DNS names are resolved by the resolver process, never here: a caller
+ *   whose name is not known yet is answered BUSY and asked to retry.
+ *   Names that were confirmed are kept apart from addresses that have
+ *   none, so that callers rotating through addresses cannot push a
+ *   client's name out of the cache.
+ */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rpc/rpc.h>
+#include <rpc/rpc_com.h>
+
+#include "serve.h"
+#include "nfswap_prot.h"
+
+#define MAXREC		8192		/* bytes in one call, at most */
+#define OUTQ_MAX	(64 * 1024)	/* unread replies before a drop */
+#define RATE_PER_S	20		/* calls per second and address */
+#define RATE_SLOTS	1024
+#define DNS_POS		1024		/* confirmed names kept */
+#define DNS_NEG		256		/* addresses without one, kept */
+#define DNS_PENDING	64		/* questions to the resolver */
+#define DNS_TTL_MS	60000
+#define DNS_ASK_MS	30000		/* a question unanswered this long is dropped */
+#define MOUNT_OPTIONS	"vers=3,proto=tcp,hard,nolock"
+
+#if SERVE_FILES_MAX != NFSWAP_FILES_MAX
+#error "serve.h's SERVE_FILES_MAX must be the protocol's NFSWAP_FILES_MAX"
+#endif
+
+struct conn {
+	int		used, closing;
+	char		addr[SERVE_ADDR_MAX];
+	uint64_t	last_ms;	/* accepted, or its last whole call */
+};
+
+struct name {
+	char		addr[SERVE_ADDR_MAX];
+	char		name[HOST_MAXLEN + 1];
+	uint64_t	at_ms;		/* 0: free */
+};
+
+static struct {
+	const struct serve_conf *sc;
+	int		lfd, mon, dns;
+	uint32_t	seq;
+	struct conn	*conn;		/* by file descriptor */
+	int		nconn_max;	/* its size */
+	unsigned	nconns;
+	struct {
+		char		addr[SERVE_ADDR_MAX];
+		uint64_t	sec;
+		unsigned	n;
+	}		rate[RATE_SLOTS];
+	unsigned	rate_next;
+	struct name	pos[DNS_POS], neg[DNS_NEG], pending[DNS_PENDING];
+	unsigned	neg_next;
+	uint64_t	said_slow_ms, said_full_ms;
+	unsigned long	dropped;	/* connections closed by us */
+} N;
+
+static volatile sig_atomic_t net_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	net_stop = 1;
+}
+
+/* The caller's address as valid_host spells it; v4-mapped v6 as v4. */
+static int
+sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
+{
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		return inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, buf, (socklen_t)n) ? 0 : -EINVAL;
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			return inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12],
+			    buf, (socklen_t)n) ? 0 : -EINVAL;
+		return inet_ntop(AF_INET6, &s6->sin6_addr, buf,
+		    (socklen_t)n) ? 0 : -EINVAL;
+	}
+	return -EAFNOSUPPORT;
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+/* Ask libtirpc to let go of fd: its next read sees the end, and the
+ * transport is destroyed there (and the descriptor closed). */
+static void
+conn_close(int fd, const char *why)
+{
+	struct conn *c = &N.conn[fd];
+
+	if (!c->used || c->closing)
+		return;
+	c->closing = 1;
+	(void)shutdown(fd, SHUT_RDWR);
+	N.dropped++;
+	log_debug("serve: closing a connection from %s: %s", c->addr, why);
+}
+
+static void
+conn_gone(int fd)
+{
+	if (fd >= 0 && fd < N.nconn_max && N.conn[fd].used) {
+		N.conn[fd].used = 0;
+		N.nconns--;
+	}
+}
+
+/* A connection libtirpc has just accepted: count it, and hold it to the
+ * limits per address and in all. */
+static void
+conn_new(int fd, uint64_t now)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct conn *c;
+	unsigned same = 0;
+	int i, oldest = -1;
+
+	if (fd < 0 || fd >= N.nconn_max) {	/* cannot happen: RLIMIT_NOFILE */
+		(void)shutdown(fd, SHUT_RDWR);
+		return;
+	}
+	c = &N.conn[fd];
+	memset(c, 0, sizeof(*c));
+	c->used = 1;
+	c->last_ms = now;
+	N.nconns++;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    sockaddr_text((struct sockaddr *)&ss, sl, c->addr,
+	    sizeof(c->addr)) < 0) {
+		snprintf(c->addr, sizeof(c->addr), "?");
+		conn_close(fd, "no address");
+		return;
+	}
+	for (i = 0; i < N.nconn_max; i++) {
+		if (!N.conn[i].used || N.conn[i].closing || i == fd)
+			continue;
+		if (strcmp(N.conn[i].addr, c->addr) == 0)
+			same++;
+		if (oldest < 0 || N.conn[i].last_ms < N.conn[oldest].last_ms)
+			oldest = i;
+	}
+	if (same >= N.sc->connections_per_address) {
+		conn_close(fd, "too many connections from this address");
+		return;
+	}
+	if (N.nconns > N.sc->max_connections && oldest >= 0) {
+		if (N.said_full_ms == 0 || now - N.said_full_ms > 60000) {
+			log_warnx("serve: %u connections, the most allowed "
+			    "(max_connections); closing the least active",
+			    N.sc->max_connections);
+			N.said_full_ms = now;
+		}
+		conn_close(oldest, "the least active, for a newcomer");
+	}
+}
+
+/* Connections that have not completed a call for idle_timeout. */
+static void
+conn_expire(uint64_t now)
+{
+	uint64_t idle = (uint64_t)N.sc->idle_timeout * 1000;
+	int i;
+
+	for (i = 0; i < N.nconn_max; i++)
+		if (N.conn[i].used && !N.conn[i].closing &&
+		    now - N.conn[i].last_ms > idle)
+			conn_close(i, "no whole call within idle_timeout");
+}
+
+/* Replies waiting unread: a peer that pipelines calls and never reads. */
+static int
+outq_full(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, SIOCOUTQ, &n) == 0 && n > OUTQ_MAX;
+}
+
+/* ---- callers: rate, DNS ------------------------------------------------ */
+
+static int
+rate_ok(const char *addr, uint64_t now)
+{
+	uint64_t sec = now / 1000;
+	unsigned i;
+
+	for (i = 0; i < RATE_SLOTS; i++)
+		if (strcmp(N.rate[i].addr, addr) == 0)
+			break;
+	if (i == RATE_SLOTS) {
+		i = N.rate_next++ % RATE_SLOTS;
+		snprintf(N.rate[i].addr, sizeof(N.rate[i].addr), "%s", addr);
+		N.rate[i].sec = sec;
+		N.rate[i].n = 0;
+	}
+	if (N.rate[i].sec != sec) {
+		N.rate[i].sec = sec;
+		N.rate[i].n = 0;
+	}
+	return ++N.rate[i].n <= RATE_PER_S;
+}
+
+static struct name *
+name_find(struct name *v, unsigned n, const char *addr, uint64_t now,
+    uint64_t ttl)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].at_ms != 0 && strcmp(v[i].addr, addr) == 0)
+			return now - v[i].at_ms < ttl ? &v[i] : NULL;
+	return NULL;
+}
+
+/* A free slot, else the oldest. */
+static struct name *
+name_slot(struct name *v, unsigned n, const char *addr)
+{
+	struct name *old = &v[0];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].at_ms == 0 || strcmp(v[i].addr, addr) == 0)
+			return &v[i];
+		if (v[i].at_ms < old->at_ms)
+			old = &v[i];
+	}
+	return old;
+}
+
+/* The resolver's answers: confirmed names apart from the rest. */
+static void
+dns_read(uint64_t now)
+{
+	struct serve_dns a;
+	struct name *e;
+	unsigned i;
+	ssize_t n;
+
+	while ((n = recv(N.dns, &a, sizeof(a), MSG_DONTWAIT)) ==
+	    (ssize_t)sizeof(a)) {
+		a.addr[sizeof(a.addr) - 1] = '\0';
+		a.name[sizeof(a.name) - 1] = '\0';
+		for (i = 0; i < DNS_PENDING; i++)
+			if (strcmp(N.pending[i].addr, a.addr) == 0)
+				N.pending[i].at_ms = 0;
+		if (a.name[0] != '\0') {
+			e = name_slot(N.pos, DNS_POS, a.addr);
+		} else {
+			e = &N.neg[N.neg_next++ % DNS_NEG];
+			for (i = 0; i < DNS_NEG; i++)
+				if (strcmp(N.neg[i].addr, a.addr) == 0)
+					e = &N.neg[i];
+		}
+		memcpy(e->addr, a.addr, sizeof(e->addr));
+		memcpy(e->name, a.name, sizeof(e->name));
+		e->at_ms = now;
+	}
+	if (n == 0)
+		net_stop = 1;	/* the resolver is gone: stop, the monitor
+				 * sees us go and stops too */
+}
+
+/* Ask the resolver about addr, once: 0 asked (or being asked), -EBUSY
+ * when too many questions are open. */
+static int
+dns_ask(const char *addr, uint64_t now)
+{
+	struct serve_dns q;
+	struct name *free_slot = NULL;
+	unsigned i;
+
+	for (i = 0; i < DNS_PENDING; i++) {
+		if (N.pending[i].at_ms != 0 && now - N.pending[i].at_ms >
+		    DNS_ASK_MS)
+			N.pending[i].at_ms = 0;
+		if (N.pending[i].at_ms != 0 &&
+		    strcmp(N.pending[i].addr, addr) == 0)
+			return 0;
+		if (N.pending[i].at_ms == 0 && free_slot == NULL)
+			free_slot = &N.pending[i];
+	}
+	if (free_slot == NULL)
+		return -EBUSY;
+	memset(&q, 0, sizeof(q));
+	snprintf(q.addr, sizeof(q.addr), "%s", addr);
+	if (send(N.dns, &q, sizeof(q), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return -errno;
+	snprintf(free_slot->addr, sizeof(free_slot->addr), "%s", addr);
+	free_slot->at_ms = now;
+	return 0;
+}
+
+/* ---- the monitor ------------------------------------------------------- */
+
+/*
+ * One question to the monitor and its answer, within
+ * SERVE_MONITOR_WAIT_MS; answers to questions given up on are skipped by
+ * their sequence number.  -errno when none came.
+ */
+static int
+ask_monitor(struct serve_req *q, struct serve_rep *rep)
+{
+	uint64_t t0 = mono_ms(), now;
+	struct pollfd p;
+	ssize_t n;
+
+	q->seq = ++N.seq;
+	if (send(N.mon, q, sizeof(*q), MSG_NOSIGNAL) != (ssize_t)sizeof(*q)) {
+		net_stop = 1;
+		return -EPIPE;
+	}
+	for (;;) {
+		now = mono_ms();
+		if (now - t0 >= SERVE_MONITOR_WAIT_MS)
+			break;
+		p.fd = N.mon;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (poll(&p, 1, (int)(SERVE_MONITOR_WAIT_MS - (now - t0))) <= 0)
+			continue;
+		n = recv(N.mon, rep, sizeof(*rep), MSG_DONTWAIT);
+		if (n == 0) {
+			net_stop = 1;
+			return -EPIPE;
+		}
+		if (n == (ssize_t)sizeof(*rep) && rep->seq == q->seq)
+			return 0;
+	}
+	if (N.said_slow_ms == 0 || now - N.said_slow_ms > 60000) {
+		log_warnx("serve: the privileged side took more than %d ms to "
+		    "answer; answering BUSY", SERVE_MONITOR_WAIT_MS);
+		N.said_slow_ms = now;
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * Who the caller is and what the monitor says to its request.  A caller
+ * unknown by its address, while some client is registered by DNS name,
+ * is looked up by name: from the cache, or else asked of the resolver
+ * and answered BUSY meanwhile.
+ */
+static void
+ask(struct serve_req *q, struct serve_rep *rep, uint64_t now)
+{
+	const struct name *e = name_find(N.pos, DNS_POS, q->addr, now,
+	    DNS_TTL_MS);
+
+	if (e != NULL)
+		snprintf(q->dns, sizeof(q->dns), "%s", e->name);
+	memset(rep, 0, sizeof(*rep));
+	if (ask_monitor(q, rep) < 0) {
+		rep->status = NFSWAP_BUSY;
+		return;
+	}
+	if (rep->status != NFSWAP_UNKNOWN || !rep->dns_clients || e != NULL ||
+	    name_find(N.neg, DNS_NEG, q->addr, now, DNS_TTL_MS) != NULL)
+		return;
+	memset(rep, 0, sizeof(*rep));
+	rep->status = NFSWAP_BUSY;
+	(void)dns_ask(q->addr, now);
+}
+
+/* ---- the dispatcher ---------------------------------------------------- */
+
+/* An empty reply (NULL), typed as libtirpc wants its XDR procedures. */
+static bool_t
+xdr_nothing(XDR *xdrs, ...)
+{
+	(void)xdrs;
+	return TRUE;
+}
+
+static void
+reply_lookup(SVCXPRT *x, rpcvers_t vers, const struct serve_rep *r)
+{
+	nfswap_lookup_res lr;
+	nfswap_lookup2_res lr2;
+	int ok = r->status == NFSWAP_OK;
+
+	if (vers == NFSWAP_V1) {
+		memset(&lr, 0, sizeof(lr));
+		lr.status = (nfswap_stat)r->status;
+		if (ok) {
+			struct nfswap_lookup_ok *o = &lr.nfswap_lookup_res_u.ok;
+
+			o->client = (char *)(uintptr_t)r->client;
+			o->export_path = (char *)(uintptr_t)r->export_path;
+			o->quota = r->quota;
+			o->anon_uid = r->anon_uid;
+			o->mount_options = (char *)(uintptr_t)MOUNT_OPTIONS;
+		}
+		(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_lookup_res,
+		    (char *)&lr);
+		return;
+	}
+	memset(&lr2, 0, sizeof(lr2));
+	lr2.status = (nfswap_stat)r->status;
+	if (ok) {
+		struct nfswap_lookup2_ok *o = &lr2.nfswap_lookup2_res_u.ok;
+
+		o->client = (char *)(uintptr_t)r->client;
+		o->export_path = (char *)(uintptr_t)r->export_path;
+		o->quota = r->quota;
+		o->anon_uid = r->anon_uid;
+		o->mount_options = (char *)(uintptr_t)MOUNT_OPTIONS;
+		o->server = (char *)(uintptr_t)r->server;
+		o->nfs_port = r->nfs_port;
+		o->mount_port = r->mount_port;
+		o->allocate = r->allocate != 0;
+	}
+	(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_lookup2_res, (char *)&lr2);
+}
+
+static void
+reply_status(SVCXPRT *x, const struct serve_rep *r)
+{
+	static nfswap_file files[SERVE_FILES_MAX];
+	nfswap_status_res sr;
+	unsigned i, n = r->nfiles < SERVE_FILES_MAX ? r->nfiles :
+	    SERVE_FILES_MAX;
+
+	memset(&sr, 0, sizeof(sr));
+	sr.status = (nfswap_stat)r->status;
+	if (r->status == NFSWAP_OK) {
+		for (i = 0; i < n; i++) {
+			files[i].name = (char *)(uintptr_t)r->files[i].name;
+			files[i].size = r->files[i].size;
+			files[i].allocated = r->files[i].allocated;
+		}
+		sr.nfswap_status_res_u.ok.quota = r->quota;
+		sr.nfswap_status_res_u.ok.used = r->used;
+		sr.nfswap_status_res_u.ok.in_progress = r->in_progress;
+		sr.nfswap_status_res_u.ok.files.files_len = n;
+		sr.nfswap_status_res_u.ok.files.files_val = files;
+	}
+	(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_status_res, (char *)&sr);
+}
+
+/*
+ * Arguments are decoded with the generated XDR routines (bounded by the
+ * protocol's limits); a request that does not decode gets GARBAGE_ARGS,
+ * an unknown procedure PROC_UNAVAIL.  Every answer that needs the
+ * registry or a disk comes from the monitor.
+ */
+static void
+dispatch(struct svc_req *rq, SVCXPRT *x)
+{
+	static struct serve_rep rep;
+	nfswap_alloc_args aa;
+	nfswap_release_args ra;
+	struct serve_req q;
+	const struct netbuf *nb;
+	uint64_t now = mono_ms();
+	nfswap_stat st;
+
+	if (x->xp_fd >= 0 && x->xp_fd < N.nconn_max)
+		N.conn[x->xp_fd].last_ms = now;		/* a whole call */
+	if (rq->rq_proc == NFSWAPPROC_NULL) {
+		(void)svc_sendreply(x, xdr_nothing, NULL);
+		return;
+	}
+	if (rq->rq_proc > NFSWAPPROC_STATUS) {
+		svcerr_noproc(x);
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	memset(&aa, 0, sizeof(aa));
+	memset(&ra, 0, sizeof(ra));
+	if ((rq->rq_proc == NFSWAPPROC_ALLOCATE &&
+	    !svc_getargs(x, (xdrproc_t)xdr_nfswap_alloc_args, (char *)&aa)) ||
+	    (rq->rq_proc == NFSWAPPROC_RELEASE &&
+	    !svc_getargs(x, (xdrproc_t)xdr_nfswap_release_args, (char *)&ra))) {
+		svcerr_decode(x);
+		goto free;
+	}
+	nb = svc_getrpccaller(x);
+	memset(&rep, 0, sizeof(rep));
+	if (nb == NULL || nb->buf == NULL || sockaddr_text(nb->buf, nb->len,
+	    q.addr, sizeof(q.addr)) < 0)
+		rep.status = NFSWAP_UNKNOWN;
+	else if (!rate_ok(q.addr, now))
+		rep.status = NFSWAP_BUSY;	/* who asks decides everything */
+	else {
+		switch (rq->rq_proc) {
+		case NFSWAPPROC_LOOKUP:
+			q.op = SERVE_LOOKUP;
+			break;
+		case NFSWAPPROC_ALLOCATE:
+			q.op = SERVE_ALLOCATE;
+			if (aa.name == NULL || strlen(aa.name) >= sizeof(q.name))
+				rep.status = NFSWAP_INVAL;
+			else
+				snprintf(q.name, sizeof(q.name), "%s", aa.name);
+			q.size = aa.size;
+			break;
+		case NFSWAPPROC_RELEASE:
+			q.op = SERVE_RELEASE;
+			if (ra.name == NULL || strlen(ra.name) >= sizeof(q.name))
+				rep.status = NFSWAP_INVAL;
+			else
+				snprintf(q.name, sizeof(q.name), "%s", ra.name);
+			break;
+		default:
+			q.op = SERVE_STATUS;
+			break;
+		}
+		if (rep.status == NFSWAP_OK)
+			ask(&q, &rep, now);
+	}
+	switch (rq->rq_proc) {
+	case NFSWAPPROC_LOOKUP:
+		reply_lookup(x, rq->rq_vers, &rep);
+		break;
+	case NFSWAPPROC_STATUS:
+		reply_status(x, &rep);
+		break;
+	default:
+		st = (nfswap_stat)rep.status;
+		(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_stat, (char *)&st);
+		break;
+	}
+free:
+	if (rq->rq_proc == NFSWAPPROC_ALLOCATE)
+		(void)svc_freeargs(x, (xdrproc_t)xdr_nfswap_alloc_args,
+		    (char *)&aa);
+	else if (rq->rq_proc == NFSWAPPROC_RELEASE)
+		(void)svc_freeargs(x, (xdrproc_t)xdr_nfswap_release_args,
+		    (char *)&ra);
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+/* After an accept: the descriptor libtirpc registered that we do not know. */
+static void
+find_new(uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < svc_max_pollfd; i++) {
+		int fd = svc_pollfd[i].fd;
+
+		if (fd >= 0 && fd != N.lfd && (fd >= N.nconn_max ||
+		    !N.conn[fd].used))
+			conn_new(fd, now);
+	}
+}
+
+/*
+ * Serve until stopped or until the monitor or the resolver goes away.
+ * The poll set is libtirpc's (a copy: an accept may reallocate it) plus
+ * the resolver's and the monitor's sockets.  Connections are served
+ * first and the listener last, so that a descriptor closed in this round
+ * is known closed before accept can hand its number out again.
+ */
+int
+net_run(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
+    int dns_fd)
+{
+	struct pollfd *pfd = NULL;
+	struct sigaction sa;
+	int maxrec = MAXREC, cap = 0, i, n;
+	rpcvers_t vers;
+	SVCXPRT *x;
+
+	memset(&N, 0, sizeof(N));
+	N.sc = &conf->serve;
+	N.lfd = listen_fd;
+	N.mon = mon_fd;
+	N.dns = dns_fd;
+	N.nconn_max = (int)conf->serve.max_connections + 64;
+	if ((N.conn = calloc((size_t)N.nconn_max, sizeof(*N.conn))) == NULL)
+		return -ENOMEM;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (!rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec) ||
+	    (x = svc_vc_create(listen_fd, 0, 0)) == NULL) {
+		log_warnx("serve: svc_vc_create failed");
+		free(N.conn);
+		return -EIO;
+	}
+	for (vers = NFSWAP_V1; vers <= NFSWAP_V2; vers++)
+		if (!svc_reg(x, NFSWAP_PROG, vers, dispatch, NULL)) {
+			log_warnx("serve: svc_reg failed");
+			free(N.conn);
+			return -EIO;
+		}
+	while (!net_stop) {
+		int nfd = svc_max_pollfd, lidx = -1;
+		uint64_t now;
+
+		if (nfd + 2 > cap) {
+			struct pollfd *p = realloc(pfd, (size_t)(nfd + 2) *
+			    sizeof(*p));
+
+			if (p == NULL) {
+				log_warnx("serve: out of memory");
+				break;
+			}
+			pfd = p;
+			cap = nfd + 2;
+		}
+		memcpy(pfd, svc_pollfd, (size_t)nfd * sizeof(*pfd));
+		pfd[nfd].fd = N.dns;
+		pfd[nfd].events = POLLIN;
+		pfd[nfd + 1].fd = N.mon;
+		pfd[nfd + 1].events = POLLIN;
+		pfd[nfd].revents = pfd[nfd + 1].revents = 0;
+		n = poll(pfd, (nfds_t)nfd + 2, 1000);
+		if (n < 0 && errno != EINTR)
+			break;
+		now = mono_ms();
+		if (n > 0) {
+			if (pfd[nfd].revents)
+				dns_read(now);
+			if (pfd[nfd + 1].revents) {
+				/* nothing is asked between calls: a late
+				 * answer, or the monitor gone */
+				struct serve_rep late;
+
+				if (recv(N.mon, &late, sizeof(late),
+				    MSG_DONTWAIT) == 0)
+					net_stop = 1;
+			}
+			for (i = 0; i < nfd; i++) {
+				int fd = pfd[i].fd;
+
+				if (fd < 0 || pfd[i].revents == 0)
+					continue;
+				if (fd == N.lfd) {
+					lidx = i;
+					continue;
+				}
+				if (fd < N.nconn_max && outq_full(fd))
+					conn_close(fd, "it does not read its "
+					    "replies");
+				svc_getreq_common(fd);
+				if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+					conn_gone(fd);
+			}
+			if (lidx >= 0) {
+				svc_getreq_common(N.lfd);
+				find_new(now);
+			}
+		}
+		conn_expire(now);
+	}
+	free(pfd);
+	free(N.conn);
+	return 0;
+}

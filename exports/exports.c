@@ -10,6 +10,11 @@
  * Isolation is the point of every line: an export is open to its client's
  * host only, and squashes every user of that host to the client's own
  * anonymous uid/gid, so one client can neither read nor fill another's swap.
+ * And it takes requests from a reserved source port only (Ganesha's
+ * PrivilegedPort, the kernel's default "secure"): every user of a client's
+ * host is squashed to the same uid, so only the port tells the client's
+ * kernel (which swaps) from an unprivileged process on that host, which
+ * must never read or write the swapped memory of every other user.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -43,35 +48,82 @@ exports_format_name(enum exports_format f)
  * no_all_squash/anonuid (another uid), no async (swap lost on a server
  * crash), no crossmnt/nohide (reach other filesystems), no fsid/refer/
  * replicas (must be per-export or redirect clients), no ro/rw (fixed).
+ * "insecure" is allowed only when the administrator forces it: it lets
+ * any user of a client's host reach that client's swap.  sec= is not an
+ * extra option: the "sec" setting places it (render_kernel).
  */
 static const char *const kernel_allowed[] = {
 	"secure", "insecure", "wdelay", "no_wdelay", "root_squash",
 	"acl", "no_acl", "security_label", "pnfs", "no_pnfs",
 };
+#define NALLOWED (sizeof(kernel_allowed) / sizeof(kernel_allowed[0]))
 
+/* The RPC security flavors both servers take, by their exports(5) names. */
+static const char *const sec_flavors[] = { "sys", "krb5", "krb5i", "krb5p" };
+#define NFLAVORS (sizeof(sec_flavors) / sizeof(sec_flavors[0]))
+
+/* Whether the comma-separated list s holds the option word. */
 static int
-valid_sec_flavors(const char *s)
+has_option(const char *s, const char *word)
 {
-	static const char *const flavors[] = {
-		"sys", "krb5", "krb5i", "krb5p",
-	};
-	size_t i, n;
+	size_t n, len = strlen(word);
 
 	for (;;) {
-		n = strcspn(s, ":");
-		for (i = 0; i < sizeof(flavors) / sizeof(flavors[0]); i++)
-			if (strlen(flavors[i]) == n && strncmp(s, flavors[i], n) == 0)
-				break;
-		if (i == sizeof(flavors) / sizeof(flavors[0]))
-			return 0;
-		if (s[n] == '\0')
+		n = strcspn(s, ",");
+		if (n == len && strncmp(s, word, n) == 0)
 			return 1;
+		if (s[n] == '\0')
+			return 0;
 		s += n + 1;
 	}
 }
 
 int
-exports_check_kernel_options(const char *s, const char **why)
+exports_kernel_insecure(const char *s)
+{
+	return s != NULL && has_option(s, "insecure");
+}
+
+/*
+ * sec: one flavor, or several separated by ':' in the order of preference
+ * (exports(5)'s own syntax), each at most once.  A list is allowed because
+ * a site moves its clients from sys to Kerberos one at a time, and both
+ * servers offer several flavors per export; an export is only as strong
+ * as the weakest flavor it lists.  NULL or "" is sys.
+ */
+int
+exports_check_sec(const char *s, const char **why)
+{
+	unsigned seen = 0;
+	size_t i, n;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (;;) {
+		n = strcspn(s, ":");
+		if (n == 0)
+			return (*why = "an empty flavor in the list (flavors "
+			    "are separated by ':', as in \"krb5p:krb5i\")",
+			    -EINVAL);
+		for (i = 0; i < NFLAVORS; i++)
+			if (strlen(sec_flavors[i]) == n &&
+			    strncmp(s, sec_flavors[i], n) == 0)
+				break;
+		if (i == NFLAVORS)
+			return (*why = "unknown flavor (known: sys, krb5, krb5i, "
+			    "krb5p; separated by ':')", -EINVAL);
+		if (seen & (1U << i))
+			return (*why = "a flavor is listed twice", -EINVAL);
+		seen |= 1U << i;
+		if (s[n] == '\0')
+			return 0;
+		s += n + 1;
+	}
+}
+
+int
+exports_check_kernel_options(const char *s, int allow_insecure,
+    const char **why)
 {
 	size_t i, n;
 
@@ -82,27 +134,24 @@ exports_check_kernel_options(const char *s, const char **why)
 		if (n == 0)
 			return (*why = "empty option in the extra options list",
 			    -EINVAL);
-		if (n > 4 && strncmp(s, "sec=", 4) == 0) {
-			char flav[128];
-			if (n - 4 >= sizeof(flav))
-				return (*why = "sec= list is too long", -EINVAL);
-			memcpy(flav, s + 4, n - 4);
-			flav[n - 4] = '\0';
-			if (!valid_sec_flavors(flav))
-				return (*why = "sec= takes sys, krb5, krb5i, krb5p "
-				    "separated by ':'", -EINVAL);
-		} else {
-			for (i = 0; i < sizeof(kernel_allowed) /
-			    sizeof(kernel_allowed[0]); i++)
-				if (strlen(kernel_allowed[i]) == n &&
-				    strncmp(s, kernel_allowed[i], n) == 0)
-					break;
-			if (i == sizeof(kernel_allowed) / sizeof(kernel_allowed[0]))
-				return (*why = "extra option not allowed (allowed: "
-				    "secure, insecure, wdelay, no_wdelay, "
-				    "root_squash, acl, no_acl, security_label, "
-				    "pnfs, no_pnfs, sec=FLAVORS)", -EINVAL);
-		}
+		if (n >= 4 && strncmp(s, "sec=", 4) == 0)
+			return (*why = "sec= is not an extra option: set the "
+			    "flavors with the \"sec\" setting, which both "
+			    "export formats follow", -EINVAL);
+		for (i = 0; i < NALLOWED; i++)
+			if (strlen(kernel_allowed[i]) == n &&
+			    strncmp(s, kernel_allowed[i], n) == 0)
+				break;
+		if (i == NALLOWED)
+			return (*why = "extra option not allowed (allowed: "
+			    "secure, insecure, wdelay, no_wdelay, root_squash, "
+			    "acl, no_acl, security_label, pnfs, no_pnfs)",
+			    -EINVAL);
+		if (n == 8 && strncmp(s, "insecure", 8) == 0 && !allow_insecure)
+			return (*why = "\"insecure\" lets any user of a client's "
+			    "host mount its export from a port above 1023 and "
+			    "read and write its swap; set kernel.allow_insecure "
+			    "= true to force it", -EINVAL);
 		if (s[n] == '\0')
 			return 0;
 		s += n + 1;
@@ -134,14 +183,39 @@ exports_check_client(const struct client *c, const char **why)
 	return 0;
 }
 
+/*
+ * sec= comes first: exports(5) applies the options that follow a sec= to
+ * the flavors it lists (and only rw, ro and the squash options may differ
+ * between flavors), so with the one sec= in front, every option of the
+ * line -- all_squash above all -- holds for every flavor it allows,
+ * however a reader treats options before a sec=.  "secure" is not
+ * written: it is the kernel's default, and kernel_options may only turn
+ * it off when the administrator forced "insecure".
+ */
 static void
 render_kernel(const struct client *c, const struct exports_opts *o,
     struct strbuf *out)
 {
-	sb_printf(out, "%s/%s %s(rw,sync,no_subtree_check,all_squash,"
+	sb_printf(out, "%s/%s %s(sec=%s,rw,sync,no_subtree_check,all_squash,"
 	    "anonuid=%" PRIu32 ",anongid=%" PRIu32 "%s%s)\n",
-	    o->export_root, c->name, c->host, c->uid, c->gid,
+	    o->export_root, c->name, c->host, o->sec, c->uid, c->gid,
 	    o->kernel_options[0] ? "," : "", o->kernel_options);
+}
+
+/* "krb5p:krb5i" as Ganesha's list, "krb5p, krb5i" */
+static void
+put_sectype(struct strbuf *out, const char *sec)
+{
+	size_t n;
+
+	for (;;) {
+		n = strcspn(sec, ":");
+		sb_printf(out, "%.*s", (int)n, sec);
+		if (sec[n] == '\0')
+			return;
+		sb_printf(out, ", ");
+		sec += n + 1;
+	}
 }
 
 static void
@@ -160,15 +234,20 @@ render_ganesha(const struct client *c, const struct exports_opts *o,
 	    "\tAnonymous_Gid = %" PRIu32 ";\n"
 	    "\tProtocols = 3, 4;\n"
 	    "\tTransports = TCP;\n"
-	    "\tSecType = sys;\n"
+	    "\tSecType = ",
+	    c->name, c->export_id, o->export_root, c->name,
+	    o->pseudo_root, c->name, c->uid, c->gid);
+	put_sectype(out, o->sec);
+	/* The CLIENT block inherits PrivilegedPort from here: it must not
+	 * set it (a CLIENT's own setting wins over its EXPORT's). */
+	sb_printf(out, ";\n"
+	    "\tPrivilegedPort = true;\n"
 	    "\tCLIENT {\n"
 	    "\t\tClients = %s;\n"
 	    "\t\tAccess_Type = RW;\n"
 	    "\t\tSquash = All;\n"
 	    "\t}\n"
-	    "\tFSAL {\n",
-	    c->name, c->export_id, o->export_root, c->name,
-	    o->pseudo_root, c->name, c->uid, c->gid, c->host);
+	    "\tFSAL {\n", c->host);
 	if (o->ceph_fs != NULL)
 		sb_printf(out,
 		    "\t\tName = CEPH;\n"
@@ -239,17 +318,26 @@ int
 exports_render(enum exports_format fmt, const struct client *c, size_t n,
     const struct exports_opts *o, struct strbuf *out, char *err, size_t errlen)
 {
+	struct exports_opts eo = *o;
 	const char *why;
 	size_t i;
 	int r;
 
+	if (eo.sec == NULL || eo.sec[0] == '\0')
+		eo.sec = "sys";
+	o = &eo;
 	if (valid_abspath(o->export_root, &why) < 0 ||
 	    valid_abspath(o->pseudo_root, &why) < 0) {
 		snprintf(err, errlen, "export root: %s", why);
 		return -EINVAL;
 	}
-	if (exports_check_kernel_options(o->kernel_options, &why) < 0) {
+	if (exports_check_kernel_options(o->kernel_options, o->allow_insecure,
+	    &why) < 0) {
 		snprintf(err, errlen, "kernel options: %s", why);
+		return -EINVAL;
+	}
+	if (exports_check_sec(o->sec, &why) < 0) {
+		snprintf(err, errlen, "sec: %s", why);
 		return -EINVAL;
 	}
 	if (o->ceph_fs != NULL && (valid_name(o->ceph_fs, &why) < 0 ||

@@ -31,12 +31,20 @@ struct exports_opts {
 	const char	*kernel_options; /* extra exports(5) options, validated */
 	const char	*ceph_fs;	/* Ganesha's Ceph FSAL on this CephFS, */
 	const char	*ceph_user;	/* ... as this cephx id; NULL: VFS */
+	const char	*sec;		/* flavors, ':' between, preferred
+					 * first (exports_check_sec); NULL
+					 * or "": sys */
+	int		 allow_insecure; /* kernel_options may hold "insecure"
+					 * (the admin forced it) */
 };
 
 /* exports.c */
 int	exports_format_parse(const char *, enum exports_format *);
 const char *exports_format_name(enum exports_format);
-int	exports_check_kernel_options(const char *, const char **why);
+int	exports_check_kernel_options(const char *, int allow_insecure,
+	    const char **why);
+int	exports_kernel_insecure(const char *);
+int	exports_check_sec(const char *, const char **why);
 int	exports_check_client(const struct client *, const char **why);
 int	exports_render(enum exports_format, const struct client *, size_t,
 	    const struct exports_opts *, struct strbuf *, char *err, size_t);

@@ -29,6 +29,7 @@ conf_defaults(struct nfswap_conf *c)
 	c->quota_enforce = QUOTA_AUTO;
 	snprintf(c->kernel_file, sizeof(c->kernel_file),
 	    "/etc/exports.d/nfswap.exports");
+	snprintf(c->sec, sizeof(c->sec), "sys");
 	snprintf(c->ganesha_file, sizeof(c->ganesha_file),
 	    "/etc/ganesha/nfswap.conf");
 	snprintf(c->ganesha_pid_file, sizeof(c->ganesha_pid_file),
@@ -56,6 +57,7 @@ static const struct cfg_key top_keys[] = {
 	{ "export_id_min", CONFIG_TYPE_INT },
 	{ "export_id_max", CONFIG_TYPE_INT },
 	{ "quota_enforce", CONFIG_TYPE_STRING },
+	{ "sec", CONFIG_TYPE_STRING },
 	{ "kernel", CONFIG_TYPE_GROUP },
 	{ "ganesha", CONFIG_TYPE_GROUP },
 	{ "backend", CONFIG_TYPE_STRING },
@@ -92,6 +94,7 @@ static const struct cfg_key head_keys[] = {
 static const struct cfg_key kernel_keys[] = {
 	{ "exports_file", CONFIG_TYPE_STRING },
 	{ "options", CONFIG_TYPE_STRING },
+	{ "allow_insecure", CONFIG_TYPE_BOOL },
 	{ NULL, 0 }
 };
 static const struct cfg_key ganesha_keys[] = {
@@ -317,15 +320,30 @@ load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
 		    (r = cfg_get_path(g, "exports_file", c->kernel_file,
 		    sizeof(c->kernel_file), file, d)) < 0)
 			return r;
+		/* "insecure" opens every client's swap to the users of its
+		 * host: refused unless forced, and then warned about at each
+		 * rendering (main.c). */
+		cfg_get_bool(g, "allow_insecure", &c->kernel_allow_insecure);
 		if ((s = config_setting_get_member(g, "options")) != NULL) {
 			v = config_setting_get_string(s);
-			if (exports_check_kernel_options(v, &why) < 0)
+			if (exports_check_kernel_options(v,
+			    c->kernel_allow_insecure, &why) < 0)
 				return cfg_at(d, file, s, "kernel.options: %s", why);
 			if (strlen(v) >= sizeof(c->kernel_options))
 				return cfg_at(d, file, s, "kernel.options: too long");
 			snprintf(c->kernel_options, sizeof(c->kernel_options),
 			    "%s", v);
+			c->kernel_options_line = config_setting_source_line(s);
 		}
+	}
+	if ((s = config_setting_get_member(root, "sec")) != NULL) {
+		v = config_setting_get_string(s);
+		if (exports_check_sec(v, &why) < 0)
+			return cfg_at(d, file, s, "sec: %s", why);
+		if (*v == '\0' || strlen(v) >= sizeof(c->sec))
+			return cfg_at(d, file, s, "sec: one flavor or more (sys, "
+			    "krb5, krb5i, krb5p) separated by ':'");
+		snprintf(c->sec, sizeof(c->sec), "%s", v);
 	}
 	if ((g = config_setting_get_member(root, "ganesha")) != NULL) {
 		if ((r = cfg_check_keys(g, ganesha_keys, file, d)) < 0 ||

@@ -468,6 +468,21 @@ head_names(const struct nfswap_conf *conf, char *buf, size_t len)
 	return buf;
 }
 
+/* Forced "insecure" (kernel.allow_insecure): say, each time, what it opens. */
+static void
+warn_insecure(const struct nfswap_conf *conf)
+{
+	if (!exports_kernel_insecure(conf->kernel_options))
+		return;
+	fprintf(stderr, "nfswap: warning: kernel.options has \"insecure\" "
+	    "(forced by kernel.allow_insecure, %s:%u): the kernel exports "
+	    "take requests from any source port, so any user of a client's "
+	    "host can mount its export and read and write its swap (the "
+	    "swapped memory of every user, root's too)\n",
+	    conf->file[0] ? conf->file : "nfswap.conf",
+	    conf->kernel_options_line);
+}
+
 /*
  * Render the exports of the clients on head (all clients when head is
  * NULL) to path ("-": standard output), with the registry open.  *n gets
@@ -480,7 +495,8 @@ write_exports(const struct nfswap_conf *conf, struct registry *reg,
 {
 	struct exports_opts eo = {
 		conf_dir_root(conf), conf->ganesha_pseudo_root,
-		conf->kernel_options, NULL, NULL
+		conf->kernel_options, NULL, NULL, conf->sec,
+		conf->kernel_allow_insecure
 	};
 	struct client *v;
 	struct strbuf sb;
@@ -489,6 +505,8 @@ write_exports(const struct nfswap_conf *conf, struct registry *reg,
 	size_t all, i;
 	int r;
 
+	if (fmt == EXPORTS_KERNEL)
+		warn_insecure(conf);
 	if (conf->backend == BACKEND_CEPHFS) {
 		eo.ceph_fs = conf->cephfs.filesystem;
 		eo.ceph_user = conf->cephfs.ganesha_user;
@@ -769,6 +787,7 @@ main(int argc, char *argv[])
 			return usage("-n takes no command");
 		printf("configuration OK%s%s\n", conf.file[0] ? ": " : 
 		    " (built-in defaults)", conf.file);
+		warn_insecure(&conf);
 		return EXIT_OK;
 	}
 	if (optind == argc)

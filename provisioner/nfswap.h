@@ -58,6 +58,9 @@ struct nfswap_conf {
 	enum quota_mode	quota_enforce;
 	char		kernel_file[PATH_MAXLEN + 1];
 	char		kernel_options[256];
+	int		kernel_allow_insecure;	/* "insecure" forced */
+	unsigned	kernel_options_line;	/* where they were set */
+	char		sec[64];		/* exports_check_sec's */
 	char		ganesha_file[PATH_MAXLEN + 1];
 	char		ganesha_pseudo_root[PATH_MAXLEN + 1];
 	char		ganesha_pid_file[PATH_MAXLEN + 1];

@@ -96,7 +96,7 @@ is "show counts usage" "$(n show alice --json | jq '.files')" 1
 # ---- exports ---------------------------------------------------------------
 is "exports (kernel) to the configured file" "$(status n exports)" 0
 is "kernel file: one line per client" "$(grep -vc '^#' "$T/etc/nfswap.exports")" 4
-grep -qx "$T/export/alice 10.0.0.5(rw,sync,no_subtree_check,all_squash,anonuid=3000000,anongid=3000000)" "$T/etc/nfswap.exports"
+grep -qx "$T/export/alice 10.0.0.5(sec=sys,rw,sync,no_subtree_check,all_squash,anonuid=3000000,anongid=3000000)" "$T/etc/nfswap.exports"
 is "kernel file: alice's exact line" $? 0
 is "kernel file mode 0644" "$(stat -c %a "$T/etc/nfswap.exports")" 644
 is "exports (ganesha)" "$(status n exports --format ganesha)" 0

@@ -7,6 +7,13 @@
 # no holes; A cannot reach B's export nor get out of its own; B's export is
 # refused from A's address; audit sees what A wrote; remove --purge and a
 # reload take A's export away.
+#
+# The unprivileged user (issue 17, finding 1): every user of A's host is
+# squashed to A's uid, so only the source port tells A's kernel from any
+# other process there.  The same libnfs client run as uid 65534 from A's
+# own address (an ephemeral port) can neither mount A's export nor read or
+# write A's swap file, over NFSv3 or NFSv4, and Ganesha says why; run as
+# root from that address (a reserved port), it still can.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/ganesha.sh"
@@ -40,6 +47,13 @@ nfsc() {	# nfsc CLIENT N PATH CMD...
 	local c=$1 k=$2 p=$3; shift 3
 	in_client "$c" "$NFSC" "$(nfs_url "$k" "$p")" "$@"
 }
+# The same, as an unprivileged user of that host: no capabilities, so
+# libnfs cannot bind a reserved port.
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+nfsc_nobody() {	# CLIENT URL CMD...
+	local c=$1 u=$2; shift 2
+	in_client "$c" $NOBODY "$NFSC" "$u" "$@"
+}
 
 # --- A in its own export ------------------------------------------------------
 ok "A mounts its export over NFSv3" nfsc a 1 "$ALICE" mount
@@ -67,6 +81,56 @@ ok "nfswap audit: alice's usage is what A wrote (48 MiB, $usage bytes)" \
 
 ok "A removes a file" nfsc a 1 "$ALICE" rm nfswap.1
 ok "... it is gone on the server" test ! -e "$ALICE/nfswap.1"
+
+# --- an unprivileged user on A's own host (finding 1) --------------------------
+aid=$(n show alice --json | jq .export_id)
+v3=$(nfs_url 1 "$ALICE")
+v4=$(nfs4_url 1 /swap/alice)
+ok "the export requires a reserved port (PrivilegedPort in alice's block)" \
+    sh -c "sed -n '/^# client alice\$/,/^}/p' '$T/nfswap.ganesha' | grep -qx '	PrivilegedPort = true;'"
+is "A's host keeps ports below 1024 for root (ip_unprivileged_port_start)" \
+    "$(in_client a sysctl -n net.ipv4.ip_unprivileged_port_start)" 1024
+is "the attacker is uid 65534 on A's host, with no capabilities" \
+    "$(in_client a $NOBODY sh -c 'echo $(id -u) $(id -g) $(id -G) $(sed -n "s/^CapEff:\t//p" /proc/self/status)')" \
+    "65534 65534 65534 0000000000000000"
+nfsc a 1 "$ALICE" mount >"$T/m.out"
+port=$(awk '$1 == "port" {print $2}' "$T/m.out")
+ok "root on A mounts from a reserved port (${port:-?})" test "${port:-65535}" -lt 1024
+sum0=$(md5sum <"$ALICE/nfswap.0")
+stat0=$(stat -c '%s %Y' "$ALICE/nfswap.0")
+before=$(grep -c "Non-reserved Port [0-9]* is not allowed on Export_Id $aid " "$T/ganesha.log")
+for v in 3 4; do
+	eval "u=\$v$v"
+	nfsc_nobody a "$u" mount >"$T/x.out" 2>&1
+	ok "uid 65534 on A cannot mount A's export (NFSv$v)" grep -q "^ERR" "$T/x.out"
+	nfsc_nobody a "$u" read nfswap.0 >"$T/x.out" 2>&1
+	ok "... nor read A's swap file (NFSv$v)" sh -c "grep -q '^ERR' '$T/x.out' && ! grep -q '^read' '$T/x.out'"
+	nfsc_nobody a "$u" poke nfswap.0 4096 injected >"$T/x.out" 2>&1
+	ok "... nor write into it (NFSv$v)" sh -c "grep -q '^ERR' '$T/x.out' && ! grep -q '^poked' '$T/x.out'"
+	nfsc_nobody a "$u" write planted.$v 2048 2048 >"$T/x.out" 2>&1
+	ok "... nor create a file there (NFSv$v)" \
+	    sh -c "grep -q '^ERR' '$T/x.out' && [ ! -e '$ALICE/planted.$v' ]"
+done
+for v in 3 4; do	# last: had the others got in, the file would be gone
+	eval "u=\$v$v"
+	nfsc_nobody a "$u" rm nfswap.0 >"$T/x.out" 2>&1
+	ok "... nor remove A's swap file (NFSv$v)" sh -c "grep -q '^ERR' '$T/x.out' && [ -e '$ALICE/nfswap.0' ]"
+done
+is "A's swap file is untouched on the server (size, mtime, content)" \
+    "$(stat -c '%s %Y' "$ALICE/nfswap.0") $(md5sum <"$ALICE/nfswap.0")" "$stat0 $sum0"
+after=$(grep -c "Non-reserved Port [0-9]* is not allowed on Export_Id $aid " "$T/ganesha.log")
+ok "Ganesha refused each for its port ($((after - before)) refusals logged)" test "$after" -gt "$before"
+ok "... over NFSv3 and over NFSv4" sh -c "grep 'Non-reserved Port [0-9]* is not allowed on Export_Id $aid ' '$T/ganesha.log' | grep -q nfs_rpc_process_request &&
+    grep 'Non-reserved Port [0-9]* is not allowed on Export_Id $aid ' '$T/ganesha.log' | grep -q nfs4_export_check_access"
+ok "root on A still mounts (NFSv3)" in_client a "$NFSC" "$v3" mount
+ok "... and over NFSv4" in_client a "$NFSC" "$v4" mount
+is "... reads A's swap file (NFSv4)" "$(in_client a "$NFSC" "$v4" read nfswap.0)" "read 33554432"
+is "... writes into it (NFSv3)" "$(in_client a "$NFSC" "$v3" poke nfswap.0 4096 rootwrote)" "poked 9"
+is "... and creates a file (NFSv4), as A's uid" \
+    "$(in_client a "$NFSC" "$v4" write v4file 2048 2048; stat -c '%u %s' "$ALICE/v4file" 2>/dev/null)" "written 2048
+$auid 2048"
+is "... what root wrote is on the server" "$(dd if="$ALICE/nfswap.0" bs=1 skip=4096 count=9 2>/dev/null)" rootwrote
+nfsc a 1 "$ALICE" rm v4file >/dev/null
 
 # --- isolation --------------------------------------------------------------------
 nfsc a 1 "$BOB" mount >"$T/x.out" 2>&1

@@ -17,7 +17,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct client c[MAXC];
-	struct exports_opts o = { "/srv/nfswap", "/swap", "", NULL, NULL };
+	struct exports_opts o = {
+		.export_root = "/srv/nfswap", .pseudo_root = "/swap",
+		.kernel_options = "", .allow_insecure = 1
+	};
 	struct strbuf sb;
 	char err[256], want[1024], *text = fuzz_str(data, size), *line, *save;
 	size_t n = 0, i, lines;
@@ -50,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			lines++;
 		PROPERTY(lines == n + 1);		/* the header, then one each */
 		for (i = 0; i < n; i++) {
-			snprintf(want, sizeof(want), "\n/srv/nfswap/%s %s(rw,sync,"
+			snprintf(want, sizeof(want), "\n/srv/nfswap/%s %s(sec=sys,rw,sync,"
 			    "no_subtree_check,all_squash,anonuid=%" PRIu32
 			    ",anongid=%" PRIu32 "%s%s)\n", c[i].name, c[i].host,
 			    c[i].uid, c[i].gid, o.kernel_options[0] ? "," : "",

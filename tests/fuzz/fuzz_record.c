@@ -10,7 +10,10 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct exports_opts o = { "/srv/nfswap", "/swap", "", NULL, NULL };
+	struct exports_opts o = {
+		.export_root = "/srv/nfswap", .pseudo_root = "/swap",
+		.kernel_options = ""
+	};
 	struct client c;
 	struct strbuf sb;
 	struct diag d;

@@ -3,7 +3,8 @@
  * (NFSv3) against a real server, one command per run, results on stdout as
  * "key value" lines, errors as "ERR <errno name> <text>" with exit 1.
  *
- *   nfsc URL mount                      mount the export, nothing else
+ *   nfsc URL mount                      mount the export, nothing else;
+ *                                       says from which local port
  *   nfsc URL write NAME SIZE BLOCK      create 0600, SIZE bytes of zeros in
  *                                       BLOCK-byte writes, fsync
  *   nfsc URL syncwrite NAME SIZE BLOCK  the same, opened O_SYNC: every WRITE
@@ -17,13 +18,25 @@
  *                                       kernel client pipelines them)
  *   nfsc URL stat NAME                  size, mode, uid, used bytes
  *   nfsc URL read NAME                  bytes read
+ *   nfsc URL poke NAME OFFSET TEXT      write TEXT into the existing file
+ *                                       at OFFSET, fsync (as one who
+ *                                       plants code in swapped pages)
  *   nfsc URL rm NAME
  *   nfsc URL ls                         names, one per line
  *
- * URL: nfs://SERVER/EXPORT?version=3&nfsport=N&mountport=M
+ * URL: nfs://SERVER/EXPORT?version=3&nfsport=N&mountport=M, or
+ * nfs://SERVER/PSEUDO?version=4&nfsport=N (libnfs 4.0's NFSv4 cannot
+ * write 4 KiB or more at once).
+ *
+ * The source port: libnfs binds a reserved port (512-1023) when it can --
+ * as root, or with CAP_NET_BIND_SERVICE -- and an ephemeral one otherwise,
+ * so the same program run as root and as an unprivileged user shows what
+ * an export that requires a reserved port lets in.
  * With NFSC_TIME set, the writes also print "elapsed SECONDS" (mount and
  * connection excluded), for bench/nfs-create.sh.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -194,7 +207,7 @@ main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: nfsc URL mount|write|syncwrite|agentwrite|pipewrite|stat|"
-		    "read|rm|ls [args]\n");
+		    "read|poke|rm|ls [args]\n");
 		return 2;
 	}
 	cmd = argv[2];
@@ -206,7 +219,16 @@ main(int argc, char **argv)
 	if ((r = nfs_mount(nfs, url->server, url->path)) < 0)
 		return fail(r, "mount");
 	if (strcmp(cmd, "mount") == 0) {
-		printf("mounted %s:%s\n", url->server, url->path);
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int port = -1;
+
+		if (getsockname(nfs_get_fd(nfs), (struct sockaddr *)&ss,
+		    &len) == 0)
+			port = ntohs(ss.ss_family == AF_INET6 ?
+			    ((struct sockaddr_in6 *)&ss)->sin6_port :
+			    ((struct sockaddr_in *)&ss)->sin_port);
+		printf("mounted %s:%s\nport %d\n", url->server, url->path, port);
 	} else if (((strcmp(cmd, "write") == 0 || strcmp(cmd, "agentwrite") == 0 ||
 	    strcmp(cmd, "syncwrite") == 0) && argc == 6) || (strcmp(cmd, "pipewrite") == 0 && argc == 8)) {
 		uint64_t size = strtoull(argv[4], NULL, 10), done = 0;
@@ -278,6 +300,18 @@ main(int argc, char **argv)
 		if (r < 0)
 			return fail(r, "read");
 		printf("read %llu\n", (unsigned long long)total);
+	} else if (strcmp(cmd, "poke") == 0 && argc == 6) {
+		uint64_t off = strtoull(argv[4], NULL, 10);
+
+		if ((r = nfs_open(nfs, argv[3], O_WRONLY, &fh)) < 0)
+			return fail(r, "open");
+		r = nfs_pwrite(nfs, fh, off, strlen(argv[5]), argv[5]);
+		if (r < 0 || (r = nfs_fsync(nfs, fh)) < 0) {
+			nfs_close(nfs, fh);
+			return fail(r, "poke");
+		}
+		nfs_close(nfs, fh);
+		printf("poked %zu\n", strlen(argv[5]));
 	} else if (strcmp(cmd, "rm") == 0 && argc == 4) {
 		if ((r = nfs_unlink(nfs, argv[3])) < 0)
 			return fail(r, "unlink");

@@ -78,7 +78,7 @@ ganesha_stop_all() {
 ganesha_loop=""
 ganesha_export_root() {	# SIZE
 	at_exit 'ganesha_stop_all; if [ -n "$ganesha_loop" ]; then umount "$T/export" 2>/dev/null || umount -l "$T/export"; losetup -d "$ganesha_loop"; fi'
-	truncate -s "$1" "$T/export.img" && mkfs.ext4 -q -F -m 0 "$T/export.img" &&
+	truncate -s "$1" "$T/export.img" && mkfs.ext4 -q -F -m 0 ${GANESHA_MKFS_OPTS:-} "$T/export.img" &&
 	ganesha_loop=$(losetup -f --show "$T/export.img") &&
 	mkdir -p "$T/export" && mount "$ganesha_loop" "$T/export" || return 1
 	cat >"$T/nfswap.conf" <<CONF

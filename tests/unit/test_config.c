@@ -49,8 +49,10 @@ test_full(void **state)
 	    "uid_min = 5000000; uid_max = 5000999;\n"
 	    "export_id_min = 2000; export_id_max = 2999;\n"
 	    "quota_enforce = \"project\";\n"
+	    "sec = \"krb5p:krb5i\";\n"
 	    "kernel: { exports_file = \"/etc/exports.d/x.exports\";\n"
-	    "          options = \"insecure,sec=sys\"; };\n"
+	    "          options = \"insecure,no_wdelay\";\n"
+	    "          allow_insecure = true; };\n"
 	    "ganesha: { exports_file = \"/etc/ganesha/x.conf\";\n"
 	    "           pseudo_root = \"/swap\"; pid_file = \"/run/g.pid\"; };\n",
 	    &c, &d), 0);
@@ -63,7 +65,10 @@ test_full(void **state)
 	assert_int_equal(c.export_id_max, 2999);
 	assert_int_equal(c.quota_enforce, QUOTA_PROJECT);
 	assert_string_equal(c.kernel_file, "/etc/exports.d/x.exports");
-	assert_string_equal(c.kernel_options, "insecure,sec=sys");
+	assert_string_equal(c.kernel_options, "insecure,no_wdelay");
+	assert_int_equal(c.kernel_allow_insecure, 1);
+	assert_int_equal(c.kernel_options_line, 10);
+	assert_string_equal(c.sec, "krb5p:krb5i");
 	assert_string_equal(c.ganesha_file, "/etc/ganesha/x.conf");
 	assert_string_equal(c.ganesha_pseudo_root, "/swap");
 	assert_string_equal(c.ganesha_pid_file, "/run/g.pid");
@@ -130,6 +135,8 @@ test_defaults(void **state)
 	assert_string_equal(c.ganesha_pseudo_root, "/srv/nfswap");
 	assert_true(c.default_quota == 4ULL << 30);
 	assert_int_equal(c.quota_enforce, QUOTA_AUTO);
+	assert_string_equal(c.sec, "sys");
+	assert_int_equal(c.kernel_allow_insecure, 0);
 	/* pseudo_root follows export_root unless set */
 	assert_int_equal(load("export_root = \"/e\";\ndefault_quota = 1048576;\n",
 	    &c, &d), 0);
@@ -175,6 +182,17 @@ static const struct {
 	{ "quota_enforce = \"always\";\n", 1, "quota_enforce" },
 	{ "kernel: { options = \"no_all_squash\"; };\n", 1, "not allowed" },
 	{ "kernel: { options = \"insecure)\"; };\n", 1, "not allowed" },
+	{ "kernel: {\n options = \"no_wdelay,insecure\"; };\n", 2,
+	    "kernel.options: \"insecure\" lets any user of a client's host" },
+	{ "kernel: { allow_insecure = false;\n options = \"insecure\"; };\n", 2,
+	    "set kernel.allow_insecure = true to force it" },
+	{ "kernel: { allow_insecure = 1; };\n", 1, "must be true or false" },
+	{ "kernel: { options = \"sec=krb5p\"; };\n", 1, "the \"sec\" setting" },
+	{ "\nsec = \"krb5p:none\";\n", 2, "sec: unknown flavor" },
+	{ "sec = \"krb5:krb5\";\n", 1, "listed twice" },
+	{ "sec = \"\";\n", 1, "sec: one flavor or more" },
+	{ "sec = \"krb5p,krb5i\";\n", 1, "separated by ':'" },
+	{ "sec = [\"krb5p\"];\n", 1, "sec must be a string" },
 	{ "kernel: { exprts_file = \"/x\"; };\n", 1, "unknown setting" },
 	{ "kernel = \"x\";\n", 1, "must be a group" },
 	{ "ganesha: {\n  pseudo_root = \"rel\";\n};\n", 2, "pseudo_root" },

@@ -18,7 +18,8 @@
 #   ganesha_kill, ganesha_run   a crash (SIGKILL), and the server back
 #   in_client NAME CMD...       run CMD from client NAME's address
 #   nfs_url N PATH              the libnfs URL of PATH on the server, from
-#                               client N's side
+#                               client N's side (NFSv3)
+#   nfs4_url N PSEUDO           the same over NFSv4, by pseudo path
 #
 # Everything started here is stopped by pid at exit; the namespace takes
 # the rest with it (its first process is the test itself).  Nothing listens
@@ -113,6 +114,10 @@ in_client() {	# NAME CMD...
 
 nfs_url() {	# N PATH
 	echo "nfs://10.9.$1.1$2?version=3&nfsport=$NFS_PORT&mountport=$MNT_PORT"
+}
+
+nfs4_url() {	# N PSEUDO
+	echo "nfs://10.9.$1.1$2?version=4&nfsport=$NFS_PORT"
 }
 
 # ganesha_conf FILE NFS_PORT MNT_PORT RECOVERY EXPORTS_FILE: a server's

@@ -9,6 +9,9 @@
 
 #include "common.h"
 
+#define CLIENT_ADDRS_MAX	8
+#define CLIENT_ADDR_LEN		48	/* an address's canonical text */
+
 /* One provisioned thin client, as the registry records it. */
 struct client {
 	char		name[NAME_MAXLEN + 1];
@@ -21,6 +24,11 @@ struct client {
 	char		leaving[NAME_MAXLEN + 1]; /* the head it moves from,
 						   * which exports it too
 						   * until the move is done */
+	uint64_t	inodes;			/* inode limit, > 0 */
+	/* A DNS-named client's addresses when it was added (canonical), so
+	 * that later clients' addresses are checked against them. */
+	char		addrs[CLIENT_ADDRS_MAX][CLIENT_ADDR_LEN];
+	unsigned	naddrs;
 };
 
 enum exports_format { EXPORTS_KERNEL, EXPORTS_GANESHA };

@@ -2,10 +2,17 @@
  * audit.c -- compare the registry with what is on disk, read-only.
  *
  * For each client: its directory exists, is owned by its uid/gid with mode
- * 0700, its usage is within quota, and nothing inside belongs to another
- * uid.  Then everything under export_root that no client owns, and index
- * entries that no longer match a record.  Problems are counted; the
- * caller turns a non-zero count into EXIT_FINDINGS.
+ * 0700, its usage is within its quota and inode limit (from the project
+ * quota where there is one), the limits on disk are the recorded ones,
+ * nothing inside belongs to another uid, the walk that looks saw it all
+ * (it is bounded: a client can make its tree too deep or too wide to
+ * look at, and that is a finding, never a silence), and a DNS name does
+ * not now resolve into another client's addresses.  Then everything
+ * under export_root that no client owns, purges that did not finish, and
+ * index entries that no longer match a record.  Problems are counted; the
+ * caller turns a non-zero count into EXIT_FINDINGS.  Read-only: the walks
+ * run as the client (store.c), so the kernel keeps them to what is the
+ * client's.
  */
 #include <sys/stat.h>
 #include <dirent.h>
@@ -27,6 +34,8 @@ struct report {
 };
 
 static void problem(struct report *, const char *, ...) PRINTF_LIKE(2, 3);
+static void audit_dns(struct registry *, const struct client *,
+	    struct report *);
 
 static void
 problem(struct report *rp, const char *fmt, ...)
@@ -51,7 +60,7 @@ audit_client(struct registry *reg, struct store *sto, const struct client *c,
     struct report *rp)
 {
 	char dir[PATH_MAXLEN + 160], used[SIZE_STRMAX], quota[SIZE_STRMAX];
-	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2];
+	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2], inodes[48];
 	const struct nfswap_conf *conf = reg->conf;
 	struct store_stat st;
 	struct dir_usage u;
@@ -62,19 +71,28 @@ audit_client(struct registry *reg, struct store *sto, const struct client *c,
 	store_where(conf, c->name, dir, sizeof(dir));
 	memset(&u, 0, sizeof(u));
 	if ((sr = store_lstat(sto, c->name, &st, 0)) == 0 && st.is_dir)
-		have = store_usage(sto, c, &u) == 0;
+		have = store_usage(sto, c, 1, &u) == 0;
+	snprintf(inodes, sizeof(inodes), "%" PRIu64 "/%" PRIu64, u.inodes,
+	    c->inodes);
 	if (rp->json) {
 		sb_printf(rp->out, "%s\n    {\"name\": ", rp->first ? "" : ",");
 		sb_putjson(rp->out, c->name);
 		sb_printf(rp->out, ", \"directory\": ");
 		sb_putjson(rp->out, dir);
 		sb_printf(rp->out, ", \"used\": %" PRIu64 ", \"quota\": %" PRIu64
-		    ", \"files\": %" PRIu64 ", \"problems\": [",
-		    u.bytes, c->quota, u.files);
+		    ", \"files\": %" PRIu64 ", \"inodes_used\": %" PRIu64
+		    ", \"inodes\": %" PRIu64 ", \"from_quota\": %s"
+		    ", \"incomplete\": ", u.bytes, c->quota, u.files, u.inodes,
+		    c->inodes, u.from_quota ? "true" : "false");
+		if (u.incomplete)
+			sb_putjson(rp->out, u.why);
+		else
+			sb_printf(rp->out, "null");
+		sb_printf(rp->out, ", \"problems\": [");
 	} else
-		sb_printf(rp->out, "%-24s %-28s %8s of %-8s %6" PRIu64 "\n",
+		sb_printf(rp->out, "%-24s %-28s %8s of %-8s %6" PRIu64 " %13s\n",
 		    c->name, c->host, size_format(u.bytes, used),
-		    size_format(c->quota, quota), u.files);
+		    size_format(c->quota, quota), u.files, inodes);
 	rp->first = 1;
 
 	if (sr == -ENOENT)
@@ -101,6 +119,23 @@ audit_client(struct registry *reg, struct store *sto, const struct client *c,
 	if (have && u.bytes > c->quota)
 		problem(rp, "client %s: uses %s, over its quota of %s", c->name,
 		    size_format(u.bytes, used), size_format(c->quota, quota));
+	if (have && u.inodes > c->inodes)
+		problem(rp, "client %s: uses %" PRIu64 " inodes, over its limit of "
+		    "%" PRIu64, c->name, u.inodes, c->inodes);
+	if (have && u.incomplete)
+		problem(rp, "client %s: its directory was not looked at whole: %s "
+		    "(usage shown is a lower bound where no quota counts it, and "
+		    "entries not owned by the client may be there unseen)",
+		    c->name, u.why);
+	if (have && u.from_quota && conf->quota_enforce != QUOTA_NONE &&
+	    ((u.bytes_limit + 1023) / 1024 != (c->quota + 1023) / 1024 ||
+	    u.inodes_limit != c->inodes))
+		problem(rp, "client %s: the limits on disk (%s, %" PRIu64 " inodes)"
+		    " are not the recorded ones (%s, %" PRIu64 " inodes): nfswap "
+		    "quota %s %s --inodes %" PRIu64 " sets them", c->name,
+		    u.bytes_limit ? size_format(u.bytes_limit, used) : "none",
+		    u.inodes_limit, size_format(c->quota, quota), c->inodes,
+		    c->name, quota, c->inodes);
 	if (u.foreign)
 		problem(rp, "client %s: %" PRIu64 " entries not owned by uid %u "
 		    "(first: %s)", c->name, u.foreign, c->uid, u.first_foreign);
@@ -108,9 +143,35 @@ audit_client(struct registry *reg, struct store *sto, const struct client *c,
 	    registry_host_owner(reg, idxdir, key, owner, sizeof(owner), &d) < 0)
 		problem(rp, "client %s: host index entry for %s is missing "
 		    "(duplicate hosts cannot be detected)", c->name, c->host);
+	audit_dns(reg, c, rp);
 	if (rp->json)
 		sb_printf(rp->out, "]}");
 	rp->first = 0;
+}
+
+/* What a DNS-named client's name resolves to now must not be another
+ * client's address or lie in its network (the names are not checked when
+ * they do not resolve: DNS may come later). */
+static void
+audit_dns(struct registry *reg, const struct client *c, struct report *rp)
+{
+	char owner[NAME_MAXLEN + 2], what[HOST_MAXLEN + 64];
+	struct host h, a[CLIENT_ADDRS_MAX];
+	const char *why;
+	struct diag d;
+	int i, n;
+
+	if (reg->lockfd < 0 || valid_host(c->host, &h, &why) < 0 ||
+	    h.kind != HOST_DNS ||
+	    (n = registry_resolve(h.canon, a, CLIENT_ADDRS_MAX)) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (registry_host_clash(reg, &a[i], c->name, owner,
+		    sizeof(owner), what, sizeof(what), &d) == 1)
+			problem(rp, "client %s: host %s resolves now to %s, which "
+			    "overlaps %s of client \"%s\" (both would be let in "
+			    "to either's export)", c->name, h.canon, a[i].canon,
+			    what, owner);
 }
 
 static int
@@ -130,6 +191,8 @@ struct orphans {
 	const struct client	*v;
 	size_t			 n;
 	struct report		*rp;
+	const struct purge	*pv;		/* purges not finished */
+	size_t			 pn;
 };
 
 static void
@@ -143,11 +206,24 @@ orphan(void *arg, const char *name)
 	const char *why;
 	int r;
 
+	size_t i;
+
 	if (strcmp(name, "lost+found") == 0 || (o->n > 0 && bsearch(name, o->v,
 	    o->n, sizeof(*o->v), cmp_name) != NULL))
 		return;
 	store_where(o->store->conf, name, path, sizeof(path));
-	if ((r = store_lstat(o->store, name, &st, 1)) < 0) {
+	r = store_lstat(o->store, name, &st, 1);
+	for (i = 0; i < o->pn; i++)
+		if (strcmp(name, o->pv[i].aside) == 0 || (r == 0 &&
+		    strcmp(name, o->pv[i].name) == 0 && st.uid == o->pv[i].uid))
+			return;		/* reported with the purges */
+	if (strncmp(name, PURGE_PREFIX, strlen(PURGE_PREFIX)) == 0) {
+		problem(rp, "orphan: %s belongs to no client (a removed client's "
+		    "data set aside for deletion, and no purge records it: "
+		    "delete it)", path);
+		return;
+	}
+	if (r < 0) {
 		problem(rp, "orphan: %s belongs to no client (%s)", path,
 		    strerror(-r));
 		return;
@@ -175,9 +251,9 @@ orphan(void *arg, const char *name)
 
 static void
 audit_orphans(struct store *sto, const struct client *v, size_t n,
-    struct report *rp)
+    const struct purge *pv, size_t pn, struct report *rp)
 {
-	struct orphans o = { sto, v, n, rp };
+	struct orphans o = { sto, v, n, rp, pv, pn };
 	int r;
 
 	if ((r = store_list(sto, orphan, &o)) < 0 && (r != -ENOENT || n > 0))
@@ -245,24 +321,58 @@ audit_index(struct registry *reg, const char *idx, struct report *rp)
 	closedir(dir);
 }
 
+/*
+ * Purges not finished: one another process is doing is news, not a
+ * problem; one that nothing is doing was cut short (a kill, a crash).
+ */
+static void
+audit_purges(struct registry *reg, const struct purge *pv, size_t pn,
+    struct report *rp)
+{
+	char path[PATH_MAXLEN + 160];
+	size_t i;
+
+	for (i = 0; i < pn; i++) {
+		store_where(reg->conf, pv[i].aside, path, sizeof(path));
+		if (pv[i].busy) {
+			if (!rp->json)
+				sb_printf(rp->out, "purging: %s, the data of "
+				    "removed client %s (uid %" PRIu32 "), being "
+				    "deleted now\n", path, pv[i].name, pv[i].uid);
+			continue;
+		}
+		problem(rp, "purge of removed client %s (uid %" PRIu32 ") did not "
+		    "finish: %s (or %s/%s, if it was not yet set aside) holds its "
+		    "data; the next nfswap add, remove or quota deletes it",
+		    pv[i].name, pv[i].uid, path, conf_dir_root(reg->conf),
+		    pv[i].name);
+	}
+}
+
 int
 audit_run(struct registry *reg, int json, struct strbuf *out, int *problems,
     struct diag *d)
 {
 	struct report rp = { out, json, 0, 1 };
+	struct purge *pv = NULL;
 	struct client *v;
 	struct store *sto;
-	size_t n, i;
+	size_t n, i, pn = 0;
 	int r;
 
 	if ((r = registry_store(reg, &sto, d)) < 0 ||
 	    (r = registry_list(reg, &v, &n, d)) < 0)
 		return r;
+	if (reg->lockfd >= 0 && (r = registry_purges_list(reg, &pv, &pn,
+	    d)) < 0) {
+		free(v);
+		return r;
+	}
 	if (json)
 		sb_printf(out, "{\n  \"clients\": [");
 	else
-		sb_printf(out, "%-24s %-28s %8s    %-8s %6s\n", "CLIENT", "HOST",
-		    "USED", "QUOTA", "FILES");
+		sb_printf(out, "%-24s %-28s %8s    %-8s %6s %13s\n", "CLIENT",
+		    "HOST", "USED", "QUOTA", "FILES", "INODES");
 	for (i = 0; i < n; i++) {
 		rp.first = i == 0;
 		audit_client(reg, sto, &v[i], &rp);
@@ -270,17 +380,26 @@ audit_run(struct registry *reg, int json, struct strbuf *out, int *problems,
 	if (json)
 		sb_printf(out, "%s],\n  \"other_problems\": [", n ? "\n  " : "");
 	rp.first = 1;
-	audit_orphans(sto, v, n, &rp);
+	audit_orphans(sto, v, n, pv, pn, &rp);
+	audit_purges(reg, pv, pn, &rp);
 	if (reg->lockfd >= 0) {
 		audit_index(reg, reg->hosts, &rp);
 		audit_index(reg, reg->nets, &rp);
 		audit_heads(reg, &rp);
 	}
-	if (json)
+	if (json) {
+		sb_printf(out, "],\n  \"purging\": [");
+		for (i = 0, rp.first = 1; i < pn; i++)
+			if (pv[i].busy) {
+				sb_printf(out, "%s", rp.first ? "" : ", ");
+				sb_putjson(out, pv[i].name);
+				rp.first = 0;
+			}
 		sb_printf(out, "],\n  \"problems\": %d\n}\n", rp.problems);
-	else
+	} else
 		sb_printf(out, "%zu clients, %d problems\n", n, rp.problems);
 	free(v);
+	free(pv);
 	*problems = rp.problems;
 	if (out->oom)
 		return diag_sys(d, ENOMEM, "audit");

@@ -6,8 +6,10 @@
  * 0700; its quota is CephFS's own per-directory quota (the extended
  * attribute ceph.quota.max_bytes), which the cluster enforces on every
  * client that writes there -- the Ganesha heads among them.  Usage is what
- * the MDS keeps of the tree (ceph.dir.rbytes, ceph.dir.rfiles).  Removal
- * never follows a symlink.  Every call returns 0 or -errno, as libcephfs
+ * the MDS keeps of the tree (ceph.dir.rbytes, ceph.dir.rentries); the
+ * inode limit is ceph.quota.max_files.  No walk recurses: removal moves
+ * subdirectories up instead (any depth, two directories open), and the
+ * walk for foreign owners is bounded.  Removal never follows a symlink.  Every call returns 0 or -errno, as libcephfs
  * does; the caller that can say something useful says it.
  *
  * Built only where libcephfs's header is (HAVE_CEPHFS); otherwise
@@ -36,12 +38,16 @@ cephfs_open(struct store *st, struct diag *d)
 void cephfs_close(struct store *st) { (void)st; }
 int cephfs_create(struct store *st, const struct client *c, int *created,
     struct diag *d) { (void)st; (void)c; (void)created; (void)d; return -EOPNOTSUPP; }
-int cephfs_set_quota(struct store *st, const char *name, uint64_t b)
-    { (void)st; (void)name; (void)b; return -EOPNOTSUPP; }
-int cephfs_purge(struct store *st, const char *name, struct diag *d)
-    { (void)st; (void)name; (void)d; return -EOPNOTSUPP; }
+int cephfs_set_quota(struct store *st, const char *name, uint64_t b,
+    uint64_t i) { (void)st; (void)name; (void)b; (void)i; return -EOPNOTSUPP; }
+int cephfs_rename(struct store *st, const char *a, const char *b)
+    { (void)st; (void)a; (void)b; return -EOPNOTSUPP; }
+int cephfs_purge(struct store *st, const char *name, uint32_t uid,
+    uint32_t gid, struct diag *d)
+    { (void)st; (void)name; (void)uid; (void)gid; (void)d; return -EOPNOTSUPP; }
 int cephfs_usage(struct store *st, const char *name, uint32_t uid,
-    struct dir_usage *u) { (void)st; (void)name; (void)uid; (void)u; return -EOPNOTSUPP; }
+    uint32_t gid, int walk, struct dir_usage *u) { (void)st; (void)name;
+    (void)uid; (void)gid; (void)walk; (void)u; return -EOPNOTSUPP; }
 int cephfs_lstat(struct store *st, const char *name, struct store_stat *s,
     int count) { (void)st; (void)name; (void)s; (void)count; return -EOPNOTSUPP; }
 int cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
@@ -79,6 +85,7 @@ int cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
 	X(ceph_readdir_r) \
 	X(ceph_readdirplus_r) \
 	X(ceph_release) \
+	X(ceph_rename) \
 	X(ceph_rmdir) \
 	X(ceph_select_filesystem) \
 	X(ceph_setxattr) \
@@ -250,9 +257,11 @@ undo:
 	return r;
 }
 
-/* bytes == 0 lifts the quota (CephFS reads 0 as none). */
+/* Bytes and inodes (CephFS's max_files, which counts files and
+ * directories below); 0 lifts a limit (CephFS reads 0 as none). */
 int
-cephfs_set_quota(struct store *st, const char *name, uint64_t bytes)
+cephfs_set_quota(struct store *st, const char *name, uint64_t bytes,
+    uint64_t inodes)
 {
 	char path[PATH_MAXLEN + 96], v[32];
 	int r;
@@ -260,67 +269,112 @@ cephfs_set_quota(struct store *st, const char *name, uint64_t bytes)
 	if ((r = cpath(st, name, path, sizeof(path))) < 0)
 		return r;
 	snprintf(v, sizeof(v), "%" PRIu64, bytes);
-	return lib.ceph_setxattr(CM(st), path, "ceph.quota.max_bytes", v,
+	if ((r = lib.ceph_setxattr(CM(st), path, "ceph.quota.max_bytes", v,
+	    strlen(v), 0)) < 0)
+		return r;
+	snprintf(v, sizeof(v), "%" PRIu64, inodes);
+	return lib.ceph_setxattr(CM(st), path, "ceph.quota.max_files", v,
 	    strlen(v), 0);
 }
 
-/* Everything below path, depth first; never follows a link (a link is
- * unlinked, not what it points to). */
-static int
-purge_tree(struct store *st, char *path, size_t cap, struct diag *d)
-{
-	struct ceph_dir_result *dr;
-	struct ceph_statx stx;
-	struct dirent de;
-	size_t len = strlen(path);
-	int r, more;
-
-	if ((r = lib.ceph_opendir(CM(st), path, &dr)) < 0)
-		return diag_sys(d, -r, "%s%s on CephFS", ROOT(st), path);
-	while ((more = lib.ceph_readdirplus_r(CM(st), dr, &de, &stx,
-	    CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW, NULL)) == 1) {
-		if (strcmp(de.d_name, ".") == 0 || strcmp(de.d_name, "..") == 0)
-			continue;
-		if (snprintf(path + len, cap - len, "/%s", de.d_name) >=
-		    (int)(cap - len)) {
-			path[len] = '\0';
-			r = diag_sys(d, ENAMETOOLONG, "%s%s on CephFS",
-			    ROOT(st), path);
-			break;
-		}
-		if (S_ISDIR(stx.stx_mode)) {
-			if ((r = purge_tree(st, path, cap, d)) < 0)
-				break;
-			r = lib.ceph_rmdir(CM(st), path);
-		} else
-			r = lib.ceph_unlink(CM(st), path);
-		if (r < 0) {
-			r = diag_sys(d, -r, "cannot remove %s%s on CephFS",
-			    ROOT(st), path);
-			break;
-		}
-		path[len] = '\0';
-		/* the listing changed under the reader: start it again */
-		lib.ceph_closedir(CM(st), dr);
-		if ((r = lib.ceph_opendir(CM(st), path, &dr)) < 0)
-			return diag_sys(d, -r, "%s%s on CephFS",
-			    ROOT(st), path);
-	}
-	lib.ceph_closedir(CM(st), dr);
-	if (r == 0 && more < 0)
-		r = diag_sys(d, -more, "reading %s%s on CephFS",
-		    ROOT(st), path);
-	path[len] = '\0';
-	return r;
-}
-
+/* root/from to root/to, refused when to exists. */
 int
-cephfs_purge(struct store *st, const char *name, struct diag *d)
+cephfs_rename(struct store *st, const char *from, const char *to)
 {
-	char path[PATH_MAXLEN + 512];
+	char a[PATH_MAXLEN + 96], b[PATH_MAXLEN + 96];
 	struct ceph_statx stx;
 	int r;
 
+	if ((r = cpath(st, from, a, sizeof(a))) < 0 ||
+	    (r = cpath(st, to, b, sizeof(b))) < 0)
+		return r;
+	if ((r = lstat_path(st, b, &stx)) == 0)
+		return -EEXIST;
+	if (r != -ENOENT)
+		return r;
+	return lib.ceph_rename(CM(st), a, b);
+}
+
+/*
+ * Empty the directory top (a path below the mount) whatever its depth:
+ * files and links are unlinked (a link, never what it points to); each
+ * subdirectory X is emptied by unlinking its files and moving its own
+ * subdirectories up into top, then removed -- so no recursion, and the
+ * paths used are never deeper than top/X/Y.  Passes over top until one
+ * finds it empty, or one that moves nothing (what is left would not go).
+ */
+static int
+purge_tree(struct store *st, const char *top, struct diag *d)
+{
+	char x[PATH_MAXLEN + 96 + 2 * NAME_MAX], y[sizeof(x) + NAME_MAX + 2];
+	char to[PATH_MAXLEN + 128];
+	struct ceph_dir_result *dr, *sr;
+	struct ceph_statx stx, sstx;
+	struct dirent de, sde;
+	unsigned long serial = 0, done, before, seen;
+	int r = 0, more, smore;
+
+	do {
+		before = done = 0;
+		seen = 0;
+		if ((r = lib.ceph_opendir(CM(st), top, &dr)) < 0)
+			return diag_sys(d, -r, "%s%s on CephFS", ROOT(st), top);
+		while ((more = lib.ceph_readdirplus_r(CM(st), dr, &de, &stx,
+		    CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW, NULL)) == 1) {
+			if (strcmp(de.d_name, ".") == 0 ||
+			    strcmp(de.d_name, "..") == 0)
+				continue;
+			seen++;
+			snprintf(x, sizeof(x), "%s/%s", top, de.d_name);
+			if (!S_ISDIR(stx.stx_mode)) {
+				if ((r = lib.ceph_unlink(CM(st), x)) == 0 ||
+				    r == -ENOENT)
+					done++;
+				continue;
+			}
+			if ((r = lib.ceph_opendir(CM(st), x, &sr)) < 0)
+				continue;
+			while ((smore = lib.ceph_readdirplus_r(CM(st), sr, &sde,
+			    &sstx, CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW,
+			    NULL)) == 1) {
+				if (strcmp(sde.d_name, ".") == 0 ||
+				    strcmp(sde.d_name, "..") == 0)
+					continue;
+				snprintf(y, sizeof(y), "%s/%s", x, sde.d_name);
+				if (S_ISDIR(sstx.stx_mode)) {
+					snprintf(to, sizeof(to), "%s/.nfswap-moved.%lu",
+					    top, serial++);
+					r = lib.ceph_rename(CM(st), y, to);
+				} else
+					r = lib.ceph_unlink(CM(st), y);
+				if (r == 0)
+					done++;
+			}
+			lib.ceph_closedir(CM(st), sr);
+			if ((r = lib.ceph_rmdir(CM(st), x)) == 0)
+				done++;
+		}
+		lib.ceph_closedir(CM(st), dr);
+		if (more < 0)
+			return diag_sys(d, -more, "reading %s%s on CephFS",
+			    ROOT(st), top);
+	} while (seen > 0 && done > before);
+	if (seen > 0)
+		return diag_sys(d, r < 0 ? -r : ENOTEMPTY, "cannot empty %s%s on "
+		    "CephFS", ROOT(st), top);
+	return 0;
+}
+
+int
+cephfs_purge(struct store *st, const char *name, uint32_t uid, uint32_t gid,
+    struct diag *d)
+{
+	char path[PATH_MAXLEN + 96];
+	struct ceph_statx stx;
+	int r;
+
+	(void)uid;	/* libcephfs's path calls take the mount's credentials */
+	(void)gid;
 	if ((r = cpath(st, name, path, sizeof(path))) < 0)
 		return diag_sys(d, -r, "%s", name);
 	if ((r = lstat_path(st, path, &stx)) < 0)
@@ -329,7 +383,7 @@ cephfs_purge(struct store *st, const char *name, struct diag *d)
 	if (!S_ISDIR(stx.stx_mode))
 		return diag_sys(d, ENOTDIR, "%s%s on CephFS is not a directory; "
 		    "not removing it", ROOT(st), path);
-	if ((r = purge_tree(st, path, sizeof(path), d)) < 0)
+	if ((r = purge_tree(st, path, d)) < 0)
 		return r;
 	if ((r = lib.ceph_rmdir(CM(st), path)) < 0)
 		return diag_sys(d, -r, "cannot remove %s%s on CephFS",
@@ -350,54 +404,107 @@ xattr_u64(struct store *st, const char *path, const char *name, uint64_t *v)
 	return 0;
 }
 
-/* Entries below path not owned by uid, counted into u. */
-static int
+/*
+ * Entries below path not owned by uid, counted into u: depth first with
+ * one directory open per level, within the walk's bounds (nfswap.h),
+ * links never followed; u->incomplete says where it stopped short.
+ */
+static void
 foreign_below(struct store *st, char *path, size_t cap, size_t rel,
     uint32_t uid, struct dir_usage *u)
 {
-	struct ceph_dir_result *dr;
+	struct { struct ceph_dir_result *dr; size_t len; } stack[WALK_MAX_DEPTH + 1];
+	unsigned long seen = 0;
 	struct ceph_statx stx;
 	struct dirent de;
-	size_t len = strlen(path);
-	int r;
+	int depth = 0, r;
 
-	if ((r = lib.ceph_opendir(CM(st), path, &dr)) < 0)
-		return r;
-	while ((r = lib.ceph_readdirplus_r(CM(st), dr, &de, &stx,
-	    CEPH_STATX_MODE | CEPH_STATX_UID, AT_SYMLINK_NOFOLLOW,
-	    NULL)) == 1) {
+	u->walked = 1;
+	if ((r = lib.ceph_opendir(CM(st), path, &stack[0].dr)) < 0) {
+		u->incomplete = 1;
+		snprintf(u->why, sizeof(u->why), "cannot read it: %s",
+		    strerror(-r));
+		return;
+	}
+	stack[0].len = strlen(path);
+	while (depth >= 0) {
+		size_t len = strlen(path);
+
+		r = lib.ceph_readdirplus_r(CM(st), stack[depth].dr, &de, &stx,
+		    CEPH_STATX_MODE | CEPH_STATX_UID, AT_SYMLINK_NOFOLLOW, NULL);
+		if (r != 1) {
+			if (r < 0 && !u->incomplete++)
+				snprintf(u->why, sizeof(u->why), "cannot read %s: %s",
+				    path + rel, strerror(-r));
+			lib.ceph_closedir(CM(st), stack[depth].dr);
+			if (--depth >= 0)
+				path[stack[depth + 1].len] = '\0';
+			continue;
+		}
 		if (strcmp(de.d_name, ".") == 0 || strcmp(de.d_name, "..") == 0)
 			continue;
+		if (++seen > WALK_MAX_ENTRIES) {
+			if (!u->incomplete++)
+				snprintf(u->why, sizeof(u->why), "more than %d "
+				    "entries: not all looked at", WALK_MAX_ENTRIES);
+			break;
+		}
 		if (snprintf(path + len, cap - len, "/%s", de.d_name) >=
-		    (int)(cap - len))
+		    (int)(cap - len)) {
+			path[len] = '\0';
 			continue;
+		}
 		if (stx.stx_uid != uid && u->foreign++ == 0)
 			snprintf(u->first_foreign, sizeof(u->first_foreign),
 			    "%s", path + rel);
-		if (S_ISDIR(stx.stx_mode))
-			(void)foreign_below(st, path, cap, rel, uid, u);
-		path[len] = '\0';
+		if (!S_ISDIR(stx.stx_mode)) {
+			path[len] = '\0';
+			continue;
+		}
+		if (depth == WALK_MAX_DEPTH) {
+			if (!u->incomplete++)
+				snprintf(u->why, sizeof(u->why), "deeper than %d "
+				    "levels (at %s): not all looked at",
+				    WALK_MAX_DEPTH, path + rel);
+			path[len] = '\0';
+			continue;
+		}
+		if (lib.ceph_opendir(CM(st), path, &stack[depth + 1].dr) < 0) {
+			path[len] = '\0';
+			continue;
+		}
+		stack[++depth].len = len;
 	}
-	path[len] = '\0';
-	lib.ceph_closedir(CM(st), dr);
-	return r < 0 ? r : 0;
+	for (; depth >= 0; depth--)
+		lib.ceph_closedir(CM(st), stack[depth].dr);
 }
 
-/* What CephFS counts below the directory (its recursive statistics), and
- * the entries there not owned by uid. */
+/*
+ * What CephFS counts below the directory (its recursive statistics: O(1))
+ * and its quota; with walk, the entries there not owned by uid too.
+ */
 int
-cephfs_usage(struct store *st, const char *name, uint32_t uid,
-    struct dir_usage *u)
+cephfs_usage(struct store *st, const char *name, uint32_t uid, uint32_t gid,
+    int walk, struct dir_usage *u)
 {
-	char path[PATH_MAXLEN + 512];
+	char path[PATH_MAXLEN + (WALK_MAX_DEPTH + 1) * (NAME_MAX + 2)];
+	uint64_t entries;
 	int r;
 
+	(void)gid;
 	memset(u, 0, sizeof(*u));
 	if ((r = cpath(st, name, path, sizeof(path))) < 0 ||
 	    (r = xattr_u64(st, path, "ceph.dir.rbytes", &u->bytes)) < 0 ||
-	    (r = xattr_u64(st, path, "ceph.dir.rfiles", &u->files)) < 0)
+	    (r = xattr_u64(st, path, "ceph.dir.rfiles", &u->files)) < 0 ||
+	    (r = xattr_u64(st, path, "ceph.dir.rentries", &entries)) < 0)
 		return r;
-	return foreign_below(st, path, sizeof(path), strlen(path) + 1, uid, u);
+	u->inodes = entries + 1;
+	(void)xattr_u64(st, path, "ceph.quota.max_bytes", &u->bytes_limit);
+	(void)xattr_u64(st, path, "ceph.quota.max_files", &u->inodes_limit);
+	u->from_quota = 1;
+	if (walk)
+		foreign_below(st, path, sizeof(path), strlen(path) + 1, uid, u);
+	return 0;
 }
 
 int

@@ -22,6 +22,7 @@ conf_defaults(struct nfswap_conf *c)
 	snprintf(c->export_root, sizeof(c->export_root), "/srv/nfswap");
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/nfswap");
 	c->default_quota = 4ULL << 30;
+	c->default_inodes = DEFAULT_INODES;
 	c->uid_min = 3000000;
 	c->uid_max = 3999999;
 	c->export_id_min = 1000;
@@ -52,6 +53,7 @@ static const struct cfg_key top_keys[] = {
 	{ "export_root", CONFIG_TYPE_STRING },
 	{ "state_dir", CONFIG_TYPE_STRING },
 	{ "default_quota", CFG_SIZE },
+	{ "default_inodes", CONFIG_TYPE_INT },
 	{ "uid_min", CONFIG_TYPE_INT },
 	{ "uid_max", CONFIG_TYPE_INT },
 	{ "export_id_min", CONFIG_TYPE_INT },
@@ -294,6 +296,14 @@ load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
 	if ((s = config_setting_get_member(root, "default_quota")) != NULL &&
 	    c->default_quota == 0)
 		return cfg_at(d, file, s, "default_quota must be positive");
+	{
+		uint32_t inodes = (uint32_t)c->default_inodes;
+
+		if ((r = cfg_get_u32(root, "default_inodes", &inodes, 1,
+		    (long long)INODES_MAX, file, d)) < 0)
+			return r;
+		c->default_inodes = inodes;
+	}
 	if ((s = config_setting_get_member(root, "quota_enforce")) != NULL) {
 		v = config_setting_get_string(s);
 		if (strcmp(v, "auto") == 0)

@@ -19,11 +19,11 @@
 
 static const char *usage_text =
     "usage: nfswap [-hV] [-c CONFIG] [-n] COMMAND [ARGS]\n"
-    "  add NAME --host HOST [--quota SIZE] [--head HEAD]\n"
+    "  add NAME --host HOST [--quota SIZE] [--inodes N] [--head HEAD]\n"
     "  remove NAME [--purge]\n"
     "  list [--json]\n"
     "  show NAME [--json]\n"
-    "  quota NAME SIZE\n"
+    "  quota NAME [SIZE] [--inodes N]\n"
     "  move NAME HEAD [--now] [--reload]\n"
     "  heads [--json]\n"
     "  exports [--format kernel|ganesha] [--head HEAD] [--output FILE] "
@@ -86,10 +86,10 @@ client_json(struct strbuf *sb, const struct client *c, const char *dir)
 	sb_putjson(sb, c->name);
 	sb_printf(sb, ", \"host\": ");
 	sb_putjson(sb, c->host);
-	sb_printf(sb, ", \"quota\": %" PRIu64 ", \"uid\": %" PRIu32
-	    ", \"gid\": %" PRIu32 ", \"export_id\": %" PRIu32
-	    ", \"created\": %" PRId64, c->quota, c->uid, c->gid, c->export_id,
-	    c->created);
+	sb_printf(sb, ", \"quota\": %" PRIu64 ", \"inodes\": %" PRIu64
+	    ", \"uid\": %" PRIu32 ", \"gid\": %" PRIu32 ", \"export_id\": %"
+	    PRIu32 ", \"created\": %" PRId64, c->quota, c->inodes, c->uid,
+	    c->gid, c->export_id, c->created);
 	if (c->head[0] != '\0') {
 		sb_printf(sb, ", \"head\": ");
 		sb_putjson(sb, c->head);
@@ -120,7 +120,7 @@ iso_time(int64_t t, char buf[32])
 /* getopt_long over a subcommand's arguments, with only --json/--purge... */
 struct subopts {
 	int		 json, purge, reload, now;
-	const char	*host, *quota, *format, *output, *head;
+	const char	*host, *quota, *format, *output, *head, *inodes;
 	char		*pos[3];
 	int		 npos;
 };
@@ -139,6 +139,7 @@ parse_sub(int argc, char **argv, const char *allowed, int min_pos,
 		{ "output", required_argument, NULL, 'o' },
 		{ "head", required_argument, NULL, 'h' },
 		{ "now", no_argument, NULL, 'n' },
+		{ "inodes", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -166,6 +167,7 @@ parse_sub(int argc, char **argv, const char *allowed, int min_pos,
 		case 'o': o->output = optarg; break;
 		case 'h': o->head = optarg; break;
 		case 'n': o->now = 1; break;
+		case 'i': o->inodes = optarg; break;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -196,6 +198,67 @@ parse_quota(const char *s, uint64_t *q)
 	return 0;
 }
 
+/* --inodes N: a plain positive count (no suffixes: it is no size). */
+static int
+parse_inodes(const char *s, uint64_t *n)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || v == 0) {
+		fprintf(stderr, "nfswap: invalid inode limit \"%s\": a positive "
+		    "whole number is expected\n", s);
+		return EXIT_USAGE;
+	}
+	if (errno == ERANGE || v > INODES_MAX) {
+		fprintf(stderr, "nfswap: inode limit \"%s\" is too large (at "
+		    "most %llu)\n", s, INODES_MAX);
+		return EXIT_USAGE;
+	}
+	*n = v;
+	return 0;
+}
+
+/*
+ * Finish what a killed "remove --purge" left (registry_purges_pending):
+ * called by the commands that change the registry, with the exclusive
+ * lock held; releases it before deleting.  Reports on stderr; returns
+ * how many it finished, and in done the last one's name.
+ */
+static int
+finish_purges(struct registry *reg, char *done, size_t len)
+{
+	struct purge *pv;
+	struct diag d;
+	size_t n, i;
+	int finished = 0;
+
+	if (registry_purges_pending(reg, &pv, &n, &d) < 0) {
+		fprintf(stderr, "nfswap: %s\n", d.msg);
+		registry_unlock(reg);
+		return 0;
+	}
+	registry_unlock(reg);
+	for (i = 0; i < n; i++) {
+		if (registry_purge(reg, &pv[i], &d) < 0) {
+			fprintf(stderr, "nfswap: the data of removed client %s "
+			    "(uid %" PRIu32 ") is still to be deleted: %s\n",
+			    pv[i].name, pv[i].uid, d.msg);
+			continue;
+		}
+		fprintf(stderr, "nfswap: deleted the data of removed client %s "
+		    "(uid %" PRIu32 "), left by a remove --purge that did not "
+		    "finish\n", pv[i].name, pv[i].uid);
+		if (done)
+			snprintf(done, len, "%s", pv[i].name);
+		finished++;
+	}
+	free(pv);
+	return finished;
+}
+
 static int
 cmd_add(const struct nfswap_conf *conf, int argc, char **argv)
 {
@@ -203,26 +266,31 @@ cmd_add(const struct nfswap_conf *conf, int argc, char **argv)
 	struct subopts o;
 	struct client c;
 	struct diag d;
-	uint64_t quota = conf->default_quota;
+	uint64_t quota = conf->default_quota, inodes = conf->default_inodes;
 	char q[SIZE_STRMAX], dir[PATH_MAXLEN + 160];
 	int r;
 
-	if ((r = parse_sub(argc, argv, "Hqh", 1, 1, &o)) != 0)
+	if ((r = parse_sub(argc, argv, "Hqhi", 1, 1, &o)) != 0)
 		return r;
 	if (o.host == NULL)
 		return usage("add: --host HOST is required");
 	if (o.quota && (r = parse_quota(o.quota, &quota)) != 0)
 		return r;
+	if (o.inodes && (r = parse_inodes(o.inodes, &inodes)) != 0)
+		return r;
 	if (registry_open(&reg, conf, 1, &d) < 0)
 		return report(&d);
-	r = registry_add(&reg, o.pos[0], o.host, quota, o.head, &c, &d);
+	r = registry_add(&reg, o.pos[0], o.host, quota, inodes, o.head, &c,
+	    &d);
+	if (r == 0)
+		finish_purges(&reg, NULL, 0);
 	registry_close(&reg);
 	if (r < 0)
 		return report(&d);
 	warn_if(&reg);
-	printf("added %s: host %s, quota %s, uid %" PRIu32 ", export id %"
-	    PRIu32 ", directory %s%s%s\n", c.name, c.host,
-	    size_format(c.quota, q), c.uid, c.export_id,
+	printf("added %s: host %s, quota %s, inodes %" PRIu64 ", uid %" PRIu32
+	    ", export id %" PRIu32 ", directory %s%s%s\n", c.name, c.host,
+	    size_format(c.quota, q), c.inodes, c.uid, c.export_id,
 	    store_where(conf, c.name, dir, sizeof(dir)),
 	    c.head[0] ? ", head " : "", c.head);
 	return EXIT_OK;
@@ -236,11 +304,36 @@ cmd_remove(const struct nfswap_conf *conf, int argc, char **argv)
 	struct diag d;
 	int r;
 
+	struct purge p;
+	char done[NAME_MAXLEN + 1] = "";
+
 	if ((r = parse_sub(argc, argv, "p", 1, 1, &o)) != 0)
 		return r;
 	if (registry_open(&reg, conf, 1, &d) < 0)
 		return report(&d);
-	r = registry_remove(&reg, o.pos[0], o.purge, &d);
+	r = registry_remove(&reg, o.pos[0], o.purge, &p, &d);
+	if (r == 0 && o.purge) {
+		/* the record is gone and the data set aside: delete it with
+		 * the lock released, so that nothing waits for the deletion */
+		registry_unlock(&reg);
+		r = registry_purge(&reg, &p, &d);
+		if (r < 0) {
+			registry_close(&reg);
+			fprintf(stderr, "nfswap: removed %s, but its data is not "
+			    "all deleted: %s (the next nfswap add, remove, quota "
+			    "or move tries again)\n", o.pos[0], d.msg);
+			return d.status ? d.status : EXIT_RUNTIME;
+		}
+	} else if (r < 0 && o.purge && d.status == EXIT_USAGE &&
+	    finish_purges(&reg, done, sizeof(done)) > 0 &&
+	    strcmp(done, o.pos[0]) == 0) {
+		/* asked again after a purge that did not finish */
+		registry_close(&reg);
+		printf("removed the data of %s\n", o.pos[0]);
+		return EXIT_OK;
+	}
+	if (r == 0 && reg.lockfd >= 0)
+		finish_purges(&reg, NULL, 0);
 	registry_close(&reg);
 	if (r < 0)
 		return report(&d);
@@ -320,7 +413,7 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 
 		have = registry_store(&reg, &st, &sd);
 		if (have == 0)
-			have = store_usage(st, &c, &u);
+			have = store_usage(st, &c, 0, &u);
 	}
 	registry_close(&reg);
 	if (r < 0)
@@ -337,25 +430,38 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 			sb_printf(&sb, ", \"cephfs\": ");
 			sb_putjson(&sb, conf->cephfs.filesystem);
 		}
-		if (have == 0)
+		if (have == 0) {
 			sb_printf(&sb, ", \"used\": %" PRIu64 ", \"files\": %"
-			    PRIu64 "}\n", u.bytes, u.files);
-		else
-			sb_printf(&sb, ", \"used\": null, \"files\": null}\n");
+			    PRIu64 ", \"inodes_used\": %" PRIu64 ", \"usage_from\": "
+			    "\"%s\", \"incomplete\": ", u.bytes, u.files, u.inodes,
+			    u.from_quota ? "quota" : "walk");
+			if (u.incomplete)
+				sb_putjson(&sb, u.why);
+			else
+				sb_printf(&sb, "null");
+			sb_printf(&sb, "}\n");
+		} else
+			sb_printf(&sb, ", \"used\": null, \"files\": null, "
+			    "\"inodes_used\": null}\n");
 	} else {
 		sb_printf(&sb, "name:      %s\nhost:      %s\nquota:     %s\n"
 		    "uid:       %" PRIu32 "\ngid:       %" PRIu32 "\n"
+		    "inodes:    %" PRIu64 "\n"
 		    "export id: %" PRIu32 "\ncreated:   %s\ndirectory: %s\n",
 		    c.name, c.host, size_format(c.quota, q), c.uid, c.gid,
-		    c.export_id, iso_time(c.created, t),
+		    c.inodes, c.export_id, iso_time(c.created, t),
 		    store_where(conf, c.name, dir, sizeof(dir)));
 		if (c.head[0] != '\0')
 			sb_printf(&sb, "head:      %s%s%s%s\n", c.head,
 			    c.leaving[0] ? " (moving from " : "", c.leaving,
 			    c.leaving[0] ? ", which exports it too)" : "");
 		if (have == 0)
-			sb_printf(&sb, "used:      %s in %" PRIu64 " files\n",
-			    size_format(u.bytes, used), u.files);
+			sb_printf(&sb, "used:      %s in %" PRIu64 " files, %"
+			    PRIu64 " of %" PRIu64 " inodes (%s)%s%s\n",
+			    size_format(u.bytes, used), u.files, u.inodes,
+			    c.inodes, u.from_quota ? "from the quota" :
+			    "counted", u.incomplete ? "; not all seen: " : "",
+			    u.incomplete ? u.why : "");
 		else
 			sb_printf(&sb, "used:      unknown (%s)\n", strerror(-have));
 	}
@@ -369,23 +475,33 @@ cmd_quota(const struct nfswap_conf *conf, int argc, char **argv)
 {
 	struct registry reg;
 	struct subopts o;
+	struct client c;
 	struct diag d;
-	uint64_t quota;
+	uint64_t quota = 0, inodes = 0;
 	char q[SIZE_STRMAX];
 	int r;
 
-	if ((r = parse_sub(argc, argv, "", 2, 2, &o)) != 0)
+	if ((r = parse_sub(argc, argv, "i", 1, 2, &o)) != 0)
 		return r;
-	if ((r = parse_quota(o.pos[1], &quota)) != 0)
+	if (o.npos < 2 && o.inodes == NULL)
+		return usage("quota: give a SIZE, --inodes N, or both");
+	if (o.npos == 2 && (r = parse_quota(o.pos[1], &quota)) != 0)
+		return r;
+	if (o.inodes && (r = parse_inodes(o.inodes, &inodes)) != 0)
 		return r;
 	if (registry_open(&reg, conf, 1, &d) < 0)
 		return report(&d);
-	r = registry_set_quota(&reg, o.pos[0], quota, &d);
+	r = registry_set_quota(&reg, o.pos[0], quota, inodes, &d);
+	if (r == 0)
+		r = registry_get(&reg, o.pos[0], &c, &d);
+	if (r == 0)
+		finish_purges(&reg, NULL, 0);
 	registry_close(&reg);
 	if (r < 0)
 		return report(&d);
 	warn_if(&reg);
-	printf("quota of %s is now %s\n", o.pos[0], size_format(quota, q));
+	printf("quota of %s is now %s, %" PRIu64 " inodes\n", o.pos[0],
+	    size_format(c.quota, q), c.inodes);
 	return EXIT_OK;
 }
 

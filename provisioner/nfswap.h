@@ -53,6 +53,7 @@ struct nfswap_conf {
 	char		export_root[PATH_MAXLEN + 1];
 	char		state_dir[PATH_MAXLEN + 1];
 	uint64_t	default_quota;
+	uint64_t	default_inodes;	/* inode limit of a new client */
 	uint32_t	uid_min, uid_max;
 	uint32_t	export_id_min, export_id_max;
 	enum quota_mode	quota_enforce;
@@ -80,11 +81,41 @@ int	conf_parse(struct nfswap_conf *, const char *text, const char *name,
 const struct head *conf_head(const struct nfswap_conf *, const char *name);
 const char *conf_dir_root(const struct nfswap_conf *);
 
+/*
+ * A client's inode limit when nfswap.conf sets none, and for records
+ * written before there were inode limits.  A client holds at most
+ * nfswapd's max_files swap files (32 at most: the kernel's swap areas),
+ * one or two partial ones (.NAME.partial, .NAME.allocating) and its
+ * directory: about 35 inodes.  256 leaves room for seven times that, and
+ * a thousand clients at the limit take 256,000 inodes, a small share of
+ * any file system that holds their swap.
+ */
+#define DEFAULT_INODES		256
+#define INODES_MAX		4294967295ULL
+
+/*
+ * Walks of a client's tree (usage, audit) are bounded: the client controls
+ * the tree.  nfswapd makes a flat directory of a few dozen files, so a
+ * walk that reaches either bound has found something no agent made; the
+ * figures are then lower bounds, and the walk says so (incomplete, why).
+ */
+#define WALK_MAX_DEPTH		32	/* levels below the client's directory */
+#define WALK_MAX_ENTRIES	65536	/* entries looked at in one walk */
+#define WALK_WHY_MAX		(PATH_MAXLEN + 160)
+
 /* Shared by the registry, the store and audit */
 struct dir_usage {
 	uint64_t	bytes;		/* allocated (CephFS: rbytes) */
-	uint64_t	files;
+	uint64_t	files;		/* entries that are not directories */
+	uint64_t	inodes;		/* every inode, the directory's own too */
 	uint64_t	foreign;	/* entries not owned by the client */
+	uint64_t	bytes_limit;	/* the quota's own limits, where read */
+	uint64_t	inodes_limit;	/* from it (0: none set) */
+	int		from_quota;	/* bytes, inodes (and limits) from the
+					 * project quota or CephFS's counts */
+	int		walked;		/* the tree was walked (foreign counted) */
+	int		incomplete;	/* a bound or an error cut the walk */
+	char		why[WALK_WHY_MAX];	/* ... and why */
 	char		first_foreign[PATH_MAXLEN + 1];
 };
 
@@ -108,12 +139,30 @@ struct registry {
 	char	nets[PATH_MAXLEN + 16];
 	char	counters[PATH_MAXLEN + 16];
 	char	heads[PATH_MAXLEN + 16];
+	char	resolved[PATH_MAXLEN + 16];
+	char	purging[PATH_MAXLEN + 16];
 	struct store	store;		/* opened on first use */
 	int	store_open;
 	char	warning[2048];	/* non-fatal news for the user, or "" */
 };
+/*
+ * A removed client's data on its way out (remove --purge): under the
+ * registry's lock the directory is renamed aside, to PURGE_PREFIX NAME.UID
+ * beside the others (a name no export has); the deletion runs with the
+ * lock released, as the client.  purging/NAME.UID in state_dir says what
+ * is to be deleted until it is; flock(2) on it marks the one deleting.
+ */
+#define PURGE_PREFIX	".nfswap-purge."
+struct purge {
+	char		name[NAME_MAXLEN + 1];
+	uint32_t	uid, gid;
+	char		aside[NAME_MAXLEN + 32];
+	int		fd;		/* its purging/ entry, locked; or -1 */
+	int		busy;		/* (listed) another process deletes it */
+};
 int	registry_open(struct registry *, const struct nfswap_conf *,
 	    int exclusive, struct diag *);
+void	registry_unlock(struct registry *);
 void	registry_close(struct registry *);
 int	registry_parse_record(const char *text, const char *name,
 	    struct client *, struct diag *);
@@ -122,13 +171,24 @@ int	registry_get(struct registry *, const char *name, struct client *,
 int	registry_list(struct registry *, struct client **, size_t *,
 	    struct diag *);
 int	registry_add(struct registry *, const char *name, const char *host,
-	    uint64_t quota, const char *head, struct client *, struct diag *);
+	    uint64_t quota, uint64_t inodes, const char *head, struct client *,
+	    struct diag *);
 int	registry_move(struct registry *, const char *name, const char *head,
 	    int now, char *from, size_t, struct diag *);
 long	registry_head_load(struct registry *, const char *head);
 int	registry_remove(struct registry *, const char *name, int purge,
+	    struct purge *, struct diag *);
+int	registry_purges_pending(struct registry *, struct purge **, size_t *,
 	    struct diag *);
-int	registry_set_quota(struct registry *, const char *name, uint64_t,
+int	registry_purge(struct registry *, struct purge *, struct diag *);
+void	registry_purge_release(struct purge *);
+int	registry_purges_list(struct registry *, struct purge **, size_t *,
+	    struct diag *);
+int	registry_set_quota(struct registry *, const char *name, uint64_t bytes,
+	    uint64_t inodes, struct diag *);
+int	registry_resolve(const char *name, struct host *, size_t max);
+int	registry_host_clash(struct registry *, const struct host *,
+	    const char *except, char *owner, size_t, char *what, size_t,
 	    struct diag *);
 int	registry_index_key(const struct host *, char *, size_t);
 const char *registry_index_dir(const struct registry *, const struct host *);
@@ -151,18 +211,27 @@ int	clientdir_path(const struct nfswap_conf *, const char *name, char *,
 	    size_t);
 int	clientdir_create(const struct nfswap_conf *, const struct client *,
 	    int *created, struct diag *);
-int	clientdir_set_quota(const char *dir, uint32_t projid, uint64_t bytes);
-int	clientdir_purge(const char *dir, struct diag *);
+int	clientdir_set_quota(const char *dir, uint32_t projid, uint64_t bytes,
+	    uint64_t inodes);
+int	clientdir_purge(const char *dir, uint32_t uid, uint32_t gid,
+	    struct diag *);
 int	clientdir_usage(const char *dir, uint32_t uid, struct dir_usage *);
+int	clientdir_usage_fd(int dfd, uint32_t uid, struct dir_usage *);
+int	clientdir_quota_usage(const char *dir, uint32_t projid,
+	    struct dir_usage *);
 
 /* store.c -- client directories wherever the backend keeps them */
 int	store_open(struct store *, const struct nfswap_conf *, struct diag *);
 void	store_close(struct store *);
 int	store_create(struct store *, const struct client *, int *created,
 	    struct diag *);
-int	store_set_quota(struct store *, const struct client *, uint64_t);
-int	store_purge(struct store *, const char *name, struct diag *);
-int	store_usage(struct store *, const struct client *, struct dir_usage *);
+int	store_set_quota(struct store *, const struct client *, uint64_t bytes,
+	    uint64_t inodes);
+int	store_rename(struct store *, const char *from, const char *to);
+int	store_purge(struct store *, const char *name, uint32_t uid,
+	    uint32_t gid, struct diag *);
+int	store_usage(struct store *, const struct client *, int walk,
+	    struct dir_usage *);
 int	store_lstat(struct store *, const char *name, struct store_stat *,
 	    int count);
 int	store_list(struct store *, void (*)(void *, const char *), void *);
@@ -174,10 +243,13 @@ int	cephfs_open(struct store *, struct diag *);
 void	cephfs_close(struct store *);
 int	cephfs_create(struct store *, const struct client *, int *created,
 	    struct diag *);
-int	cephfs_set_quota(struct store *, const char *name, uint64_t);
-int	cephfs_purge(struct store *, const char *name, struct diag *);
+int	cephfs_set_quota(struct store *, const char *name, uint64_t bytes,
+	    uint64_t inodes);
+int	cephfs_rename(struct store *, const char *from, const char *to);
+int	cephfs_purge(struct store *, const char *name, uint32_t uid,
+	    uint32_t gid, struct diag *);
 int	cephfs_usage(struct store *, const char *name, uint32_t uid,
-	    struct dir_usage *);
+	    uint32_t gid, int walk, struct dir_usage *);
 int	cephfs_lstat(struct store *, const char *name, struct store_stat *,
 	    int count);
 int	cephfs_list(struct store *, void (*)(void *, const char *), void *);

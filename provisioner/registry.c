@@ -7,6 +7,10 @@
  *   nets/KEY         symlink -> NAME, for each CIDR network
  *   counters         next uid and Export_Id to hand out (never reused)
  *   heads/HEAD/NAME  symlink -> NAME, for each client placed on HEAD
+ *   resolved/KEY     symlink -> NAME, for each address a DNS-named client's
+ *                    name had when it was added (overlap checks only)
+ *   purging/NAME.UID a removed client's data still to be deleted
+ *                    (remove --purge; flock(2)ed while it is being done)
  *
  * One file per client keeps an add O(1) however many clients exist; the
  * host indexes let a duplicate or overlapping host be refused without
@@ -18,13 +22,16 @@
  * record is missing or names another host is stale and simply replaced.
  */
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <libconfig.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +77,10 @@ registry_open(struct registry *reg, const struct nfswap_conf *conf,
 	snprintf(reg->counters, sizeof(reg->counters), "%s/counters",
 	    conf->state_dir);
 	snprintf(reg->heads, sizeof(reg->heads), "%s/heads", conf->state_dir);
+	snprintf(reg->resolved, sizeof(reg->resolved), "%s/resolved",
+	    conf->state_dir);
+	snprintf(reg->purging, sizeof(reg->purging), "%s/purging",
+	    conf->state_dir);
 	snprintf(lock, sizeof(lock), "%s/.lock", conf->state_dir);
 
 	if (exclusive) {
@@ -77,7 +88,9 @@ registry_open(struct registry *reg, const struct nfswap_conf *conf,
 			return diag_sys(d, -r, "cannot create %s", conf->state_dir);
 		if ((mkdir(reg->clients, 0700) < 0 && errno != EEXIST) ||
 		    (mkdir(reg->hosts, 0700) < 0 && errno != EEXIST) ||
-		    (mkdir(reg->nets, 0700) < 0 && errno != EEXIST))
+		    (mkdir(reg->nets, 0700) < 0 && errno != EEXIST) ||
+		    (mkdir(reg->resolved, 0700) < 0 && errno != EEXIST) ||
+		    (mkdir(reg->purging, 0700) < 0 && errno != EEXIST))
 			return diag_sys(d, errno, "cannot create the registry in %s",
 			    conf->state_dir);
 	}
@@ -99,9 +112,21 @@ registry_open(struct registry *reg, const struct nfswap_conf *conf,
 		sweep_temporaries(reg->clients);
 		sweep_temporaries(reg->hosts);
 		sweep_temporaries(reg->nets);
+		sweep_temporaries(reg->resolved);
+		sweep_temporaries(reg->purging);
 		sweep_temporaries(conf->state_dir);
 	}
 	return 0;
+}
+
+/* Let others at the registry again, keeping the store open (a purge
+ * deletes with the lock released). */
+void
+registry_unlock(struct registry *reg)
+{
+	if (reg->lockfd >= 0)
+		close(reg->lockfd);	/* releases the flock */
+	reg->lockfd = -1;
 }
 
 void
@@ -174,12 +199,13 @@ rec_str(const config_setting_t *root, const char *key, char *dst, size_t len,
  */
 static int
 record_fields(const config_t *cf, const char *name, const char *path,
-    struct client *c, struct diag *d)
+    uint64_t default_inodes, struct client *c, struct diag *d)
 {
-	const config_setting_t *root = config_root_setting(cf);
-	const char *why;
+	const config_setting_t *root = config_root_setting(cf), *s;
+	const char *why, *a;
+	struct host h;
 	long long v;
-	int r;
+	int r, i, n;
 
 	memset(c, 0, sizeof(*c));
 	if ((r = rec_str(root, "name", c->name, sizeof(c->name), path, d)) < 0 ||
@@ -206,9 +232,39 @@ record_fields(const config_t *cf, const char *name, const char *path,
 	    (r = rec_str(root, "leaving", c->leaving, sizeof(c->leaving), path,
 	    d)) < 0))
 		return r;
+	/* Records from before inode limits have none: the default applies. */
+	c->inodes = default_inodes;
+	if (config_setting_get_member(root, "inodes") != NULL) {
+		if ((r = rec_int(root, "inodes", 1, (long long)INODES_MAX, &v,
+		    path, d)) < 0)
+			return r;
+		c->inodes = (uint64_t)v;
+	}
+	if ((s = config_setting_get_member(root, "addresses")) != NULL) {
+		n = config_setting_length(s);
+		if (config_setting_type(s) != CONFIG_TYPE_ARRAY ||
+		    n > CLIENT_ADDRS_MAX)
+			return diag_sys(d, EINVAL, "%s:%u: corrupt record: bad "
+			    "\"addresses\"", path, config_setting_source_line(s));
+		for (i = 0; i < n; i++) {
+			if ((a = config_setting_get_string_elem(s, i)) == NULL ||
+			    valid_host(a, &h, &why) < 0 ||
+			    (h.kind != HOST_IPV4 && h.kind != HOST_IPV6) ||
+			    strlen(h.canon) >= CLIENT_ADDR_LEN)
+				return diag_sys(d, EINVAL, "%s:%u: corrupt record: "
+				    "bad address in \"addresses\"", path,
+				    config_setting_source_line(s));
+			snprintf(c->addrs[c->naddrs++], CLIENT_ADDR_LEN, "%s",
+			    h.canon);
+		}
+	}
 	if (strcmp(c->name, name) != 0)
 		return diag_sys(d, EINVAL, "%s: corrupt record: holds client "
 		    "\"%s\"", path, c->name);
+	if (c->naddrs > 0 && (valid_host(c->host, &h, &why) < 0 ||
+	    h.kind != HOST_DNS))
+		return diag_sys(d, EINVAL, "%s: corrupt record: \"addresses\" "
+		    "for a host that is no DNS name", path);
 	if (exports_check_client(c, &why) < 0)
 		return diag_sys(d, EINVAL, "%s: corrupt record: %s", path, why);
 	return 0;
@@ -242,7 +298,8 @@ read_record(struct registry *reg, const char *name, struct client *c,
 		else
 			r = parse_error(&cf, path, d);
 	} else
-		r = record_fields(&cf, name, path, c, d);
+		r = record_fields(&cf, name, path, reg->conf->default_inodes, c,
+		    d);
 	config_destroy(&cf);
 	return r;
 }
@@ -260,7 +317,7 @@ registry_parse_record(const char *text, const char *name, struct client *c,
 	if (config_read_string(&cf, text) == CONFIG_FALSE)
 		r = parse_error(&cf, name, d);
 	else
-		r = record_fields(&cf, name, name, c, d);
+		r = record_fields(&cf, name, name, DEFAULT_INODES, c, d);
 	config_destroy(&cf);
 	return r;
 }
@@ -323,8 +380,21 @@ write_record(struct registry *reg, const struct client *c)
 	    (r = add_int(root, "created", c->created)) < 0 ||
 	    (c->head[0] != '\0' && (r = add_str(root, "head", c->head)) < 0) ||
 	    (c->leaving[0] != '\0' &&
-	    (r = add_str(root, "leaving", c->leaving)) < 0))
+	    (r = add_str(root, "leaving", c->leaving)) < 0) ||
+	    (r = add_int(root, "inodes", (long long)c->inodes)) < 0)
 		goto out;
+	if (c->naddrs > 0) {
+		config_setting_t *s = config_setting_add(root, "addresses",
+		    CONFIG_TYPE_ARRAY);
+		unsigned i;
+
+		for (i = 0; i < c->naddrs; i++)
+			if (s == NULL || config_setting_set_string_elem(s, -1,
+			    c->addrs[i]) == NULL) {
+				r = -ENOMEM;
+				goto out;
+			}
+	}
 	r = write_config(&cf, path, "# nfswap client record: written by "
 	    "nfswap, read by nfswap. Do not edit.\n");
 out:
@@ -468,6 +538,7 @@ registry_host_owner(struct registry *reg, const char *dir, const char *key,
 	char path[PATH_MAXLEN + 300], ikey[HOST_MAXLEN + 1];
 	const char *why;
 	struct client c;
+	struct host h;
 	ssize_t n;
 	int r;
 
@@ -481,6 +552,16 @@ registry_host_owner(struct registry *reg, const char *dir, const char *key,
 		return -ENOENT;
 	if (r < 0)
 		return r;
+	if (strcmp(dir, reg->resolved) == 0) {
+		unsigned i;
+
+		for (i = 0; i < c.naddrs; i++)
+			if (valid_host(c.addrs[i], &h, &why) == 0 &&
+			    registry_index_key(&h, ikey, sizeof(ikey)) == 0 &&
+			    strcmp(ikey, key) == 0)
+				return 0;
+		return -ENOENT;
+	}
 	if (registry_client_index(reg, &c, ikey, sizeof(ikey)) == NULL ||
 	    strcmp(ikey, key) != 0)
 		return -ENOENT;
@@ -521,54 +602,149 @@ index_drop(const char *dir, const char *key, const char *name)
 		unlink(path);
 }
 
-/* Refuse a host that equals or overlaps another client's host. */
+/*
+ * Whether the address or network h equals or overlaps a host of a client
+ * other than except ("": any): 1 with that client's name in owner and the
+ * host it clashes with in what; 0 when none; -errno (d) when a record
+ * cannot be read (a corrupt record keeps its hosts).  The addresses that
+ * DNS-named clients' names had when they were added (resolved/) count as
+ * theirs.
+ */
 static int
-check_host_free(struct registry *reg, const struct host *h, struct diag *d)
+host_clash(struct registry *reg, const struct host *h, const char *except,
+    char *owner, size_t olen, char *what, size_t wlen, struct diag *d)
 {
-	const char *dirs[2] = { reg->nets, reg->hosts };
-	int ndirs = registry_index_dir(reg, h) == reg->nets ? 2 : 1;
-	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2];
+	int net = h->kind == HOST_NET4 || h->kind == HOST_NET6;
+	const char *exact[2] = { registry_index_dir(reg, h),
+	    net ? NULL : reg->resolved };
+	const char *scan[3] = { reg->nets, net ? reg->hosts : NULL,
+	    net ? reg->resolved : NULL };
+	char key[HOST_MAXLEN + 1];
 	struct dirent *e;
 	struct host o;
 	DIR *dir;
 	int i, r;
 
 	registry_index_key(h, key, sizeof(key));
-	r = registry_host_owner(reg, registry_index_dir(reg, h), key, owner,
-	    sizeof(owner), d);
-	if (r == 0)
-		return diag_input(d, EEXIST, "host %s is already client "
-		    "\"%s\"'s", h->canon, owner);
-	if (r != -ENOENT)
-		return r;
+	for (i = 0; i < 2; i++) {
+		if (exact[i] == NULL)
+			continue;
+		r = registry_host_owner(reg, exact[i], key, owner, olen, d);
+		if (r == 0 && strcmp(owner, except) != 0) {
+			snprintf(what, wlen, "%s%s", h->canon, exact[i] ==
+			    reg->resolved ? " (its DNS name's address when it "
+			    "was added)" : "");
+			return 1;
+		}
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
 	if (h->kind == HOST_DNS)
 		return 0;
 	/*
 	 * Addresses are checked against every network (few); a new network
 	 * against every address too, which costs one readdir of hosts/.
 	 */
-	for (i = 0; i < ndirs; i++) {
-		if ((dir = opendir(dirs[i])) == NULL)
-			return diag_sys(d, errno, "%s", dirs[i]);
+	for (i = 0; i < 3; i++) {
+		if (scan[i] == NULL)
+			continue;
+		if ((dir = opendir(scan[i])) == NULL) {
+			if (errno == ENOENT)
+				continue;
+			return diag_sys(d, errno, "%s", scan[i]);
+		}
 		while ((e = readdir(dir)) != NULL) {
 			if (e->d_name[0] == '.' || key_to_host(e->d_name, &o) < 0 ||
-			    !host_overlap(h, &o))
+			    o.kind == HOST_DNS || !host_overlap(h, &o))
 				continue;
-			r = registry_host_owner(reg, dirs[i], e->d_name, owner,
-			    sizeof(owner), d);
-			if (r == -ENOENT)
+			r = registry_host_owner(reg, scan[i], e->d_name, owner,
+			    olen, d);
+			if (r == -ENOENT || (r == 0 && strcmp(owner, except) == 0))
 				continue;
-			if (r < 0) {
-				closedir(dir);
-				return r;
-			}
 			closedir(dir);
-			return diag_input(d, EEXIST, "host %s overlaps %s, which "
-			    "belongs to client \"%s\"", h->canon, o.canon, owner);
+			if (r < 0)
+				return r;
+			snprintf(what, wlen, "%s%s", o.canon, scan[i] ==
+			    reg->resolved ? " (its DNS name's address when it "
+			    "was added)" : "");
+			return 1;
 		}
 		closedir(dir);
 	}
 	return 0;
+}
+
+/* Refuse a host that equals or overlaps another client's host; via, when
+ * not NULL, is the DNS name h is an address of. */
+static int
+check_host_free(struct registry *reg, const struct host *h, const char *via,
+    struct diag *d)
+{
+	char owner[NAME_MAXLEN + 2], what[HOST_MAXLEN + 64], who[2 * HOST_MAXLEN];
+	int r;
+
+	if ((r = host_clash(reg, h, "", owner, sizeof(owner), what,
+	    sizeof(what), d)) <= 0)
+		return r;
+	if (via != NULL)
+		snprintf(who, sizeof(who), "%s (resolving to %s)", via, h->canon);
+	else
+		snprintf(who, sizeof(who), "%s", h->canon);
+	if (via == NULL && strcmp(what, h->canon) == 0)
+		return diag_input(d, EEXIST, "host %s is already client \"%s\"'s",
+		    who, owner);
+	return diag_input(d, EEXIST, "host %s overlaps %s, which belongs to "
+	    "client \"%s\"", who, what, owner);
+}
+
+/*
+ * The addresses name resolves to now (getaddrinfo: /etc/hosts, DNS, as
+ * nsswitch.conf says), canonical and without repeats: how many, at most
+ * max; -ENOENT when it has none, -EAGAIN when the resolver could not say.
+ */
+int
+registry_resolve(const char *name, struct host *out, size_t max)
+{
+	struct addrinfo hints, *res, *ai;
+	char buf[INET6_ADDRSTRLEN];
+	const char *why;
+	size_t n = 0, i;
+	int r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((r = getaddrinfo(name, NULL, &hints, &res)) != 0)
+		return r == EAI_NONAME || r == EAI_NODATA ? -ENOENT :
+		    r == EAI_AGAIN ? -EAGAIN : -EIO;
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		const void *a = ai->ai_family == AF_INET ?
+		    (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr :
+		    (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    inet_ntop(ai->ai_family, a, buf, sizeof(buf)) == NULL ||
+		    valid_host(buf, &out[n], &why) < 0 ||
+		    (out[n].kind != HOST_IPV4 && out[n].kind != HOST_IPV6))
+			continue;
+		for (i = 0; i < n; i++)
+			if (strcmp(out[i].canon, out[n].canon) == 0)
+				break;
+		if (i == n)
+			n++;
+	}
+	freeaddrinfo(res);
+	return n == 0 ? -ENOENT : (int)n;
+}
+
+/* Whether some other client holds or overlaps the address or network h
+ * (audit's check of what a DNS name resolves to now). */
+int
+registry_host_clash(struct registry *reg, const struct host *h,
+    const char *except, char *owner, size_t olen, char *what, size_t wlen,
+    struct diag *d)
+{
+	return host_clash(reg, h, except, owner, olen, what, wlen, d);
 }
 
 /* ---- heads --------------------------------------------------------- */
@@ -732,33 +908,104 @@ in_use(const struct client *v, size_t n, long long id, int want_uid)
 	return 0;
 }
 
+/* The owners (uid and gid) of what is directly under the directories'
+ * root: client directories, kept ones, ones being purged. */
+struct owners {
+	struct store	*st;
+	uint32_t	*v;
+	size_t		 n, cap;
+	int		 err;
+};
+
+static void
+owner_of(void *arg, const char *name)
+{
+	struct owners *o = arg;
+	struct store_stat ss;
+	uint32_t *nv;
+
+	if (o->err || store_lstat(o->st, name, &ss, 0) < 0)
+		return;
+	if (o->n + 2 > o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		if ((nv = realloc(o->v, o->cap * sizeof(*nv))) == NULL) {
+			o->err = ENOMEM;
+			return;
+		}
+		o->v = nv;
+	}
+	o->v[o->n++] = ss.uid;
+	o->v[o->n++] = ss.gid;
+}
+
+static int
+owns_data(const struct owners *o, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if ((long long)o->v[i] == id)
+			return 1;
+	return 0;
+}
+
 /*
  * The next free id in [lo, hi], starting at *next and going up.  Counters
  * only grow, so a removed client's id is not handed out again until the
  * range is exhausted; then the range is searched once more from lo,
- * skipping ids that clients hold (that needs every record: rare).  Uids
- * that name a local user or group are skipped too.
+ * skipping ids that clients hold (that needs every record: rare) and uids
+ * that own anything under the directories' root -- the data of a client
+ * removed without --purge, or one still being purged: a new client with
+ * that uid could read it (through a guessed file handle, or as its
+ * project quota's owner).  Uids that name a local user or group are
+ * skipped too.
  */
 static int
 allocate(struct registry *reg, long long *next, long long lo, long long hi,
     int want_uid, uint32_t *out, struct diag *d)
 {
+	struct owners own = { NULL, NULL, 0, 0, 0 };
 	struct client *v = NULL;
 	size_t n = 0;
 	long long id = *next < lo ? lo : *next;
-	int wrapped = 0, r;
+	int wrapped = 0, r, kept = 0;
 
 	for (;;) {
 		if (id > hi) {
 			if (wrapped) {
 				free(v);
-				return diag_sys(d, ENOSPC, "no free %s left in %lld-%lld",
-				    want_uid ? "uid" : "export id", lo, hi);
+				free(own.v);
+				return diag_sys(d, ENOSPC, "no free %s left in "
+				    "%lld-%lld%s", want_uid ? "uid" : "export id",
+				    lo, hi, kept ? " (uids that own a removed "
+				    "client's kept data are not handed out again: "
+				    "delete the kept directories nfswap audit names, "
+				    "if they are not needed)" : "");
 			}
 			if ((r = registry_list(reg, &v, &n, d)) < 0)
 				return r;
+			if (want_uid) {
+				if ((r = registry_store(reg, &own.st, d)) < 0) {
+					free(v);
+					return r;
+				}
+				r = store_list(own.st, owner_of, &own);
+				if ((r < 0 && r != -ENOENT) || own.err) {
+					free(v);
+					free(own.v);
+					return diag_sys(d, r < 0 ? -r : own.err,
+					    "cannot read the owners in %s",
+					    conf_dir_root(reg->conf));
+				}
+			}
 			wrapped = 1;
 			id = lo;
+		}
+		if (wrapped && want_uid && owns_data(&own, id) &&
+		    !in_use(v, n, id, want_uid)) {
+			kept++;
+			id++;
+			continue;
 		}
 		if ((!wrapped || !in_use(v, n, id, want_uid)) &&
 		    (!want_uid || (getpwuid((uid_t)id) == NULL &&
@@ -767,6 +1014,7 @@ allocate(struct registry *reg, long long *next, long long lo, long long hi,
 		id++;
 	}
 	free(v);
+	free(own.v);
 	*out = (uint32_t)id;
 	*next = id + 1;
 	return 0;
@@ -775,13 +1023,13 @@ allocate(struct registry *reg, long long *next, long long lo, long long hi,
 /* ---- operations ---------------------------------------------------- */
 
 /*
- * Set the project quota of a client's directory as quota_enforce says:
- * "none" leaves it alone, "project" turns a failure into an error, "auto"
- * into a warning that the quota is only recorded.
+ * Set the limits of a client's directory (c->quota bytes, c->inodes
+ * inodes) as quota_enforce says: "none" leaves them alone, "project"
+ * turns a failure into an error, "auto" into a warning that they are only
+ * recorded.
  */
 static int
-apply_quota(struct registry *reg, const struct client *c, uint64_t bytes,
-    struct diag *d)
+apply_quota(struct registry *reg, const struct client *c, struct diag *d)
 {
 	char where[PATH_MAXLEN + 160];
 	struct store *st;
@@ -791,14 +1039,14 @@ apply_quota(struct registry *reg, const struct client *c, uint64_t bytes,
 		return 0;
 	if ((r = registry_store(reg, &st, d)) < 0)
 		return r;
-	if ((r = store_set_quota(st, c, bytes)) == 0)
+	if ((r = store_set_quota(st, c, c->quota, c->inodes)) == 0)
 		return 0;
 	store_where(reg->conf, c->name, where, sizeof(where));
 	/* CephFS always has its quotas: failing to set one is an error. */
 	if (reg->conf->backend == BACKEND_CEPHFS)
-		return diag_sys(d, -r, "cannot set ceph.quota.max_bytes on %s "
-		    "(does client.%s have the 'p' flag in its MDS caps?)", where,
-		    reg->conf->cephfs.user);
+		return diag_sys(d, -r, "cannot set ceph.quota.max_bytes and "
+		    "max_files on %s (does client.%s have the 'p' flag in its "
+		    "MDS caps?)", where, reg->conf->cephfs.user);
 	if (reg->conf->quota_enforce == QUOTA_PROJECT)
 		return diag_sys(d, -r, "cannot set a project quota on %s (is the "
 		    "filesystem mounted with prjquota?)", where);
@@ -808,18 +1056,58 @@ apply_quota(struct registry *reg, const struct client *c, uint64_t bytes,
 	return 0;
 }
 
+static int
+check_limits(uint64_t quota, uint64_t inodes, struct diag *d)
+{
+	if (quota > INT64_MAX)
+		return diag_input(d, ERANGE, "quota is too large");
+	if (inodes > INODES_MAX)
+		return diag_input(d, ERANGE, "inode limit is too large (at most "
+		    "%llu)", INODES_MAX);
+	return 0;
+}
+
+/* Index (set) or unindex (drop) the addresses a DNS-named client's name
+ * had at its add. */
+static int
+index_addrs(struct registry *reg, const struct client *c, int set)
+{
+	char key[HOST_MAXLEN + 1];
+	const char *why;
+	struct host h;
+	unsigned i;
+	int r;
+
+	for (i = 0; i < c->naddrs; i++) {
+		if (valid_host(c->addrs[i], &h, &why) < 0 ||
+		    registry_index_key(&h, key, sizeof(key)) < 0)
+			continue;
+		if (!set)
+			index_drop(reg->resolved, key, c->name);
+		else if ((r = index_set(reg->resolved, key, c->name)) < 0) {
+			while (i-- > 0)
+				if (valid_host(c->addrs[i], &h, &why) == 0 &&
+				    registry_index_key(&h, key, sizeof(key)) == 0)
+					index_drop(reg->resolved, key, c->name);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int
 registry_add(struct registry *reg, const char *name, const char *hostarg,
-    uint64_t quota, const char *head, struct client *out, struct diag *d)
+    uint64_t quota, uint64_t inodes, const char *head, struct client *out,
+    struct diag *d)
 {
 	const struct nfswap_conf *conf = reg->conf;
+	struct host h, addrs[CLIENT_ADDRS_MAX];
 	char key[HOST_MAXLEN + 1];
 	const char *why, *idxdir;
 	struct counters k;
 	struct client c;
 	struct store *st;
-	struct host h;
-	int created = 0, r;
+	int created = 0, r, i, naddrs = 0;
 
 	if (valid_name(name, &why) < 0)
 		return diag_input(d, EINVAL, "invalid client name \"%s\": %s",
@@ -829,16 +1117,39 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 		    why);
 	if (quota == 0)
 		return diag_input(d, EINVAL, "quota must be positive");
-	if (quota > INT64_MAX)
-		return diag_input(d, ERANGE, "quota is too large");
+	if (inodes == 0)
+		return diag_input(d, EINVAL, "the inode limit must be positive");
+	if ((r = check_limits(quota, inodes, d)) < 0)
+		return r;
 
 	r = read_record(reg, name, &c, d);
 	if (r == 0)
 		return diag_input(d, EEXIST, "client \"%s\" already exists", name);
 	if (r != -ENOENT)
 		return r;
-	if ((r = check_host_free(reg, &h, d)) < 0)
+	if ((r = check_host_free(reg, &h, NULL, d)) < 0)
 		return r;
+	/*
+	 * A DNS name is checked by the addresses it has now: each must be
+	 * free as if it were added itself, and they are kept (record and
+	 * resolved/) so that later clients' addresses are checked against
+	 * them.  A name that does not resolve now is added all the same
+	 * (DNS may come later), with a warning; audit checks it again.
+	 */
+	if (h.kind == HOST_DNS) {
+		naddrs = registry_resolve(h.canon, addrs, CLIENT_ADDRS_MAX);
+		if (naddrs < 0) {
+			snprintf(reg->warning, sizeof(reg->warning), "host %s "
+			    "does not resolve now (%s): it could not be checked "
+			    "against other clients' addresses; nfswap audit "
+			    "checks it again", h.canon, naddrs == -ENOENT ?
+			    "no such name" : "the resolver did not answer");
+			naddrs = 0;
+		}
+		for (i = 0; i < naddrs; i++)
+			if ((r = check_host_free(reg, &addrs[i], h.canon, d)) < 0)
+				return r;
+	}
 
 	memset(&c, 0, sizeof(c));
 	if ((r = pick_head(reg, head, c.head, sizeof(c.head), d)) < 0)
@@ -846,7 +1157,13 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 	snprintf(c.name, sizeof(c.name), "%s", name);
 	snprintf(c.host, sizeof(c.host), "%s", h.canon);
 	c.quota = quota;
+	c.inodes = inodes;
+	for (i = 0; i < naddrs; i++)
+		snprintf(c.addrs[c.naddrs++], CLIENT_ADDR_LEN, "%s",
+		    addrs[i].canon);
 	c.created = (int64_t)time(NULL);
+	if ((r = registry_store(reg, &st, d)) < 0)
+		return r;
 	if ((r = read_counters(reg, &k, d)) < 0 ||
 	    (r = allocate(reg, &k.next_uid, conf->uid_min, conf->uid_max, 1,
 	    &c.uid, d)) < 0 ||
@@ -855,12 +1172,10 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 		return r;
 	c.gid = c.uid;
 
-	if ((r = registry_store(reg, &st, d)) < 0)
-		return r;
 	crashpoint("add:before-dir");
 	if ((r = store_create(st, &c, &created, d)) < 0)
 		return r;
-	if ((r = apply_quota(reg, &c, c.quota, d)) < 0)
+	if ((r = apply_quota(reg, &c, d)) < 0)
 		goto undo_dir;
 
 	crashpoint("add:before-index");
@@ -870,9 +1185,13 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 		diag_sys(d, -r, "cannot index host %s", h.canon);
 		goto undo_dir;
 	}
+	if ((r = index_addrs(reg, &c, 1)) < 0) {
+		diag_sys(d, -r, "cannot index the addresses of %s", h.canon);
+		goto undo_index;
+	}
 	if (c.head[0] != '\0' && (r = head_place(reg, c.head, name)) < 0) {
 		diag_sys(d, -r, "cannot place %s on head %s", name, c.head);
-		goto undo_index;
+		goto undo_addrs;
 	}
 	crashpoint("add:before-counters");
 	if ((r = write_counters(reg, &k)) < 0) {
@@ -892,68 +1211,337 @@ registry_add(struct registry *reg, const char *name, const char *hostarg,
 
 undo_head:
 	head_unplace(reg, c.head, name);
+undo_addrs:
+	index_addrs(reg, &c, 0);
 undo_index:
 	index_drop(idxdir, key, name);
 undo_dir:
 	if (created)
-		(void)store_purge(st, name, &(struct diag){ 0 });
+		(void)store_purge(st, name, c.uid, c.gid, &(struct diag){ 0 });
 	return r;
 }
 
+/* ---- purges -------------------------------------------------------- */
+
+static void
+purge_entry_path(const struct registry *reg, const struct purge *p,
+    char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.%" PRIu32, reg->purging, p->name, p->uid);
+}
+
+static void
+purge_fill(struct purge *p, const char *name, uint32_t uid, uint32_t gid)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->uid = uid;
+	p->gid = gid;
+	snprintf(p->aside, sizeof(p->aside), PURGE_PREFIX "%s.%" PRIu32, name,
+	    uid);
+	p->fd = -1;
+}
+
+/* purging/NAME.UID: what is to be deleted, written (and locked, so no one
+ * else starts on it) before the record goes. */
+static int
+purge_intent(struct registry *reg, struct purge *p, struct diag *d)
+{
+	char path[PATH_MAXLEN + 128];
+	config_setting_t *root;
+	config_t cf;
+	int r;
+
+	purge_entry_path(reg, p, path, sizeof(path));
+	config_init(&cf);
+	root = config_root_setting(&cf);
+	if ((r = add_str(root, "name", p->name)) == 0 &&
+	    (r = add_int(root, "uid", p->uid)) == 0 &&
+	    (r = add_int(root, "gid", p->gid)) == 0)
+		r = write_config(&cf, path, "# nfswap: a removed client's data "
+		    "still to be deleted (remove --purge).\n");
+	config_destroy(&cf);
+	if (r < 0)
+		return diag_sys(d, -r, "cannot write %s", path);
+	if ((p->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    flock(p->fd, LOCK_EX | LOCK_NB) < 0) {
+		r = diag_sys(d, errno, "cannot lock %s", path);
+		if (p->fd >= 0)
+			close(p->fd);
+		p->fd = -1;
+		unlink(path);
+		return r;
+	}
+	return 0;
+}
+
+/* Read purging/FILE; -EINVAL for anything that is not one of ours. */
+static int
+purge_read(struct registry *reg, const char *file, struct purge *p)
+{
+	char path[PATH_MAXLEN + 300], want[NAME_MAXLEN + 16];
+	const char *name, *why;
+	long long uid, gid;
+	config_t cf;
+	int r = -EINVAL;
+
+	snprintf(path, sizeof(path), "%s/%s", reg->purging, file);
+	config_init(&cf);
+	if (config_read_file(&cf, path) == CONFIG_TRUE &&
+	    config_lookup_string(&cf, "name", &name) == CONFIG_TRUE &&
+	    valid_name(name, &why) == 0 &&
+	    config_lookup_int64(&cf, "uid", &uid) == CONFIG_TRUE &&
+	    config_lookup_int64(&cf, "gid", &gid) == CONFIG_TRUE &&
+	    uid > 0 && uid < UINT32_MAX && gid > 0 && gid < UINT32_MAX) {
+		purge_fill(p, name, (uint32_t)uid, (uint32_t)gid);
+		snprintf(want, sizeof(want), "%s.%lld", name, uid);
+		r = strcmp(want, file) == 0 ? 0 : -EINVAL;
+	}
+	config_destroy(&cf);
+	return r;
+}
+
+static void
+purge_done(struct registry *reg, struct purge *p)
+{
+	char path[PATH_MAXLEN + 128];
+
+	purge_entry_path(reg, p, path, sizeof(path));
+	unlink(path);
+	fsync_dir_of(path);
+	registry_purge_release(p);
+}
+
+void
+registry_purge_release(struct purge *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);	/* releases the flock */
+	p->fd = -1;
+}
+
+/*
+ * Purges that a killed remove --purge left (with the exclusive lock
+ * held): each is checked -- a record still there with that uid means the
+ * remove never happened, and the entry goes; a directory not yet renamed
+ * aside is renamed now -- locked, and returned for registry_purge once
+ * the lock is released.  Ones another process is deleting are skipped.
+ */
+int
+registry_purges_pending(struct registry *reg, struct purge **out, size_t *n,
+    struct diag *d)
+{
+	struct purge p, *v = NULL, *nv;
+	char path[PATH_MAXLEN + 300];
+	struct store_stat ss;
+	struct dirent *e;
+	struct client c;
+	struct store *st;
+	size_t cap = 0;
+	DIR *dir;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((dir = opendir(reg->purging)) == NULL)
+		return errno == ENOENT ? 0 : diag_sys(d, errno, "%s",
+		    reg->purging);
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.' || purge_read(reg, e->d_name, &p) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", reg->purging, e->d_name);
+		if ((p.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		if (flock(p.fd, LOCK_EX | LOCK_NB) < 0) {
+			registry_purge_release(&p);	/* being done */
+			continue;
+		}
+		if (read_record(reg, p.name, &c, d) == 0 && c.uid == p.uid) {
+			purge_done(reg, &p);	/* the remove never happened */
+			continue;
+		}
+		if ((r = registry_store(reg, &st, d)) < 0) {
+			registry_purge_release(&p);
+			break;
+		}
+		if (store_lstat(st, p.aside, &ss, 0) < 0) {
+			/* killed before the rename: do it now, if the
+			 * directory is still that client's */
+			if (store_lstat(st, p.name, &ss, 0) < 0 || !ss.is_dir ||
+			    ss.uid != p.uid || store_rename(st, p.name,
+			    p.aside) < 0) {
+				purge_done(reg, &p);	/* nothing to delete */
+				continue;
+			}
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				registry_purge_release(&p);
+				break;
+			}
+			v = nv;
+		}
+		v[(*n)++] = p;
+	}
+	closedir(dir);
+	*out = v;
+	return 0;
+}
+
+/*
+ * Delete what p names -- with the registry's lock released (a tree the
+ * client controls may take long to delete, and other commands and the
+ * service's lookups must not wait for it), as the client -- and then its
+ * entry.  On failure the entry stays, for audit to report and the next
+ * command to try again.
+ */
+int
+registry_purge(struct registry *reg, struct purge *p, struct diag *d)
+{
+	struct store *st;
+	int r;
+
+	if ((r = registry_store(reg, &st, d)) < 0 ||
+	    (r = store_purge(st, p->aside, p->uid, p->gid, d)) < 0) {
+		registry_purge_release(p);
+		return r;
+	}
+	crashpoint("purge:before-entry");
+	purge_done(reg, p);
+	return 0;
+}
+
+/* Every purge not finished (audit): busy when another process is on it. */
+int
+registry_purges_list(struct registry *reg, struct purge **out, size_t *n,
+    struct diag *d)
+{
+	struct purge p, *v = NULL, *nv;
+	char path[PATH_MAXLEN + 300];
+	struct dirent *e;
+	size_t cap = 0;
+	DIR *dir;
+
+	*out = NULL;
+	*n = 0;
+	if ((dir = opendir(reg->purging)) == NULL)
+		return errno == ENOENT ? 0 : diag_sys(d, errno, "%s",
+		    reg->purging);
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.' || purge_read(reg, e->d_name, &p) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", reg->purging, e->d_name);
+		if ((p.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		p.busy = flock(p.fd, LOCK_SH | LOCK_NB) < 0;
+		registry_purge_release(&p);
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				free(v);
+				closedir(dir);
+				return diag_sys(d, ENOMEM, "listing purges");
+			}
+			v = nv;
+		}
+		v[(*n)++] = p;
+	}
+	closedir(dir);
+	*out = v;
+	return 0;
+}
+
+/*
+ * Remove client name: the record (the commit point), its index entries
+ * and placement.  Without purge its directory is kept, and says so.  With
+ * purge, the directory is renamed aside under the lock and p is filled:
+ * the caller releases the lock (registry_unlock) and then deletes it with
+ * registry_purge.  A SIGKILL anywhere leaves purging/NAME.UID, which
+ * audit reports and the next command finishes.
+ */
 int
 registry_remove(struct registry *reg, const char *name, int purge,
-    struct diag *d)
+    struct purge *p, struct diag *d)
 {
 	char path[PATH_MAXLEN + 160], key[HOST_MAXLEN + 1];
 	const char *idxdir;
 	struct client c;
-	struct store *st;
+	struct store *st = NULL;
 	int r;
 
+	if (p != NULL)
+		purge_fill(p, "", 0, 0);
+	if (purge && p == NULL)
+		return diag_sys(d, EINVAL, "registry_remove: purge without a "
+		    "purge to fill");
 	if ((r = registry_get(reg, name, &c, d)) < 0)
 		return r;
 	/* Reach the storage before anything changes: a cluster that does
 	 * not answer must not leave a half-removed client. */
 	if (purge && (r = registry_store(reg, &st, d)) < 0)
 		return r;
+	if (purge) {
+		purge_fill(p, name, c.uid, c.gid);
+		if ((r = purge_intent(reg, p, d)) < 0)
+			return r;
+	}
 	snprintf(path, sizeof(path), "%s/%s", reg->clients, name);
 	crashpoint("remove:before-record");
-	if (unlink(path) < 0)
-		return diag_sys(d, errno, "cannot remove %s", path);
+	if (unlink(path) < 0) {
+		r = diag_sys(d, errno, "cannot remove %s", path);
+		if (purge)
+			purge_done(reg, p);
+		return r;
+	}
 	if ((r = fsync_dir_of(path)) < 0)
 		return diag_sys(d, -r, "cannot sync %s", reg->clients);
 	crashpoint("remove:before-index");
 	if ((idxdir = registry_client_index(reg, &c, key, sizeof(key))) != NULL)
 		index_drop(idxdir, key, name);
+	index_addrs(reg, &c, 0);
 	head_unplace(reg, c.head, name);
 	head_unplace_others(reg, c.head, name);
 	if (!purge) {
 		snprintf(reg->warning, sizeof(reg->warning), "kept the data of "
-		    "\"%s\" in %s (use --purge to delete it)", name,
-		    store_where(reg->conf, name, path, sizeof(path)));
+		    "\"%s\" in %s, owned by uid %" PRIu32 " (use --purge to "
+		    "delete it; that uid is not handed out again while it owns "
+		    "it)", name, store_where(reg->conf, name, path, sizeof(path)),
+		    c.uid);
 		return 0;
 	}
-	crashpoint("remove:before-purge");
-	if (reg->conf->quota_enforce != QUOTA_NONE)
-		(void)store_set_quota(st, &c, 0);
-	return store_purge(st, name, d);
+	crashpoint("remove:before-rename");
+	r = store_rename(st, name, p->aside);
+	if (r < 0 && r != -ENOENT) {
+		/* the entry stays: the next command renames and deletes */
+		registry_purge_release(p);
+		return diag_sys(d, -r, "removed \"%s\", but cannot move %s "
+		    "aside to delete it (the next nfswap command tries again)",
+		    name, store_where(reg->conf, name, path, sizeof(path)));
+	}
+	crashpoint("remove:renamed");
+	return 0;
 }
 
 int
 registry_set_quota(struct registry *reg, const char *name, uint64_t quota,
-    struct diag *d)
+    uint64_t inodes, struct diag *d)
 {
 	struct client c;
 	int r;
 
-	if (quota == 0)
-		return diag_input(d, EINVAL, "quota must be positive");
-	if (quota > INT64_MAX)
-		return diag_input(d, ERANGE, "quota is too large");
+	if (quota == 0 && inodes == 0)
+		return diag_input(d, EINVAL, "a quota or an inode limit is "
+		    "needed");
+	if ((r = check_limits(quota, inodes, d)) < 0)
+		return r;
 	if ((r = registry_get(reg, name, &c, d)) < 0)
 		return r;
-	c.quota = quota;
-	if ((r = apply_quota(reg, &c, quota, d)) < 0)
+	if (quota)
+		c.quota = quota;
+	if (inodes)
+		c.inodes = inodes;
+	if ((r = apply_quota(reg, &c, d)) < 0)
 		return r;
 	if ((r = write_record(reg, &c)) < 0)
 		return diag_sys(d, -r, "cannot write the record of \"%s\"", name);

@@ -46,36 +46,107 @@ store_create(struct store *st, const struct client *c, int *created,
 }
 
 int
-store_set_quota(struct store *st, const struct client *c, uint64_t bytes)
+store_set_quota(struct store *st, const struct client *c, uint64_t bytes,
+    uint64_t inodes)
 {
 	char dir[PATH_MAXLEN + 96];
 
 	if (st->ceph != NULL)
-		return cephfs_set_quota(st, c->name, bytes);
+		return cephfs_set_quota(st, c->name, bytes, inodes);
 	clientdir_path(st->conf, c->name, dir, sizeof(dir));
-	return clientdir_set_quota(dir, c->uid, bytes);
+	return clientdir_set_quota(dir, c->uid, bytes, inodes);
 }
 
+/* Rename root/from to root/to, which must not exist (as root: the root
+ * is root's).  -errno; -ENOENT when from does not exist. */
 int
-store_purge(struct store *st, const char *name, struct diag *d)
+store_rename(struct store *st, const char *from, const char *to)
+{
+	char a[PATH_MAXLEN + 96], b[PATH_MAXLEN + 96];
+
+	if (st->ceph != NULL)
+		return cephfs_rename(st, from, to);
+	clientdir_path(st->conf, from, a, sizeof(a));
+	clientdir_path(st->conf, to, b, sizeof(b));
+	if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE) < 0)
+		return -errno;
+	fsync_dir_of(b);
+	return 0;
+}
+
+/* Delete root/name and all below it, the contents as the client (uid,
+ * gid).  0 when it is gone (or was never there). */
+int
+store_purge(struct store *st, const char *name, uint32_t uid, uint32_t gid,
+    struct diag *d)
 {
 	char dir[PATH_MAXLEN + 96];
 
 	if (st->ceph != NULL)
-		return cephfs_purge(st, name, d);
+		return cephfs_purge(st, name, uid, gid, d);
 	clientdir_path(st->conf, name, dir, sizeof(dir));
-	return clientdir_purge(dir, d);
+	return clientdir_purge(dir, uid, gid, d);
 }
 
+/*
+ * What client c uses.  Bytes and inodes come from the project quota (or
+ * CephFS's own counts) where there is one: O(1), exact, and nothing the
+ * client can make slow.  Elsewhere, or when walk is set, the tree is also
+ * walked, as the client and within bounds (clientdir_usage): that is the
+ * only way to find entries that are not the client's (audit asks for it),
+ * and where there is no quota, the only measure there is.  With both, the
+ * quota's figures are the ones given; the walk adds foreign entries and
+ * whether it saw everything.  -errno when neither could be had.
+ */
 int
-store_usage(struct store *st, const struct client *c, struct dir_usage *u)
+store_usage(struct store *st, const struct client *c, int walk,
+    struct dir_usage *u)
 {
 	char dir[PATH_MAXLEN + 96];
+	struct dir_usage q;
+	int qr, r, as = 0, fd;
 
+	memset(u, 0, sizeof(*u));
 	if (st->ceph != NULL)
-		return cephfs_usage(st, c->name, c->uid, u);
+		return cephfs_usage(st, c->name, c->uid, c->gid, walk, u);
 	clientdir_path(st->conf, c->name, dir, sizeof(dir));
-	return clientdir_usage(dir, c->uid, u);
+	memset(&q, 0, sizeof(q));
+	qr = clientdir_quota_usage(dir, c->uid, &q);
+	if (qr == 0 && !walk) {
+		*u = q;
+		return 0;
+	}
+	/* Root opens the directory (its parents are root's) and walks it
+	 * as the client; anyone else has no ids to misuse. */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		r = -errno;
+	else if (geteuid() == 0 && (r = asclient_enter(c->uid, c->gid)) < 0)
+		close(fd);
+	else {
+		as = geteuid() == 0;
+		r = clientdir_usage_fd(fd, c->uid, u);
+		if (as)
+			(void)asclient_leave();
+		close(fd);
+	}
+	if (r < 0 && qr < 0 && r != -EACCES)
+		return r;
+	if (r < 0) {
+		*u = q;		/* the quota's figures, or none */
+		u->incomplete = 1;
+		snprintf(u->why, sizeof(u->why), "cannot read the directory as "
+		    "the client: %s", strerror(-r));
+		return 0;
+	}
+	if (qr == 0) {
+		u->bytes = q.bytes;
+		u->inodes = q.inodes;
+		u->bytes_limit = q.bytes_limit;
+		u->inodes_limit = q.inodes_limit;
+		u->from_quota = 1;
+	}
+	return 0;
 }
 
 /* What lstat says of root/name: type, owner, mode, and with count, for a

@@ -134,6 +134,7 @@ test_defaults(void **state)
 	assert_string_equal(c.export_root, "/srv/nfswap");
 	assert_string_equal(c.ganesha_pseudo_root, "/srv/nfswap");
 	assert_true(c.default_quota == 4ULL << 30);
+	assert_true(c.default_inodes == DEFAULT_INODES);
 	assert_int_equal(c.quota_enforce, QUOTA_AUTO);
 	assert_string_equal(c.sec, "sys");
 	assert_int_equal(c.kernel_allow_insecure, 0);
@@ -146,6 +147,10 @@ test_defaults(void **state)
 	    "uid_min = 3900000000L;\nuid_max = 4000000000L;\n", &c, &d), 0);
 	assert_true(c.default_quota == 5ULL << 30);
 	assert_int_equal(c.uid_max, 4000000000U);
+	assert_int_equal(load("default_inodes = 1024;\n", &c, &d), 0);
+	assert_true(c.default_inodes == 1024);
+	assert_int_equal(load("default_inodes = 4294967295L;\n", &c, &d), 0);
+	assert_true(c.default_inodes == INODES_MAX);
 	/* a missing default file is fine; a missing named file is not */
 	snprintf(path, sizeof(path), "%s/absent.conf", dir);
 	assert_int_equal(conf_load(&c, path, 0, &d), 0);
@@ -171,6 +176,10 @@ static const struct {
 	{ "default_quota = \"0\";\n", 1, "positive" },
 	{ "default_quota = -5;\n", 1, "positive" },
 	{ "uid_min = 0;\n", 1, "uid_min must be 1 to" },
+	{ "\ndefault_inodes = 0;\n", 2, "default_inodes must be 1 to 4294967295" },
+	{ "default_inodes = -3;\n", 1, "default_inodes must be 1 to" },
+	{ "default_inodes = 4294967296L;\n", 1, "default_inodes must be 1 to" },
+	{ "default_inodes = \"1k\";\n", 1, "default_inodes must be an integer" },
 	{ "uid_max = 4294967295;\n", 1, "uid_max" },
 	{ "uid_min = \"1000\";\n", 1, "uid_min must be an integer" },
 	{ "uid_min = 10;\nuid_max = 5;\n", 2, "uid_min is above uid_max" },

@@ -400,7 +400,7 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 	struct client c;
 	struct store *st;
 	struct diag d;
-	int r, have = -ENOENT;
+	int r, have = -ENOENT, files_known;
 
 	if ((r = parse_sub(argc, argv, "j", 1, 1, &o)) != 0)
 		return r;
@@ -422,6 +422,9 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 		clientdir_path(conf, c.name, dir, sizeof(dir));
 	else
 		store_where(conf, c.name, dir, sizeof(dir));
+	/* a project quota counts inodes, not files: only a walk or
+	 * CephFS's own statistics say how many files */
+	files_known = have == 0 && (u.walked || conf->backend == BACKEND_CEPHFS);
 	sb_init(&sb);
 	if (o.json) {
 		client_json(&sb, &c, dir);
@@ -431,10 +434,15 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 			sb_putjson(&sb, conf->cephfs.filesystem);
 		}
 		if (have == 0) {
-			sb_printf(&sb, ", \"used\": %" PRIu64 ", \"files\": %"
-			    PRIu64 ", \"inodes_used\": %" PRIu64 ", \"usage_from\": "
-			    "\"%s\", \"incomplete\": ", u.bytes, u.files, u.inodes,
-			    u.from_quota ? "quota" : "walk");
+			sb_printf(&sb, ", \"used\": %" PRIu64 ", \"files\": ",
+			    u.bytes);
+			if (files_known)
+				sb_printf(&sb, "%" PRIu64, u.files);
+			else
+				sb_printf(&sb, "null");
+			sb_printf(&sb, ", \"inodes_used\": %" PRIu64
+			    ", \"usage_from\": \"%s\", \"incomplete\": ",
+			    u.inodes, u.from_quota ? "quota" : "walk");
 			if (u.incomplete)
 				sb_putjson(&sb, u.why);
 			else
@@ -455,13 +463,17 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 			sb_printf(&sb, "head:      %s%s%s%s\n", c.head,
 			    c.leaving[0] ? " (moving from " : "", c.leaving,
 			    c.leaving[0] ? ", which exports it too)" : "");
-		if (have == 0)
+		if (have == 0 && files_known)
 			sb_printf(&sb, "used:      %s in %" PRIu64 " files, %"
 			    PRIu64 " of %" PRIu64 " inodes (%s)%s%s\n",
 			    size_format(u.bytes, used), u.files, u.inodes,
 			    c.inodes, u.from_quota ? "from the quota" :
 			    "counted", u.incomplete ? "; not all seen: " : "",
 			    u.incomplete ? u.why : "");
+		else if (have == 0)
+			sb_printf(&sb, "used:      %s, %" PRIu64 " of %" PRIu64
+			    " inodes (from the quota)\n", size_format(u.bytes,
+			    used), u.inodes, c.inodes);
 		else
 			sb_printf(&sb, "used:      unknown (%s)\n", strerror(-have));
 	}

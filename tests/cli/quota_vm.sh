@@ -5,7 +5,10 @@
 # with -O quota,project, and the nfswap binary.  In the guest nfswap adds a
 # client with quota_enforce = "project" and a 1M quota; a write of 2M as
 # the client's uid must fail with EDQUOT, and succeed after "nfswap quota"
-# raises the limit.  Then nfswapd (held to quotas: it drops
+# raises the limit.  A third client gets an inode limit of 8 (issue 17,
+# finding 5): files past it fail with EDQUOT while the byte limit still
+# holds, show reads usage from the quota (O(1), no walk) and audit finds
+# the limits on disk as recorded.  Then nfswapd (held to quotas: it drops
 # CAP_SYS_RESOURCE) swaps into a second client's directory with a 3M quota:
 # when the quota leaves too little for a file, the agent begins none, goes
 # on a diet and runs on; when "nfswap quota" gives it room it grows again.  The guest prints TAP lines on its serial console.
@@ -54,6 +57,25 @@ D="guest: 2M as the client's uid now fits" t asuid $uid /bin/dd if=/dev/zero of=
 D="guest: another uid is not the client" f asuid 12345 /bin/dd if=/dev/zero of=/mnt/export/c1/x bs=1k count=1
 D="guest: remove --purge" t $N remove c1 --purge
 
+# Inode limits: the project quota's inode hard limit, set with the bytes.
+D="guest: nfswap add c3 --quota 1M --inodes 8" t $N add c3 --host 10.0.2.17 --quota 1M --inodes 8
+u3=$($N show c3 --json | sed 's/.*"uid": \([0-9]*\).*/\1/')
+D="guest: 7 files as the client fit (its directory is the 8th inode)" t asuid $u3 /bin/sh -c 'for i in 1 2 3 4 5 6 7; do : >/mnt/export/c3/f$i || exit 1; done'
+D="guest: show: 8 of 8 inodes, from the project quota" t sh -c "$N show c3 | tee /dev/stderr | grep -q 'used: .*, 8 of 8 inodes (from the quota)'"
+D="guest: the 9th inode is refused" f asuid $u3 /bin/sh -c ': >/mnt/export/c3/f8'
+cp /tmp/o /tmp/i.out
+D="guest: ... with EDQUOT" t grep -q "quota exceeded" /tmp/i.out
+rm -f /mnt/export/c3/f7
+D="guest: the byte limit still holds: 2M into a 1M quota refused" f asuid $u3 /bin/dd if=/dev/zero of=/mnt/export/c3/big bs=64k count=32 conv=fsync
+cp /tmp/o /tmp/b.out
+D="guest: ... with EDQUOT" t grep -q "quota exceeded" /tmp/b.out
+rm -f /mnt/export/c3/big
+D="guest: audit is clean: limits on disk as recorded, usage within them" t $N audit
+D="guest: nfswap quota c3 --inodes 16 (the byte limit kept)" t $N quota c3 --inodes 16
+D="guest: ... and 9 more files fit" t asuid $u3 /bin/sh -c 'for i in 7 8 9 10 11 12 13 14 15; do : >/mnt/export/c3/f$i || exit 1; done'
+D="guest: ... but not a 17th inode" f asuid $u3 /bin/sh -c ': >/mnt/export/c3/f16'
+D="guest: remove c3 --purge" t $N remove c3 --purge
+
 # The agent against a quota: short timers, files of 1-2 MiB, memory short.
 D="guest: nfswap add c2 --quota 3M" t $N add c2 --host 10.0.2.16 --quota 3M
 mkdir -p /run /fake
@@ -99,7 +121,7 @@ vm_boot 240 "$T/serial.log" -m 256 -smp 1 -initrd "$T/initrd.gz" \
     -drive file="$T/disk.img",format=raw,if=virtio -nic none
 rc=$?
 vm_tap "$T/serial.log"
-grep -q "guest-done 19" "$T/serial.log.txt"
-is "guest ran all 19 checks and powered off (qemu exit $rc)" $? 0
+grep -q "guest-done 31" "$T/serial.log.txt"
+is "guest ran all 31 checks and powered off (qemu exit $rc)" $? 0
 [ $tap_failed -gt 0 ] && tail -30 "$T/serial.log.txt" | sed 's/^/# serial: /'
 tap_done

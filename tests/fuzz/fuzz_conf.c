@@ -18,6 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		PROPERTY(c.state_dir[0] == '/');
 		PROPERTY(c.uid_min <= c.uid_max);
 		PROPERTY(c.export_id_min <= c.export_id_max);
+		PROPERTY(c.default_inodes >= 1 && c.default_inodes <= INODES_MAX);
 	} else
 		PROPERTY(strncmp(d.msg, "fuzz.conf", 9) == 0);
 	free(text);

@@ -2,7 +2,8 @@
  * A client record of the registry (provisioner/registry.c), as if read
  * from state_dir/clients/pc1: refused as corrupt, or a client that both
  * exports formats render as exactly one line / one block (with the VFS
- * and with the Ceph FSAL).
+ * and with the Ceph FSAL), with an inode limit in range and, for a DNS
+ * name, only single addresses that are their own canonical form.
  */
 #include "fuzz.h"
 #include "nfswap.h"
@@ -22,6 +23,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_clear(&d);
 	if (registry_parse_record(text, "pc1", &c, &d) == 0) {
 		PROPERTY(strcmp(c.name, "pc1") == 0);
+		/* an inode limit always, in range; addresses only for a DNS
+		 * name, each a single address that validates to itself */
+		PROPERTY(c.inodes >= 1 && c.inodes <= INODES_MAX);
+		PROPERTY(c.naddrs <= CLIENT_ADDRS_MAX);
+		for (unsigned i = 0; i < c.naddrs; i++) {
+			struct host h;
+			const char *why;
+
+			PROPERTY(valid_host(c.addrs[i], &h, &why) == 0 &&
+			    (h.kind == HOST_IPV4 || h.kind == HOST_IPV6) &&
+			    strcmp(h.canon, c.addrs[i]) == 0);
+		}
 		sb_init(&sb);
 		PROPERTY(exports_render(EXPORTS_KERNEL, &c, 1, &o, &sb, err,
 		    sizeof(err)) == 0);

@@ -6,7 +6,9 @@
  *   cephdir CONF make PATH UID QUOTA_BYTES   mkdir -p the parent, mkdir
  *                                            PATH 0700, chown, quota
  *   cephdir CONF usage PATH                  ceph.dir.rbytes, the quota,
- *                                            the mode and the owner
+ *                                            the mode, the owner, the
+ *                                            inode limit (max_files) and
+ *                                            ceph.dir.rentries
  *   cephdir CONF mkdir PATH MODE             mkdir -p, then chmod (octal)
  *   cephdir CONF ls PATH                     the names in a directory
  *
@@ -50,7 +52,7 @@ xattr(const char *path, const char *name, char *buf, size_t len)
 int
 main(int argc, char **argv)
 {
-	char parent[4096], q[32], used[32];
+	char parent[4096], q[32], used[32], mf[32], ent[32];
 	struct ceph_statx stx;
 	int r;
 
@@ -107,11 +109,16 @@ main(int argc, char **argv)
 			return fail("ceph.dir.rbytes", r);
 		if (xattr(argv[3], "ceph.quota.max_bytes", q, sizeof(q)) < 0)
 			snprintf(q, sizeof(q), "0");
+		if (xattr(argv[3], "ceph.quota.max_files", mf, sizeof(mf)) < 0)
+			snprintf(mf, sizeof(mf), "0");
+		if (xattr(argv[3], "ceph.dir.rentries", ent, sizeof(ent)) < 0)
+			snprintf(ent, sizeof(ent), "?");
 		if ((r = ceph_statx(m, argv[3], &stx, CEPH_STATX_MODE |
 		    CEPH_STATX_UID, AT_SYMLINK_NOFOLLOW)) < 0)
 			return fail("ceph_statx", r);
-		printf("used %s quota %s mode %o uid %u\n", used, q,
-		    (unsigned)(stx.stx_mode & 07777), (unsigned)stx.stx_uid);
+		printf("used %s quota %s mode %o uid %u max_files %s entries %s\n",
+		    used, q, (unsigned)(stx.stx_mode & 07777),
+		    (unsigned)stx.stx_uid, mf, ent);
 	} else {
 		fail("usage", -EINVAL);
 		return 2;

@@ -214,10 +214,23 @@ $(BUILD)/tests/nfswapc: tests/integration/nfswapc.c $(RPC_OBJ) $(GEN)/nfswap_pro
 	$(CC) $(ALL_CFLAGS) -I$(GEN) $(TIRPC_CFLAGS) -Wno-cast-function-type \
 	    $(ALL_LDFLAGS) -o $@ $< $(RPC_OBJ) $(TIRPC_LIBS)
 
+# A hostile or broken provisioner, for the agent's tests (agent_host.sh).
+$(BUILD)/tests/fakeprov: tests/integration/fakeprov.c $(RPC_OBJ) $(GEN)/nfswap_prot.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(GEN) $(TIRPC_CFLAGS) -Wno-cast-function-type \
+	    $(ALL_LDFLAGS) -o $@ $< $(RPC_OBJ) $(TIRPC_LIBS)
+
+# Real swap errors and a user's program in the kernel log (agent_host.sh);
+# never sanitized: ASan would catch the fault the kernel is to report.
+$(BUILD)/tests/swapfault: tests/integration/swapfault.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -o $@ $<
+
 BENCH_BINS = $(BUILD)/nfswap-growvm $(BUILD)/nfswap-lookupload
 
 tests: $(PROGRAMS) $(UNIT_BINS) $(BUILD)/tests/nfsc $(BUILD)/tests/nfswapc \
-    $(BUILD)/tests/nfswapd-dyn $(BENCH_BINS) \
+    $(BUILD)/tests/nfswapd-dyn $(BUILD)/tests/fakeprov \
+    $(BUILD)/tests/swapfault $(BENCH_BINS) \
     $(if $(filter 1,$(CEPHFS)),$(BUILD)/tests/cephdir)
 
 # ---- tests ------------------------------------------------------------

@@ -18,6 +18,10 @@
 #define PARTIAL_SUFFIX	".partial"	/* .nfswap.N.partial: not yet whole */
 #define WSIZE_AUTO	UINT32_MAX	/* min_swap_wsize unset: decided by kernel */
 #define WSIZE_SAFE	65536		/* measured: swap over NFS passes (docs/nfs-swap-sizes.md) */
+#define PROV_CALL_S	10		/* provisioner_timeout's default: one call */
+#define PROV_SLACK_MS	10000		/* ALLOCATE's deadline by size: this, plus
+					   the file at the policy's alloc_rate */
+#define SERVERS_MAX	32		/* entries in servers */
 
 struct agent_conf {
 	char		file[PATH_MAXLEN + 1];	/* read from; "" = defaults only */
@@ -26,6 +30,10 @@ struct agent_conf {
 	char		mount_point[PATH_MAXLEN + 1];
 	char		provisioner[HOST_MAXLEN + 1];	/* "nfswap serve" host */
 	uint32_t	provisioner_port;	/* 0: ask its rpcbind */
+	uint32_t	provisioner_timeout;	/* s: one call, connect to answer */
+	uint32_t	allocate_timeout;	/* s: one ALLOCATE; 0: by size */
+	struct host	servers[SERVERS_MAX];	/* LOOKUP may name these */
+	unsigned	nservers;
 	unsigned	vers_major, vers_minor;	/* 3.0, or 4.0 / 4.1 / 4.2 */
 	uint32_t	port, mountport;	/* 0: ask rpcbind */
 	uint32_t	rsize, wsize;
@@ -55,6 +63,10 @@ int	agent_expand(const char *tmpl, const char *host, const char *ipv4,
 int	agent_mount_opts(const struct agent_conf *, const char *addr,
 	    const char *clientaddr, char *buf, size_t len);
 uint32_t agent_swap_wsize_floor(const struct agent_conf *, const char *release);
+struct prov_export;
+int	agent_lookup_check(const struct agent_conf *, const struct prov_export *,
+	    char *server, size_t slen, char *why, size_t wlen);
+uint64_t agent_alloc_limit_ms(const struct agent_conf *, uint64_t size);
 
 /* swapfile.c */
 struct swapfile_check {
@@ -105,6 +117,14 @@ int	kmsg_open(const char *path);
 int	kmsg_poll(int fd, struct kmsg_seen *seen);
 
 /* provision.c -- the client of "nfswap serve" (common/nfswap_prot.x) */
+struct prov {
+	char		addr[HOST_MAXLEN + 1];	/* IPv4 */
+	unsigned	port;			/* 0: ask its rpcbind */
+	unsigned	call_ms;		/* one call: connect, ask, answer */
+	volatile int	*stop;			/* set: give up at once (-EINTR) */
+};
+/* LOOKUP's answer as it came, checked by agent_lookup_check() before use;
+ * its quota, anon_uid and mount_options are not used by the agent. */
 struct prov_export {
 	char		client[NAME_MAXLEN + 1];
 	char		path[PATH_MAXLEN + 1];
@@ -112,10 +132,10 @@ struct prov_export {
 	uint32_t	nfs_port, mount_port;		/* 0: not said */
 	int		allocate;			/* ALLOCATE offered */
 };
-int	prov_lookup(const char *addr, unsigned port, struct prov_export *);
-int	prov_allocate(const char *addr, unsigned port, const char *name,
-	    uint64_t size, volatile int *stop);
-int	prov_release(const char *addr, unsigned port, const char *name);
+int	prov_lookup(const struct prov *, struct prov_export *);
+int	prov_allocate(const struct prov *, const char *name, uint64_t size,
+	    uint64_t limit_ms, int *last);
+int	prov_release(const struct prov *, const char *name);
 
 /* mount.c */
 int	agent_resolve(const char *server, char *addr, size_t len);

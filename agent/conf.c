@@ -1,9 +1,12 @@
 /*
  * conf.c -- nfswapd.conf (libconfig), the kernel command line's nfswap=,
- * the %h/%i expansion of the export path, and the NFS mount options.
+ * the %h/%i expansion of the export path, the NFS mount options, and the
+ * check of what the provisioner's LOOKUP says before any of it is used.
  *
  * Everything but agent_conf_load() is pure on strings.  Errors in the file
- * are "file:line: text"; unknown settings are errors.
+ * are "file:line: text"; unknown settings are errors.  Nothing that comes
+ * from the network or the kernel command line reaches a mount without
+ * passing the same checks as the file's own settings.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +31,7 @@ agent_conf_defaults(struct agent_conf *c)
 	c->block_size = 2048;
 	c->priority = -1;
 	c->poll_ms = 1000;
+	c->provisioner_timeout = PROV_CALL_S;
 	snprintf(c->status_file, sizeof(c->status_file),
 	    "/run/nfswapd/status.json");
 	policy_config_defaults(&c->policy);
@@ -39,6 +43,9 @@ static const struct cfg_key top_keys[] = {
 	{ "mount_point", CONFIG_TYPE_STRING },
 	{ "provisioner", CONFIG_TYPE_STRING },
 	{ "provisioner_port", CONFIG_TYPE_INT },
+	{ "provisioner_timeout", CONFIG_TYPE_INT },
+	{ "allocate_timeout", CONFIG_TYPE_INT },
+	{ "servers", CONFIG_TYPE_ARRAY },
 	{ "nfs", CONFIG_TYPE_GROUP },
 	{ "swap", CONFIG_TYPE_GROUP },
 	{ "policy", CONFIG_TYPE_GROUP },
@@ -210,6 +217,39 @@ load_swap(struct agent_conf *c, const config_setting_t *g, const char *file,
 	return 0;
 }
 
+/*
+ * servers: the NFS servers (heads) that LOOKUP may name besides the
+ * provisioner itself -- addresses, networks or names, as [ "10.0.0.11",
+ * "10.0.1.0/24" ].
+ */
+static int
+load_servers(struct agent_conf *c, const config_setting_t *s, const char *file,
+    struct diag *d)
+{
+	const char *why, *v;
+	int i, n;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY)
+		return cfg_at(d, file, s, "servers must be a list of addresses, "
+		    "networks or names, as in [ \"10.0.0.11\", \"10.0.1.0/24\" ]");
+	n = config_setting_length(s);
+	if (n > SERVERS_MAX)
+		return cfg_at(d, file, s, "servers: at most %d entries",
+		    SERVERS_MAX);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s,
+		    (unsigned)i);
+
+		if ((v = config_setting_get_string(e)) == NULL)
+			return cfg_at(d, file, s, "servers must be a list of "
+			    "strings");
+		if (valid_host(v, &c->servers[i], &why) < 0)
+			return cfg_at(d, file, s, "servers: %s: %s", v, why);
+	}
+	c->nservers = (unsigned)n;
+	return 0;
+}
+
 static int
 load_settings(struct agent_conf *c, config_t *cf, const char *file,
     struct diag *d)
@@ -218,6 +258,10 @@ load_settings(struct agent_conf *c, config_t *cf, const char *file,
 	const char *why;
 	int r;
 
+	/* before the table's check, whose wording is for the other types */
+	if ((s = config_setting_get_member(root, "servers")) != NULL &&
+	    (r = load_servers(c, s, file, d)) < 0)
+		return r;
 	if ((r = cfg_check_keys(root, top_keys, file, d)) < 0 ||
 	    (r = cfg_get_path(root, "mount_point", c->mount_point,
 	    sizeof(c->mount_point), file, d)) < 0 ||
@@ -245,7 +289,11 @@ load_settings(struct agent_conf *c, config_t *cf, const char *file,
 		snprintf(c->provisioner, sizeof(c->provisioner), "%s", h.canon);
 	}
 	if ((r = cfg_get_u32(root, "provisioner_port", &c->provisioner_port, 0,
-	    65535, file, d)) < 0)
+	    65535, file, d)) < 0 ||
+	    (r = cfg_get_u32(root, "provisioner_timeout",
+	    &c->provisioner_timeout, 1, 600, file, d)) < 0 ||
+	    (r = cfg_get_u32(root, "allocate_timeout", &c->allocate_timeout, 0,
+	    86400, file, d)) < 0)
 		return r;
 	if ((s = config_setting_get_member(root, "export")) != NULL) {
 		char tmp[PATH_MAXLEN + 1];
@@ -470,4 +518,117 @@ agent_mount_opts(const struct agent_conf *c, const char *addr,
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return n;
+}
+
+/* s, for a log line: at most 80 characters, anything unprintable as '?'. */
+static const char *
+shown(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < len && i < 80; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * Whether the server a LOOKUP answer names may be mounted: the
+ * provisioner's own address, the server set in the file (or by nfswap=),
+ * or one listed in servers -- the same address or name, or an address in
+ * a listed network.
+ */
+static int
+server_allowed(const struct agent_conf *c, const struct host *h)
+{
+	struct host own;
+	const char *why;
+	unsigned i;
+
+	if ((c->provisioner[0] != '\0' && valid_host(c->provisioner, &own,
+	    &why) == 0 && host_overlap(&own, h)) ||
+	    (c->server[0] != '\0' && valid_host(c->server, &own, &why) == 0 &&
+	    host_overlap(&own, h)))
+		return 1;
+	for (i = 0; i < c->nservers; i++)
+		if (host_overlap(&c->servers[i], h))
+			return 1;
+	return 0;
+}
+
+/*
+ * The check of a LOOKUP answer before any of it is used.  The export path
+ * must be a plain path (valid_abspath: no "..", nothing that could reach
+ * a mount option, not expanded: a '%' is refused); the client's name a
+ * plain name; the ports ports; the server one that server_allowed()
+ * accepts.  The server to mount from goes to *server in canonical form
+ * (the provisioner for "").  Returns 0, or -EINVAL with what was offered
+ * and why it is refused in why.
+ */
+int
+agent_lookup_check(const struct agent_conf *c, const struct prov_export *x,
+    char *server, size_t slen, char *why, size_t wlen)
+{
+	char a[96], b[96];
+	const char *w;
+	struct host h;
+
+	if (valid_name(x->client, &w) < 0) {
+		snprintf(why, wlen, "the client name \"%s\" is refused: %s",
+		    shown(x->client, a, sizeof(a)), w);
+		return -EINVAL;
+	}
+	if (valid_abspath(x->path, &w) < 0) {
+		snprintf(why, wlen, "the export path \"%s\" is refused: %s",
+		    shown(x->path, a, sizeof(a)), w);
+		return -EINVAL;
+	}
+	if (x->nfs_port > 65535 || x->mount_port > 65535) {
+		snprintf(why, wlen, "the ports %u and %u are refused: a port is "
+		    "0 to 65535", x->nfs_port, x->mount_port);
+		return -EINVAL;
+	}
+	if (x->server[0] == '\0') {
+		snprintf(server, slen, "%s", c->provisioner);
+		return 0;
+	}
+	if (valid_host(x->server, &h, &w) < 0 || h.kind == HOST_NET4 ||
+	    h.kind == HOST_NET6) {
+		snprintf(why, wlen, "the server \"%s\" to mount from is refused: "
+		    "%s", shown(x->server, a, sizeof(a)), h.kind == HOST_NET4 ||
+		    h.kind == HOST_NET6 ? "a network is not a server" : w);
+		return -EINVAL;
+	}
+	if (!server_allowed(c, &h)) {
+		snprintf(why, wlen, "the server %s to mount from is refused: it "
+		    "is not the provisioner (%s)%s%s%s and not listed in servers "
+		    "in nfswapd.conf", h.canon, shown(c->provisioner, b,
+		    sizeof(b)), c->server[0] ? " nor the server set (" : "",
+		    c->server, c->server[0] ? ")" : "");
+		return -EINVAL;
+	}
+	if (snprintf(server, slen, "%s", h.canon) >= (int)slen) {
+		snprintf(why, wlen, "the server name is too long");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * How long one ALLOCATE is waited for: allocate_timeout if set; else
+ * PROV_SLACK_MS plus the time the file takes at the creation speed the
+ * policy counts on until it has measured one (alloc_rate, 4 MiB/s by
+ * default) -- a service slower than that is no faster than the agent
+ * writing the file itself over NFS, which it then does.
+ */
+uint64_t
+agent_alloc_limit_ms(const struct agent_conf *c, uint64_t size)
+{
+	uint64_t rate = c->policy.alloc_rate ? c->policy.alloc_rate : 1;
+
+	if (c->allocate_timeout != 0)
+		return (uint64_t)c->allocate_timeout * 1000;
+	if (size / rate > 86400)
+		return 86400 * 1000ull;
+	return PROV_SLACK_MS + size * 1000 / rate;
 }

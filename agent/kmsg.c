@@ -1,7 +1,7 @@
 /*
  * kmsg.c -- the kernel log, watched for swap I/O errors.
  *
- * On Linux 6.x swap over NFS with a small wsize fails with lines such as
+ * On Linux 6.x swap over NFS with a small wsize fails with records such as
  * "Write error -12 on dio swapfile (123)"; the block layer's own are
  * "Write-error on swap-device (...)" and "Read-error on swap-device (...)".
  *
@@ -11,47 +11,143 @@
  * buffers"): nothing is lost, but the swap is under strain -- the daemon
  * stops growing for a while.  A failed swap read loses the page: the
  * process that owned it is killed -- the daemon never grows NFS swap again.
+ *
+ * What must never count: anything that is not one of those records, word
+ * for word, as the kernel itself logged it.  Any local user can make the
+ * kernel log text of their choosing -- a program named "Read-error on
+ * swap-device" that faults is reported as "Read-error on s[pid]: segfault
+ * at ... in Read-error on swap-device[...]" -- and a record that merely
+ * contains the words would let them switch growth off for good.  So the
+ * whole text of a record is matched against the kernel's formats, numbers
+ * checked as printf writes them, and the record must carry the kernel's
+ * facility (0) and the level the kernel logs it at.  Text that user space
+ * writes to /dev/kmsg gets facility 1 (LOG_USER) from the kernel, even
+ * when root asks for 0 (printk.c, devkmsg_write), so it never counts.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "agent.h"
 
-static int
-has(const char *s, size_t len, const char *what)
-{
-	size_t n = strlen(what), i;
+/*
+ * The kernel's swap error messages, from mm/page_io.c of Linux 6.1 and
+ * 6.12 (the same text since 5.19; the last row is older kernels'): the
+ * format as printk has it (%u, %llu, %ld only) and the level it is logged
+ * at (pr_alert 1, pr_err 3).  There is no read error message for a swap
+ * file read through ->swap_rw other than the bare "Read-error on
+ * swap-device".
+ */
+static const struct {
+	const char	*fmt;
+	unsigned	level;
+	int		kind;
+} formats[] = {
+	{ "Write-error on swap-device (%u:%u:%llu)", 1, KMSG_WRITE },
+	{ "Read-error on swap-device (%u:%u:%llu)", 1, KMSG_READ },
+	{ "Write error %ld on dio swapfile (%llu)", 3, KMSG_WRITE },
+	{ "Read-error on swap-device", 1, KMSG_READ },
+	{ "Write error on dio swapfile (%llu)", 3, KMSG_WRITE },
+};
 
-	for (i = 0; i + n <= len; i++)
-		if (memcmp(s + i, what, n) == 0)
-			return 1;
-	return 0;
+/*
+ * A decimal number as printf writes one: no sign (unless neg may be
+ * taken), no leading zeros, no blanks, not above max (or below -max-1).
+ * Returns the characters taken, 0 if none fit.
+ */
+static size_t
+number(const char *s, size_t len, int neg, uint64_t max)
+{
+	size_t i = 0, first;
+	uint64_t v = 0, lim = max;
+
+	if (neg && len > 0 && s[0] == '-') {
+		i = 1;
+		lim = max + 1;		/* LONG_MIN's magnitude */
+	}
+	first = i;
+	while (i < len && s[i] >= '0' && s[i] <= '9') {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (v > (lim - d) / 10)
+			return 0;
+		v = v * 10 + d;
+		i++;
+	}
+	if (i == first || (s[first] == '0' && i - first > 1) ||
+	    (first == 1 && v == 0))		/* "-0" is not printf's */
+		return 0;
+	return i;
 }
 
-/* Whether one record of /dev/kmsg (or one line of dmesg) is a swap error,
- * and which kind: KMSG_WRITE, KMSG_READ or 0. */
-int
-kmsg_swap_error(const char *line, size_t len)
+/* Whether text is exactly fmt with its numbers filled in. */
+static int
+matches(const char *text, size_t len, const char *fmt)
 {
-	const char *semi = memchr(line, ';', len);
+	size_t t = 0, n;
 
-	/* /dev/kmsg records are "prio,seq,usec,flags;text" */
-	if (semi != NULL) {
-		len -= (size_t)(semi + 1 - line);
-		line = semi + 1;
+	while (*fmt) {
+		if (strncmp(fmt, "%llu", 4) == 0) {
+			n = number(text + t, len - t, 0, UINT64_MAX);
+			fmt += 4;
+		} else if (strncmp(fmt, "%ld", 3) == 0) {
+			n = number(text + t, len - t, 1, INT64_MAX);
+			fmt += 3;
+		} else if (strncmp(fmt, "%u", 2) == 0) {
+			n = number(text + t, len - t, 0, UINT32_MAX);
+			fmt += 2;
+		} else {
+			n = t < len && text[t] == *fmt ? 1 : 0;
+			fmt++;
+		}
+		if (n == 0)
+			return 0;
+		t += n;
 	}
-	/* Our own log lines quote the kernel's; where stderr goes to the
-	 * kernel log (an initramfs), they must not count again. */
-	if (has(line, len, "nfswapd"))
+	return t == len;
+}
+
+/*
+ * Whether one record of /dev/kmsg is a swap error, and which kind:
+ * KMSG_WRITE, KMSG_READ or 0.  A record is "prio,seq,usec,flags[,...];"
+ * (more fields may come, say the kernel's docs), the text up to a newline,
+ * and key=value lines after it.  prio is facility * 8 + level; flags is
+ * '-', or 'c' for a fragment continuing another message.  A line without
+ * that header (dmesg's) is not a record: its facility is not known.
+ */
+int
+kmsg_swap_error(const char *rec, size_t len)
+{
+	const char *semi = memchr(rec, ';', len), *text, *nl, *f;
+	unsigned prio = 0, field;
+	size_t n, tlen, i;
+
+	if (semi == NULL)
 		return 0;
-	if (has(line, len, "Read-error on swap-device") ||
-	    (has(line, len, "Read error") && has(line, len, " on dio swapfile")))
-		return KMSG_READ;
-	if (has(line, len, "Write-error on swap-device") ||
-	    (has(line, len, "Write error") && has(line, len, " on dio swapfile")))
-		return KMSG_WRITE;
+	n = (size_t)(semi - rec);
+	if ((i = number(rec, n, 0, 1023)) == 0 || i >= n || rec[i] != ',')
+		return 0;
+	for (f = rec; f < rec + i; f++)
+		prio = prio * 10 + (unsigned)(*f - '0');
+	if (prio >> 3 != 0)		/* not the kernel's */
+		return 0;
+	/* the fourth field, the flags: '-' and nothing else */
+	for (field = 1, f = rec + i; f < semi && field < 4; f++)
+		if (*f == ',')
+			field++;
+	if (field != 4 || f >= semi || *f != '-' ||
+	    (f + 1 < semi && f[1] != ','))
+		return 0;
+	text = semi + 1;
+	tlen = len - n - 1;
+	if ((nl = memchr(text, '\n', tlen)) != NULL)
+		tlen = (size_t)(nl - text);
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if ((prio & 7) == formats[i].level &&
+		    matches(text, tlen, formats[i].fmt))
+			return formats[i].kind;
 	return 0;
 }
 

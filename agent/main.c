@@ -350,19 +350,33 @@ next_name(char *name, size_t len)
 	return -ENFILE;
 }
 
+/* How the provisioner is called, from the configuration. */
+static void
+prov_of(struct prov *p)
+{
+	snprintf(p->addr, sizeof(p->addr), "%s", g.conf.provisioner);
+	p->port = g.conf.provisioner_port;
+	p->call_ms = g.conf.provisioner_timeout * 1000;
+	p->stop = &stop_flag;
+}
+
 /*
  * The file written by the provisioning service on the server's disk, then
  * checked here as a file of our own would be: ours, that size, no holes.
- * A service that cannot be reached or refuses for its own reasons gives
- * way to writing the file over NFS (said once); quota and space are the
+ * A service that cannot be reached, answers nonsense, refuses for its own
+ * reasons or is still at it when ALLOCATE's deadline passes gives way to
+ * writing the file over NFS (said once); quota and space are the
  * policy's business.
  */
 static int
 allocate(const char *name, uint64_t bytes)
 {
-	int r = prov_allocate(g.conf.provisioner, g.conf.provisioner_port,
-	    name, bytes, &stop_flag);
+	uint64_t limit = agent_alloc_limit_ms(&g.conf, bytes);
+	struct prov p;
+	int last, r;
 
+	prov_of(&p);
+	r = prov_allocate(&p, name, bytes, limit, &last);
 	if (r == 0) {
 		/* next_name does not reuse a name just removed, which the
 		 * NFS client may still hold as absent */
@@ -371,8 +385,7 @@ allocate(const char *name, uint64_t bytes)
 			log_warnx("%s from the provisioner is not what was asked "
 			    "for (%s); removing it", name, r == -EFAULT ?
 			    "owner, size or holes" : strerror(-r));
-			(void)prov_release(g.conf.provisioner,
-			    g.conf.provisioner_port, name);
+			(void)prov_release(&p, name);
 			r = -EIO;
 		}
 	}
@@ -383,16 +396,30 @@ allocate(const char *name, uint64_t bytes)
 		g.prov_noalloc = 1;
 		return -EIO;
 	}
-	if (r == -EHOSTUNREACH || r == -ENOENT || r == -EBUSY || r == -EIO ||
-	    r == -EINVAL) {
+	if (r == -ETIMEDOUT) {
+		/* Given up: it may be slow, or saying so for ever.  What it
+		 * may still write under the name is asked back. */
+		log_warnx("provisioner %s: %s still %s after %llu s; giving it "
+		    "up (RELEASE asked) and writing a file over NFS instead "
+		    "(asking it again in 10 minutes)", g.conf.provisioner,
+		    name, last == -EBUSY ? "busy" : "in progress",
+		    (unsigned long long)(limit / 1000));
+		(void)prov_release(&p, name);
+		g.prov_down_ms = mono_ms();
+		return -EHOSTUNREACH;
+	}
+	if (r == -EHOSTUNREACH || r == -EPROTO || r == -ENOENT ||
+	    r == -EBUSY || r == -EIO || r == -EINVAL) {
 		log_warnx("provisioner %s: %s for %s; writing a file over NFS "
 		    "instead%s", g.conf.provisioner, r == -EHOSTUNREACH ?
-		    "no answer" : r == -ENOENT ? "this address is no client's" :
+		    "no answer" : r == -EPROTO ? "an answer that is not the "
+		    "protocol's" : r == -ENOENT ? "this address is no client's" :
 		    r == -EBUSY ? "busy" : "refused", name,
-		    r == -EHOSTUNREACH ? " (asking it again in 10 minutes)" :
-		    "");
-		g.prov_down_ms = r == -EHOSTUNREACH ? mono_ms() : 0;
-		return r == -EINVAL ? -EIO : r;
+		    r == -EHOSTUNREACH || r == -EPROTO ? " (asking it again in 10 "
+		    "minutes)" : "");
+		g.prov_down_ms = r == -EHOSTUNREACH || r == -EPROTO ?
+		    mono_ms() : 0;
+		return r == -EINVAL ? -EIO : r == -EPROTO ? -EHOSTUNREACH : r;
 	}
 	return r;
 }
@@ -652,24 +679,33 @@ report(void)
 
 /*
  * Ask the provisioning service which export is ours (by the address we
- * call from), retrying while it is away or does not know us yet.  The
- * server is the provisioner's host.
+ * call from), retrying while it is away, does not know us yet, or gives
+ * an answer that agent_lookup_check() refuses (a server that is neither
+ * the provisioner nor listed in servers, a path that is not a plain one):
+ * such an answer is logged with what it offered and never used.  The
+ * configured server (*server0) is one it may name; it names its own.
+ * Returns 0, or -EINTR when stopped.
  */
-static void
-lookup_export(void)
+static int
+lookup_export(const char *server0)
 {
 	struct prov_export x;
+	struct prov p;
+	char server[HOST_MAXLEN + 1], why[512];
 	uint64_t last_log = 0, t;
 	unsigned backoff = 1;
 	int r;
 
+	prov_of(&p);
 	while (!sig_stop) {
-		r = prov_lookup(g.conf.provisioner, g.conf.provisioner_port, &x);
-		if (r == 0) {
+		snprintf(g.conf.server, sizeof(g.conf.server), "%s", server0);
+		r = prov_lookup(&p, &x);
+		if (r == 0 && (r = agent_lookup_check(&g.conf, &x, server,
+		    sizeof(server), why, sizeof(why))) == 0) {
 			/* A site with several NFS heads names this client's;
 			 * its ports are the head's, whatever ours say. */
 			snprintf(g.conf.server, sizeof(g.conf.server), "%s",
-			    x.server[0] ? x.server : g.conf.provisioner);
+			    server);
 			snprintf(g.conf.export_path, sizeof(g.conf.export_path),
 			    "%s", x.path);
 			if (x.nfs_port != 0)
@@ -681,55 +717,88 @@ lookup_export(void)
 			    "on %s%s", g.conf.provisioner, x.client, x.path,
 			    g.conf.server, x.allocate ? "" : " (no ALLOCATE "
 			    "there: files are written over NFS)");
-			return;
+			return 0;
 		}
 		t = mono_ms();
+		if (r == -EINTR)
+			break;
 		if (last_log == 0 || t - last_log >= 60000) {
-			log_warnx("provisioner %s: %s (retrying)",
-			    g.conf.provisioner, r == -ENOENT ? "this address is "
-			    "no client's (nfswap add?)" :
-			    g.conf.provisioner_port == 0 &&
-			    access("/etc/netconfig", R_OK) != 0 ?
-			    "no /etc/netconfig, so rpcbind cannot be asked "
-			    "(set provisioner_port)" : "no answer from nfswap "
-			    "serve");
+			if (r == -EINVAL)
+				log_warnx("provisioner %s: LOOKUP's answer not "
+				    "used: %s (asking again)",
+				    g.conf.provisioner, why);
+			else
+				log_warnx("provisioner %s: %s (retrying)",
+				    g.conf.provisioner, r == -ENOENT ?
+				    "this address is no client's (nfswap add?)" :
+				    r == -EPROTO ? "an answer that is not the "
+				    "protocol's" : "no answer from nfswap serve");
 			last_log = t;
 		}
 		sleep(backoff);
 		if (backoff < 30)
 			backoff *= 2;
 	}
-	exit(EXIT_OK);
+	return -EINTR;
 }
 
-/* Mount the export (retrying while the server is away), or use swapdir. */
+/*
+ * Mount the export (retrying while the server is away), or use swapdir.
+ * An export path that cannot be expanded here (%i on a host without an
+ * address yet) or a LOOKUP answer that is refused is logged and tried
+ * again, never a reason to exit.
+ */
 static void
 find_swapdir(void)
 {
-	char host[HOST_MAXLEN + 1] = "", ip[64] = "", path[PATH_MAXLEN + 1];
-	char opts[1024], source[PATH_MAXLEN + 80];
+	char host[HOST_MAXLEN + 1], ip[64], path[PATH_MAXLEN + 1];
+	char opts[1024], source[PATH_MAXLEN + 80], server0[HOST_MAXLEN + 1];
+	char tmpl[PATH_MAXLEN + 1];
 	const char *why;
 	uint64_t last_log = 0, t;
 	unsigned backoff = 1;
-	int r;
+	int r, asks;
 
 	if (g.swapdir[0] != '\0')
 		return;
-	if ((g.conf.server[0] == '\0' || g.conf.export_path[0] == '\0') &&
-	    g.conf.provisioner[0] != '\0')
-		lookup_export();
-	if (g.conf.server[0] == '\0' || g.conf.export_path[0] == '\0') {
+	asks = (g.conf.server[0] == '\0' || g.conf.export_path[0] == '\0') &&
+	    g.conf.provisioner[0] != '\0';
+	if (!asks && (g.conf.server[0] == '\0' ||
+	    g.conf.export_path[0] == '\0')) {
 		log_warnx("no server and export: set them in %s, or boot with "
 		    "nfswap=SERVER:/PATH, or set provisioner, or use --swapdir",
 		    g.conf_path);
 		exit(EXIT_USAGE);
 	}
-	(void)gethostname(host, sizeof(host) - 1);
-	host[strcspn(host, ".")] = '\0';
-	(void)agent_primary_ipv4(ip, sizeof(ip));
-	if (agent_expand(g.conf.export_path, host, ip, path, sizeof(path),
-	    &why) < 0)
-		fatalx("export %s: %s", g.conf.export_path, why);
+	snprintf(server0, sizeof(server0), "%s", g.conf.server);
+	snprintf(tmpl, sizeof(tmpl), "%s", g.conf.export_path);
+	while (!sig_stop) {
+		if (asks) {
+			/* LOOKUP's path is checked there and used as given */
+			if (lookup_export(server0) < 0)
+				exit(EXIT_OK);
+			snprintf(path, sizeof(path), "%s", g.conf.export_path);
+			break;
+		}
+		host[0] = ip[0] = '\0';
+		(void)gethostname(host, sizeof(host) - 1);
+		host[strcspn(host, ".")] = '\0';
+		(void)agent_primary_ipv4(ip, sizeof(ip));
+		if (agent_expand(tmpl, host, ip, path, sizeof(path), &why) == 0)
+			break;
+		t = mono_ms();
+		if (last_log == 0 || t - last_log >= 60000) {
+			log_warnx("export %s: %s (trying again)", tmpl, why);
+			last_log = t;
+		}
+		sleep(backoff);
+		if (backoff < 30)
+			backoff *= 2;
+	}
+	if (sig_stop)
+		exit(EXIT_OK);
+	last_log = 0;
+	backoff = 1;
 	snprintf(g.swapdir, sizeof(g.swapdir), "%s", g.conf.mount_point);
 	{
 		struct utsname u;
@@ -992,10 +1061,12 @@ main(int argc, char **argv)
 	log_init("nfswapd", g.foreground, g.verbose);
 	load_conf(1);
 	if (g.check_only) {
-		if (g.swapdir[0] == '\0' && (g.conf.server[0] == '\0' ||
+		if (g.swapdir[0] == '\0' && g.conf.provisioner[0] == '\0' &&
+		    (g.conf.server[0] == '\0' ||
 		    g.conf.export_path[0] == '\0')) {
-			fprintf(stderr, "nfswapd: %s: no server and export (and "
-			    "no nfswap= on the kernel command line)\n",
+			fprintf(stderr, "nfswapd: %s: no server and export, nor a "
+			    "provisioner (and no nfswap= on the kernel command "
+			    "line)\n",
 			    g.conf.file[0] ? g.conf.file : g.conf_path);
 			return EXIT_USAGE;
 		}

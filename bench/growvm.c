@@ -56,7 +56,8 @@ main(int argc, char **argv)
 	char opts[1024], source[PATH_MAXLEN + 64], name[16];
 	uint64_t bytes, written = 0;
 	double t0, t_nfs, t_alloc;
-	int dirfd, r, rc = 0;
+	struct prov p;
+	int dirfd, r, rc = 0, last;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: nfswap-growvm CONF SIZE_MIB\n");
@@ -95,8 +96,12 @@ main(int argc, char **argv)
 		printf("nfs %.3f\n", t_nfs);
 
 	t0 = now();
-	r = prov_allocate(c.provisioner, c.provisioner_port, "nfswap.1", bytes,
-	    NULL);
+	snprintf(p.addr, sizeof(p.addr), "%s", c.provisioner);
+	p.port = c.provisioner_port;
+	p.call_ms = c.provisioner_timeout * 1000;
+	p.stop = NULL;
+	r = prov_allocate(&p, "nfswap.1", bytes, agent_alloc_limit_ms(&c, bytes),
+	    &last);
 	if (r == 0 && (r = swapfile_allocated(dirfd, "nfswap.1", bytes,
 	    st.st_uid)) < 0)
 		fprintf(stderr, "growvm: nfswap.1 is not what was asked for: "

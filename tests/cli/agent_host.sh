@@ -6,8 +6,19 @@
 # when the filesystem is full and grows again when space returns, leaves
 # swap on at exit, reinstates its files after a restart (rewriting a wiped
 # header), removes the partial file of a creation cut short (killed, or
-# the file system filling under it), and leaves foreign files alone.  Everything it switched on is switched off and removed, the daemon
-# stopped by pid and the images unmounted, even when a check fails.
+# the file system filling under it), and leaves foreign files alone.
+# The kernel log: a user's program named after a swap error message (run
+# as uid 65534, faulting, so that the kernel reports it) and root's writes
+# to /dev/kmsg do not count; the kernel's own write and read errors, made
+# for real on a loop device that fails, do.  A hostile provisioner
+# (tests/integration/fakeprov.c): ALLOCATE in progress or busy for ever,
+# no answer, no connection, an answer dribbled or malformed -- the agent
+# writes the file itself within its deadlines; LOOKUP naming a server not
+# listed, a path that is not plain, hostile mount options -- nothing of it
+# is mounted or used, the agent says why and asks again, never exits.
+# Everything it switched on is switched off and removed, the daemons
+# stopped by pid, the images unmounted and the memory cgroup removed,
+# even when a check fails.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/agent.sh"
@@ -23,6 +34,8 @@ done
 pids=()
 loops=()
 mounts=()
+swapdevs=()
+CG=
 cleanup() {
 	local p l m
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -33,8 +46,10 @@ cleanup() {
 	# Every swap area under our scratch directory goes off.
 	awk -v t="$T/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps |
 	    while read -r f; do swapoff "$f"; done
+	for l in "${swapdevs[@]}"; do swapoff "$l" 2>/dev/null; done
 	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m"; done
 	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+	[ -z "$CG" ] || rmdir "$CG" 2>/dev/null
 }
 at_exit cleanup
 
@@ -56,8 +71,11 @@ wait_for() {	# wait_for SECONDS 'SHELL TEST': until it holds (evaluated each tim
 	return 1
 }
 start() {	# start SWAPDIR LOG [args]
-	local dir=$1 log=$2; shift 2
-	"$D" -d -v -c "$T/nfswapd.conf" --proc "$T/proc" --swapdir "$dir" \
+	startc "$T/nfswapd.conf" "$@"
+}
+startc() {	# startc CONF SWAPDIR LOG [args]
+	local conf=$1 dir=$2 log=$3; shift 3
+	"$D" -d -v -c "$conf" --proc "$T/proc" --swapdir "$dir" \
 	    -p "$T/pid" "$@" >"$log" 2>&1 &
 	pids+=($!)
 	PID=$!
@@ -163,19 +181,6 @@ rm -f "$T/small/filler"
 ok "space returns: it grows again ($added file(s) before)" wait_for 30 '[ "$(grep -c "added nfswap" "$T/run2.log")" -gt "$added" ]'
 kill -USR2 "$PID"
 ok "SIGUSR2 is logged as a diet request" wait_for 5 'grep -q "diet requested (SIGUSR2)" "$T/run2.log"'
-# Swap errors in the kernel log (written there by the test, as the kernel
-# writes them): a failed write holds growth for error_hold, a lost page
-# (a failed read) stops it for good.
-if [ -w /dev/kmsg ]; then
-	echo "nfswap-test: Write error -12 on dio swapfile (4242)" >/dev/kmsg
-	ok "a swap write error in the kernel log is seen" wait_for 10 'grep -q "1 swap write error in the kernel log: .*dio swapfile (4242) -- the kernel keeps those pages.*no swap is added for 1800 s" "$T/run2.log"'
-	ok "... counted in the status file, not as a lost page" wait_for 5 'jq -e ".swap_write_errors == 1 and .io_errors == false" "$T/status.json" >/dev/null'
-	echo "nfswap-test: Read-error on swap-device (4243)" >/dev/kmsg
-	ok "a swap read error in the kernel log is seen" wait_for 10 'grep -q "swap read error in the kernel log: .*(4243) -- a page was lost; no more NFS swap" "$T/run2.log"'
-	ok "... and growth stops for good (io_errors in the status file)" wait_for 5 'jq -e ".io_errors == true and .swap_read_errors == 1" "$T/status.json" >/dev/null'
-else
-	skip "kernel log watch" "/dev/kmsg is not writable here"
-fi
 ok "stopped" stop
 awk -v t="$T/small/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps | while read -r f; do swapoff "$f"; rm -f "$f"; done
 
@@ -277,6 +282,286 @@ if command -v strace >/dev/null; then
 	wait "$SPID" 2>/dev/null
 else
 	skip "a creation cut short" "strace is not installed (make deps)"
+fi
+
+# --- the kernel log: only the kernel's own swap errors count ------------------
+# Any local user can make the kernel log text of their choosing: a program
+# that faults is reported by its name and its file's name.  Those reports,
+# and text that user space writes to /dev/kmsg (root's too: the kernel
+# gives it facility 1), must not count as swap errors -- a "Read-error on
+# swap-device" would stop growth for good.  The kernel's own records must:
+# they are made here for real, with swap on a loop device whose file
+# cannot be written (its file system full), then cannot be read (its file
+# system shut down), and a memory cgroup that pushes a program to swap.
+SF=$B/tests/swapfault
+kmsg_all() {	# every record in the kernel's buffer, one per line
+	dd if=/dev/kmsg iflag=nonblock bs=8192 status=none 2>/dev/null
+}
+tag=$(( (RANDOM << 15 | RANDOM) + 100000 ))	# our records' numbers
+image klog 64M || true
+agent_conf "$T/klog.conf" 4 1M 4M 4
+fake_meminfo 512 500			# nothing to do yet
+startc "$T/klog.conf" "$T/klog" "$T/klog.log"
+ok "kernel log: the agent runs, its swap steady" wait_for 10 'jq -e ".running == true and .pid == $PID" "$T/status.json" >/dev/null'
+if [ -w /dev/kmsg ] && [ -x "$SF" ]; then
+	# Root writing the kernel's exact text, even asking for facility 0
+	printf '<1>Read-error on swap-device (7:0:%d)\n' $tag >/dev/kmsg
+	printf '<3>Write error -12 on dio swapfile (%d)\n' $tag >/dev/kmsg
+	printf '<0>Read-error on swap-device\n' >/dev/kmsg
+	kmsg_all >"$T/kmsg1.txt"
+	ok "root's <1> into /dev/kmsg is logged with facility 1 (user): prio 9, not 1" \
+	    grep -q "^9,[0-9]*,[0-9]*,-[^;]*;Read-error on swap-device (7:0:$tag)\$" "$T/kmsg1.txt"
+	if command -v setpriv >/dev/null; then
+		ok "uid 65534 cannot write to /dev/kmsg at all" sh -c \
+		    "! setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo x >/dev/kmsg' 2>/dev/null"
+		# A user's programs named after the kernel's messages, faulting
+		BAIT=$(mktemp -d /tmp/nfswap-bait.XXXXXX)
+		at_exit "rm -rf '$BAIT'"
+		chmod 755 "$BAIT"
+		for n in "Read-error on swap-device (7:0:$tag)" "Read-error on swap-device" \
+		    "Write error -12 on dio swapfile ($tag)"; do
+			cp "$SF" "$BAIT/$n" && chmod 755 "$BAIT/$n"
+			(setpriv --reuid=65534 --regid=65534 --clear-groups "$BAIT/$n" segv) 2>/dev/null
+		done
+		kmsg_all >"$T/kmsg2.txt"
+		if grep -q "segfault at 0 .* in Read-error on swap-device (7:0:$tag)\[" "$T/kmsg2.txt"; then
+			ok "a user's program named \"Read-error on swap-device (7:0:$tag)\" put the words in the kernel log (facility 0)" \
+			    grep -q "^[0-7],[0-9]*,[0-9]*,-[^;]*;Read-error on s\[[0-9]*\]: segfault at 0 .* in Read-error on swap-device (7:0:$tag)\[" "$T/kmsg2.txt"
+			bait=1
+		else
+			skip "a user's program in the kernel log" "this kernel does not report segfaults (debug.exception-trace = 0?)"
+			bait=0
+		fi
+	else
+		skip "a user's program in the kernel log" "setpriv is not installed"
+		bait=0
+	fi
+	sleep 1
+	fake_meminfo 512 40
+	ok "none of it counts: the agent still grows" wait_for 20 'grep -q "added nfswap" "$T/klog.log"'
+	ok "... no swap error counted (status file)" jq -e '.swap_write_errors == 0 and .swap_read_errors == 0 and .io_errors == false' "$T/status.json"
+	ok "... none logged" sh -c "! grep -q 'in the kernel log' '$T/klog.log'"
+	# The kernel's own, for real.  A swap device that fails could take
+	# other processes' pages if the host were short of memory: not then.
+	avail=$(awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo)
+	CG= cgv=
+	if [ -d /sys/fs/cgroup/memory ] && [ -w /sys/fs/cgroup/memory ]; then
+		cgv=1
+	elif grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+		cgv=2
+	fi
+	if [ -z "$cgv" ]; then
+		skip "real swap errors from the kernel" "no memory cgroup here to push a program to swap"
+	elif [ "${avail:-0}" -lt 2048 ]; then
+		skip "real swap errors from the kernel" "the host has ${avail} MiB available: a failing swap device could take others' pages"
+	else
+		if [ $cgv = 1 ]; then
+			CG=/sys/fs/cgroup/memory/nfswap-agent-host.$$
+			mkdir "$CG" && echo 32M >"$CG/memory.limit_in_bytes"
+		else
+			CG=/sys/fs/cgroup/nfswap-agent-host.$$
+			mkdir "$CG" && echo 32M >"$CG/memory.max"
+		fi
+		incg='echo $$ >"$0/cgroup.procs" && exec "$@"'	# sh -c "$incg" "$CG" CMD...
+		# Writes fail: a sparse file on a full file system.
+		image kfull 32M || true
+		truncate -s 64M "$T/kfull/swap.img"
+		L=$(losetup -f --show "$T/kfull/swap.img") && loops+=("$L") &&
+		    mkswap -q "$L" && swapdevs+=("$L")
+		dd if=/dev/zero of="$T/kfull/fill" bs=64k status=none 2>/dev/null
+		dd if=/dev/zero of="$T/kfull/fill2" bs=4k status=none 2>/dev/null
+		sync
+		swapon -p 32767 "$L"
+		dev=$(cat "/sys/block/${L#/dev/}/dev")
+		sh -c "$incg" "$CG" timeout 60 "$SF" hog 64 "$T/r1" "$T/g1" >/dev/null 2>&1 &
+		hog=$!; pids+=($hog)
+		ok "a real swap write error ($L, $dev) is counted: growth held" \
+		    wait_for 40 'grep -q "swap write errors\? in the kernel log: Write-error on swap-device ($dev:[0-9]*) -- the kernel keeps those pages.*no swap is added for" "$T/klog.log"'
+		ok "... in the status file, not as a lost page" jq -e '.swap_write_errors >= 1 and .io_errors == false' "$T/status.json"
+		kill $hog 2>/dev/null; wait $hog 2>/dev/null
+		swapoff "$L" && losetup -d "$L"
+		# Reads fail: pages swapped out, then the file system shut down.
+		image kread 96M || true
+		dd if=/dev/zero of="$T/kread/swap.img" bs=1M count=64 status=none
+		L=$(losetup -f --show "$T/kread/swap.img") && loops+=("$L") &&
+		    mkswap -q "$L" && swapdevs+=("$L")
+		swapon -p 32767 "$L"
+		dev=$(cat "/sys/block/${L#/dev/}/dev")
+		sh -c "$incg" "$CG" timeout 60 "$SF" hog 48 "$T/r2" "$T/g2" >/dev/null 2>&1 &
+		hog=$!; pids+=($hog)
+		wait_for 30 'test -e "$T/r2"'
+		used=$(awk -v d="$L" '$1 == d { print $4 }' /proc/swaps)
+		ok "... then a program's pages in swap on $L ($used KiB)" test "${used:-0}" -gt 0
+		"$SF" shutdown "$T/kread"
+		touch "$T/g2"
+		ok "a real swap read error ($dev) is counted: a page was lost, growth stops for good" \
+		    wait_for 30 'grep -q "swap read error in the kernel log: Read-error on swap-device ($dev:[0-9]*) -- a page was lost; no more NFS swap" "$T/klog.log"'
+		ok "... io_errors in the status file" wait_for 5 'jq -e ".io_errors == true and .swap_read_errors >= 1" "$T/status.json" >/dev/null'
+		wait $hog 2>/dev/null
+		swapoff "$L" && losetup -d "$L"
+	fi
+else
+	skip "kernel log watch" "/dev/kmsg is not writable here, or $SF is not built"
+fi
+ok "stopped" stop
+
+# --- a hostile or broken provisioner ------------------------------------------
+# tests/integration/fakeprov.c answers as it is told.  ALLOCATE that says
+# INPROGRESS or BUSY for ever, never answers, never accepts the connection,
+# dribbles its answer, or sends nonsense: the agent gives up within its
+# deadlines (provisioner_timeout 2 s a call, allocate_timeout 3 s), asks
+# RELEASE where the service answered, and writes the file itself.  LOOKUP
+# naming a server that is not the provisioner or listed in servers, or a
+# path that is not plain: never mounted, said, asked again -- the agent
+# does not exit.  The options a LOOKUP answer carries are never used.
+FP=$B/tests/fakeprov
+prov_start() {	# prov_start LOG ARGS...: a fake provisioner, port in $PPORT
+	local log=$1; shift
+	rm -f "$T/fp.port"
+	"$FP" -l "$log" "$@" >"$T/fp.port" 2>>"$T/fp.err" &
+	FPID=$!; pids+=($FPID)
+	wait_for 5 'test -s "$T/fp.port"' && PPORT=$(awk '{ print $2 }' "$T/fp.port")
+}
+prov_stop() { kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
+offdir() {	# every swap file of ours in $1 off and gone
+	awk -v t="$1/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps |
+	    while read -r f; do swapoff "$f"; done
+	rm -f "$1"/nfswap.* "$1"/.nfswap.*
+}
+if [ -x "$FP" ]; then
+	image hp 64M || true
+	# hostile_alloc NAME "FAKEPROV ARGS" "WHAT THE AGENT SAYS" SECONDS
+	hostile_alloc() {
+		local name=$1 args=$2 says=$3 within=$4 t0 t1
+		prov_start "$T/fp-$name.log" $args
+		agent_conf "$T/hp.conf" 30 1M 4M 2
+		cat >>"$T/hp.conf" <<CONF
+provisioner = "127.0.0.1"; provisioner_port = $PPORT;
+provisioner_timeout = 2; allocate_timeout = 3;
+CONF
+		fake_meminfo 512 40
+		t0=$(date +%s)
+		startc "$T/hp.conf" "$T/hp" "$T/hp-$name.log"
+		ok "ALLOCATE $name: the agent does not hang: it writes the file itself" \
+		    wait_for "$within" 'grep -q "added nfswap" "$T/hp-$name.log"'
+		t1=$(date +%s)
+		ok "... saying why (within $((t1 - t0)) s of its start)" grep -q "$says" "$T/hp-$name.log"
+		kill -USR1 $PID
+		ok "... and it still answers (SIGUSR1 logs its state)" wait_for 10 'grep -q "^nfswapd: state " "$T/hp-$name.log"'
+		ok "... stopped" stop
+		offdir "$T/hp"
+		prov_stop
+	}
+	hostile_alloc inprogress "--allocate INPROGRESS" \
+	    "provisioner 127.0.0.1: nfswap.0 still in progress after 3 s; giving it up (RELEASE asked) and writing a file over NFS instead (asking it again in 10 minutes)" 20
+	n=$(grep -c '^ALLOCATE nfswap.0 [0-9]* INPROGRESS$' "$T/fp-inprogress.log")
+	ok "... it asked again while waiting ($n ALLOCATEs in 3 s), then RELEASE for the name" \
+	    sh -c "[ $n -ge 5 ] && [ $n -le 60 ] && grep -qx 'RELEASE nfswap.0' '$T/fp-inprogress.log'"
+	ok "... from a reserved port (root), every connection" sh -c \
+	    "grep -q '^CONNECT' '$T/fp-inprogress.log' && ! awk -F= '/^CONNECT/ && \$2 >= 1024 { bad = 1 } END { exit !bad }' '$T/fp-inprogress.log'"
+	hostile_alloc busy "--allocate BUSY" \
+	    "provisioner 127.0.0.1: nfswap.0 still busy after 3 s; giving it up (RELEASE asked)" 20
+	ok "... RELEASE asked" grep -qx 'RELEASE nfswap.0' "$T/fp-busy.log"
+	hostile_alloc hang "--hang" \
+	    "provisioner 127.0.0.1: no answer for nfswap.0; writing a file over NFS instead (asking it again in 10 minutes)" 15
+	ok "... the call was made, never answered" grep -q '^ALLOCATE nfswap.0 [0-9]* (no answer)' "$T/fp-hang.log"
+	hostile_alloc noaccept "--noaccept" \
+	    "provisioner 127.0.0.1: no answer for nfswap.0; writing a file over NFS instead" 15
+	ok "... its connection was never accepted" sh -c "! grep -q CONNECT '$T/fp-noaccept.log'"
+	hostile_alloc trickle "--allocate OK --trickle 500" \
+	    "provisioner 127.0.0.1: no answer for nfswap.0; writing a file over NFS instead" 15
+	hostile_alloc huge "--reply huge" \
+	    "provisioner 127.0.0.1: an answer that is not the protocol's for nfswap.0; writing a file over NFS instead (asking it again in 10 minutes)" 15
+	hostile_alloc claims-ok "--allocate OK" \
+	    "nfswap.0 from the provisioner is not what was asked for (No such file or directory); removing it" 15
+	ok "... RELEASE asked for the file it claimed" grep -qx 'RELEASE nfswap.0' "$T/fp-claims-ok.log"
+
+	# LOOKUP at start: the agent mounts (or tries: this host has no NFS
+	# client, so mount(2) fails; strace shows what it asked for).
+	# hostile_lookup NAME "FAKEPROV ARGS" "CONF LINES"
+	hostile_lookup() {
+		local name=$1 args=$2 extra=${3:-}
+		prov_start "$T/fl-$name.log" $args
+		cat >"$T/lk.conf" <<CONF
+provisioner = "127.0.0.1"; provisioner_port = $PPORT; provisioner_timeout = 2;
+mount_point = "$T/mnt-$name";
+swap = { status_file = "$T/lk-status.json"; };
+$extra
+CONF
+		if command -v strace >/dev/null; then
+			strace -f -qq -s 4096 -e trace=mount -o "$T/lk-$name.trace" \
+			    "$D" -d -v -c "$T/lk.conf" --proc "$T/proc" -p "$T/lk.pid" \
+			    >"$T/lk-$name.log" 2>&1 &
+		else
+			"$D" -d -v -c "$T/lk.conf" --proc "$T/proc" -p "$T/lk.pid" \
+			    >"$T/lk-$name.log" 2>&1 &
+			: >"$T/lk-$name.trace"
+		fi
+		LPID=$!; pids+=($LPID)
+		APID=$LPID
+		if command -v strace >/dev/null; then	# the agent is strace's child
+			wait_for 5 'pgrep -P $LPID >/dev/null' && APID=$(pgrep -P $LPID | head -1)
+			pids+=($APID)
+		fi
+	}
+	lookup_stop() {	# SIGTERM to the agent: gone within 3 s
+		kill "$APID" 2>/dev/null
+		for _ in $(seq 30); do kill -0 "$APID" 2>/dev/null || break; sleep 0.1; done
+		! kill -0 "$APID" 2>/dev/null
+	}
+	mounts_tried() { grep -c 'mount(' "$T/lk-$1.trace"; }
+
+	hostile_lookup foreign "--server 127.6.6.6"
+	ok "LOOKUP naming a server not listed: refused, saying what was offered and why" \
+	    wait_for 10 'grep -q "provisioner 127.0.0.1: LOOKUP.s answer not used: the server 127.6.6.6 to mount from is refused: it is not the provisioner (127.0.0.1) and not listed in servers in nfswapd.conf (asking again)" "$T/lk-foreign.log"'
+	ok "... it asks again" wait_for 10 '[ "$(grep -c "^LOOKUP v2" "$T/fl-foreign.log")" -ge 2 ]'
+	is "... nothing is mounted, not even tried" "$(mounts_tried foreign)" 0
+	ok "... it runs on" kill -0 "$APID"
+	ok "... and stops on SIGTERM" lookup_stop
+	prov_stop
+
+	hostile_lookup listed "--server 127.0.0.2 --nfs-port 2049 --mount-port 20048 --options vers=4.2,addr=127.6.6.6,port=1,sec=none,nolock" \
+	    'servers = [ "127.0.0.0/29" ];'
+	ok "LOOKUP naming a server listed in servers (a network holding it): used" \
+	    wait_for 10 'grep -q "provisioner 127.0.0.1: this is client pc1, export /srv/nfswap/pc1 on 127.0.0.2$" "$T/lk-listed.log"'
+	if command -v strace >/dev/null; then
+		ok "... mount(2) of 127.0.0.2:/srv/nfswap/pc1 with its ports, and no option from the answer" \
+		    wait_for 10 'grep -q "mount(\"127.0.0.2:/srv/nfswap/pc1\", \"$T/mnt-listed\", \"nfs\", MS_NOSUID|MS_NODEV|MS_NOEXEC, \"vers=3,addr=127.0.0.2,proto=tcp,port=2049,mountaddr=127.0.0.2,mountvers=3,mountproto=tcp,mountport=20048,hard," "$T/lk-listed.trace"'
+		ok "... nothing of the answer's mount_options (127.6.6.6, sec=none) in any mount(2)" \
+		    sh -c "grep -q 'mount(' '$T/lk-listed.trace' && ! grep 'mount(' '$T/lk-listed.trace' | grep -q '127.6.6.6\|sec=none'"
+	else
+		skip "mount(2) arguments" "strace is not installed (make deps)"
+	fi
+	ok "... stops on SIGTERM" lookup_stop
+	prov_stop
+
+	for bad in "/srv/../etc" "/srv/nfswap/%q" "/srv/pc1,addr=127.6.6.6" "relative/pc1"; do
+		hostile_lookup badpath "--path $bad"
+		ok "LOOKUP's export path \"$bad\": refused, saying why" \
+		    wait_for 10 'grep -q "LOOKUP.s answer not used: the export path \"$bad\" is refused: .* (asking again)" "$T/lk-badpath.log"'
+		sleep 2
+		ok "... the agent does not exit" kill -0 "$APID"
+		is "... nothing is mounted" "$(mounts_tried badpath)" 0
+		ok "... stops on SIGTERM" lookup_stop
+		prov_stop
+	done
+
+	hostile_lookup v1 "--v1-only --server 127.6.6.6"
+	ok "a version 1 service: LOOKUP v1, the provisioner is the server" \
+	    wait_for 10 'grep -q "this is client pc1, export /srv/nfswap/pc1 on 127.0.0.1$" "$T/lk-v1.log"'
+	ok "... (it refused version 2)" grep -qx 'v2 refused' "$T/fl-v1.log"
+	ok "... stops on SIGTERM" lookup_stop
+	prov_stop
+
+	for mode in "--hang" "--noaccept" "--reply junk" "--trickle 500"; do
+		hostile_lookup lk "$mode"
+		ok "LOOKUP, $mode: the agent says so and retries" \
+		    wait_for 15 'grep -q "provisioner 127.0.0.1: \(no answer from nfswap serve\|an answer that is not the protocol.s\) (retrying)" "$T/lk-lk.log"'
+		ok "... SIGTERM stops it while it waits" lookup_stop
+		prov_stop
+	done
+else
+	skip "a hostile provisioner" "$FP is not built"
 fi
 
 # --- mounting: this host has no NFS client (or nothing answers on 127.0.0.1),

@@ -1,8 +1,10 @@
 /*
  * test_agent.c -- nfswapd's pure parts and its file handling: the config
  * file (good, and bad with file:line), nfswap= on the kernel command line,
- * the %h/%i expansion, the NFS mount options, the kernel log matcher, and
- * swap files (written in full, our header, the reinstatement checks) in a
+ * the %h/%i expansion, the NFS mount options, the kernel log matcher (the
+ * kernel's own records only: not a user's program named after one, not
+ * user space's writes to /dev/kmsg), the check of a provisioner's LOOKUP
+ * answer and ALLOCATE's deadline, and swap files (written in full, our header, the reinstatement checks) in a
  * scratch directory.
  */
 #include <errno.h>
@@ -61,6 +63,9 @@ test_defaults(void **state)
 	assert_string_equal(c.mount_point, "/run/nfswap");
 	assert_int_equal(c.block_size, 2048);
 	assert_int_equal(c.policy.cooldown_ms, 600000);
+	assert_int_equal(c.provisioner_timeout, 10);
+	assert_int_equal(c.allocate_timeout, 0);
+	assert_int_equal(c.nservers, 0);
 	/* The default file may be absent; a named one may not. */
 	diag_clear(&d);
 	assert_int_equal(agent_conf_load(&c, "/nonexistent/nfswapd.conf", 0,
@@ -88,7 +93,17 @@ test_full_config(void **state)
 	    "  status_file = \"/run/x/status.json\"; };\n"
 	    "policy = { lower_freelimit = 15; freetarget = 25; cooldown = 120;\n"
 	    "  max_swapsize = \"512M\"; min_swapsize = 8388608; quota = \"2G\";\n"
-	    "  max_files = 8; };\n", &c, &d), 0);
+	    "  max_files = 8; };\n"
+	    "provisioner = \"10.0.0.1\"; provisioner_timeout = 3;\n"
+	    "allocate_timeout = 90;\n"
+	    "servers = [ \"10.0.0.11\", \"10.0.1.0/24\", \"Head3.Example.ORG\" ];\n",
+	    &c, &d), 0);
+	assert_int_equal(c.provisioner_timeout, 3);
+	assert_int_equal(c.allocate_timeout, 90);
+	assert_int_equal(c.nservers, 3);
+	assert_string_equal(c.servers[0].canon, "10.0.0.11");
+	assert_string_equal(c.servers[1].canon, "10.0.1.0/24");
+	assert_string_equal(c.servers[2].canon, "head3.example.org");
 	assert_string_equal(c.server, "nfs1.example.org");
 	assert_string_equal(c.export_path, "/srv/nfswap/%h");
 	assert_string_equal(c.mount_point, "/run/swap");
@@ -148,6 +163,14 @@ static const struct {
 	{ "policy = 5;\n", ":1: policy must be a group" },
 	{ "nfs = { version = 4.1; };\n", ":1: version must be a whole number, or a string" },
 	{ "policy = { cooldown = 1.5; };\n", ":1: cooldown must be a whole number" },
+	{ "provisioner_timeout = 0;\n", ":1: provisioner_timeout must be 1 to 600" },
+	{ "allocate_timeout = -1;\n", ":1: allocate_timeout must be 0 to 86400" },
+	{ "servers = \"10.0.0.1\";\n", ":1: servers must be a list of addresses" },
+	{ "servers = ( \"10.0.0.1\" );\n", ":1: servers must be a list of addresses" },
+	{ "\nservers = [ \"10.0.0.1\", \"10.0.0.1,rw\" ];\n",
+	    ":2: servers: 10.0.0.1,rw: host must be" },
+	{ "servers = [ \"10.0.0.1/8\" ];\n", ":1: servers: 10.0.0.1/8: network address has host bits set" },
+	{ "servers = [ 1, 2 ];\n", ":1: servers must be a list of strings" },
 };
 
 static void
@@ -324,24 +347,89 @@ test_wsize_floor(void **state)
 	assert_int_equal(agent_swap_wsize_floor(&c, "6.1.0"), 0);
 }
 
+/*
+ * The kernel's own records count; nothing else does.  The lines after
+ * "not the kernel's" are the attacks: a program a user named after the
+ * message (its comm and file name in the kernel's segfault report, as
+ * this machine's kernel logged it), the words inside another message, a
+ * record user space wrote to /dev/kmsg (facility 1, which the kernel
+ * forces even on root's "<1>"), a continuation fragment, a wrong level,
+ * numbers printf would not write.
+ */
 static void
 test_kmsg(void **state)
 {
 	static const struct { const char *line; int kind; } t[] = {
+		/* the kernel's, as /dev/kmsg gives them */
 		{ "3,1234,5678,-;Write error -12 on dio swapfile (81920)", KMSG_WRITE },
-		{ "Write error 18432 on dio swapfile (4096)", KMSG_WRITE },
-		{ "3,1,2,-;Write-error on swap-device (0:45:1234)", KMSG_WRITE },
-		{ "Read error -5 on dio swapfile (4096)", KMSG_READ },
+		{ "3,1234,5678,-;Write error 18432 on dio swapfile (4096)\n", KMSG_WRITE },
+		{ "3,1234,5678,-;Write error 73728 on dio swapfile (0)", KMSG_WRITE },
+		{ "1,358,612343963,-;Write-error on swap-device (7:3:8)", KMSG_WRITE },
+		{ "1,1,2,-;Write-error on swap-device (0:45:1234)", KMSG_WRITE },
 		{ "1,5,6,-;Read-error on swap-device (254:0:88)", KMSG_READ },
-		{ "Read-error on swap-device", KMSG_READ },
+		{ "1,9,9,-;Read-error on swap-device (7:3:2784)\n SUBSYSTEM=block\n", KMSG_READ },
+		{ "1,4,4,-;Read-error on swap-device", KMSG_READ },
+		{ "1,4,4,-;Read-error on swap-device\n", KMSG_READ },
+		{ "3,7,7,-;Write error on dio swapfile (4096)", KMSG_WRITE },	/* < 5.19 */
+		{ "1,2,3,-,caller=T42;Write-error on swap-device (8:0:1)", KMSG_WRITE },
+		{ "1,1,1,-;Write-error on swap-device (4294967295:0:18446744073709551615)", KMSG_WRITE },
+		{ "3,1,1,-;Write error -9223372036854775808 on dio swapfile (1)", KMSG_WRITE },
+		/* not swap errors */
 		{ "6,99,1,-;Adding 65532k swap on /run/nfswap/nfswap.0.", 0 },
-		{ "nfs: server 10.0.2.2 not responding, still trying", 0 },
-		{ "Write error on something else", 0 },
-		{ "Read error -5 on sda", 0 },
+		{ "4,1,1,-;nfs: server 10.0.2.2 not responding, still trying", 0 },
+		{ "3,1,1,-;Write error on something else", 0 },
+		{ "3,1,1,-;Read error -5 on sda", 0 },
 		{ "3,1,2,-;swapfile has holes", 0 },
-		/* our own log line, quoting the kernel's, read back */
+		/* not a /dev/kmsg record: dmesg's line, or no header at all */
+		{ "Write error 18432 on dio swapfile (4096)", 0 },
+		{ "[  612.348973] Write-error on swap-device (7:3:48)", 0 },
+		{ "Read-error on swap-device", 0 },
+		{ ";Read-error on swap-device", 0 },
+		{ "1;Read-error on swap-device", 0 },
+		{ "1,2,3;Read-error on swap-device", 0 },
+		/* the attacks: a user's program named after the message */
+		{ "6,345,571336825,-;Read-error on s[28236]: segfault at 0 ip "
+		  "000055ab7f5eb132 sp 00007fffff3883f0 error 6 in Read-error on "
+		  "swap-device (8:0:1234)[1132,55ab7f5eb000+1000] likely on CPU 1 "
+		  "(core 1, socket 0)", 0 },
+		{ "6,1,1,-;Write error -1[99]: segfault at 0 ip 0 sp 0 error 6 in "
+		  "Write error -12 on dio swapfile (4242)[1132,1000+1000]", 0 },
+		{ "4,1,1,-;traps: Read-error on s[7] trap invalid opcode ip:1 sp:2 "
+		  "error:0 in Read-error on swap-device[1000+1000]", 0 },
+		{ "3,1,1,-;Out of memory: Killed process 9 (Read-error on s)", 0 },
+		{ "1,1,1,-; Read-error on swap-device", 0 },
+		{ "1,1,1,-;Read-error on swap-device ", 0 },
+		{ "1,1,1,-;Read-error on swap-device (1:2:3) in prog[1+2]", 0 },
+		{ "1,1,1,-;x Read-error on swap-device (1:2:3)", 0 },
+		/* ... the text exact, from user space: facility 1 (prio 8 + level) */
+		{ "9,7,8,-;Read-error on swap-device (1:2:3)", 0 },
+		{ "8,7,8,-;Read-error on swap-device", 0 },
+		{ "11,7,8,-;Write error -12 on dio swapfile (1)", 0 },
+		{ "27,7,8,-;Write error -12 on dio swapfile (1)", 0 },	/* daemon */
+		/* our own log lines, quoting the kernel's */
 		{ "11,7,8,-;nfswapd: 1 swap write error in the kernel log: Write error -12 on dio swapfile (1)", 0 },
 		{ "11,7,8,-;nfswapd: swap read error in the kernel log: Read-error on swap-device", 0 },
+		/* a fragment continuing another message */
+		{ "1,1,1,c;Read-error on swap-device (1:2:3)", 0 },
+		{ "1,1,1,c,caller=T1;Read-error on swap-device", 0 },
+		/* the kernel's text at another level than it logs it at */
+		{ "6,1,1,-;Read-error on swap-device (1:2:3)", 0 },
+		{ "3,1,1,-;Write-error on swap-device (1:2:3)", 0 },
+		{ "1,1,1,-;Write error -12 on dio swapfile (1)", 0 },
+		/* numbers printf would not write */
+		{ "1,1,1,-;Read-error on swap-device (01:2:3)", 0 },
+		{ "1,1,1,-;Read-error on swap-device (+1:2:3)", 0 },
+		{ "1,1,1,-;Read-error on swap-device (-1:2:3)", 0 },
+		{ "1,1,1,-;Read-error on swap-device (1:2:)", 0 },
+		{ "1,1,1,-;Read-error on swap-device (1: 2:3)", 0 },
+		{ "1,1,1,-;Read-error on swap-device (4294967296:0:1)", 0 },
+		{ "1,1,1,-;Write-error on swap-device (1:0:18446744073709551616)", 0 },
+		{ "3,1,1,-;Write error -0 on dio swapfile (1)", 0 },
+		{ "3,1,1,-;Write error --1 on dio swapfile (1)", 0 },
+		{ "3,1,1,-;Write error 9223372036854775808 on dio swapfile (1)", 0 },
+		{ "3,1,1,-;Write error x on dio swapfile (1)", 0 },
+		{ "01,1,1,-;Read-error on swap-device", 0 },
+		{ "-1,1,1,-;Read-error on swap-device", 0 },
 	};
 	size_t i;
 
@@ -351,6 +439,9 @@ test_kmsg(void **state)
 			fail_msg("%s: got %d, want %d", t[i].line,
 			    kmsg_swap_error(t[i].line, strlen(t[i].line)),
 			    t[i].kind);
+	/* the length given is the record's: nothing past it is read */
+	assert_int_equal(kmsg_swap_error("1,1,1,-;Read-error on swap-device",
+	    strlen("1,1,1,-;Read-error on swap-dev")), 0);
 }
 
 /* kmsg_poll on a pipe: counts by kind, keeps the first line of each. */
@@ -362,6 +453,7 @@ test_kmsg_poll(void **state)
 		"3,2,2,-;Write error -12 on dio swapfile (4096)\n",
 		"3,3,3,-;Write error -12 on dio swapfile (8192)\n",
 		"1,4,4,-;Read-error on swap-device\n",
+		"9,5,5,-;Read-error on swap-device\n",		/* user space's */
 	};
 	struct kmsg_seen k;
 	size_t i;
@@ -375,7 +467,8 @@ test_kmsg_poll(void **state)
 	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
 		assert_int_equal(write(fd[1], recs[i], strlen(recs[i])),
 		    (ssize_t)strlen(recs[i]));
-		assert_int_equal(kmsg_poll(fd[0], &k), i == 0 ? 0 : 1);
+		assert_int_equal(kmsg_poll(fd[0], &k),
+		    i == 0 || i == 4 ? 0 : 1);
 	}
 	assert_int_equal(k.writes, 2);
 	assert_int_equal(k.reads, 1);
@@ -384,6 +477,128 @@ test_kmsg_poll(void **state)
 	assert_int_equal(kmsg_poll(fd[0], &k), 0);	/* EAGAIN: nothing new */
 	close(fd[0]);
 	close(fd[1]);
+}
+
+/* What LOOKUP may make the agent mount. */
+static void
+test_lookup_check(void **state)
+{
+	static const struct {
+		const char *client, *path, *server;
+		uint32_t nfs_port, mount_port;
+		const char *want;	/* the server to mount, or NULL */
+		const char *why;	/* in the refusal */
+	} t[] = {
+		{ "pc1", "/srv/nfswap/pc1", "", 0, 0, "10.9.1.1", NULL },
+		{ "pc1", "/srv/nfswap/pc1", "10.9.1.1", 2049, 20048, "10.9.1.1", NULL },
+		{ "pc1", "/srv/nfswap/pc1", "::ffff:10.9.1.1", 0, 0, "10.9.1.1", NULL },
+		{ "pc1", "/x", "10.0.0.11", 0, 0, "10.0.0.11", NULL },
+		{ "pc1", "/x", "10.0.1.77", 0, 0, "10.0.1.77", NULL },
+		{ "pc1", "/x", "HEAD3.example.org", 0, 0, "head3.example.org", NULL },
+		{ "pc1", "/x", "2001:db8::5", 0, 0, "2001:db8::5", NULL },
+		{ "pc1", "/x", "nfs1.example.org", 0, 0, "nfs1.example.org", NULL },
+		/* a server that is neither the provisioner nor listed */
+		{ "pc1", "/x", "10.66.6.6", 0, 0, NULL,
+		  "the server 10.66.6.6 to mount from is refused: it is not the "
+		  "provisioner (10.9.1.1) nor the server set (nfs1.example.org) "
+		  "and not listed in servers in nfswapd.conf" },
+		{ "pc1", "/x", "10.0.2.1", 0, 0, NULL, "10.0.2.1 to mount from is refused" },
+		{ "pc1", "/x", "head4.example.org", 0, 0, NULL, "head4.example.org to mount from is refused" },
+		{ "pc1", "/x", "2001:db8::6", 0, 0, NULL, "2001:db8::6 to mount from is refused" },
+		{ "pc1", "/x", "10.0.1.0/24", 0, 0, NULL, "a network is not a server" },
+		{ "pc1", "/x", "10.0.0.11,port=1", 0, 0, NULL,
+		  "the server \"10.0.0.11,port=1\" to mount from is refused" },
+		{ "pc1", "/x", "10.0.0.11 10.66.6.6", 0, 0, NULL, "is refused" },
+		/* paths: plain, absolute, nothing for a mount option, no % */
+		{ "pc1", "/srv/../etc", "", 0, 0, NULL,
+		  "the export path \"/srv/../etc\" is refused: path has an empty, '.' or '..' component" },
+		{ "pc1", "srv/pc1", "", 0, 0, NULL, "path must be absolute" },
+		{ "pc1", "/srv/pc1,addr=10.66.6.6", "", 0, 0, NULL, "path may hold only" },
+		{ "pc1", "/srv/%h", "", 0, 0, NULL, "path may hold only" },
+		{ "pc1", "/srv/%q", "", 0, 0, NULL, "path may hold only" },
+		{ "pc1", "/srv/a b", "", 0, 0, NULL, "path may hold only" },
+		{ "pc1", "/srv/a\nb", "", 0, 0, NULL, "\"/srv/a?b\" is refused" },
+		{ "pc1", "", "", 0, 0, NULL, "path must be absolute" },
+		{ "pc1", "/", "", 0, 0, NULL, "must not be \"/\" itself" },
+		/* the client's name (for the log) and the ports */
+		{ "pc1\x1b[2J", "/x", "", 0, 0, NULL, "the client name \"pc1?[2J\" is refused" },
+		{ "", "/x", "", 0, 0, NULL, "name is empty" },
+		{ "pc1", "/x", "", 70000, 0, NULL, "the ports 70000 and 0 are refused" },
+		{ "pc1", "/x", "", 0, 4294967295u, NULL, "a port is 0 to 65535" },
+	};
+	struct agent_conf c;
+	struct prov_export x;
+	struct diag d;
+	char server[HOST_MAXLEN + 1], why[512], longpath[PATH_MAXLEN + 1];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(load("provisioner = \"10.9.1.1\";\n"
+	    "server = \"nfs1.example.org\";\n"
+	    "servers = [ \"10.0.0.11\", \"10.0.1.0/24\", \"head3.example.org\","
+	    " \"2001:db8::5\" ];\n", &c, &d), 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r;
+
+		memset(&x, 0, sizeof(x));
+		snprintf(x.client, sizeof(x.client), "%s", t[i].client);
+		snprintf(x.path, sizeof(x.path), "%s", t[i].path);
+		snprintf(x.server, sizeof(x.server), "%s", t[i].server);
+		x.nfs_port = t[i].nfs_port;
+		x.mount_port = t[i].mount_port;
+		server[0] = why[0] = '\0';
+		r = agent_lookup_check(&c, &x, server, sizeof(server), why,
+		    sizeof(why));
+		if (t[i].want != NULL && (r != 0 || strcmp(server, t[i].want)))
+			fail_msg("%s %s %s: refused (%s) or not %s (%s)",
+			    t[i].client, t[i].path, t[i].server, why, t[i].want,
+			    server);
+		if (t[i].want == NULL && (r != -EINVAL ||
+		    strstr(why, t[i].why) == NULL))
+			fail_msg("%s %s %s: got %d \"%s\", want \"%s\"",
+			    t[i].client, t[i].path, t[i].server, r, why,
+			    t[i].why);
+	}
+	/* without servers, only the provisioner itself */
+	assert_int_equal(load("provisioner = \"10.9.1.1\";\n", &c, &d), 0);
+	memset(&x, 0, sizeof(x));
+	snprintf(x.client, sizeof(x.client), "pc1");
+	snprintf(x.path, sizeof(x.path), "/x");
+	snprintf(x.server, sizeof(x.server), "10.0.0.11");
+	assert_int_equal(agent_lookup_check(&c, &x, server, sizeof(server), why,
+	    sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "it is not the provisioner (10.9.1.1) and "
+	    "not listed in servers"));
+	snprintf(x.server, sizeof(x.server), "10.9.1.1");
+	assert_int_equal(agent_lookup_check(&c, &x, server, sizeof(server), why,
+	    sizeof(why)), 0);
+	/* the longest path the protocol carries is accepted, one more is not */
+	memset(longpath, 'a', PATH_MAXLEN);
+	longpath[0] = '/';
+	longpath[PATH_MAXLEN] = '\0';
+	memcpy(x.path, longpath, sizeof(longpath));
+	assert_int_equal(agent_lookup_check(&c, &x, server, sizeof(server), why,
+	    sizeof(why)), 0);
+}
+
+/* How long ALLOCATE is waited for. */
+static void
+test_alloc_limit(void **state)
+{
+	struct agent_conf c;
+	struct diag d;
+
+	(void)state;
+	assert_int_equal(load("", &c, &d), 0);
+	/* by size: 10 s, plus the file at alloc_rate (4 MiB/s by default) */
+	assert_int_equal(agent_alloc_limit_ms(&c, 128 * MiB), 10000 + 32000);
+	assert_int_equal(agent_alloc_limit_ms(&c, 0), 10000);
+	assert_int_equal(agent_alloc_limit_ms(&c, 1 * MiB), 10250);
+	assert_int_equal(agent_alloc_limit_ms(&c, UINT64_MAX), 86400000);
+	assert_int_equal(load("policy = { alloc_rate = \"64M\"; };\n", &c, &d), 0);
+	assert_int_equal(agent_alloc_limit_ms(&c, 128 * MiB), 12000);
+	assert_int_equal(load("allocate_timeout = 3;\n", &c, &d), 0);
+	assert_int_equal(agent_alloc_limit_ms(&c, 128 * MiB), 3000);
 }
 
 static void
@@ -648,6 +863,8 @@ main(void)
 		cmocka_unit_test(test_wsize_floor),
 		cmocka_unit_test(test_kmsg),
 		cmocka_unit_test(test_kmsg_poll),
+		cmocka_unit_test(test_lookup_check),
+		cmocka_unit_test(test_alloc_limit),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_partials_swept),
 		cmocka_unit_test(test_swapfiles),

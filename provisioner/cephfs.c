@@ -8,8 +8,9 @@
  * client that writes there -- the Ganesha heads among them.  Usage is what
  * the MDS keeps of the tree (ceph.dir.rbytes, ceph.dir.rentries); the
  * inode limit is ceph.quota.max_files.  No walk recurses: removal moves
- * subdirectories up instead (any depth, two directories open), and the
- * walk for foreign owners is bounded.  Removal never follows a symlink.  Every call returns 0 or -errno, as libcephfs
+ * subdirectories up instead (any depth, two directories open), by inode
+ * and with the client's credentials, and the walk for foreign owners is
+ * bounded.  Removal never follows a symlink.  Every call returns 0 or -errno, as libcephfs
  * does; the caller that can say something useful says it.
  *
  * Built only where libcephfs's header is (HAVE_CEPHFS); otherwise
@@ -79,6 +80,15 @@ int cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
 	X(ceph_create) \
 	X(ceph_getxattr) \
 	X(ceph_init) \
+	X(ceph_ll_lookup) \
+	X(ceph_ll_lookup_root) \
+	X(ceph_ll_opendir) \
+	X(ceph_ll_put) \
+	X(ceph_ll_releasedir) \
+	X(ceph_ll_rename) \
+	X(ceph_ll_rmdir) \
+	X(ceph_ll_unlink) \
+	X(ceph_mount_perms) \
 	X(ceph_mkdir) \
 	X(ceph_mount) \
 	X(ceph_opendir) \
@@ -91,7 +101,9 @@ int cephfs_list(struct store *st, void (*fn)(void *, const char *), void *arg)
 	X(ceph_setxattr) \
 	X(ceph_statx) \
 	X(ceph_unlink) \
-	X(ceph_unmount)
+	X(ceph_unmount) \
+	X(ceph_userperm_destroy) \
+	X(ceph_userperm_new)
 
 static struct {
 #define X(f) __typeof__(f) *f;
@@ -296,98 +308,133 @@ cephfs_rename(struct store *st, const char *from, const char *to)
 }
 
 /*
- * Empty the directory top (a path below the mount) whatever its depth:
- * files and links are unlinked (a link, never what it points to); each
- * subdirectory X is emptied by unlinking its files and moving its own
- * subdirectories up into top, then removed -- so no recursion, and the
- * paths used are never deeper than top/X/Y.  Passes over top until one
- * finds it empty, or one that moves nothing (what is left would not go).
+ * Empty the directory top whatever its depth: files and links are
+ * unlinked (a link, never what it points to); each subdirectory X is
+ * emptied by unlinking its files and moving its own subdirectories up
+ * into top, then removed -- so no recursion and no path: every call names
+ * an entry of a directory we hold by its inode (libcephfs's low-level
+ * calls, as Ganesha makes them), so a rename or a symbolic link made by
+ * the client meanwhile cannot steer it anywhere else.  Every call carries
+ * the client's credentials (perm): libcephfs checks them as the kernel
+ * would, and refuses what is not the client's.  Passes over top until one
+ * finds it empty, or one that removes nothing (what is left would not go).
  */
 static int
-purge_tree(struct store *st, const char *top, struct diag *d)
+purge_tree(struct store *st, struct Inode *top, const UserPerm *perm,
+    const char *where, struct diag *d)
 {
-	char x[PATH_MAXLEN + 96 + 2 * NAME_MAX], y[sizeof(x) + NAME_MAX + 2];
-	char to[PATH_MAXLEN + 128];
 	struct ceph_dir_result *dr, *sr;
 	struct ceph_statx stx, sstx;
 	struct dirent de, sde;
-	unsigned long serial = 0, done, before, seen;
-	int r = 0, more, smore;
+	struct Inode *in, *sin;
+	unsigned long serial = 0, done, seen;
+	char to[64];
+	int r = 0, more, err = 0;
 
 	do {
-		before = done = 0;
-		seen = 0;
-		if ((r = lib.ceph_opendir(CM(st), top, &dr)) < 0)
-			return diag_sys(d, -r, "%s%s on CephFS", ROOT(st), top);
+		done = seen = 0;
+		if ((r = lib.ceph_ll_opendir(CM(st), top, &dr, perm)) < 0)
+			return diag_sys(d, -r, "%s on CephFS", where);
 		while ((more = lib.ceph_readdirplus_r(CM(st), dr, &de, &stx,
-		    CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW, NULL)) == 1) {
+		    CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW, &in)) == 1) {
 			if (strcmp(de.d_name, ".") == 0 ||
-			    strcmp(de.d_name, "..") == 0)
+			    strcmp(de.d_name, "..") == 0) {
+				lib.ceph_ll_put(CM(st), in);
 				continue;
+			}
 			seen++;
-			snprintf(x, sizeof(x), "%s/%s", top, de.d_name);
 			if (!S_ISDIR(stx.stx_mode)) {
-				if ((r = lib.ceph_unlink(CM(st), x)) == 0 ||
-				    r == -ENOENT)
+				if ((r = lib.ceph_ll_unlink(CM(st), top, de.d_name,
+				    perm)) == 0 || r == -ENOENT)
 					done++;
+				else
+					err = r;
+				lib.ceph_ll_put(CM(st), in);
 				continue;
 			}
-			if ((r = lib.ceph_opendir(CM(st), x, &sr)) < 0)
-				continue;
-			while ((smore = lib.ceph_readdirplus_r(CM(st), sr, &sde,
-			    &sstx, CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW,
-			    NULL)) == 1) {
-				if (strcmp(sde.d_name, ".") == 0 ||
-				    strcmp(sde.d_name, "..") == 0)
-					continue;
-				snprintf(y, sizeof(y), "%s/%s", x, sde.d_name);
-				if (S_ISDIR(sstx.stx_mode)) {
-					snprintf(to, sizeof(to), "%s/.nfswap-moved.%lu",
-					    top, serial++);
-					r = lib.ceph_rename(CM(st), y, to);
-				} else
-					r = lib.ceph_unlink(CM(st), y);
-				if (r == 0)
-					done++;
-			}
-			lib.ceph_closedir(CM(st), sr);
-			if ((r = lib.ceph_rmdir(CM(st), x)) == 0)
+			if ((r = lib.ceph_ll_opendir(CM(st), in, &sr, perm)) == 0) {
+				while (lib.ceph_readdirplus_r(CM(st), sr, &sde, &sstx,
+				    CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW,
+				    &sin) == 1) {
+					lib.ceph_ll_put(CM(st), sin);
+					if (strcmp(sde.d_name, ".") == 0 ||
+					    strcmp(sde.d_name, "..") == 0)
+						continue;
+					if (S_ISDIR(sstx.stx_mode)) {
+						snprintf(to, sizeof(to),
+						    ".nfswap-moved.%lu", serial++);
+						r = lib.ceph_ll_rename(CM(st), in,
+						    sde.d_name, top, to, perm);
+					} else
+						r = lib.ceph_ll_unlink(CM(st), in,
+						    sde.d_name, perm);
+					if (r == 0)
+						done++;
+					else
+						err = r;
+				}
+				lib.ceph_ll_releasedir(CM(st), sr);
+			} else
+				err = r;
+			if ((r = lib.ceph_ll_rmdir(CM(st), top, de.d_name,
+			    perm)) == 0)
 				done++;
+			else
+				err = r;
+			lib.ceph_ll_put(CM(st), in);
 		}
-		lib.ceph_closedir(CM(st), dr);
+		lib.ceph_ll_releasedir(CM(st), dr);
 		if (more < 0)
-			return diag_sys(d, -more, "reading %s%s on CephFS",
-			    ROOT(st), top);
-	} while (seen > 0 && done > before);
+			return diag_sys(d, -more, "reading %s on CephFS", where);
+	} while (seen > 0 && done > 0);
 	if (seen > 0)
-		return diag_sys(d, r < 0 ? -r : ENOTEMPTY, "cannot empty %s%s on "
-		    "CephFS", ROOT(st), top);
+		return diag_sys(d, err < 0 ? -err : ENOTEMPTY, "cannot empty %s "
+		    "on CephFS as its client", where);
 	return 0;
 }
 
+/*
+ * Remove root/name and all below it: the contents as the client (uid,
+ * gid), the directory itself -- in the root, which is nfswap's -- with the
+ * mount's own credentials.
+ */
 int
 cephfs_purge(struct store *st, const char *name, uint32_t uid, uint32_t gid,
     struct diag *d)
 {
-	char path[PATH_MAXLEN + 96];
+	char path[PATH_MAXLEN + 96], where[2 * PATH_MAXLEN + 200];
+	struct Inode *root = NULL, *top = NULL;
 	struct ceph_statx stx;
+	UserPerm *perm;
 	int r;
 
-	(void)uid;	/* libcephfs's path calls take the mount's credentials */
-	(void)gid;
 	if ((r = cpath(st, name, path, sizeof(path))) < 0)
 		return diag_sys(d, -r, "%s", name);
-	if ((r = lstat_path(st, path, &stx)) < 0)
-		return r == -ENOENT ? 0 : diag_sys(d, -r, "%s%s on CephFS",
-		    ROOT(st), path);
-	if (!S_ISDIR(stx.stx_mode))
-		return diag_sys(d, ENOTDIR, "%s%s on CephFS is not a directory; "
-		    "not removing it", ROOT(st), path);
-	if ((r = purge_tree(st, path, d)) < 0)
+	snprintf(where, sizeof(where), "%s%s", ROOT(st), path);
+	if ((r = lib.ceph_ll_lookup_root(CM(st), &root)) < 0)
+		return diag_sys(d, -r, "%s on CephFS", ROOT(st));
+	r = lib.ceph_ll_lookup(CM(st), root, name, &top, &stx, CEPH_STATX_MODE,
+	    AT_SYMLINK_NOFOLLOW, lib.ceph_mount_perms(CM(st)));
+	lib.ceph_ll_put(CM(st), root);
+	if (r < 0)
+		return r == -ENOENT ? 0 : diag_sys(d, -r, "%s on CephFS", where);
+	if (!S_ISDIR(stx.stx_mode)) {
+		lib.ceph_ll_put(CM(st), top);
+		return diag_sys(d, ENOTDIR, "%s on CephFS is not a directory; "
+		    "not removing it", where);
+	}
+	if ((perm = lib.ceph_userperm_new((uid_t)uid, (gid_t)gid, 0,
+	    NULL)) == NULL) {
+		lib.ceph_ll_put(CM(st), top);
+		return diag_sys(d, ENOMEM, "%s on CephFS", where);
+	}
+	r = purge_tree(st, top, perm, where, d);
+	lib.ceph_userperm_destroy(perm);
+	lib.ceph_ll_put(CM(st), top);
+	if (r < 0)
 		return r;
 	if ((r = lib.ceph_rmdir(CM(st), path)) < 0)
-		return diag_sys(d, -r, "cannot remove %s%s on CephFS",
-		    ROOT(st), path);
+		return diag_sys(d, -r, "cannot remove %s on CephFS", where);
 	return 0;
 }
 

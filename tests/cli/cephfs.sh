@@ -212,17 +212,31 @@ ok "moving it to the head it is on is refused (exit 2)" sh -c \
     "'$NFSWAP' -c '$T/nfswap.conf' move c3 h2 --now 2>/dev/null; test \$? -eq 2"
 
 # --- removal: export and data --------------------------------------------------
-# A chain 40 levels deep in c1's directory: audit's walk stops at its bound
-# and says so (finding 4); the purge deletes it whole, with no recursion.
-chain=/nfswap/c1$(printf '/d%.0s' $(seq 40))
-ok "a 40-level chain made in c1's directory" "$B/tests/cephdir" "$CEPH_CONF" mkdir "$chain" 700
+# A chain 400 levels deep in c1's directory, c1's own: audit's walk stops
+# at its bound and says so (finding 4); the purge deletes it whole, with no
+# recursion.  And a directory of root's, with something in it, put there:
+# the purge, which acts with c1's credentials, cannot touch it and says so.
+ok "a 400-level chain made in c1's directory, as c1" "$B/tests/cephdir" "$CEPH_CONF" chain /nfswap/c1 400 "$uid1"
+ok "a directory of root's, not empty, put in c1's" "$B/tests/cephdir" "$CEPH_CONF" mkdir /nfswap/c1/rootdir/inner 700
 n audit >"$T/audit.out" 2>&1
 is "audit: exit 3" $? 3
 ok "... c1's directory was not looked at whole: deeper than 32 levels" \
     grep -q '^problem: client c1: its directory was not looked at whole: deeper than 32 levels' "$T/audit.out"
+ok "... and the entries not c1's are named" grep -q '^problem: client c1: 2 entries not owned by uid' "$T/audit.out"
 r1=$(grep -c "Reread exports" "$T/h1.log")
-ok "remove c1 --purge" n remove c1 --purge
-ok "... nothing of c1 is left on CephFS, the chain with it" sh -c \
+"$NFSWAP" -c "$T/nfswap.conf" remove c1 --purge >"$T/rm.out" 2>&1
+is "remove c1 --purge: the record goes, but root's directory stays (exit 1)" $? 1
+ok "... saying so" grep -q 'cannot empty .*/.nfswap-purge.c1.[0-9]* on CephFS as its client' "$T/rm.out"
+ok "... root's directory and what is in it are still there" \
+    sh -c "'$B/tests/cephdir' '$CEPH_CONF' ls /nfswap/.nfswap-purge.c1.$uid1/rootdir | grep -qx inner"
+ok "... and nothing of c1's own is (the 400 levels went)" \
+    sh -c "'$B/tests/cephdir' '$CEPH_CONF' ls /nfswap/.nfswap-purge.c1.$uid1 | grep -vx rootdir | wc -l | grep -qx 0"
+n audit >"$T/audit.out" 2>&1
+ok "audit reports the purge that did not finish" grep -q '^problem: purge of removed client c1 ' "$T/audit.out"
+"$B/tests/cephdir" "$CEPH_CONF" rmdir /nfswap/.nfswap-purge.c1.$uid1/rootdir/inner &&
+    "$B/tests/cephdir" "$CEPH_CONF" rmdir /nfswap/.nfswap-purge.c1.$uid1/rootdir
+is "once the admin has removed it, remove c1 --purge again finishes" "$(n remove c1 --purge)" "removed the data of c1"
+ok "... nothing of c1 is left on CephFS" sh -c \
     "! '$B/tests/cephdir' '$CEPH_CONF' ls /nfswap | grep -q c1"
 ok "exports --head h1 --format ganesha --reload" n exports --head h1 --format ganesha --reload
 ok "... h1 re-read them" ganesha_head_reread h1 $r1

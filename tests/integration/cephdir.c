@@ -11,6 +11,10 @@
  *                                            ceph.dir.rentries
  *   cephdir CONF mkdir PATH MODE             mkdir -p, then chmod (octal)
  *   cephdir CONF ls PATH                     the names in a directory
+ *   cephdir CONF chain PATH DEPTH UID        DEPTH directories "d", one in
+ *                                            the other, below PATH, owned
+ *                                            by UID (as a client makes them)
+ *   cephdir CONF rmdir PATH                  remove an empty directory
  *
  * Connects as client.admin (the CONF names its keyring).  Exit 0, or 1
  * with the failing call and its error on stderr.
@@ -82,6 +86,25 @@ main(int argc, char **argv)
 			    strcmp(de->d_name, "..") != 0)
 				printf("%s\n", de->d_name);
 		ceph_closedir(m, dr);
+	} else if (strcmp(argv[2], "chain") == 0 && argc == 6) {
+		size_t len = strlen(argv[3]);
+		int i, depth = atoi(argv[4]), uid = atoi(argv[5]);
+
+		if (len >= sizeof(parent))
+			return fail("chain", -ENAMETOOLONG);
+		memcpy(parent, argv[3], len + 1);
+		for (i = 0; i < depth; i++) {
+			if (len + 3 >= sizeof(parent))
+				return fail("chain", -ENAMETOOLONG);
+			memcpy(parent + len, "/d", 3);
+			len += 2;
+			if ((r = ceph_mkdir(m, parent, 0700)) < 0 ||
+			    (r = ceph_chown(m, parent, uid, uid)) < 0)
+				return fail(parent, r);
+		}
+	} else if (strcmp(argv[2], "rmdir") == 0) {
+		if ((r = ceph_rmdir(m, argv[3])) < 0)
+			return fail(argv[3], r);
 	} else if (strcmp(argv[2], "mkdir") == 0 && argc == 5) {
 		mode_t mode = (mode_t)strtoul(argv[4], NULL, 8);
 

@@ -76,7 +76,7 @@ SIM_SRC     = bench/sim.c bench/swapspace.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve sim agent_host agent_long install \
+SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve serve_hostile sim agent_host agent_long install \
               cephfs bench fuzz
 CEPH_TESTS  = cephfs swap_vm_ceph
 # Real kernels in QEMU (minutes each): the thin client swapping over NFS,
@@ -203,6 +203,13 @@ $(BUILD)/tests/nfsc: tests/integration/nfsc.c $(BUILD)/libnfswap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(NFS_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(NFS_LIBS)
 
+# Hostile peers of "nfswap serve", and a timed client (serve_hostile.sh,
+# bench/hostile.sh).
+$(BUILD)/tests/nfswap-hostile: tests/integration/hostile.c $(RPC_OBJ) $(GEN)/nfswap_prot.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(GEN) $(TIRPC_CFLAGS) -Wno-cast-function-type \
+	    $(ALL_LDFLAGS) -o $@ $< $(RPC_OBJ) $(TIRPC_LIBS)
+
 # LOOKUP load from many client addresses (bench/scale.sh).
 $(BUILD)/nfswap-lookupload: bench/lookupload.c $(RPC_OBJ) $(GEN)/nfswap_prot.h
 	$(CC) $(ALL_CFLAGS) -I$(GEN) $(TIRPC_CFLAGS) -Wno-cast-function-type \
@@ -229,6 +236,7 @@ $(BUILD)/tests/swapfault: tests/integration/swapfault.c
 BENCH_BINS = $(BUILD)/nfswap-growvm $(BUILD)/nfswap-lookupload
 
 tests: $(PROGRAMS) $(UNIT_BINS) $(BUILD)/tests/nfsc $(BUILD)/tests/nfswapc \
+    $(BUILD)/tests/nfswap-hostile \
     $(BUILD)/tests/nfswapd-dyn $(BUILD)/tests/fakeprov \
     $(BUILD)/tests/swapfault $(BENCH_BINS) \
     $(if $(filter 1,$(CEPHFS)),$(BUILD)/tests/cephdir)

@@ -50,16 +50,36 @@
 #define BUDGET_REFILL_S	600		/* a quota's worth per 10 minutes */
 #define BUDGET_BURST	2		/* ... up to twice the quota at once */
 #define JOURNAL_DIR	".nfswap-serve"
+#define FAILED_KEEP_MS	60000		/* a failure is told for this long */
+#define USAGE_SLOTS	256		/* clients whose usage is remembered */
+#define USAGE_FRESH_MS	2000		/* ... and trusted for this long */
+#define USAGE_INLINE	4096		/* inodes a walk may see in the loop */
 
 struct job {
 	int		used;
 	int		done;		/* the worker finished (ok or not) */
+	int		joined;		/* ... and was joined */
+	int		failed;		/* ... with this -errno, still to be
+					 * told to the client */
+	uint64_t	done_ms;
 	unsigned	slot;		/* its journal entry: job.<slot> */
 	char		client[NAME_MAXLEN + 1];
 	char		name[NAME_MAXLEN + 1];
 	uint64_t	size;
 	uint32_t	uid, gid;
 	pthread_t	thread;
+};
+
+/* What a client's directory was last measured to hold (walks only: the
+ * project quota is asked each time). */
+struct usage {
+	char		client[NAME_MAXLEN + 1];
+	uint32_t	uid, gid;
+	uint64_t	bytes, inodes;
+	int		incomplete;	/* the walk stopped at a bound */
+	uint64_t	at_ms;		/* measured then (0: never) */
+	uint64_t	dirty_ms;	/* changed by us then */
+	int		queued;		/* for the measurer */
 };
 
 struct budget {
@@ -80,8 +100,15 @@ static struct {
 	unsigned	budget_next;
 	struct registry_names names;
 	char		journal[PATH_MAXLEN + 32];
+	pthread_mutex_t	ulock;		/* usage[] and the measurer */
+	pthread_cond_t	measure;
+	struct usage	usage[USAGE_SLOTS];
+	unsigned	usage_next;
+	pthread_t	measurer;
+	int		measurer_up;
 	volatile sig_atomic_t quit;	/* the request loop has ended */
-} M = { .lock = PTHREAD_MUTEX_INITIALIZER, .writers = PTHREAD_COND_INITIALIZER };
+} M = { .lock = PTHREAD_MUTEX_INITIALIZER, .writers = PTHREAD_COND_INITIALIZER,
+	.ulock = PTHREAD_MUTEX_INITIALIZER, .measure = PTHREAD_COND_INITIALIZER };
 
 static int	client_enter(uint32_t uid, uint32_t gid, const char *name);
 static void	client_leave(int dfd);
@@ -299,28 +326,174 @@ client_leave(int dfd)
 }
 
 /*
- * What the client's directory holds (from its project quota where there is
- * one, else a bounded walk), measured as the client; -errno when it cannot
- * be told.  The walk is given the directory as /proc/self/fd/N/. (our own
- * descriptor's magic link, then "." as the client), which needs no right
- * on the directories above it.
+ * A walk of the client's directory as the client.  The walk is given the
+ * directory as /proc/self/fd/N/. (our own descriptor's magic link, then
+ * "." as the client), which needs no right on the directories above it.
  */
 static int
-usage_bytes(const struct client *c, uint64_t *bytes)
+walk(uint32_t uid, uint32_t gid, const char *name, struct dir_usage *u)
 {
 	char path[64];
-	struct dir_usage u;
+	int dfd, r;
+
+	if ((dfd = client_enter(uid, gid, name)) < 0)
+		return dfd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/.", dfd);
+	r = clientdir_usage(path, (uint32_t)-1, u);
+	client_leave(dfd);
+	return r;
+}
+
+/* The project quota's figures for the client's directory: O(1). */
+static int
+quota_usage(const struct client *c, struct dir_usage *u)
+{
+	char path[64];
 	int dfd, r;
 
 	if ((dfd = client_enter(c->uid, c->gid, c->name)) < 0)
 		return dfd;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/.", dfd);
-	r = clientdir_usage(path, (uint32_t)-1, &u);
+	memset(u, 0, sizeof(*u));
+	r = clientdir_quota_usage(path, c->uid, u);
 	client_leave(dfd);
-	if (r < 0)
+	return r;
+}
+
+static void
+usage_store(struct usage *e, const struct dir_usage *u, uint64_t t0)
+{
+	e->bytes = u->bytes;
+	e->inodes = u->inodes;
+	e->incomplete = u->incomplete;
+	e->at_ms = t0;
+}
+
+/* The measurer: walks queued by usage_get, one at a time, off the loop. */
+static void *
+measurer(void *arg)
+{
+	struct dir_usage u;
+	struct usage *e;
+	char name[NAME_MAXLEN + 1];
+	uint32_t uid, gid;
+	uint64_t t0;
+	unsigned i;
+	int ok;
+
+	(void)arg;
+	pthread_mutex_lock(&M.ulock);
+	while (!stopping()) {
+		for (i = 0, e = NULL; i < USAGE_SLOTS && e == NULL; i++)
+			if (M.usage[i].queued)
+				e = &M.usage[i];
+		if (e == NULL) {
+			pthread_cond_wait(&M.measure, &M.ulock);
+			continue;
+		}
+		memcpy(name, e->client, sizeof(name));
+		uid = e->uid;
+		gid = e->gid;
+		pthread_mutex_unlock(&M.ulock);
+		t0 = mono_ms();
+		memset(&u, 0, sizeof(u));
+		ok = walk(uid, gid, name, &u) == 0;
+		pthread_mutex_lock(&M.ulock);
+		if (strcmp(e->client, name) == 0) {	/* still that client's */
+			e->queued = 0;
+			if (ok)
+				usage_store(e, &u, t0);
+		}
+	}
+	pthread_mutex_unlock(&M.ulock);
+	return NULL;
+}
+
+static struct usage *
+usage_slot(const struct client *c)
+{
+	struct usage *e;
+	unsigned i;
+
+	for (i = 0; i < USAGE_SLOTS; i++)
+		if (strcmp(M.usage[i].client, c->name) == 0)
+			return &M.usage[i];
+	e = &M.usage[M.usage_next++ % USAGE_SLOTS];
+	if (e->queued)		/* being walked: take the next one */
+		e = &M.usage[M.usage_next++ % USAGE_SLOTS];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->client, sizeof(e->client), "%s", c->name);
+	return e;
+}
+
+/* Something of the client's changed by us: its last walk is out of date. */
+static void
+usage_dirty(const char *client)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&M.ulock);
+	for (i = 0; i < USAGE_SLOTS; i++)
+		if (strcmp(M.usage[i].client, client) == 0)
+			M.usage[i].dirty_ms = mono_ms();
+	pthread_mutex_unlock(&M.ulock);
+}
+
+/*
+ * What the client's directory holds.  From its project quota where there
+ * is one (no walk); else from a walk done at most every USAGE_FRESH_MS:
+ * in the request loop while the directory is small (what nfswapd makes),
+ * by the measurer thread once it is not, so that no client's tree can
+ * hold up another's LOOKUP.  Where the measurer must walk, fresh asks for
+ * a measurement newer than our own last change, else the last known will
+ * do.  -EAGAIN while a walk is under way (answer BUSY: asked again, it is
+ * there), -EFBIG when the walk stopped at a bound (then no one can tell
+ * what the directory holds).
+ */
+static int
+usage_get(const struct client *c, int fresh, uint64_t *bytes)
+{
+	struct dir_usage u;
+	struct usage *e;
+	uint64_t now = mono_ms();
+	int r;
+
+	if ((r = quota_usage(c, &u)) == 0) {
+		*bytes = u.bytes;
+		return 0;
+	}
+	if (r != -EOPNOTSUPP)
 		return r;
+	pthread_mutex_lock(&M.ulock);
+	e = usage_slot(c);
+	e->uid = c->uid;
+	e->gid = c->gid;
+	if (e->at_ms != 0 && e->at_ms > e->dirty_ms &&
+	    now - e->at_ms < USAGE_FRESH_MS) {
+		*bytes = e->bytes;
+		r = e->incomplete ? -EFBIG : 0;
+		pthread_mutex_unlock(&M.ulock);
+		return r;
+	}
+	if (e->queued || (e->at_ms != 0 && e->inodes > USAGE_INLINE)) {
+		/* too big to walk here: the measurer's job */
+		e->queued = 1;
+		pthread_cond_signal(&M.measure);
+		*bytes = e->bytes;
+		r = fresh || e->at_ms == 0 ? -EAGAIN : e->incomplete ? -EFBIG : 0;
+		pthread_mutex_unlock(&M.ulock);
+		return r;
+	}
+	pthread_mutex_unlock(&M.ulock);
+	memset(&u, 0, sizeof(u));
+	if ((r = walk(c->uid, c->gid, c->name, &u)) < 0)
+		return r;
+	pthread_mutex_lock(&M.ulock);
+	if (strcmp(e->client, c->name) == 0)
+		usage_store(e, &u, now);
+	pthread_mutex_unlock(&M.ulock);
 	*bytes = u.bytes;
-	return 0;
+	return u.incomplete ? -EFBIG : 0;
 }
 
 /* Bytes that allocations under way for client still have to write (their
@@ -481,31 +654,42 @@ worker(void *arg)
 		log_info("%s: allocated %s (%llu bytes in %.2f s)", j->client,
 		    j->name, (unsigned long long)j->size,
 		    (double)(mono_ms() - t0) / 1000.0);
+	usage_dirty(j->client);
 	pthread_mutex_lock(&M.lock);
 	M.writing--;
 	pthread_cond_broadcast(&M.writers);
+	j->failed = r < 0 && r != -EINTR ? r : 0;
+	j->done_ms = mono_ms();
 	j->done = 1;
 	pthread_mutex_unlock(&M.lock);
 	return NULL;
 }
 
-/* Join finished workers and free their slots. */
+/* Join finished workers; free their slots, but keep a failure a while
+ * for the client's next ALLOCATE of that name to hear. */
 static void
 reap(void)
 {
+	uint64_t now = mono_ms();
 	unsigned i;
 
 	for (i = 0; i < JOBS_MAX; i++) {
-		int done;
+		struct job *j = &M.jobs[i];
+		int join;
 
 		pthread_mutex_lock(&M.lock);
-		done = M.jobs[i].used && M.jobs[i].done;
+		join = j->used && j->done && !j->joined;
+		if (j->used && j->joined && (!j->failed ||
+		    now - j->done_ms > FAILED_KEEP_MS))
+			j->used = 0;
 		pthread_mutex_unlock(&M.lock);
-		if (!done)
+		if (!join)
 			continue;
-		pthread_join(M.jobs[i].thread, NULL);
+		pthread_join(j->thread, NULL);
 		pthread_mutex_lock(&M.lock);
-		M.jobs[i].used = 0;
+		j->joined = 1;
+		if (!j->failed)
+			j->used = 0;
 		pthread_mutex_unlock(&M.lock);
 	}
 }
@@ -530,8 +714,18 @@ do_allocate(const struct client *c, const char *name, uint64_t size)
 				slot = i;
 			continue;
 		}
-		if (strcmp(M.jobs[i].client, c->name) != 0 || M.jobs[i].done)
+		if (strcmp(M.jobs[i].client, c->name) != 0)
 			continue;
+		if (M.jobs[i].done) {
+			/* a failure not yet told: told now, once */
+			if (M.jobs[i].joined && M.jobs[i].failed &&
+			    strcmp(M.jobs[i].name, name) == 0) {
+				s = errno_stat(-M.jobs[i].failed);
+				M.jobs[i].used = 0;
+				goto unlock;
+			}
+			continue;
+		}
 		mine++;
 		if (strcmp(M.jobs[i].name, name) == 0) {
 			s = M.jobs[i].size == size ? NFSWAP_INPROGRESS :
@@ -556,8 +750,15 @@ do_allocate(const struct client *c, const char *name, uint64_t size)
 		s = NFSWAP_BUSY;
 		goto unlock;
 	}
-	if ((r = usage_bytes(c, &used)) < 0) {
-		s = NFSWAP_IO;
+	if ((r = usage_get(c, 1, &used)) < 0) {
+		/* being measured: asked again, it will be known; measured
+		 * to a bound: no one can tell what fits */
+		s = r == -EAGAIN ? NFSWAP_BUSY : r == -EFBIG ? NFSWAP_QUOTA :
+		    NFSWAP_IO;
+		if (r == -EFBIG)
+			log_warnx("%s: ALLOCATE refused: its directory holds "
+			    "more than can be measured (see nfswap audit)",
+			    c->name);
 		goto unlock;
 	}
 	used += reserved(c);
@@ -617,8 +818,10 @@ do_release(const struct client *c, const char *name)
 	else
 		r = unlinkat(dfd, name, 0) < 0 ? errno : 0;
 	client_leave(dfd);
-	if (r == 0)
+	if (r == 0) {
+		usage_dirty(c->name);
 		log_info("%s: released %s", c->name, name);
+	}
 	return r == 0 ? NFSWAP_OK : errno_stat(r);
 }
 
@@ -662,8 +865,7 @@ do_status(const struct client *c, struct serve_rep *rep)
 	}
 	closedir(d);
 	client_leave(dfd);
-	if (usage_bytes(c, &used) < 0)
-		used = 0;
+	(void)usage_get(c, 0, &used);	/* the last known will do */
 	pthread_mutex_lock(&M.lock);
 	rep->used = used + reserved(c);
 	for (i = 0; i < JOBS_MAX; i++)
@@ -774,6 +976,8 @@ monitor_run(const struct nfswap_conf *conf, int net_fd,
 		    strerror(-r));
 		return r;
 	}
+	if (pthread_create(&M.measurer, NULL, measurer, NULL) == 0)
+		M.measurer_up = 1;
 	while (!*stop) {
 		ssize_t n;
 
@@ -817,12 +1021,18 @@ monitor_run(const struct nfswap_conf *conf, int net_fd,
 		reap();
 		pthread_mutex_lock(&M.lock);
 		for (i = busy = 0; i < JOBS_MAX; i++)
-			busy += M.jobs[i].used ? 1U : 0U;
+			busy += M.jobs[i].used && !M.jobs[i].joined ? 1U : 0U;
 		pthread_cond_broadcast(&M.writers);
 		pthread_mutex_unlock(&M.lock);
 		if (!busy)
 			break;
 		usleep(50 * 1000);
+	}
+	if (M.measurer_up) {
+		pthread_mutex_lock(&M.ulock);
+		pthread_cond_broadcast(&M.measure);
+		pthread_mutex_unlock(&M.ulock);
+		pthread_join(M.measurer, NULL);
 	}
 	return r;
 }

@@ -13,7 +13,7 @@
  *   seconds is closed, whatever it sent meanwhile (half a record, one byte
  *   at a time, or nothing);
  * - a peer that does not read its replies is dropped as soon as
- *   OUTQ_MAX bytes of them wait unsent, long before a reply could block;
+ *   OUTQ_MAX bytes of them wait unread, before a reply could block;
  * - at most connections_per_address connections per address and
  *   max_connections in all; past the total, the least recently active is
  *   closed for the newcomer;
@@ -45,7 +45,7 @@
 #include "nfswap_prot.h"
 
 #define MAXREC		8192		/* bytes in one call, at most */
-#define OUTQ_MAX	(64 * 1024)	/* unread replies before a drop */
+#define OUTQ_MAX	(16 * 1024)	/* unread replies before a drop */
 #define RATE_PER_S	20		/* calls per second and address */
 #define RATE_SLOTS	1024
 #define DNS_POS		1024		/* confirmed names kept */
@@ -120,16 +120,24 @@ sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
 
 /* ---- connections ------------------------------------------------------- */
 
-/* Ask libtirpc to let go of fd: its next read sees the end, and the
- * transport is destroyed there (and the descriptor closed). */
+/*
+ * Ask libtirpc to let go of fd: its next read sees the end, and the
+ * transport is destroyed there (and the descriptor closed).  Replies the
+ * peer never read are thrown away with the connection (a reset, not a
+ * FIN that would wait behind them, and no orphaned socket holding them).
+ */
 static void
 conn_close(int fd, const char *why)
 {
 	struct conn *c = &N.conn[fd];
+	struct linger lg = { 1, 0 };
+	int unsent = 0;
 
 	if (!c->used || c->closing)
 		return;
 	c->closing = 1;
+	if (ioctl(fd, SIOCOUTQ, &unsent) == 0 && unsent > 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	(void)shutdown(fd, SHUT_RDWR);
 	N.dropped++;
 	log_debug("serve: closing a connection from %s: %s", c->addr, why);
@@ -203,17 +211,27 @@ conn_expire(uint64_t now)
 
 	for (i = 0; i < N.nconn_max; i++)
 		if (N.conn[i].used && !N.conn[i].closing &&
-		    now - N.conn[i].last_ms > idle)
+		    now > N.conn[i].last_ms && now - N.conn[i].last_ms > idle)
 			conn_close(i, "no whole call within idle_timeout");
 }
 
-/* Replies waiting unread: a peer that pipelines calls and never reads. */
+/*
+ * Replies waiting unread: a peer that pipelines calls and never reads.
+ * Its next call is not read while a reply might not be written at once
+ * (libtirpc would retry a blocked write for two seconds, holding up
+ * everyone): more than OUTQ_MAX bytes unacknowledged, or a socket the
+ * kernel does not call writable, and the peer is dropped.  A client that
+ * reads each reply before its next call never comes near either.
+ */
 static int
 outq_full(int fd)
 {
+	struct pollfd p = { fd, POLLOUT, 0 };
 	int n = 0;
 
-	return ioctl(fd, SIOCOUTQ, &n) == 0 && n > OUTQ_MAX;
+	if (ioctl(fd, SIOCOUTQ, &n) == 0 && n > OUTQ_MAX)
+		return 1;
+	return poll(&p, 1, 0) == 1 && !(p.revents & POLLOUT);
 }
 
 /* ---- callers: rate, DNS ------------------------------------------------ */
@@ -688,7 +706,7 @@ net_run(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
 				find_new(now);
 			}
 		}
-		conn_expire(now);
+		conn_expire(mono_ms());	/* calls served since set last_ms */
 	}
 	free(pfd);
 	free(N.conn);

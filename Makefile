@@ -372,6 +372,12 @@ install: all
 	install -m 0755 initramfs/dracut/90nfswap/nfswap-cmdline.sh \
 	    initramfs/dracut/90nfswap/nfswap-start.sh \
 	    $(DESTDIR)$(DRACUTDIR)/90nfswap/
+	@# nfswap serve's unprivileged side runs as _nfswap (serve.user):
+	@# made here when installing into this system as root.
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	    ! getent passwd _nfswap >/dev/null; then \
+	    useradd --system --user-group --no-create-home \
+	    --home-dir /nonexistent --shell /usr/sbin/nologin _nfswap; fi
 	@# Never overwrite an administrator's configuration.
 	test -e $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf || \
 	    install -m 0644 docs/nfswap.conf.example \

@@ -16,7 +16,7 @@ PACKAGES="
 	libcmocka-dev valgrind mandoc jq
 	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 util-linux
 	qemu-system-x86 busybox-static e2fsprogs gnuplot-nox debootstrap
-	clang libclang-rt-14-dev strace
+	clang libclang-rt-14-dev strace systemd
 	ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common nfs-ganesha-ceph
 	libcephfs-dev
 "

@@ -101,6 +101,12 @@ ok "nfswapd -n: configuration OK" sh -c "'$D' -n -c '$T/nfswapd.conf' --swapdir 
 "$D" -n -c "$T/nfswapd.conf" >/dev/null 2>"$T/err"
 is "nfswapd -n without server, export or --swapdir: exit 2" "$?" 2
 ok "... says what is missing" grep -q "no server and export" "$T/err"
+printf 'provisioner = "127.0.0.1";\nservers = [ "127.0.0.0/29" ];\n' >"$T/prov.conf"
+ok "nfswapd -n with only a provisioner (and servers): configuration OK" sh -c "'$D' -n -c '$T/prov.conf' | grep -qx 'configuration OK'"
+printf 'provisioner = "127.0.0.1";\nservers = [ "127.0.0.1,rw" ];\n' >"$T/prov.conf"
+"$D" -n -c "$T/prov.conf" >/dev/null 2>"$T/err"
+is "nfswapd -n, a server list with an option in it: exit 2" "$?" 2
+ok "... with file:line" grep -q "prov.conf:2: servers: 127.0.0.1,rw: host must be" "$T/err"
 echo 'policy = { cooldown = "soon"; };' >"$T/bad.conf"
 "$D" -n -c "$T/bad.conf" >/dev/null 2>"$T/err"
 is "nfswapd -n on a bad file: exit 2" "$?" 2

@@ -18,7 +18,7 @@ WHAT="nfswapd, a long run"
 SECS=${AGENT_LONG_SECONDS:-75}
 
 case $B in
-*/san)	D=$B/nfswapd; RUN=(); how="ASan+UBSan" ;;
+*/san|*-san)	D=$B/nfswapd; RUN=(); how="ASan+UBSan" ;;
 *)	D=$B/tests/nfswapd-dyn; how="valgrind --leak-check=full"
 	command -v valgrind >/dev/null || { skip "$WHAT" "valgrind is not installed (make deps)"; tap_done; exit; }
 	RUN=(valgrind -q --error-exitcode=99 --leak-check=full

@@ -17,8 +17,8 @@
 #   closed;
 # - a deep tree or 200,000 files in a client's directory neither crash the
 #   service nor stall other clients;
-# - DNS: a resolver that never answers does not hold up other callers, and
-#   callers rotating through addresses do not push a client's name out;
+# - DNS: a DNS server that never answers does not hold up other callers,
+#   and callers rotating through addresses do not push a client's name out;
 # - ALLOCATE and RELEASE in a loop run out of budget; an allocation cut
 #   short by kill -9 is cleaned up at the next start;
 # - the service stops on SIGTERM, and when its network side dies.
@@ -256,7 +256,29 @@ for _ in $(seq 50); do kill -0 $SPID 2>/dev/null || break; sleep 0.1; done
 wait $SPID
 is "the network side killed: the service ends, exit 1 (for Restart=on-failure)" "$?" 1
 ok "... saying why" grep -q "a child process ended\|network side went away" "$T/serve2.log"
+
+# --- a DNS server that never answers (finding 8) -----------------------------------
+# Names come from the hosts file, then from a server at 10.9.99.99, whose
+# packets go to a dummy interface and nowhere else: it never answers.
+ip link add dummy0 type dummy && ip link set dummy0 up &&
+    ip route add 10.9.99.0/24 dev dummy0
+printf 'nameserver 10.9.99.99\noptions timeout:3 attempts:1\n' >"$T/resolv.conf"
+mount --bind "$T/resolv.conf" /etc/resolv.conf && at_exit 'umount /etc/resolv.conf'
+printf 'hosts: files dns\n' >"$T/nsswitch.conf"
+printf '127.0.0.1 localhost\n10.9.4.2 pc4.lab.example\n' >"$T/hosts"
 serve_start "$T/serve3.log"
+q x 3 lookup >"$T/x1" &
+xp=$!
+sleep 0.3
+r=$(ms q a 1 lookup)
+ok "X, whose name only the silent DNS server could give: alice's LOOKUP meanwhile OK in ${r##* } ms" \
+    sh -c "[ '$(echo "$r" | cut -d' ' -f1)' = OK ] && [ ${r##* } -lt 1000 ]"
+wait $xp
+is "... X itself was answered BUSY at once (the resolver asks meanwhile)" "$(cat "$T/x1")" "BUSY"
+is "dave, named in the hosts file, is found meanwhile" "$(qb d 4 lookup | cut -d' ' -f1-2)" "OK dave"
+sleep 3.5
+is "once the resolver has given up: X is UNKNOWN" "$(qb x 3 lookup)" "UNKNOWN"
+
 kill -TERM $SPID
 wait $SPID
 is "SIGTERM: exit 0" "$?" 0

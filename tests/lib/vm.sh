@@ -15,6 +15,15 @@
 #   vm_tap SERIAL               the guest's "ok/not ok" lines into our TAP
 #   vm_debroot WHAT             a minimal Debian root (debootstrap, cached
 #                               as a tarball): sets VM_DEBROOT
+#
+# The guest's network, for guests that mount NFS (inside the network
+# namespace ganesha_enter made):
+#   vm_need_net WHAT            SKIP (and exit) unless a TAP device can be made
+#   vm_net                      the TAP device: the guest is $VM_GUEST/24,
+#                               this namespace $VM_HOST; QEMU takes
+#                               "${VM_NIC[@]}"
+#   vm_dhcp                     a DHCP server on it that leases $VM_GUEST
+#                               (for a guest booted with ip=dhcp)
 VM_CACHE=${NFSWAP_CACHE:-/var/cache/nfswap-tests}
 
 vm_need() {	# WHAT
@@ -110,6 +119,57 @@ vm_tap() {	# SERIAL: renumber the guest's TAP lines into ours
 		"# "*) echo "$line" ;;
 		esac
 	done <"$1.txt"
+}
+
+# --- the guest's network: a TAP device in the test's namespace ------------
+# QEMU's user network (slirp) NATs the guest: its connections reach the
+# server from the namespace's 127.0.0.1 and from a port of QEMU's choosing
+# (measured: a guest connection from port 700 arrived from 127.0.0.1:42508),
+# so exports that take only reserved source ports -- every nfswap export --
+# refuse the guest's kernel.  A TAP device carries the guest's packets
+# unchanged: the server sees the guest's own address and its kernel's
+# reserved port.  The addresses are the ones QEMU's user network gave
+# (guest 10.0.2.15/24, server and gateway 10.0.2.2), so the guests' scripts
+# need no change; a client is registered by the guest's address.  The
+# device lives in the namespace ganesha_enter made, and goes with it.
+VM_HOST=10.0.2.2
+VM_GUEST=10.0.2.15
+VM_TAPDEV=vmtap0
+VM_NIC=(-netdev "tap,id=vmnet,ifname=$VM_TAPDEV,script=no,downscript=no"
+    -device virtio-net-pci,netdev=vmnet)
+
+vm_need_net() {	# WHAT
+	[ -c /dev/net/tun ] || { skip "$1" "/dev/net/tun is missing (no TAP devices for the guest's network)"; tap_done; exit 0; }
+}
+
+vm_net() {	# inside the test's own network namespace only
+	[ "${NFSWAP_IN_NS:-}" = 1 ] || { echo "vm_net: not in the test's namespace" >&2; return 1; }
+	ip link show "$VM_TAPDEV" >/dev/null 2>&1 && return 0
+	ip tuntap add dev "$VM_TAPDEV" mode tap &&
+	ip addr add "$VM_HOST/24" dev "$VM_TAPDEV" &&
+	ip link set "$VM_TAPDEV" up
+}
+
+# busybox udhcpd on the TAP device, leasing $VM_GUEST alone (gateway and
+# server $VM_HOST), as a site's DHCP server would; stopped by pid at exit.
+vm_dhcp() {
+	cat >"$T/udhcpd.conf" <<CONF
+interface $VM_TAPDEV
+start $VM_GUEST
+end $VM_GUEST
+max_leases 1
+lease_file $T/udhcpd.leases
+pidfile $T/udhcpd.pid
+option subnet 255.255.255.0
+option router $VM_HOST
+option lease 86400
+CONF
+	: >"$T/udhcpd.leases"
+	/bin/busybox udhcpd -f "$T/udhcpd.conf" >"$T/udhcpd.log" 2>&1 &
+	vm_dhcp_pid=$!
+	at_exit 'kill $vm_dhcp_pid 2>/dev/null; wait $vm_dhcp_pid 2>/dev/null'
+	sleep 0.2
+	kill -0 $vm_dhcp_pid
 }
 
 # --- a diskless Debian client's root ---------------------------------------

@@ -11,12 +11,16 @@
 #   - QEMU boots it: the initramfs mounts the root over NFS, its nfswap
 #     script brings the network up and starts nfswapd, run-init switches to
 #     the real root, systemd comes up, and a memory hog run by a systemd
-#     unit forces swap to grow.
+#     unit forces swap to grow.  The guest is on a TAP device of the test's
+#     namespace and gets its address (10.0.2.15, as which pc1 is
+#     registered) from a DHCP server there: the swap export takes only
+#     reserved source ports, which QEMU's NAT would not keep.
 #
 # Asserted from the guest: the nfswapd started in the initramfs (its pid in
 # the kernel log) is the one running under systemd, named @nfswapd, in the
 # real root; the installed nfswapd.service stepped aside; swap grew; the
-# hog verified every byte; nothing was OOM-killed; no swap I/O error.  And
+# hog verified every byte; nothing was OOM-killed; no swap I/O error; the
+# kernel's NFS connection is from a reserved port.  And
 # the dracut module: built into an initrd by the real dracut in the same
 # root, its contents checked with lsinitrd.
 set -u
@@ -36,6 +40,7 @@ if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
 		tap_done; exit ;;
 	esac
 	vm_need "$WHAT"
+	vm_need_net "$WHAT"
 	for c in losetup mkfs.ext4 chroot tar; do
 		command -v $c >/dev/null || { skip "$WHAT" "$c is not installed (make deps)"; tap_done; exit; }
 	done
@@ -49,7 +54,7 @@ ganesha_enter "$@"
 
 # --- the server: the client's swap export, as an admin provisions it ----------
 ganesha_export_root 768M || { ok "an ext4 export root" false; tap_done; exit 1; }
-ok "nfswap add pc1 (the client, as QEMU's network presents it)" n add pc1 --host 127.0.0.1 --quota 1G
+ok "nfswap add pc1 --host $VM_GUEST (the guest's own address)" n add pc1 --host $VM_GUEST --quota 1G
 ok "nfswap exports --format ganesha" n exports --format ganesha
 
 # --- the client's root file system -------------------------------------------
@@ -116,6 +121,14 @@ D="it is named @nfswapd, which systemd leaves alone" t sh -c "head -c 1 /proc/$p
 D="it followed PID 1 into the real root" t sh -c "dmesg | grep -q 'switched to its real root; following it' && [ \"\$(stat -L -c %d:%i /proc/$pid/root)\" = \"\$(stat -L -c %d:%i /)\" ]"
 D="the installed nfswapd.service stepped aside for it" t sh -c "journalctl -b -u nfswapd.service --no-pager | grep -q 'another nfswapd holds'"
 D="its swap export is mounted (moved with /run)" t sh -c "grep ' /run/nfswap nfs' /proc/mounts"
+# The kernel's connection to the NFS server (2049, 0801 in /proc/net/tcp)
+# is from a reserved port, which the swap export requires.
+resvport() {
+	p=$(awk '$3 ~ /:0801$/ && $4 == "01" { split($2, a, ":"); print a[2]; exit }' /proc/net/tcp)
+	echo "local port: ${p:+$((0x$p))}"
+	[ -n "$p" ] && [ $((0x$p)) -lt 1024 ]
+}
+D="the kernel's NFS connection is from a reserved port" t resvport
 ( while :; do grep -c nfswap /proc/swaps >>/tmp/files; sleep 1; done ) &
 watch=$!
 D="a 320 MiB hog (RAM is 256) verified every byte" t /usr/local/bin/hog 320 3 5
@@ -168,15 +181,18 @@ EXPORT { Export_Id = 900; Path = "$R"; Pseudo = "/nfsroot";
 %include "$T/nfswap.ganesha"
 CONF
 ok "ganesha.nfsd serves the root and the swap export" ganesha_start "$T/all.ganesha"
+ok "the guest's network: $VM_TAPDEV, this side $VM_HOST" vm_net
+ok "... and a DHCP server that leases it $VM_GUEST" vm_dhcp
 
 # --- boot ----------------------------------------------------------------------
 KERNEL=$R/boot/vmlinuz-$KVER
 vm_boot 600 "$T/serial.log" -m 256 -smp 1 -initrd "$R/boot/initrd.img-$KVER" \
     -append "console=ttyS0 panic=-1 ip=dhcp root=/dev/nfs nfsroot=10.0.2.2:$R,nfsvers=3 ro nfswap=10.0.2.2:$T/export/pc1 systemd.show_status=0" \
-    -nic user,model=virtio-net-pci
+    "${VM_NIC[@]}"
 rc=$?
 vm_tap "$T/serial.log"
-grep -q "guest-done 10" "$T/serial.log.txt"
-is "the guest booted, ran its 10 checks and powered off (qemu exit $rc)" $? 0
+grep -q "guest-done 11" "$T/serial.log.txt"
+is "the guest booted, ran its 11 checks and powered off (qemu exit $rc)" $? 0
+is "Ganesha refused no request for its source port" "$(grep -c 'Non-reserved Port' "$T/ganesha.log")" 0
 [ $tap_failed -gt 0 ] && tail -60 "$T/serial.log.txt" | sed 's/^/# serial: /'
 tap_done

@@ -2,8 +2,11 @@
 # tests/system/swap_vm.sh -- the product end to end: a thin client (Debian
 # 12's kernel in QEMU, a busybox initramfs with nfswapd and a memory hog)
 # swaps over NFS onto an export that nfswap provisioned and NFS-Ganesha
-# serves, all inside one private network namespace (QEMU's user network
-# maps the guest's 10.0.2.2 to the namespace's loopback).
+# serves, all inside one private network namespace.  The guest is on a TAP
+# device of that namespace (tests/lib/vm.sh), not behind QEMU's NAT: the
+# server sees the guest's own address (10.0.2.15, as which pc1 is
+# registered) and its kernel's reserved source port, which every nfswap
+# export requires (PrivilegedPort).
 #
 # nfswapd starts with no swap at all; the hog writes a pattern over more
 # memory than the guest has and verifies every byte.  From the serial log
@@ -48,6 +51,7 @@ if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
 		tap_done; exit ;;
 	esac
 	vm_need "$WHAT"
+	vm_need_net "$WHAT"
 	for c in losetup mkfs.ext4 jq; do
 		command -v $c >/dev/null || { skip "$WHAT" "$c is not installed (make deps)"; tap_done; exit; }
 	done
@@ -80,9 +84,11 @@ else
 	EXPORT=$T/export/pc1
 	server_files() { ls "$T/export/pc1" | grep -c nfswap; }
 fi
-# QEMU's user network reaches the server from the namespace's loopback.
-ok "nfswap add pc1 (the client, as QEMU's network presents it)" n add pc1 --host 127.0.0.1 --quota 1G
+ok "the guest's network: $VM_TAPDEV, the guest $VM_GUEST, this side $VM_HOST" vm_net
+ok "nfswap add pc1 --host $VM_GUEST (the guest's own address)" n add pc1 --host $VM_GUEST --quota 1G
 ok "nfswap exports --format ganesha" n exports --format ganesha
+ok "... pc1's export takes only reserved source ports" \
+    sh -c "sed -n '/^# client pc1\$/,/^}/p' '$T/nfswap.ganesha' | grep -qx '	PrivilegedPort = true;'"
 ok "ganesha.nfsd serves the export" ganesha_start "$T/nfswap.ganesha"
 
 # --- the thin client ----------------------------------------------------------
@@ -178,6 +184,7 @@ if [ "$sc" = 3 ]; then
 	exec switch_root /newroot /init2
 else
 	D="it mounted with the agent's options" t sh -c 'grep " /run/nfswap nfs" /proc/mounts'
+	[ "$sc" = 1 ] && D="its NFS connection is from a reserved port, as the export requires" t resvport
 	if [ -s /etc/expect-floor ]; then
 		D="it raised rsize/wsize to $(cat /etc/expect-floor) for swap, and said why" t sh -c "grep -q 'raising rsize/wsize from 2048/2048 to $(cat /etc/expect-floor)' /run/nfswapd.log && grep ' /run/nfswap nfs' /proc/mounts | grep -q 'wsize=$(cat /etc/expect-floor)'"
 	fi
@@ -252,6 +259,13 @@ cat >"$r/lib/t.sh" <<'TSH'
 # The guest's TAP helpers, for /init and, after switch_root, /init2.
 failed=
 t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - boot $sc: $D"; else failed=1; echo "not ok $n - boot $sc: $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
+# The local port of the kernel's connection to the NFS server (port 2049,
+# 0801 in /proc/net/tcp), below 1024.
+resvport() {
+	p=$(awk '$3 ~ /:0801$/ && $4 == "01" { split($2, a, ":"); print a[2]; exit }' /proc/net/tcp)
+	echo "local port: ${p:+$((0x$p))}"
+	[ -n "$p" ] && [ $((0x$p)) -lt 1024 ]
+}
 shrunk() {
 	for i in $(seq 120); do grep -q nfswap /proc/swaps || break; sleep 1; done
 	D="then the agent shrank the swap to nothing" t sh -c '! grep -q nfswap /proc/swaps'
@@ -285,7 +299,7 @@ vm_pack "$r" "$T/initrd.gz"
 boot() {	# SCENARIO SECONDS: in the background; $qpid
 	vm_boot "$2" "$T/serial$1.log" -m 256 -smp 1 -initrd "$T/initrd.gz" \
 	    -append "console=ttyS0 quiet panic=-1 rdinit=/init scenario=$1 ${SWAP_VM_APPEND:-}" \
-	    -nic user,model=virtio-net-pci &
+	    "${VM_NIC[@]}" &
 	qpid=$!
 }
 finish() {	# SCENARIO CHECKS
@@ -320,8 +334,10 @@ run_boot4() {
 
 run_boot1() {
 	boot 1 600
-	finish 1 $([ -z "$floor" ] && echo 12 || echo 11)
+	finish 1 $([ -z "$floor" ] && echo 13 || echo 12)
 	is "boot 1: on the server, no swap file left in the export" "$(server_files)" 0
+	is "boot 1: Ganesha refused no request for its source port" \
+	    "$(grep -c 'Non-reserved Port' "$T/ganesha.log")" 0
 }
 
 # Boot 2: the server crashes while the guest is swapping, and comes back.

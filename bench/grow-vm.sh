@@ -3,7 +3,9 @@
 # Debian 12's kernel in QEMU (as tests/system/swap_vm.sh boots it), its
 # export mounted by the agent's own mount code with rsize/wsize=2048 taken
 # literally, against NFS-Ganesha and "nfswap serve" in a private network
-# namespace.  The guest runs nfswap-growvm (bench/growvm.c): the agent
+# namespace, the guest on a TAP device there (its own address, 10.0.2.15,
+# and its kernel's reserved port, which the export requires: see
+# tests/lib/vm.sh).  The guest runs nfswap-growvm (bench/growvm.c): the agent
 # writes a file over the mount, then asks ALLOCATE for another; each is
 # timed until swapon returns.
 #
@@ -24,12 +26,14 @@ if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
 		[ -x "$f" ] || { echo "bench: $f is not built" >&2; exit 1; }
 	done
 	vm_need "time to grow in a VM"
+	vm_need_net "time to grow in a VM"
 	vm_fetch "time to grow in a VM"
 fi
 ganesha_enter "$@"
 
 ganesha_export_root $((SIZE_MIB * 2 + 64))M >/dev/null || exit 1
-n add pc1 --host 127.0.0.1 --quota $((SIZE_MIB * 2 + 16))M >/dev/null || exit 1
+vm_net || { echo "bench: cannot make the guest's TAP device" >&2; exit 1; }
+n add pc1 --host $VM_GUEST --quota $((SIZE_MIB * 2 + 16))M >/dev/null || exit 1
 n exports --format ganesha >/dev/null || exit 1
 ganesha_start "$T/nfswap.ganesha" || { echo "bench: ganesha did not start" >&2; exit 1; }
 "$NFSWAP" -c "$T/nfswap.conf" serve -d 2>"$T/serve.log" &
@@ -65,7 +69,7 @@ chmod +x "$r/init"
 vm_pack "$r" "$T/initrd.gz"
 vm_boot 900 "$T/serial.log" -m 512 -smp 1 -initrd "$T/initrd.gz" \
     -append "console=ttyS0 quiet panic=-1 rdinit=/init" \
-    -nic user,model=virtio-net-pci
+    "${VM_NIC[@]}"
 tr -d '\r' <"$T/serial.log" >"$T/serial.txt"
 nfs=$(sed -n 's/^GROW nfs \([0-9.]*\)$/\1/p' "$T/serial.txt")
 alloc=$(sed -n 's/^GROW alloc \([0-9.]*\)$/\1/p' "$T/serial.txt")

@@ -167,7 +167,10 @@ kmsg_open(const char *path)
  * Read what has arrived, adding the swap errors to *seen and keeping the
  * text of the first of each kind (for the log); returns how many were
  * seen in this batch.  EAGAIN ends the batch; EPIPE (records overwritten
- * before we read them) is skipped.
+ * before we read them) is skipped, and so is EINVAL: a record longer than
+ * rec (a user's file name escaped as \xNN can make one), which the kernel
+ * passes over (it moves on before it checks the length), and which no swap
+ * error is.
  */
 int
 kmsg_poll(int fd, struct kmsg_seen *seen)
@@ -181,7 +184,7 @@ kmsg_poll(int fd, struct kmsg_seen *seen)
 
 	for (tries = 0; tries < 1024; tries++) {
 		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
+		if (n < 0 && (errno == EPIPE || errno == EINVAL))
 			continue;
 		if (n <= 0)
 			break;

@@ -628,7 +628,7 @@ agent_alloc_limit_ms(const struct agent_conf *c, uint64_t size)
 
 	if (c->allocate_timeout != 0)
 		return (uint64_t)c->allocate_timeout * 1000;
-	if (size / rate > 86400)
+	if (size / rate >= 86400)
 		return 86400 * 1000ull;
-	return PROV_SLACK_MS + size * 1000 / rate;
+	return PROV_SLACK_MS + (uint64_t)((double)size * 1000.0 / (double)rate);
 }

@@ -93,7 +93,8 @@ done
 
 # load EXPORTS LOG: ganesha.nfsd with those blocks, inside a namespace
 # (loopback up, a private /run), in the foreground; stopped once it says
-# it is initialised (or after 20 s).
+# it is initialised (or after 20 s).  The site's defaults turn
+# PrivilegedPort off: each block's own setting must win over them.
 load() {
 	local dir=$T/g.$RANDOM
 	mkdir -p "$dir/run" "$dir/recovery"
@@ -104,6 +105,7 @@ NFSv4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = "$dir/recovery";
     Lease_Lifetime = 10; }
 NFS_KRB5 { Active_krb5 = false; }
 LOG { Default_Log_Level = EVENT; COMPONENTS { CONFIG = INFO; EXPORT = INFO; } }
+EXPORT_DEFAULTS { PrivilegedPort = false; }
 %include "$1"
 CONF
 	unshare --net --mount --pid --fork --kill-child bash -c '
@@ -144,7 +146,7 @@ for name in alice lab six sixnet; do
 	case $host in */*) cidr=$host ;; *:*) cidr=$host/128 ;; *) cidr=$host/32 ;; esac
 	grep -q "Export $id created at pseudo (/swap/$name) with path ($T/export/$name).*all_squash.*anon_uid=$uid, anon_gid=$uid.*, sys)\$" "$log"
 	is "export $id for $name: path, pseudo, all_squash, anon uid, sys" $? 0
-	ok "export $id for $name: PrivilegedPort set, in force" privileged "$log" "$id"
+	ok "export $id for $name: PrivilegedPort set, in force (over EXPORT_DEFAULTS' false)" privileged "$log" "$id"
 	is "export $id for $name: exactly one client, its own" \
 	    "$(grep -A1 "ReadExports :EXPORT :INFO :Export  $id " "$log" | grep -o 'NETWORK_CLIENT: [^ ]*' | tr '\n' ' ')" \
 	    "NETWORK_CLIENT: $cidr "

@@ -26,10 +26,10 @@ done
 [ $SMOKE = 0 ] && [ -z "$OUT" ] && OUT=docs/benchmarks.md
 if [ $SMOKE = 1 ]; then
 	CREATE_MIB=4 GROW_MIB=4 POLLS=2000 CLIENTS=30 LOOKUPS=300 LOOKUP_S=3
-	CEPH_CLIENTS=20 CEPH_MIB=4
+	CEPH_CLIENTS=20 CEPH_MIB=4 HOSTILE_LOOKUPS=40 HOSTILE_IDLE=40
 else
 	CREATE_MIB=256 GROW_MIB=256 POLLS=200000 CLIENTS=10000 LOOKUPS=50000 LOOKUP_S=10
-	CEPH_CLIENTS=1000 CEPH_MIB=64
+	CEPH_CLIENTS=1000 CEPH_MIB=64 HOSTILE_LOOKUPS=1200 HOSTILE_IDLE=300
 fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/nfswap-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
@@ -62,6 +62,7 @@ part grow bench/grow-vm.sh $GROW_MIB
 part policy bench/policy.sh
 part footprint bench/footprint.sh $POLLS
 part scale bench/scale.sh $CLIENTS $LOOKUPS $LOOKUP_S
+part hostile bench/hostile.sh $HOSTILE_LOOKUPS $HOSTILE_IDLE 40
 part cephfs bench/cephfs.sh $CEPH_CLIENTS $CEPH_MIB
 
 # ---- the table ---------------------------------------------------------
@@ -132,6 +133,13 @@ if [ -n "$(g scale.add_10th_s)" ]; then
 	row "LOOKUP, 4 threads from $N addresses ($(g scale.lookup_lookups) calls, $(g scale.lookup_ok) answered OK)" "$p per s" ">= 5000/s" "$(verdict $p '>=' 5000)"
 	row "... latency p50 / p90 / p99 / max" "$(g scale.lookup_p50_us) / $(g scale.lookup_p90_us) / $(g scale.lookup_p99_us) / $(g scale.lookup_max_us) us" "" ""
 fi
+if [ -n "$(g hostile.quiet_p99_us)" ]; then
+	q=$(g hostile.quiet_p99_us) a=$(g hostile.attack_p99_us)
+	row "LOOKUP from a client, one call per connection at 40/s: quiet, p50 / p99 / max" "$(g hostile.quiet_p50_us) / $q / $(g hostile.quiet_max_us) us ($(g hostile.quiet_ok) OK)" "baseline" ""
+	row "... under attack: $(g hostile.idle_asked) idle connections asked ($(g hostile.idle_held) kept by the service), a peer that never reads ($(g hostile.noread_dropped) times dropped), half a call ($(g hostile.half_dropped) dropped): p50 / p99 / max" "$(g hostile.attack_p50_us) / $a / $(g hostile.attack_max_us) us ($(g hostile.attack_ok) OK)" "p99 < 100 ms" "$(verdict $a '<' 100000)"
+	r=$(calc "printf \"%.1f\", $a / $q")
+	row "... p99 under attack / quiet" "${r}x" "<= 10x" "$(verdict $r '<=' 10)"
+fi
 if [ -n "$(g cephfs.add_ceph_s)" ]; then
 	N=$(g cephfs.clients) c=$(g cephfs.add_ceph_s) l=$(g cephfs.add_local_s)
 	row "nfswap add, $N clients one by one, local back end" "$(calc "printf \"%.1f s (%.1f ms each)\", $l, $l * 1000 / $N")" "baseline" ""
@@ -170,7 +178,7 @@ if [ -n "$OUT" ]; then
 		echo "Machine: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) cores, $mem;"
 		echo "Debian $(cat /etc/debian_version 2>/dev/null), NFS-Ganesha ${ganesha:-?}, QEMU ${qemu:-?} (TCG: no KVM);"
 		echo "the thin client: Linux ${V[grow.guest_kernel]:-?} (Debian 12's kernel package), 512 MiB, one vCPU."
-		echo "Time per part (s): create ${V[create.took]:--}, grow ${V[grow.took]:--}, policy ${V[policy.took]:--}, footprint ${V[footprint.took]:--}, scale ${V[scale.took]:--}, cephfs ${V[cephfs.took]:--}."
+		echo "Time per part (s): create ${V[create.took]:--}, grow ${V[grow.took]:--}, policy ${V[policy.took]:--}, footprint ${V[footprint.took]:--}, scale ${V[scale.took]:--}, hostile ${V[hostile.took]:--}, cephfs ${V[cephfs.took]:--}."
 		echo
 		table
 		echo

@@ -325,26 +325,24 @@ client_leave(int dfd)
 	(void)asclient_leave();
 }
 
-/*
- * A walk of the client's directory as the client.  The walk is given the
- * directory as /proc/self/fd/N/. (our own descriptor's magic link, then
- * "." as the client), which needs no right on the directories above it.
- */
+/* A walk of the client's directory, as the client. */
 static int
 walk(uint32_t uid, uint32_t gid, const char *name, struct dir_usage *u)
 {
-	char path[64];
 	int dfd, r;
 
 	if ((dfd = client_enter(uid, gid, name)) < 0)
 		return dfd;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/.", dfd);
-	r = clientdir_usage(path, (uint32_t)-1, u);
+	r = clientdir_usage_fd(dfd, (uint32_t)-1, u);
 	client_leave(dfd);
 	return r;
 }
 
-/* The project quota's figures for the client's directory: O(1). */
+/*
+ * The project quota's figures for the client's directory: O(1).  It is
+ * named as /proc/self/fd/N/. (our descriptor's magic link, then "." as the
+ * client), which needs no right on the directories above it.
+ */
 static int
 quota_usage(const struct client *c, struct dir_usage *u)
 {

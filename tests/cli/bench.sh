@@ -47,6 +47,8 @@ row footprint "agent footprint: CPU per poll" "CPU per poll here"
 row scale "provisioner scale: add at the 10th and at N" "/ the 10th"
 row scale "provisioner scale: exports at N clients" "exports --format ganesha at"
 row scale "provisioner scale: LOOKUP throughput" "LOOKUP, 4 threads"
+row hostile "LOOKUP latency, quiet" "one call per connection at 40/s: quiet"
+row hostile "LOOKUP latency under attack, and the ratio" "p99 under attack / quiet"
 row cephfs "CephFS: adds on CephFS against the local back end" "... CephFS / local"
 row cephfs "CephFS: 2 KiB writes through one head and through two" "two heads / one head"
 ok "the report is written, with the machine and the command" \

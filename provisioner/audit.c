@@ -208,7 +208,8 @@ orphan(void *arg, const char *name)
 
 	size_t i;
 
-	if (strcmp(name, "lost+found") == 0 || (o->n > 0 && bsearch(name, o->v,
+	if (strcmp(name, "lost+found") == 0 ||
+	    strcmp(name, SERVE_JOURNAL_DIR) == 0 || (o->n > 0 && bsearch(name, o->v,
 	    o->n, sizeof(*o->v), cmp_name) != NULL))
 		return;
 	store_where(o->store->conf, name, path, sizeof(path));

@@ -258,7 +258,9 @@ int	cephfs_list(struct store *, void (*)(void *, const char *), void *);
 int	asclient_enter(uint32_t uid, uint32_t gid);
 int	asclient_leave(void);
 
-/* serve.c -- "nfswap serve", the provisioning service */
+/* serve.c -- "nfswap serve", the provisioning service.  Its journal of
+ * allocations under way is export_root/SERVE_JOURNAL_DIR (root's, 0700). */
+#define SERVE_JOURNAL_DIR	".nfswap-serve"
 int	serve_main(const struct nfswap_conf *, int argc, char **argv);
 
 /* audit.c */

@@ -49,7 +49,6 @@
 #define BUDGETS		1024		/* clients whose budget is kept */
 #define BUDGET_REFILL_S	600		/* a quota's worth per 10 minutes */
 #define BUDGET_BURST	2		/* ... up to twice the quota at once */
-#define JOURNAL_DIR	".nfswap-serve"
 #define FAILED_KEEP_MS	60000		/* a failure is told for this long */
 #define USAGE_SLOTS	256		/* clients whose usage is remembered */
 #define USAGE_FRESH_MS	2000		/* ... and trusted for this long */
@@ -205,7 +204,7 @@ journal_init(void)
 	struct stat st;
 	int r;
 
-	snprintf(M.journal, sizeof(M.journal), "%s/" JOURNAL_DIR,
+	snprintf(M.journal, sizeof(M.journal), "%s/" SERVE_JOURNAL_DIR,
 	    conf_dir_root(M.conf));
 	if ((r = mkdir_p(M.journal, 0700)) < 0)
 		return r;
@@ -970,7 +969,7 @@ monitor_run(const struct nfswap_conf *conf, int net_fd,
 	M.conf = conf;
 	M.stop = stop;
 	if (conf->backend == BACKEND_LOCAL && (r = journal_init()) < 0) {
-		log_warnx("serve: %s/" JOURNAL_DIR ": %s", conf_dir_root(conf),
+		log_warnx("serve: %s/" SERVE_JOURNAL_DIR ": %s", conf_dir_root(conf),
 		    strerror(-r));
 		return r;
 	}

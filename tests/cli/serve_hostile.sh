@@ -284,6 +284,9 @@ wait $SPID
 is "SIGTERM: exit 0" "$?" 0
 ok "... its children gone" sh -c "! kill -0 $NETPID 2>/dev/null && ! kill -0 $DNSPID 2>/dev/null"
 
+ok "the service's journal ($(ls -d "$T/export/.nfswap-serve")) is not an orphan to audit" \
+    sh -c "'$NFSWAP' -c '$T/nfswap.conf' audit >'$T/audit' 2>&1; ! grep -q 'nfswap-serve' '$T/audit'"
+
 # --- refusals ----------------------------------------------------------------------
 sed 's|^serve: {.*|serve: { user = "no-such-user"; };|' "$T/nfswap.conf" >"$T/nouser.conf"
 ok "serve.user that does not exist: exit 1, saying so" sh -c \

@@ -64,8 +64,12 @@ ok "nfswap add alice, bob, and dave by DNS name" sh -c \
 auid=$(n show alice --json | jq .uid)
 A=$T/export/alice
 
+# Started as nfswap-serve.service starts it: with its capability bounding
+# set and no new privileges.
+UNIT_CAPS=-all,+setuid,+setgid,+sys_chroot,+setpcap,+net_bind_service
 serve_start() {	# LOG
-	"$NFSWAP" -c "$T/nfswap.conf" serve -d --no-rpcbind --port $PORT 2>"$1" &
+	setpriv --bounding-set="$UNIT_CAPS" --no-new-privs \
+	    "$NFSWAP" -c "$T/nfswap.conf" serve -d --no-rpcbind --port $PORT 2>"$1" &
 	SPID=$!
 	for _ in $(seq 50); do grep -q "serving program" "$1" && break; sleep 0.1; done
 	NETPID=$(sed -n 's/.*network side: pid \([0-9]*\) .*/\1/p' "$1" | head -1)
@@ -73,7 +77,7 @@ serve_start() {	# LOG
 }
 serve_start "$T/serve.log"
 at_exit 'kill $SPID 2>/dev/null; wait $SPID 2>/dev/null'
-ok "nfswap serve starts (network side pid $NETPID, resolver pid $DNSPID)" \
+ok "nfswap serve starts with the unit's capabilities (network side pid $NETPID, resolver pid $DNSPID)" \
     test -n "$NETPID" -a -n "$DNSPID"
 
 q() {	# q CLIENT N OP ARGS...

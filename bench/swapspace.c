@@ -1,9 +1,9 @@
 /*
  * swapspace.c -- swapspace's decision procedure, modelled from its written
- * rules (../shared/anchors/swapspace-policy.md) so that the simulator can
- * run it on the same traces as nfswapd.  It only has to decide the same
- * way; it is not swapspace's code.  Its timer counts calls (one a second),
- * as swapspace counts loop passes.
+ * rules (docs/swapspace.md) so that the simulator can run it on the same
+ * traces as nfswapd.  It only has to decide the same way; it is not
+ * swapspace's code.  Its timer counts calls (one a second), as swapspace
+ * counts loop passes.
  */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
  * swapspace.h -- a model of swapspace 1.18's decisions, for replaying memory
- * traces beside nfswapd's policy (../shared/anchors/swapspace-policy.md).
+ * traces beside nfswapd's policy (docs/swapspace.md).
  */
 #ifndef NFSWAP_SWAPSPACE_H
 #define NFSWAP_SWAPSPACE_H

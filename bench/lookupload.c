@@ -60,7 +60,8 @@ connect_from(unsigned long i)
 	src.sin_family = AF_INET;
 	src.sin_addr.s_addr = htonl((127u << 24) | (1u << 16) |
 	    (unsigned)((i / 250) << 8) | (unsigned)(i % 250 + 1));
-	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
+	/* from a reserved port, as a client's agent (root) calls */
+	if (bindresvport(fd, &src) < 0 ||
 	    connect(fd, (struct sockaddr *)&server, sizeof(server)) < 0) {
 		close(fd);
 		return NULL;

@@ -17,6 +17,10 @@
  * - at most connections_per_address connections per address and
  *   max_connections in all; past the total, the least recently active is
  *   closed for the newcomer;
+ * - every call but NULL must come from a reserved port (below 1024: root
+ *   on the client), as the client's NFS export requires, else it gets
+ *   AUTH_TOOWEAK -- any user of a thin client could otherwise release or
+ *   fill its swap;
  * - RATE_PER_S calls per second and address, answered BUSY beyond;
  * - DNS names are resolved by the resolver process, never here: a caller
  *   whose name is not known yet is answered BUSY and asked to retry.
@@ -116,6 +120,19 @@ sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
 		    (socklen_t)n) ? 0 : -EINVAL;
 	}
 	return -EAFNOSUPPORT;
+}
+
+/* The caller's port: below 1024 only root on its host can have it. */
+static unsigned
+sockaddr_port(const struct sockaddr *sa, socklen_t len)
+{
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_port);
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_port);
+	return 65535;
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -523,6 +540,14 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 		svcerr_noproc(x);
 		return;
 	}
+	/* A client is its address and, as for its NFS export, root on it: a
+	 * call from a port any user of the host may take is refused. */
+	nb = svc_getrpccaller(x);
+	if (nb == NULL || nb->buf == NULL ||
+	    sockaddr_port(nb->buf, nb->len) >= IPPORT_RESERVED) {
+		svcerr_weakauth(x);
+		return;
+	}
 	memset(&q, 0, sizeof(q));
 	memset(&aa, 0, sizeof(aa));
 	memset(&ra, 0, sizeof(ra));
@@ -533,9 +558,8 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 		svcerr_decode(x);
 		goto free;
 	}
-	nb = svc_getrpccaller(x);
 	memset(&rep, 0, sizeof(rep));
-	if (nb == NULL || nb->buf == NULL || sockaddr_text(nb->buf, nb->len,
+	if (sockaddr_text(nb->buf, nb->len,
 	    q.addr, sizeof(q.addr)) < 0)
 		rep.status = NFSWAP_UNKNOWN;
 	else if (!rate_ok(q.addr, now))

@@ -4,6 +4,7 @@
 # network namespaces of their own: A (alice) and B (bob) are clients, X is
 # any host that can reach the service, D a client known by DNS name.
 #
+# - no call but NULL from a port any user of a client's host may take;
 # - privilege separation: the network side runs as serve.user, chrooted,
 #   with no capabilities and no new privileges; the resolver likewise
 #   (not chrooted); the monitor keeps CAP_SETUID and CAP_SETGID only, and
@@ -157,6 +158,21 @@ is "a hard link to root's file under the final name: EXIST" "$(q a 1 allocate nf
 is "... and RELEASE will not touch it" "$(q a 1 release nfswap.11) $(stat -c '%u %h' "$victim") $(cat "$victim")" "INVAL 0 2 secret"
 rm -f "$A/nfswap.11"
 is "the service still answers" "$(q b 2 lookup | cut -d' ' -f1-2)" "OK bob"
+
+# --- any user of a thin client (finding 1, the service's side) -------------------
+# uid 65534 on alice's host calls from a port anyone may take: no call but
+# NULL is served, so it can neither release alice's swap nor fill her quota.
+is "alice's nfswap.30 (1 MiB)" "$(qb a 1 wait nfswap.30 1048576)" OK
+nobody() { in_client a setpriv --reuid=65534 --regid=65534 --clear-groups "$C" 10.9.1.1 $PORT "$@"; }
+nobody release nfswap.30 >/dev/null 2>"$T/e"; rc=$?
+ok "uid 65534 on alice's host: RELEASE nfswap.30 refused ($(head -c 80 "$T/e"))" \
+    sh -c "[ $rc != 0 ] && grep -qi 'auth' '$T/e'"
+ok "... the file is still there" test -f "$A/nfswap.30"
+nobody allocate nfswap.31 1048576 >/dev/null 2>&1; rc=$?
+ok "... ALLOCATE refused, nothing made" sh -c "[ $rc != 0 ] && [ ! -e '$A/nfswap.31' ] && [ ! -e '$A/.nfswap.31.allocating' ]"
+nobody lookup >/dev/null 2>&1; rc=$?
+ok "... LOOKUP refused too" test $rc != 0
+is "root on that host (a reserved port) still RELEASEs it" "$(q a 1 release nfswap.30)" OK
 
 # --- hostile peers (finding 2) -------------------------------------------------
 in_client x "$H" 10.9.3.1 $PORT half 10 10.9.3.2 >"$T/half" &

@@ -16,8 +16,9 @@
  *       pipeline LOOKUP calls as fast as the socket takes them and never
  *       read a reply; print "closed after S sent B" or "open sent B"
  *   nfswap-hostile ADDR PORT lookups N PER_S SRC...
- *       N LOOKUPs at PER_S a second, each on a new connection as nfswapd
- *       makes them, from SRC... in turn; print "lookups N ok K p50_us ..
+ *       N LOOKUPs at PER_S a second, each on a new connection from a
+ *       reserved port as nfswapd makes them, from SRC... in turn; print
+ *       "lookups N ok K p50_us ..
  *       p90_us .. p99_us .. max_us .."
  *   nfswap-hostile ADDR PORT names SRC...
  *       one LOOKUP from each SRC (callers rotating through addresses);
@@ -54,22 +55,26 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A connection from src (any address if NULL); from a reserved port
+ * with resv (root's, as a client's agent calls), else any port. */
 static int
-connect_from(const char *src, int nonblock)
+connect_from(const char *src, int nonblock, int resv)
 {
 	struct sockaddr_in sa;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
-	if (src != NULL) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sin_family = AF_INET;
-		if (inet_pton(AF_INET, src, &sa.sin_addr) != 1 ||
-		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			close(fd);
-			return -1;
-		}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	if (src != NULL && inet_pton(AF_INET, src, &sa.sin_addr) != 1) {
+		close(fd);
+		return -1;
+	}
+	if ((resv && bindresvport(fd, &sa) < 0) || (!resv && src != NULL &&
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)) {
+		close(fd);
+		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&server, sizeof(server)) < 0) {
 		close(fd);
@@ -122,7 +127,7 @@ idle(int n, double secs, char **src, int nsrc)
 	if (fd == NULL)
 		return 1;
 	for (i = 0; i < n; i++) {
-		fd[i] = connect_from(nsrc ? src[i % nsrc] : NULL, 0);
+		fd[i] = connect_from(nsrc ? src[i % nsrc] : NULL, 0, 0);
 		if (fd[i] >= 0)
 			open_n++;
 	}
@@ -157,7 +162,7 @@ partial(double secs, const char *src, int trickle)
 	unsigned char call[64];
 	size_t len = lookup_call(call, 1), sent;
 	double t0 = now(), last = 0;
-	int fd = connect_from(src, 0);
+	int fd = connect_from(src, 0, 0);
 
 	if (fd < 0)
 		return 1;
@@ -193,7 +198,7 @@ noread(double secs, const char *src)
 	uint32_t xid = 1;
 	double t0 = now();
 	unsigned long long bytes = 0;
-	int fd = connect_from(src, 1), rcv = 4096;
+	int fd = connect_from(src, 1, 0), rcv = 4096;
 
 	if (fd < 0)
 		return 1;
@@ -244,7 +249,7 @@ lookup_once(const char *src)
 	struct netbuf nb;
 	enum clnt_stat st;
 	CLIENT *cl;
-	int fd = connect_from(src, 0), s;
+	int fd = connect_from(src, 0, 1), s;
 
 	if (fd < 0)
 		return -1;

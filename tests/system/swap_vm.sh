@@ -319,12 +319,22 @@ fi
 
 # Boot 4 (after boot 3): the agent knows only the provisioning service; it
 # finds its export with LOOKUP and grows through ALLOCATE.
+# The service is started as nfswap-serve.service starts it (its capability
+# bounding set, no new privileges), and splits itself as it does there.
 run_boot4() {
-	"$NFSWAP" -c "$T/nfswap.conf" serve -d 2>"$T/serve.log" &
+	local net
+	setpriv --bounding-set=-all,+setuid,+setgid,+sys_chroot,+setpcap,+net_bind_service \
+	    --no-new-privs "$NFSWAP" -c "$T/nfswap.conf" serve -d 2>"$T/serve.log" &
 	spid=$!
 	at_exit 'kill $spid 2>/dev/null; wait $spid 2>/dev/null'
 	for _ in $(seq 50); do grep -q "serving program" "$T/serve.log" && break; sleep 0.1; done
 	ok "boot 4: nfswap serve runs next to Ganesha" grep -q "registered with rpcbind" "$T/serve.log"
+	net=$(sed -n 's/.*network side: pid \([0-9]*\) .*/\1/p' "$T/serve.log" | head -1)
+	is "boot 4: ... privilege-separated: its network side as serve.user, no capabilities, chrooted" \
+	    "$(awk '$1 == "Uid:" { print $2 } $1 == "CapEff:" || $1 == "CapBnd:" { print $2 }' "/proc/${net:-0}/status" 2>/dev/null | tr '\n' ' ')$(readlink "/proc/${net:-0}/root")" \
+	    "$SERVE_UID 0000000000000000 0000000000000000 $T/serve-root"
+	is "boot 4: ... its monitor keeps CAP_SETUID and CAP_SETGID only" \
+	    "$(awk '$1 == "CapEff:" { print $2 }' "/proc/$spid/status")" "00000000000000c0"
 	boot 4 600
 	finish 4 $([ -z "$floor" ] && echo 14 || echo 13)
 	ok "boot 4: the service wrote the files it was asked for" grep -q "pc1: allocated nfswap" "$T/serve.log"

@@ -23,14 +23,7 @@ H=$B/tests/nfswap-hostile
 for f in "$NFSWAP" "$H"; do
 	[ -x "$f" ] || { echo "bench: $f is not built (make tests)" >&2; exit 1; }
 done
-if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
-	[ "$(id -u)" = 0 ] || { echo "SKIP needs root (a network namespace)"; exit 0; }
-	unshare --net true 2>/dev/null || { echo "SKIP cannot create a network namespace here"; exit 0; }
-	trap - EXIT
-	rm -rf "$T"
-	NFSWAP_IN_NS=1 exec unshare --net --fork --kill-child "$BASH" "$0" "$@"
-fi
-ip link set lo up
+bench_netns "$@"
 
 mkdir -p "$T/export"
 cat >"$T/nfswap.conf" <<CONF

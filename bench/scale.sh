@@ -22,14 +22,7 @@ for f in "$NFSWAP" "$B/nfswap-lookupload"; do
 	[ -x "$f" ] || { echo "bench: $f is not built (make tests)" >&2; exit 1; }
 done
 [ "$N" -ge 30 ] || { echo "bench: N must be at least 30" >&2; exit 2; }
-if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
-	[ "$(id -u)" = 0 ] || { echo "SKIP needs root (a network namespace)"; exit 0; }
-	unshare --net true 2>/dev/null || { echo "SKIP cannot create a network namespace here"; exit 0; }
-	trap - EXIT
-	rm -rf "$T"
-	NFSWAP_IN_NS=1 exec unshare --net --fork --kill-child "$BASH" "$0" "$@"
-fi
-ip link set lo up
+bench_netns "$@"
 
 mkdir -p "$T/export" "$T/etc"
 cat >"$T/nfswap.conf" <<CONF

@@ -494,7 +494,8 @@ usage_get(const struct client *c, int fresh, uint64_t *bytes)
 }
 
 /* Bytes that allocations under way for client still have to write (their
- * partial files count as far as they got).  M.lock held. */
+ * partial files, looked at as the client, count as far as they got).
+ * M.lock held. */
 static uint64_t
 reserved(const struct client *c)
 {
@@ -502,15 +503,14 @@ reserved(const struct client *c)
 	struct stat st;
 	uint64_t left = 0, got;
 	unsigned i;
-	int dfd = -1;
+	int dfd = -EBADF, entered = 0;
 
 	for (i = 0; i < JOBS_MAX; i++) {
 		if (!M.jobs[i].used || M.jobs[i].done ||
 		    strcmp(M.jobs[i].client, c->name) != 0)
 			continue;
-		if (dfd < 0 && (dfd = client_enter(c->uid, c->gid,
-		    c->name)) >= 0)
-			(void)asclient_leave();	/* the descriptor stays ours */
+		if (!entered++)
+			dfd = client_enter(c->uid, c->gid, c->name);
 		snprintf(partial, sizeof(partial), ".%s" ALLOCATING_SUFFIX,
 		    M.jobs[i].name);
 		got = dfd >= 0 && fstatat(dfd, partial, &st,
@@ -518,7 +518,7 @@ reserved(const struct client *c)
 		left += M.jobs[i].size > got ? M.jobs[i].size - got : 0;
 	}
 	if (dfd >= 0)
-		close(dfd);
+		client_leave(dfd);
 	return left;
 }
 

@@ -76,13 +76,15 @@ SIM_SRC     = bench/sim.c bench/swapspace.c
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
               test_registry test_policy test_meminfo test_agent
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-SHELL_TESTS = cli quota quota_vm ganesha_config nfs_ganesha serve serve_hostile sim agent_host agent_long install \
-              cephfs bench fuzz
+# On this host (tests/host/NAME.sh).
+HOST_TESTS  = cli quota ganesha_config nfs_ganesha serve serve_hostile sim \
+              agent_host agent_long install cephfs bench fuzz
 CEPH_TESTS  = cephfs swap_vm_ceph
-# Real kernels in QEMU (minutes each): the thin client swapping over NFS,
-# and a diskless Debian client booting with nfswap in its initramfs.
-SYSTEM_TESTS = swap_vm boot_nfsroot swap_vm_ceph
-SUITES      = $(UNIT_TESTS) $(SHELL_TESTS) $(SYSTEM_TESTS)
+# Real kernels in QEMU (tests/system/NAME.sh, minutes each): project
+# quotas, the thin client swapping over NFS (and onto CephFS), and a
+# diskless Debian client booting with nfswap in its initramfs.
+SYSTEM_TESTS = quota_vm swap_vm boot_nfsroot swap_vm_ceph
+SUITES      = $(UNIT_TESTS) $(HOST_TESTS) $(SYSTEM_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))
 LIB_OBJ = $(call obj,$(COMMON_SRC) $(EXPORTS_SRC) $(PROV_LIB_SRC) \
@@ -170,7 +172,7 @@ $(BUILD)/nfswapd: $(call obj,agent/main.c agent/provision.c) $(RPC_OBJ) \
 	$(agent_link)
 
 # The agent linked dynamically, for valgrind (which cannot follow malloc in
-# a static binary): tests/cli/agent_long.sh.
+# a static binary): tests/host/agent_long.sh.
 $(BUILD)/tests/nfswapd-dyn: $(call obj,agent/main.c agent/provision.c) \
     $(RPC_OBJ) $(BUILD)/libnfswap.a
 	@mkdir -p $(dir $@)

@@ -5,7 +5,7 @@
 #
 #   bench/run.sh [--smoke] [--out FILE]     (as root; NFSWAP_BUILD=build)
 #
-# --smoke runs each benchmark with tiny sizes (tests/cli/bench.sh, in make
+# --smoke runs each benchmark with tiny sizes (tests/host/bench.sh, in make
 # check, so that none of them rots); its figures mean nothing and it writes
 # FILE only (default: docs/benchmarks.md without --smoke, nothing with).
 # Exit 0 when every benchmark ran (or said SKIP and why), 1 otherwise;

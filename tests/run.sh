@@ -4,8 +4,8 @@
 #   tests/run.sh --build DIR [--build-san DIR] [--valgrind] SUITE...
 #
 # A SUITE is a unit test (DIR/tests/SUITE, cmocka in TAP mode) or a shell
-# test (tests/cli/SUITE.sh or tests/system/SUITE.sh, given the nfswap
-# binary in $NFSWAP).  With
+# test (tests/host/SUITE.sh, run on this host, or tests/system/SUITE.sh,
+# a real kernel in QEMU; given the nfswap binary in $NFSWAP).  With
 # --build-san every suite runs a second time against the ASan+UBSan build,
 # and the unit tests a third time under valgrind.  The last line is
 # "N passed, N failed, N skipped"; the exit status is 0 only if nothing
@@ -64,9 +64,9 @@ run_all() {
 	for t in "${suites[@]}"; do
 		if [ -x "$b/tests/$t" ]; then
 			run_suite "$t$tag" "${wrap[@]}" "$b/tests/$t"
-		elif [ -f "$top/tests/cli/$t.sh" ] || [ -f "$top/tests/system/$t.sh" ]; then
+		elif [ -f "$top/tests/host/$t.sh" ] || [ -f "$top/tests/system/$t.sh" ]; then
 			[ ${#wrap[@]} -gt 0 ] && continue	# valgrind: unit tests only
-			local sh=$top/tests/cli/$t.sh
+			local sh=$top/tests/host/$t.sh
 			[ -f "$sh" ] || sh=$top/tests/system/$t.sh
 			run_suite "$t$tag" env NFSWAP="$b/nfswap" NFSWAP_BUILD="$b" \
 			    bash "$sh"

@@ -90,7 +90,7 @@ echo pc1 >"$R/etc/hostname"
 printf 'tmpfs /tmp tmpfs nosuid,nodev 0 0\ntmpfs /var/tmp tmpfs nosuid,nodev 0 0\n' >"$R/etc/fstab"
 ln -sf /lib/systemd/system/nfswapd.service "$R/etc/systemd/system/multi-user.target.wants/nfswapd.service"
 ln -sf /dev/null "$R/etc/systemd/system/serial-getty@ttyS0.service"
-cc -static -O2 -o "$R/usr/local/bin/hog" "$HERE/vm/hog.c"
+cc -static -O2 -o "$R/usr/local/bin/hog" "$HERE/system/guest/hog.c"
 
 # What runs in the booted system: a systemd unit of the test's (not the
 # product's), writing TAP to the serial console.

@@ -97,7 +97,7 @@ r=$T/root
 vm_root "$r"
 vm_modules "$r" virtio_pci virtio_net nfsv3 nfs sunrpc
 cp "$B/nfswapd" "$r/bin/nfswapd"
-cc -static -O2 -o "$r/bin/hog" "$HERE/vm/hog.c"
+cc -static -O2 -o "$r/bin/hog" "$HERE/system/guest/hog.c"
 mkdir -p "$r/etc/nfswap"
 floor=${SWAP_VM_WSIZE:-}
 # With the default configuration, Linux >= 5.19 gets the safe floor.

@@ -1,7 +1,7 @@
 /*
  * asuid.c -- run a command as a numeric uid/gid with no supplementary
- * groups: the guest of tests/vm has no passwd file and busybox has no
- * numeric setpriv.  Built -static by tests/vm/quota-vm.sh.
+ * groups: the guest of tests/system/quota_vm.sh has no passwd file and
+ * busybox has no numeric setpriv.  Built -static by that test.
  */
 #define _GNU_SOURCE
 #include <grp.h>

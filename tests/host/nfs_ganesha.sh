@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/nfs_ganesha.sh -- the provisioner's exports, served by a real
+# tests/host/nfs_ganesha.sh -- the provisioner's exports, served by a real
 # NFS-Ganesha, used as thin clients use them: two clients, each in its own
 # network namespace with its own address, talk NFSv3 through libnfs.
 # Client A writes a swap-sized file in 2 KiB writes (and with the agent's own
@@ -156,7 +156,7 @@ ok "... because the server's file system is full" \
     test "$(df --output=avail -k "$T/export" | tail -1)" -lt 1024
 nfsc a 1 "$ALICE" rm big >/dev/null 2>&1
 skip "writes beyond the client's quota fail" \
-    "this kernel has no project-quota support ($(uname -r)); the quota itself is proven in QEMU by tests/cli/quota_vm.sh"
+    "this kernel has no project-quota support ($(uname -r)); the quota itself is proven in QEMU by tests/system/quota_vm.sh"
 
 # --- remove --purge and a reload: the export is gone --------------------------------
 ok "nfswap remove alice --purge" n remove alice --purge

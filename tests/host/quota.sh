@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/quota.sh -- quotas enforced by the filesystem: an ext4 image
+# tests/host/quota.sh -- quotas enforced by the filesystem: an ext4 image
 # with project quotas, loop-mounted with prjquota; a client's uid cannot
 # write past its quota, and "nfswap quota" moves the limit.  Where the
 # running kernel cannot mount such a filesystem the enforcement part says

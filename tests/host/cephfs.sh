@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/cephfs.sh -- nfswap past one server: client directories on
+# tests/host/cephfs.sh -- nfswap past one server: client directories on
 # CephFS behind two NFS-Ganesha heads (Ceph FSAL), with CephFS quotas.
 #
 # A real single-node Ceph cluster with CephFS (tests/lib/ceph.sh) and two

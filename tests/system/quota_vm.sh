@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/quota_vm.sh -- project quotas proven on Debian 12's own kernel:
+# tests/system/quota_vm.sh -- project quotas proven on Debian 12's own kernel:
 # the host kernel here has no quota formats, so a Debian kernel boots in
 # QEMU (TCG) with a tiny busybox initramfs, an ext4 disk made on the host
 # with -O quota,project, and the nfswap binary.  In the guest nfswap adds a
@@ -26,7 +26,7 @@ vm_kernel "quota in a VM"
 # ---- the initramfs ---------------------------------------------------------
 r="$T/root"
 vm_root "$r"
-cc -static -O2 -o "$r/bin/asuid" "$(dirname "$0")/../vm/asuid.c"
+cc -static -O2 -o "$r/bin/asuid" "$(dirname "$0")/guest/asuid.c"
 vm_binary "$r" "$NFSWAP" nfswap
 vm_binary "$r" "$(dirname "$NFSWAP")/nfswapd" nfswapd
 vm_modules "$r" virtio_pci virtio_blk ext4 quota_v2 crc32c_generic
@@ -92,7 +92,7 @@ for i in $(seq 120); do grep -q '"state":"diet"' /run/st.json 2>/dev/null && bre
 D="guest: nfswapd: the quota runs out: diet" t grep -q '"state":"diet"' /run/st.json
 # statvfs on a directory with a project quota gives what the quota leaves,
 # so the agent begins no file that cannot fit (a write failing part way,
-# EDQUOT or ENOSPC, is proven on the host: tests/cli/agent_host.sh).
+# EDQUOT or ENOSPC, is proven on the host: tests/host/agent_host.sh).
 D="guest: ... it began no file the quota could not take, and says so" t grep -q "KiB free, less than min_swapsize: no file begun" /run/agent.log
 D="guest: ... no partial file is left" t sh -c '! ls -a /mnt/export/c2 | grep -q partial'
 D="guest: ... every file it kept is active swap" t sh -c 'for f in /mnt/export/c2/nfswap.*; do grep -q "^$f " /proc/swaps || exit 1; done'

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/bench.sh -- every benchmark of "make bench" once, with tiny
+# tests/host/bench.sh -- every benchmark of "make bench" once, with tiny
 # sizes (bench/run.sh --smoke), so that none of them rots: each part runs
 # to the end and gives its figures (or says SKIP and why), the table and
 # the report are written, docs/benchmarks.md is left alone, and nothing is

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/fuzz.sh -- every libFuzzer target of tests/fuzz for a short
+# tests/host/fuzz.sh -- every libFuzzer target of tests/fuzz for a short
 # while (FUZZ_CHECK_SECONDS, default 10 each, two at a time), from its
 # seeds, so that none of them rots: each runs, executes inputs, and finds
 # nothing.  "make fuzz" gives each ten minutes (docs/reliability.md).

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/serve_hostile.sh -- "nfswap serve" against hostile peers and
+# tests/host/serve_hostile.sh -- "nfswap serve" against hostile peers and
 # hostile clients (issue 17), in a private namespace, with peers in
 # network namespaces of their own: A (alice) and B (bob) are clients, X is
 # any host that can reach the service, D a client known by DNS name.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/agent_host.sh -- the real nfswapd on this host, with --swapdir
+# tests/host/agent_host.sh -- the real nfswapd on this host, with --swapdir
 # on a loop-mounted ext4 image and --proc on a fake proc directory whose
 # meminfo the test rewrites: it grows (files written in full, swapon seen in
 # /proc/swaps), sits in hungry, shrinks after a short cooldown, goes to diet

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/cli.sh -- the nfswap command as an administrator uses it:
+# tests/host/cli.sh -- the nfswap command as an administrator uses it:
 # exit statuses, messages, JSON, files written, refusals that change
 # nothing, reloads, many commands at once and a kill -9 mid-add; what a
 # client can do to its own tree (a 9,000-level chain, planted links), a
@@ -366,7 +366,7 @@ else
 	skip "DNS names against addresses" "needs root and a private mount namespace for its own /etc/hosts"
 fi
 
-# --- several NFS heads (local backend; tests/cli/cephfs.sh has them for
+# --- several NFS heads (local backend; tests/host/cephfs.sh has them for
 # real over CephFS) --------------------------------------------------------
 cat >"$T/etc/heads.conf" <<CONF
 export_root = "$T/hexport";

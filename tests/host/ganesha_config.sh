@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/ganesha_config.sh -- the exports "nfswap exports" writes, as the
+# tests/host/ganesha_config.sh -- the exports "nfswap exports" writes, as the
 # servers take them.
 #
 # Without a server: the kernel format keeps its reserved-port default --
@@ -14,7 +14,7 @@
 # with each Kerberos flavor (SecType = krb5, krb5i, krb5p, and a list)
 # load too.  Ganesha runs NFSv4-only (no rpcbind needed) in a private
 # network and mount namespace, and is stopped by pid.  The NFS traffic
-# itself is tests/cli/nfs_ganesha.sh.
+# itself is tests/host/nfs_ganesha.sh.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 NFSWAP=${NFSWAP:-build/nfswap}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/agent_long.sh -- nfswapd for a long simulated run: a fake
+# tests/host/agent_long.sh -- nfswapd for a long simulated run: a fake
 # meminfo swings between short and plenty every few seconds, so the agent
 # grows and shrinks over and over on a loop-mounted ext4 image, with short
 # timers; then SIGTERM.  The sanitizer build runs as it is (ASan+UBSan,

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/install.sh -- make install / uninstall into a DESTDIR: both
+# tests/host/install.sh -- make install / uninstall into a DESTDIR: both
 # programs, their man pages, example configs and the systemd unit land where
 # PREFIX/SYSCONFDIR/UNITDIR say; an administrator's config is never
 # overwritten, and uninstall keeps it.  Also the initramfs-tools hook and

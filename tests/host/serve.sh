@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/serve.sh -- "nfswap serve", the provisioning service, in the
+# tests/host/serve.sh -- "nfswap serve", the provisioning service, in the
 # Ganesha harness's private namespace: registered with rpcbind, asked by
 # clients in their own network namespaces (their own source addresses)
 # through the rpcgen client stubs (tests/integration/nfswapc.c).

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/sim.sh -- nfswap-sim and its trace suite: the traces in the tree
+# tests/host/sim.sh -- nfswap-sim and its trace suite: the traces in the tree
 # are what the generator makes; on every trace nfswapd's policy never runs
 # out of memory at 512 MiB RAM and 8 MiB/s creation, and holds no more idle
 # swap than swapspace over the suite; quota and file cap are never exceeded;

@@ -6,7 +6,7 @@
 #
 #   bench/sim-table.sh [SIM] > results.md    (SIM defaults to build/nfswap-sim)
 #
-# tests/cli/sim.sh checks that docs/policy-sim.md holds exactly this output
+# tests/host/sim.sh checks that docs/policy-sim.md holds exactly this output
 # between its "sim-table" markers.
 set -eu
 SIM=${1:-build/nfswap-sim}

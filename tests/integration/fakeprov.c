@@ -2,7 +2,7 @@
  * fakeprov.c -- a hostile or broken "nfswap serve" for the agent's tests:
  * it speaks the provisioning protocol (common/nfswap_prot.x, through the
  * XDR routines rpcgen writes; the RPC framing is done here) and answers
- * the way it is told to, so that tests/cli/agent_host.sh can show what
+ * the way it is told to, so that tests/host/agent_host.sh can show what
  * nfswapd does with each.
  *
  *   fakeprov [-a ADDR] [-p PORT] [-l LOG] [option...]

@@ -1,6 +1,6 @@
 /*
  * hostile.c -- peers of "nfswap serve" that misbehave, and a timed client,
- * for tests/cli/serve_hostile.sh and bench/hostile.sh.
+ * for tests/host/serve_hostile.sh and bench/hostile.sh.
  *
  *   nfswap-hostile ADDR PORT idle N SECONDS [SRC...]
  *       open N connections (source addresses SRC... in turn, else any)

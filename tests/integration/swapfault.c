@@ -1,6 +1,6 @@
 /*
  * swapfault.c -- makes the kernel log what the agent's kmsg tests need,
- * for real (tests/cli/agent_host.sh):
+ * for real (tests/host/agent_host.sh):
  *
  *   swapfault segv            a fault at address 0: the kernel's segfault
  *                             report names this program (its comm and its

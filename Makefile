@@ -69,7 +69,8 @@ PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
               provisioner/clientdir.c provisioner/audit.c \
               provisioner/store.c provisioner/cephfs.c provisioner/asclient.c
 PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
-AGENT_LIB_SRC = agent/policy.c agent/meminfo.c agent/conf.c agent/swapfile.c \
+AGENT_LIB_SRC = agent/policy.c agent/policy_trend.c agent/policy_size.c \
+              agent/meminfo.c agent/conf.c agent/swapfile.c \
               agent/kmsg.c agent/mount.c
 SIM_SRC     = bench/sim.c bench/swapspace.c
 

@@ -1,0 +1,189 @@
+/*
+ * policy_size.c -- the policy's two choices of size: whether memory is
+ * short enough to add a file, and how big that file is (ready before free
+ * memory runs out, big enough to be worth a round of NFS writes, within
+ * the cap and the quota); and which file, if any, may go (one whose pages
+ * fit in what remains and that would not have to be rebuilt soon).  The
+ * state machine (policy.c) asks; the states are its business, not this
+ * file's.
+ *
+ * Pure: no clock (the time is the caller's), no /proc, no logging, no
+ * globals.
+ */
+#include "policy_int.h"
+
+/* The quota we must stay within: configured, or learned; 0 = none. */
+static uint64_t
+quota_limit(const struct policy *p)
+{
+	uint64_t q = p->cfg.quota;
+
+	if (p->quota_seen != 0 && (q == 0 || p->quota_seen < q))
+		q = p->quota_seen;
+	return q;
+}
+
+/*
+ * The size of the next file.  It should bring free back to freetarget once
+ * it is ready, counting what the present rise will use while it is written;
+ * it should be big enough to be worth a round of NFS writes (a quarter of
+ * RAM); and, above all, it must be ready before free memory runs out at the
+ * present rate -- so under a steep rise it is smaller, and the next one,
+ * made from more free memory, is bigger.  *lead is the time a file of the
+ * plain size (before the rise is counted) takes to be ready: the trigger.
+ */
+static double
+grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
+    int last_slot, double *lead)
+{
+	double ft = p->cfg.freetarget / 100.0;
+	double want = ft * v->total, short_of, base, g, safe;
+
+	/* land at freetarget, and well clear of min_free */
+	if (want < 1.5 * (double)p->cfg.min_free)
+		want = 1.5 * (double)p->cfg.min_free;
+	short_of = want - v->free;
+
+	if (short_of < 0)
+		short_of = 0;
+	base = short_of / (1.0 - ft);
+	if (base < memtotal * p->cfg.min_grow_pct / 100.0)
+		base = memtotal * p->cfg.min_grow_pct / 100.0;
+	*lead = base / v->rate + v->poll;
+	g = base + v->rise * *lead / (1.0 - ft);
+	/* At least what we hold already, so that a growing load needs a number
+	 * of files that grows like a logarithm, not linearly. */
+	if (g < v->ours)
+		g = v->ours;
+	if (v->rise > 0) {
+		safe = v->rate * (0.75 * v->free / v->rise - v->poll);
+		if (g > safe)
+			g = safe;
+	}
+	/* The last file the cap allows cannot be followed by another: it has
+	 * to cover the rest of the climb, ready in time or not. */
+	if (last_slot && g < 2 * v->ours + memtotal / 2)
+		g = 2 * v->ours + memtotal / 2;
+	return g;
+}
+
+/*
+ * g, within the limits, made a size a file can have: whole MiB when it is
+ * that big -- up if the limits allow -- else whole pages; min_swapsize is
+ * a whole number of pages.  0 (below min_swapsize) when the quota is used
+ * up.
+ */
+static uint64_t
+fit_limits(const struct policy *p, double g)
+{
+	const struct policy_config *c = &p->cfg;
+	uint64_t q, size, up, lim = c->max_swapsize;
+
+	q = quota_limit(p);
+	if (q != 0 && lim > (q > p->ours ? q - p->ours : 0))
+		lim = q > p->ours ? q - p->ours : 0;
+	/* g is at most max_swapsize (<= 1 PiB): the conversion is exact. */
+	size = g >= (double)lim ? lim : (uint64_t)g;
+	up = size + (POLICY_MIB - size % POLICY_MIB) % POLICY_MIB;
+	if (size >= POLICY_MIB && up <= lim)
+		size = up;
+	else if (size >= POLICY_MIB && size - size % POLICY_MIB >= c->min_swapsize)
+		size -= size % POLICY_MIB;
+	else
+		size -= size % 4096;
+	return size;
+}
+
+/*
+ * Grow if free, projected to when a new file would be ready, is below the
+ * lower limit.  Returns 0 when there is no need; else 1, with *bytes the
+ * size to grow by (0: needed, but held back) and *why a static phrase
+ * saying which.
+ */
+int
+policy_grow(const struct policy *p, const struct policy_sample *smp,
+    uint64_t now, const struct policy_view *v, uint64_t *bytes,
+    const char **why)
+{
+	const struct policy_config *c = &p->cfg;
+	double lead, low, g = grow_size(p, v, (double)smp->mem_total,
+	    smp->nfiles + 1 == c->max_files, &lead);
+	uint64_t size;
+
+	if (g < (double)c->min_swapsize)
+		g = (double)c->min_swapsize;
+	if (g > (double)c->max_swapsize)
+		g = (double)c->max_swapsize;
+	/* A percentage of a small machine is only a few MiB, and the kernel
+	 * starts killing well before free memory reaches zero: never let free
+	 * fall below min_free either. */
+	low = c->lower_freelimit / 100.0 * v->total;
+	if (low < (double)c->min_free)
+		low = (double)c->min_free;
+	if (v->free - v->rise * lead >= low)
+		return 0;
+
+	*bytes = 0;
+	if (p->io_failed)
+		*why = "short of memory, but NFS swap had I/O errors: not growing";
+	else if (p->write_failed && now - p->write_failed_ms < c->error_hold_ms)
+		*why = "short of memory, but swap writes failed within error_hold: not growing";
+	else if (smp->nfiles >= c->max_files)
+		*why = "short of memory, but at the file cap";
+	else if ((size = fit_limits(p, g)) < c->min_swapsize)
+		*why = "short of memory, but the quota is used up";
+	else {
+		*bytes = size;
+		*why = v->rise > 0 ?
+		    "free memory will fall below the lower limit before a file is ready" :
+		    "free memory is below the lower limit";
+	}
+	return 1;
+}
+
+/*
+ * Whether dropping a file of `size` bytes leaves free at or above the
+ * target, with room for what the highest recent rate of growth would use
+ * while the file was rebuilt.  This also guarantees the pages fit.
+ */
+static int
+droppable(const struct policy *p, const struct policy_view *v, uint64_t size)
+{
+	double s = (double)size;
+	double ft = p->cfg.freetarget / 100.0;
+	double rebuild = s / v->rate + v->poll;
+
+	if (s > v->free)
+		return 0;
+	/* The recent peak must still fit above the lower limit. */
+	if (v->peak > (1.0 - p->cfg.lower_freelimit / 100.0) * (v->total - s))
+		return 0;
+	return v->free - s - v->burst * rebuild >= ft * (v->total - s);
+}
+
+/*
+ * The file that may go, as an index into smp->files, or -1: the largest
+ * droppable file; among equals the least used, then the last.  None while
+ * a failed swapoff holds dropping for a cooldown.
+ */
+int
+policy_pick_drop(const struct policy *p, const struct policy_view *v,
+    const struct policy_sample *smp, uint64_t now)
+{
+	int best = -1;
+	unsigned i;
+
+	if (p->hold && !policy_expired(now, p->hold_ms, p->cfg.cooldown_ms))
+		return -1;
+	for (i = 0; i < smp->nfiles && i < POLICY_FILES_MAX; i++) {
+		const struct policy_file *f = &smp->files[i];
+
+		if (!droppable(p, v, f->size))
+			continue;
+		if (best < 0 || f->size > smp->files[best].size ||
+		    (f->size == smp->files[best].size &&
+		    f->used <= smp->files[best].used))
+			best = (int)i;
+	}
+	return best;
+}

@@ -12,16 +12,16 @@
 #   AGENT_LONG_SECONDS=N   how long (default 75)
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/agent.sh"
+. "$(dirname "$0")/../lib/fixture.sh"
 B=${NFSWAP_BUILD:-build}
 WHAT="nfswapd, a long run"
 SECS=${AGENT_LONG_SECONDS:-75}
 
 case $B in
-*/san|*-san)	D=$B/nfswapd; RUN=(); how="ASan+UBSan" ;;
+*/san|*-san)	D=$B/nfswapd; how="ASan+UBSan" ;;
 *)	D=$B/tests/nfswapd-dyn; how="valgrind --leak-check=full"
 	command -v valgrind >/dev/null || { skip "$WHAT" "valgrind is not installed (make deps)"; tap_done; exit; }
-	RUN=(valgrind -q --error-exitcode=99 --leak-check=full
+	AGENT_RUN=(valgrind -q --error-exitcode=99 --leak-check=full
 	    --show-leak-kinds=definite,indirect,possible
 	    --errors-for-leak-kinds=definite,indirect,possible
 	    --log-file="$T/valgrind.log") ;;
@@ -32,24 +32,7 @@ for c in losetup mkfs.ext4 jq; do
 	command -v $c >/dev/null || { skip "$WHAT" "$c is not installed (make deps)"; tap_done; exit; }
 done
 
-pid= loop= swinger=
-cleanup() {
-	[ -n "$swinger" ] && kill "$swinger" 2>/dev/null
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null
-	fi
-	awk -v t="$T/" 'NR > 1 && index($1, t) == 1 { print $1 }' /proc/swaps |
-	    while read -r f; do swapoff "$f"; done
-	mountpoint -q "$T/swap" && { umount "$T/swap" || umount -l "$T/swap"; }
-	[ -n "$loop" ] && losetup -d "$loop"
-}
-at_exit cleanup
-
-truncate -s 128M "$T/swap.img" && mkfs.ext4 -q -F -m 0 "$T/swap.img" &&
-    loop=$(losetup -f --show "$T/swap.img") && mkdir -p "$T/swap" &&
-    mount "$loop" "$T/swap" && rmdir "$T/swap/lost+found" ||
+agent_swapdir swap 128M ||
     { skip "$WHAT" "cannot make a loop-mounted ext4 image here"; tap_done; exit; }
 dd if=/dev/zero of="$T/swap/probe" bs=1M count=1 status=none && chmod 600 "$T/swap/probe"
 if ! mkswap -q "$T/swap/probe" 2>/dev/null || ! swapon "$T/swap/probe" 2>/dev/null; then
@@ -59,23 +42,21 @@ swapoff "$T/swap/probe"; rm -f "$T/swap/probe"
 
 agent_conf "$T/nfswapd.conf" 1 1M 8M 4
 fake_meminfo 512 40
-"${RUN[@]}" "$D" -d -v -c "$T/nfswapd.conf" --proc "$T/proc" \
-    --swapdir "$T/swap" -p "$T/pid" --swapoff-on-exit >"$T/agent.log" 2>&1 &
-pid=$!
+agent_start "$T/nfswapd.conf" "$T/swap" "$T/agent.log" --swapoff-on-exit
 # Short for 4 s, plenty for 5, and again: each swing a grow and a shrink.
 ( while :; do fake_meminfo 512 40; sleep 4; fake_meminfo 512 500; sleep 5; done ) &
 swinger=$!
+fx_pid $swinger
 sleep "$SECS"
-kill "$swinger"; wait "$swinger" 2>/dev/null; swinger=
-kill "$pid"
-wait "$pid"
-rc=$?
-pid=
-added=$(grep -c "added nfswap" "$T/agent.log")
-removed=$(grep -c "removed nfswap" "$T/agent.log")
-cycles=$(grep -c -- "-> overfed" "$T/agent.log")
-refused=$(grep -c "activating nfswap.[0-9]*: Function not implemented; file removed" "$T/agent.log")
-if [ ${#RUN[@]} -gt 0 ]; then
+fx_stop $swinger
+# (valgrind's leak check at exit takes its time on a busy machine)
+agent_stop "$AGENT_PID" 120
+rc=${AGENT_RC:-timeout}
+added=$(says_n "$T/agent.log" "added nfswap")
+removed=$(says_n "$T/agent.log" "removed nfswap")
+cycles=$(says_n "$T/agent.log" "-> overfed")
+refused=$(says_n "$T/agent.log" "activating nfswap." "Function not implemented" "file removed")
+if [ ${#AGENT_RUN[@]} -gt 0 ]; then
 	is "$how: $SECS s, $refused files made, refused by swapon and removed: exit 0" $rc 0
 	# valgrind 3.19 has no wrapper for swapon(2) (syscall 167): it
 	# fails with ENOSYS, so each cycle is create, header, refused,

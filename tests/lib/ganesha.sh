@@ -23,7 +23,9 @@
 #
 # Everything started here is stopped by pid at exit; the namespace takes
 # the rest with it (its first process is the test itself).  Nothing listens
-# outside it, and the host's own rpcbind is never touched.
+# outside it, and the host's own rpcbind is never touched.  The export
+# root is a fixture (tests/lib/fixture.sh), unmounted after the servers.
+. "$(dirname "${BASH_SOURCE[0]}")/fixture.sh"
 NFS_PORT=2049
 MNT_PORT=20048
 
@@ -76,12 +78,8 @@ ganesha_stop_all() {
 # An ext4 export root of SIZE on a loop device at $T/export, and an
 # nfswap.conf ($T/nfswap.conf) whose Ganesha exports go to $T/nfswap.ganesha;
 # n runs nfswap with it.  Unmounted and detached at exit, after Ganesha.
-ganesha_loop=""
 ganesha_export_root() {	# SIZE
-	at_exit 'ganesha_stop_all; if [ -n "$ganesha_loop" ]; then umount "$T/export" 2>/dev/null || umount -l "$T/export"; losetup -d "$ganesha_loop"; fi'
-	truncate -s "$1" "$T/export.img" && mkfs.ext4 -q -F -m 0 ${GANESHA_MKFS_OPTS:-} "$T/export.img" &&
-	ganesha_loop=$(losetup -f --show "$T/export.img") &&
-	mkdir -p "$T/export" && mount "$ganesha_loop" "$T/export" || return 1
+	fx_image export "$1" ${GANESHA_MKFS_OPTS:-} || return 1
 	cat >"$T/nfswap.conf" <<CONF
 export_root = "$T/export";
 state_dir = "$T/state";

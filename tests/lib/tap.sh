@@ -4,6 +4,13 @@
 #   is "description" GOT WANT    pass if the strings are equal
 #   skip "description" "why"     counted as skipped, with the reason
 #   tap_done                     prints the plan; call once at the end
+#   says FILE KEY...             a line of FILE holds every KEY, in that
+#                                order (fixed strings)
+#   says_n FILE KEY...           how many lines of FILE do
+# A check that reads a log matches the stable parts of a message with
+# says -- the names and numbers, the words that carry its meaning -- not
+# its whole prose, so that rewording a sentence breaks no test; what can
+# be checked as an exit status, a file or the status file is checked so.
 # Every test runs in its own scratch directory ($T), removed on exit.
 
 tap_n=0
@@ -50,6 +57,16 @@ skip() {
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n # SKIP $1: $2"
 }
+
+says_n() {	# FILE KEY...
+	local f=$1
+	shift
+	[ -r "$f" ] || { echo 0; return; }
+	awk 'BEGIN { for (i = 2; i < ARGC; i++) { k[i - 1] = ARGV[i]; ARGV[i] = "" }; n = ARGC - 2 }
+	    { s = $0; for (i = 1; i <= n; i++) { j = index(s, k[i]); if (!j) next; s = substr(s, j + length(k[i])) }; c++ }
+	    END { print c + 0 }' "$f" "$@"
+}
+says() { [ "$(says_n "$@")" -gt 0 ]; }
 
 tap_done() {
 	echo "1..$tap_n"

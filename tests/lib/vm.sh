@@ -24,6 +24,7 @@
 #                               "${VM_NIC[@]}"
 #   vm_dhcp                     a DHCP server on it that leases $VM_GUEST
 #                               (for a guest booted with ip=dhcp)
+. "$(dirname "${BASH_SOURCE[0]}")/fixture.sh"	# what it starts goes at exit
 VM_CACHE=${NFSWAP_CACHE:-/var/cache/nfswap-tests}
 
 vm_need() {	# WHAT
@@ -167,7 +168,7 @@ CONF
 	: >"$T/udhcpd.leases"
 	/bin/busybox udhcpd -f "$T/udhcpd.conf" >"$T/udhcpd.log" 2>&1 &
 	vm_dhcp_pid=$!
-	at_exit 'kill $vm_dhcp_pid 2>/dev/null; wait $vm_dhcp_pid 2>/dev/null'
+	fx_pid $vm_dhcp_pid
 	sleep 0.2
 	kill -0 $vm_dhcp_pid
 }

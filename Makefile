@@ -69,9 +69,13 @@ PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
               provisioner/clientdir.c provisioner/audit.c \
               provisioner/store.c provisioner/cephfs.c provisioner/asclient.c
 PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
-AGENT_LIB_SRC = agent/policy.c agent/policy_trend.c agent/policy_size.c \
+AGENT_LIB_SRC = agent/policy.c agent/policy_step.c agent/policy_trend.c \
+              agent/policy_size.c \
               agent/meminfo.c agent/conf.c agent/swapfile.c \
               agent/kmsg.c agent/mount.c
+# nfswapd's own parts (agent/nfswapd.h: the daemon's state and loop).
+AGENT_DAEMON_SRC = agent/main.c agent/act.c agent/sample.c agent/status.c \
+              agent/swapdir.c agent/boot.c agent/provision.c
 SIM_SRC     = bench/sim.c bench/swapspace.c
 
 UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
@@ -168,13 +172,13 @@ define agent_link
 	@test -x $@
 endef
 
-$(BUILD)/nfswapd: $(call obj,agent/main.c agent/provision.c) $(RPC_OBJ) \
+$(BUILD)/nfswapd: $(call obj,$(AGENT_DAEMON_SRC)) $(RPC_OBJ) \
     $(AGENT_NOGSS) $(BUILD)/libnfswap.a
 	$(agent_link)
 
 # The agent linked dynamically, for valgrind (which cannot follow malloc in
 # a static binary): tests/host/agent_long.sh.
-$(BUILD)/tests/nfswapd-dyn: $(call obj,agent/main.c agent/provision.c) \
+$(BUILD)/tests/nfswapd-dyn: $(call obj,$(AGENT_DAEMON_SRC)) \
     $(RPC_OBJ) $(BUILD)/libnfswap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(TIRPC_LIBS)

@@ -60,9 +60,6 @@ int	agent_cmdline(const char *cmdline, char *server, size_t slen,
 	    char *path, size_t plen);
 int	agent_expand(const char *tmpl, const char *host, const char *ipv4,
 	    char *out, size_t len, const char **why);
-int	agent_mount_opts(const struct agent_conf *, const char *addr,
-	    const char *clientaddr, char *buf, size_t len);
-uint32_t agent_swap_wsize_floor(const struct agent_conf *, const char *release);
 struct prov_export;
 int	agent_lookup_check(const struct agent_conf *, const struct prov_export *,
 	    char *server, size_t slen, char *why, size_t wlen);
@@ -91,7 +88,8 @@ int	swapfile_name(const char *base, unsigned *seq);
 int	swapfile_partial(const char *base, unsigned *seq);
 int	swapfile_allocating(const char *base, unsigned *seq);
 int	swapfile_partials(int dirfd, uid_t owner, int allocating,
-	    void (*said)(const char *name, int err, int refused));
+	    void (*said)(void *ctx, const char *name, int err, int refused),
+	    void *ctx);
 int	swapfile_create(int dirfd, const char *name, uint64_t size,
 	    uint32_t block, uint64_t *written, volatile int *stop);
 int	swapfile_mkswap(int dirfd, const char *name, uint64_t size);
@@ -132,16 +130,29 @@ struct prov_export {
 	uint32_t	nfs_port, mount_port;		/* 0: not said */
 	int		allocate;			/* ALLOCATE offered */
 };
+void	prov_init(struct prov *, const struct agent_conf *, volatile int *stop);
 int	prov_lookup(const struct prov *, struct prov_export *);
 int	prov_allocate(const struct prov *, const char *name, uint64_t size,
 	    uint64_t limit_ms, int *last);
 int	prov_release(const struct prov *, const char *name);
 
 /* mount.c */
+struct mount_opts {		/* computed once; the configuration is not written */
+	char		server[HOST_MAXLEN + 1];	/* configured, or LOOKUP's */
+	uint32_t	port, mountport;	/* configured, or LOOKUP's; 0: rpcbind */
+	uint32_t	rsize, wsize;		/* configured, raised to floor */
+	uint32_t	floor;			/* swap's on this kernel; 0: none */
+};
+uint32_t agent_swap_wsize_floor(const struct agent_conf *, const char *release);
+void	agent_mount_opts_init(struct mount_opts *, const struct agent_conf *,
+	    const char *release);
+int	agent_mount_opts(const struct agent_conf *, const struct mount_opts *,
+	    const char *addr, const char *clientaddr, char *buf, size_t len);
 int	agent_resolve(const char *server, char *addr, size_t len);
 int	agent_primary_ipv4(char *addr, size_t len);
 int	agent_is_nfs_mounted(const char *mount_point);
-int	agent_mount(const struct agent_conf *, const char *path, char *opts,
-	    size_t olen, char *source, size_t slen);
+int	agent_mount(const struct agent_conf *, const struct mount_opts *,
+	    const char *path, char *opts, size_t olen, char *source,
+	    size_t slen);
 
 #endif

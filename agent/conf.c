@@ -1,7 +1,8 @@
 /*
  * conf.c -- nfswapd.conf (libconfig), the kernel command line's nfswap=,
- * the %h/%i expansion of the export path, the NFS mount options, and the
- * check of what the provisioner's LOOKUP says before any of it is used.
+ * the %h/%i expansion of the export path, and the check of what the
+ * provisioner's LOOKUP says before any of it is used (the mount options
+ * built from the configuration are mount.c's).
  *
  * Everything but agent_conf_load() is pure on strings.  Errors in the file
  * are "file:line: text"; unknown settings are errors.  Nothing that comes
@@ -453,71 +454,6 @@ agent_expand(const char *tmpl, const char *host, const char *ipv4, char *out,
 	}
 	out[o] = '\0';
 	return valid_abspath(out, why);
-}
-
-/*
- * The option string for mount(2) of an NFS export: what mount.nfs would
- * pass, built here so that an initramfs needs no mount.nfs.  addr is the
- * server's numeric address; clientaddr ours (NFSv4.0 callbacks), or NULL.
- * With min_swap_wsize set, rsize and wsize are raised to it: on Linux 6.x,
- * swap through a 2 KiB wsize fails (see docs/nfswapd.8, BUGS).
- */
-/*
- * The rsize/wsize floor for the swap mount.  Since Linux 5.19 swap over NFS
- * goes through direct I/O (swap_rw), each page split into wsize-sized
- * requests; with 2 KiB the kernel runs out of memory doing it ("Write error
- * -12 on dio swapfile", OOM kills, hangs), measured on Debian 12's 6.1 and
- * 6.12 (docs/nfs-swap-sizes.md).  So: the configured floor if there is one;
- * none when literal_wsize insists; otherwise WSIZE_SAFE on kernels from 5.19
- * on, and none before (their swap-over-NFS path is the one 2 KiB was chosen
- * for).  release is uname's, e.g. "6.1.0-27-amd64".
- */
-uint32_t
-agent_swap_wsize_floor(const struct agent_conf *c, const char *release)
-{
-	unsigned major = 0, minor = 0;
-
-	if (c->literal_wsize)
-		return 0;
-	if (c->min_swap_wsize != WSIZE_AUTO)
-		return c->min_swap_wsize;
-	if (release == NULL || sscanf(release, "%u.%u", &major, &minor) != 2)
-		return WSIZE_SAFE;	/* unknown: the safe side */
-	return major > 5 || (major == 5 && minor >= 19) ? WSIZE_SAFE : 0;
-}
-
-int
-agent_mount_opts(const struct agent_conf *c, const char *addr,
-    const char *clientaddr, char *buf, size_t len)
-{
-	uint32_t rs = c->rsize, ws = c->wsize;
-	int n;
-
-	if (c->min_swap_wsize != 0 && c->min_swap_wsize != WSIZE_AUTO) {
-		if (rs < c->min_swap_wsize)
-			rs = c->min_swap_wsize;
-		if (ws < c->min_swap_wsize)
-			ws = c->min_swap_wsize;
-	}
-	if (c->vers_major == 3)
-		n = snprintf(buf, len, "vers=3,addr=%s,proto=%s%s%.0u,"
-		    "mountaddr=%s,mountvers=3,mountproto=%s%s%.0u,%s,timeo=%u,"
-		    "rsize=%u,wsize=%u%s%s%s", addr, c->proto,
-		    c->port ? ",port=" : "", c->port, addr, "tcp",
-		    c->mountport ? ",mountport=" : "", c->mountport,
-		    c->hard ? "hard" : "soft", c->timeo, rs, ws,
-		    c->nolock ? ",nolock" : "", c->options[0] ? "," : "",
-		    c->options);
-	else
-		n = snprintf(buf, len, "vers=%u.%u,addr=%s%s%s,proto=%s%s%.0u,"
-		    "%s,timeo=%u,rsize=%u,wsize=%u%s%s", c->vers_major,
-		    c->vers_minor, addr, clientaddr ? ",clientaddr=" : "",
-		    clientaddr ? clientaddr : "", c->proto,
-		    c->port ? ",port=" : "", c->port, c->hard ? "hard" : "soft",
-		    c->timeo, rs, ws, c->options[0] ? "," : "", c->options);
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	return n;
 }
 
 /* s, for a log line: at most 80 characters, anything unprintable as '?'. */

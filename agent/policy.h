@@ -146,13 +146,15 @@ int	policy_config_set(struct policy_config *, const char *key,
 	    const char *value, const char **why);
 extern const char *const policy_config_keys[];
 void	policy_init(struct policy *, const struct policy_config *);
-struct policy_action policy_step(struct policy *, const struct policy_sample *,
-	    uint64_t now_ms);
 const char *policy_state_name(enum policy_state);
 const char *policy_outcome_name(enum policy_outcome);
 extern const struct policy_edge policy_edges[];
 extern const size_t policy_nedges;
 int	policy_dot(char *buf, size_t len);
+
+/* policy_step.c (with policy_trend.c and policy_size.c: policy_int.h) */
+struct policy_action policy_step(struct policy *, const struct policy_sample *,
+	    uint64_t now_ms);
 
 /* meminfo.c -- /proc/meminfo and /proc/swaps, parsed from text */
 struct meminfo {

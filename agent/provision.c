@@ -319,6 +319,16 @@ call_once(const struct prov *p, uint32_t vers, uint32_t proc,
 	return no_answer(r);
 }
 
+/* How the provisioner in c is called; *stop (or NULL) ends a call at once. */
+void
+prov_init(struct prov *p, const struct agent_conf *c, volatile int *stop)
+{
+	snprintf(p->addr, sizeof(p->addr), "%s", c->provisioner);
+	p->port = c->provisioner_port;
+	p->call_ms = c->provisioner_timeout * 1000;
+	p->stop = stop;
+}
+
 /*
  * Version 2 first: it also says which server (head) to mount from and
  * whether ALLOCATE is offered.  A service that has only version 1 says

@@ -295,14 +295,14 @@ swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
  * Remove every .nfswap.N.partial of owner's in dirfd -- and with
  * allocating, every .nfswap.N.allocating, which only a service that
  * stopped half way leaves when no agent waits for it.  A symbolic link or
- * another's file is refused (never followed, never removed).  said(name,
- * 0 or -errno, refused) hears of each one.  Returns how many are left that
+ * another's file is refused (never followed, never removed).  said(ctx,
+ * name, 0 or -errno, refused) hears of each one.  Returns how many are left that
  * could not be removed (to try again), or -errno if the directory cannot
  * be read.
  */
 int
 swapfile_partials(int dirfd, uid_t owner, int allocating,
-    void (*said)(const char *, int, int))
+    void (*said)(void *, const char *, int, int), void *ctx)
 {
 	struct dirent *de;
 	struct stat st;
@@ -335,7 +335,7 @@ swapfile_partials(int dirfd, uid_t owner, int allocating,
 		if (r < 0 && !refused)
 			left++;
 		if (said != NULL)
-			said(de->d_name, r, refused);
+			said(ctx, de->d_name, r, refused);
 	}
 	r = errno;
 	closedir(d);

@@ -56,6 +56,7 @@ main(int argc, char **argv)
 	char opts[1024], source[PATH_MAXLEN + 64], name[16];
 	uint64_t bytes, written = 0;
 	double t0, t_nfs, t_alloc;
+	struct mount_opts m;
 	struct prov p;
 	int dirfd, r, rc = 0, last;
 
@@ -72,7 +73,8 @@ main(int argc, char **argv)
 	bytes = strtoull(argv[2], NULL, 10) << 20;
 	c.literal_wsize = 1;
 	c.min_swap_wsize = 0;
-	if ((r = agent_mount(&c, c.export_path, opts, sizeof(opts), source,
+	agent_mount_opts_init(&m, &c, NULL);	/* literal: no floor */
+	if ((r = agent_mount(&c, &m, c.export_path, opts, sizeof(opts), source,
 	    sizeof(source))) < 0) {
 		fprintf(stderr, "growvm: mount %s: %s\n", source, strerror(-r));
 		return 1;
@@ -96,10 +98,7 @@ main(int argc, char **argv)
 		printf("nfs %.3f\n", t_nfs);
 
 	t0 = now();
-	snprintf(p.addr, sizeof(p.addr), "%s", c.provisioner);
-	p.port = c.provisioner_port;
-	p.call_ms = c.provisioner_timeout * 1000;
-	p.stop = NULL;
+	prov_init(&p, &c, NULL);
 	r = prov_allocate(&p, "nfswap.1", bytes, agent_alloc_limit_ms(&c, bytes),
 	    &last);
 	if (r == 0 && (r = swapfile_allocated(dirfd, "nfswap.1", bytes,

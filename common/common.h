@@ -24,6 +24,15 @@ enum {
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
+/*
+ * The NFS options at the heart of a client's swap mount: NFSv3 over TCP,
+ * hard, without locks.  "nfswap serve" recommends them in LOOKUP's answer
+ * (mount_options); nfswapd's defaults are these, to which it adds the
+ * addresses, ports, timeo, rsize and wsize (agent/mount.c; test_agent
+ * checks that its options from the defaults carry each one).
+ */
+#define NFSWAP_MOUNT_BASE	"vers=3,proto=tcp,hard,nolock"
+
 /* log.c */
 void	log_init(const char *ident, int foreground, int verbose);
 void	log_warn(const char *, ...) PRINTF_LIKE(1, 2);

@@ -57,7 +57,7 @@
 #define DNS_PENDING	64		/* questions to the resolver */
 #define DNS_TTL_MS	60000
 #define DNS_ASK_MS	30000		/* a question unanswered this long is dropped */
-#define MOUNT_OPTIONS	"vers=3,proto=tcp,hard,nolock"
+#define MOUNT_OPTIONS	NFSWAP_MOUNT_BASE	/* LOOKUP's recommended options */
 
 #if SERVE_FILES_MAX != NFSWAP_FILES_MAX
 #error "serve.h's SERVE_FILES_MAX must be the protocol's NFSWAP_FILES_MAX"

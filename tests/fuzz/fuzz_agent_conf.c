@@ -11,6 +11,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct agent_conf c;
+	struct mount_opts m;
 	struct diag d;
 	const char *why;
 	char opts[1024], *text = fuzz_str(data, size);
@@ -18,7 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_clear(&d);
 	if (agent_conf_parse(&c, text, "fuzz.conf", &d) == 0) {
 		PROPERTY(policy_config_check(&c.policy, &why) == 0);
-		(void)agent_mount_opts(&c, "192.0.2.1", "192.0.2.2", opts,
+		agent_mount_opts_init(&m, &c, "6.1.0");
+		(void)agent_mount_opts(&c, &m, "192.0.2.1", "192.0.2.2", opts,
 		    sizeof(opts));
 	} else
 		PROPERTY(strncmp(d.msg, "fuzz.conf", 9) == 0);

@@ -282,36 +282,63 @@ test_expand(void **state)
 static void
 test_mount_opts(void **state)
 {
-	struct agent_conf c;
-	char buf[1024];
+	struct agent_conf c, before;
+	struct mount_opts m;
+	char buf[1024], base[] = NFSWAP_MOUNT_BASE, *opt, *save;
 
 	(void)state;
 	agent_conf_defaults(&c);
 	c.port = 2049;
 	c.mountport = 20048;
-	assert_true(agent_mount_opts(&c, "10.0.2.2", "10.0.2.15", buf,
+	agent_mount_opts_init(&m, &c, "4.19.0");	/* no floor there */
+	assert_true(agent_mount_opts(&c, &m, "10.0.2.2", "10.0.2.15", buf,
 	    sizeof(buf)) > 0);
 	assert_string_equal(buf, "vers=3,addr=10.0.2.2,proto=tcp,port=2049,"
 	    "mountaddr=10.0.2.2,mountvers=3,mountproto=tcp,mountport=20048,"
 	    "hard,timeo=600,rsize=2048,wsize=2048,nolock");
-	/* no ports: rpcbind; a floor for swap raises rsize/wsize */
+	/* The defaults carry every option "nfswap serve" recommends. */
+	for (opt = strtok_r(base, ",", &save); opt != NULL;
+	    opt = strtok_r(NULL, ",", &save))
+		assert_non_null(strstr(buf, opt));
+	/* no ports: rpcbind; a floor for swap raises rsize/wsize, and the
+	 * configuration is left as it was */
 	c.port = c.mountport = 0;
 	c.min_swap_wsize = 65536;
 	snprintf(c.options, sizeof(c.options), "noac");
-	assert_true(agent_mount_opts(&c, "10.0.2.2", NULL, buf, sizeof(buf)) > 0);
+	before = c;
+	agent_mount_opts_init(&m, &c, "4.19.0");
+	assert_int_equal(m.floor, 65536);
+	assert_memory_equal(&c, &before, sizeof(c));
+	assert_true(agent_mount_opts(&c, &m, "10.0.2.2", NULL, buf,
+	    sizeof(buf)) > 0);
 	assert_string_equal(buf, "vers=3,addr=10.0.2.2,proto=tcp,"
 	    "mountaddr=10.0.2.2,mountvers=3,mountproto=tcp,hard,timeo=600,"
 	    "rsize=65536,wsize=65536,nolock,noac");
+	/* the kernel's floor, the configured one unset: raised as well */
+	c.min_swap_wsize = WSIZE_AUTO;
+	agent_mount_opts_init(&m, &c, "6.1.0-27-amd64");
+	assert_int_equal(m.rsize, 65536);
+	assert_int_equal(m.wsize, 65536);
+	assert_int_equal(c.min_swap_wsize, WSIZE_AUTO);
+	assert_int_equal(c.wsize, 2048);
+	/* LOOKUP's server and ports go into the options, not the config */
+	snprintf(m.server, sizeof(m.server), "10.0.2.3");
+	m.port = 2050;
+	assert_true(agent_mount_opts(&c, &m, "10.0.2.3", NULL, buf,
+	    sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, ",port=2050,"));
+	assert_int_equal(c.port, 0);
 	c.vers_major = 4;
 	c.vers_minor = 1;
 	c.min_swap_wsize = 0;
 	c.options[0] = '\0';
 	c.port = 2049;
-	assert_true(agent_mount_opts(&c, "10.0.2.2", "10.0.2.15", buf,
+	agent_mount_opts_init(&m, &c, "6.1.0");
+	assert_true(agent_mount_opts(&c, &m, "10.0.2.2", "10.0.2.15", buf,
 	    sizeof(buf)) > 0);
 	assert_string_equal(buf, "vers=4.1,addr=10.0.2.2,clientaddr=10.0.2.15,"
 	    "proto=tcp,port=2049,hard,timeo=600,rsize=2048,wsize=2048");
-	assert_int_equal(agent_mount_opts(&c, "10.0.2.2", NULL, buf, 20),
+	assert_int_equal(agent_mount_opts(&c, &m, "10.0.2.2", NULL, buf, 20),
 	    -ENAMETOOLONG);
 }
 
@@ -642,11 +669,12 @@ test_names(void **state)
 static char heard[512];
 
 static void
-said(const char *name, int r, int refused)
+said(void *ctx, const char *name, int r, int refused)
 {
-	size_t n = strlen(heard);
+	char *h = ctx;		/* heard, handed through swapfile_partials */
+	size_t n = strlen(h);
 
-	snprintf(heard + n, sizeof(heard) - n, "%s:%d%s;", name, r,
+	snprintf(h + n, sizeof(heard) - n, "%s:%d%s;", name, r,
 	    refused ? ":refused" : "");
 }
 
@@ -670,7 +698,7 @@ test_partials_swept(void **state)
 	tu_write(path, "the service stopped half way");
 	heard[0] = '\0';
 	/* without allocating: the service's file is not touched */
-	assert_int_equal(swapfile_partials(dfd, geteuid(), 0, said), 0);
+	assert_int_equal(swapfile_partials(dfd, geteuid(), 0, said, heard), 0);
 	assert_non_null(strstr(heard, ".nfswap.3.partial:0;"));
 	assert_int_equal(fstatat(dfd, ".nfswap.6.allocating", &st, 0), 0);
 	snprintf(want, sizeof(want), ".nfswap.4.partial:%d:refused;", -ELOOP);
@@ -683,14 +711,14 @@ test_partials_swept(void **state)
 	assert_int_equal(fstatat(dfd, ".notes.partial", &st, 0), 0);
 	/* at start: the service's leftovers too */
 	heard[0] = '\0';
-	assert_int_equal(swapfile_partials(dfd, geteuid(), 1, said), 0);
+	assert_int_equal(swapfile_partials(dfd, geteuid(), 1, said, heard), 0);
 	assert_non_null(strstr(heard, ".nfswap.6.allocating:0;"));
 	assert_int_equal(fstatat(dfd, ".nfswap.6.allocating", &st, 0), -1);
 	/* another owner's: refused, and not left to try again */
 	snprintf(path, sizeof(path), "%s/.nfswap.5.partial", dir);
 	tu_write(path, "someone else's");
 	heard[0] = '\0';
-	assert_int_equal(swapfile_partials(dfd, geteuid() + 1, 0, said), 0);
+	assert_int_equal(swapfile_partials(dfd, geteuid() + 1, 0, said, heard), 0);
 	snprintf(want, sizeof(want), ".nfswap.5.partial:%d:refused;", -EPERM);
 	assert_non_null(strstr(heard, want));
 	assert_int_equal(fstatat(dfd, ".nfswap.5.partial", &st, 0), 0);

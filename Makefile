@@ -66,6 +66,8 @@ COMMON_SRC  = common/log.c common/diag.c common/size.c common/valid.c common/cfg
               common/strbuf.c common/fileio.c
 EXPORTS_SRC = exports/exports.c
 PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
+              provisioner/registry_hosts.c provisioner/registry_heads.c \
+              provisioner/registry_purge.c provisioner/registry_ops.c \
               provisioner/clientdir.c provisioner/audit.c \
               provisioner/store.c provisioner/cephfs.c provisioner/asclient.c
 PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c

@@ -159,7 +159,7 @@ exports_check_kernel_options(const char *s, int allow_insecure,
 }
 
 int
-exports_check_client(const struct client *c, const char **why)
+exports_check_client(const struct exports_client *c, const char **why)
 {
 	struct host h;
 
@@ -173,13 +173,6 @@ exports_check_client(const struct client *c, const char **why)
 		return (*why = "anonymous uid/gid must not be root", -EINVAL);
 	if (c->export_id == 0 || c->export_id > UINT16_MAX)
 		return (*why = "export id must be 1 to 65535", -EINVAL);
-	if (c->quota == 0)
-		return (*why = "quota must be positive", -EINVAL);
-	if ((c->head[0] != '\0' && valid_name(c->head, why) < 0) ||
-	    (c->leaving[0] != '\0' && valid_name(c->leaving, why) < 0))
-		return -EINVAL;
-	if (c->leaving[0] != '\0' && strcmp(c->leaving, c->head) == 0)
-		return (*why = "leaving the head it is on", -EINVAL);
 	return 0;
 }
 
@@ -193,7 +186,7 @@ exports_check_client(const struct client *c, const char **why)
  * it off when the administrator forced "insecure".
  */
 static void
-render_kernel(const struct client *c, const struct exports_opts *o,
+render_kernel(const struct exports_client *c, const struct exports_opts *o,
     struct strbuf *out)
 {
 	sb_printf(out, "%s/%s %s(sec=%s,rw,sync,no_subtree_check,all_squash,"
@@ -219,7 +212,7 @@ put_sectype(struct strbuf *out, const char *sec)
 }
 
 static void
-render_ganesha(const struct client *c, const struct exports_opts *o,
+render_ganesha(const struct exports_client *c, const struct exports_opts *o,
     struct strbuf *out)
 {
 	sb_printf(out,
@@ -261,35 +254,36 @@ render_ganesha(const struct client *c, const struct exports_opts *o,
 static int
 cmp_name(const void *a, const void *b)
 {
-	return strcmp((*(const struct client *const *)a)->name,
-	    (*(const struct client *const *)b)->name);
+	return strcmp((*(const struct exports_client *const *)a)->name,
+	    (*(const struct exports_client *const *)b)->name);
 }
 
 static int
 cmp_host(const void *a, const void *b)
 {
-	return strcmp((*(const struct client *const *)a)->host,
-	    (*(const struct client *const *)b)->host);
+	return strcmp((*(const struct exports_client *const *)a)->host,
+	    (*(const struct exports_client *const *)b)->host);
 }
 
 static int
 cmp_id(const void *a, const void *b)
 {
-	uint32_t x = (*(const struct client *const *)a)->export_id;
-	uint32_t y = (*(const struct client *const *)b)->export_id;
+	uint32_t x = (*(const struct exports_client *const *)a)->export_id;
+	uint32_t y = (*(const struct exports_client *const *)b)->export_id;
 
 	return x < y ? -1 : x > y;
 }
 
 /* Two exports for one name, host or Export_Id would be ambiguous. */
 static int
-check_unique(const struct client *c, size_t n, char *err, size_t errlen)
+check_unique(const struct exports_client *c, size_t n, char *err,
+    size_t errlen)
 {
 	int (*const cmps[])(const void *, const void *) = {
 		cmp_name, cmp_host, cmp_id
 	};
 	static const char *const what[] = { "name", "host", "export id" };
-	const struct client **v;
+	const struct exports_client **v;
 	size_t i, k;
 
 	if (n < 2)
@@ -315,7 +309,7 @@ check_unique(const struct client *c, size_t n, char *err, size_t errlen)
 }
 
 int
-exports_render(enum exports_format fmt, const struct client *c, size_t n,
+exports_render(enum exports_format fmt, const struct exports_client *c, size_t n,
     const struct exports_opts *o, struct strbuf *out, char *err, size_t errlen)
 {
 	struct exports_opts eo = *o;

@@ -1,6 +1,8 @@
 /*
- * exports.h -- the registry's clients and the pure renderers that turn
- * them into server export configuration.
+ * exports.h -- the pure renderers that turn clients into server export
+ * configuration.  A lower layer than the registry: they take what they
+ * render (struct exports_client, filled by the caller) and know nothing
+ * of where it is kept.
  */
 #ifndef NFSWAP_EXPORTS_H
 #define NFSWAP_EXPORTS_H
@@ -9,26 +11,13 @@
 
 #include "common.h"
 
-#define CLIENT_ADDRS_MAX	8
-#define CLIENT_ADDR_LEN		48	/* an address's canonical text */
-
-/* One provisioned thin client, as the registry records it. */
-struct client {
+/* What one client's export is made of: its name, its host and the
+ * anonymous ids every user of that host is squashed to. */
+struct exports_client {
 	char		name[NAME_MAXLEN + 1];
 	char		host[HOST_MAXLEN + 1];	/* canonical (valid_host) */
-	uint64_t	quota;			/* bytes, > 0 */
 	uint32_t	uid, gid;		/* anonymous ids of its export */
 	uint32_t	export_id;		/* Ganesha Export_Id, 1..65535 */
-	int64_t		created;		/* seconds since the epoch */
-	char		head[NAME_MAXLEN + 1];	/* its NFS head; "": none */
-	char		leaving[NAME_MAXLEN + 1]; /* the head it moves from,
-						   * which exports it too
-						   * until the move is done */
-	uint64_t	inodes;			/* inode limit, > 0 */
-	/* A DNS-named client's addresses when it was added (canonical), so
-	 * that later clients' addresses are checked against them. */
-	char		addrs[CLIENT_ADDRS_MAX][CLIENT_ADDR_LEN];
-	unsigned	naddrs;
 };
 
 enum exports_format { EXPORTS_KERNEL, EXPORTS_GANESHA };
@@ -53,8 +42,9 @@ int	exports_check_kernel_options(const char *, int allow_insecure,
 	    const char **why);
 int	exports_kernel_insecure(const char *);
 int	exports_check_sec(const char *, const char **why);
-int	exports_check_client(const struct client *, const char **why);
-int	exports_render(enum exports_format, const struct client *, size_t,
-	    const struct exports_opts *, struct strbuf *, char *err, size_t);
+int	exports_check_client(const struct exports_client *, const char **why);
+int	exports_render(enum exports_format, const struct exports_client *,
+	    size_t, const struct exports_opts *, struct strbuf *, char *err,
+	    size_t);
 
 #endif

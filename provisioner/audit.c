@@ -9,10 +9,11 @@
  * look at, and that is a finding, never a silence), and a DNS name does
  * not now resolve into another client's addresses.  Then everything
  * under export_root that no client owns, purges that did not finish, and
- * index entries that no longer match a record.  Problems are counted; the
- * caller turns a non-zero count into EXIT_FINDINGS.  Read-only: the walks
- * run as the client (store.c), so the kernel keeps them to what is the
- * client's.
+ * index entries that no longer match a record (the registry checks its
+ * own files: registry_check_*).  Problems are counted; the caller turns a
+ * non-zero count into EXIT_FINDINGS.  Read-only: every look at a client's
+ * directory goes through the store (store.c), and its walks run as the
+ * client, so the kernel keeps them to what is the client's.
  */
 #include <sys/stat.h>
 #include <dirent.h>
@@ -24,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nfswap.h"
+#include "registry.h"
 
 struct report {
 	struct strbuf	*out;
@@ -55,24 +56,14 @@ problem(struct report *rp, const char *fmt, ...)
 	rp->first = 0;
 }
 
+/* The client's line, or its JSON object up to its list of problems. */
 static void
-audit_client(struct registry *reg, struct store *sto, const struct client *c,
+client_row(const struct client *c, const char *dir, const struct dir_usage *u,
     struct report *rp)
 {
-	char dir[PATH_MAXLEN + 160], used[SIZE_STRMAX], quota[SIZE_STRMAX];
-	char key[HOST_MAXLEN + 1], owner[NAME_MAXLEN + 2], inodes[48];
-	const struct nfswap_conf *conf = reg->conf;
-	struct store_stat st;
-	struct dir_usage u;
-	struct diag d;
-	const char *idxdir;
-	int have = 0, sr;
+	char used[SIZE_STRMAX], quota[SIZE_STRMAX], inodes[48];
 
-	store_where(conf, c->name, dir, sizeof(dir));
-	memset(&u, 0, sizeof(u));
-	if ((sr = store_lstat(sto, c->name, &st, 0)) == 0 && st.is_dir)
-		have = store_usage(sto, c, 1, &u) == 0;
-	snprintf(inodes, sizeof(inodes), "%" PRIu64 "/%" PRIu64, u.inodes,
+	snprintf(inodes, sizeof(inodes), "%" PRIu64 "/%" PRIu64, u->inodes,
 	    c->inodes);
 	if (rp->json) {
 		sb_printf(rp->out, "%s\n    {\"name\": ", rp->first ? "" : ",");
@@ -82,32 +73,37 @@ audit_client(struct registry *reg, struct store *sto, const struct client *c,
 		sb_printf(rp->out, ", \"used\": %" PRIu64 ", \"quota\": %" PRIu64
 		    ", \"files\": %" PRIu64 ", \"inodes_used\": %" PRIu64
 		    ", \"inodes\": %" PRIu64 ", \"from_quota\": %s"
-		    ", \"incomplete\": ", u.bytes, c->quota, u.files, u.inodes,
-		    c->inodes, u.from_quota ? "true" : "false");
-		if (u.incomplete)
-			sb_putjson(rp->out, u.why);
+		    ", \"incomplete\": ", u->bytes, c->quota, u->files, u->inodes,
+		    c->inodes, u->from_quota ? "true" : "false");
+		if (u->incomplete)
+			sb_putjson(rp->out, u->why);
 		else
 			sb_printf(rp->out, "null");
 		sb_printf(rp->out, ", \"problems\": [");
 	} else
 		sb_printf(rp->out, "%-24s %-28s %8s of %-8s %6" PRIu64 " %13s\n",
-		    c->name, c->host, size_format(u.bytes, used),
-		    size_format(c->quota, quota), u.files, inodes);
-	rp->first = 1;
+		    c->name, c->host, size_format(u->bytes, used),
+		    size_format(c->quota, quota), u->files, inodes);
+}
 
+/* Its directory (sr and st: what store_lstat said of it) and its head. */
+static void
+check_dir(const struct nfswap_conf *conf, const struct client *c,
+    const char *dir, int sr, const struct store_stat *st, struct report *rp)
+{
 	if (sr == -ENOENT)
 		problem(rp, "client %s: directory %s is missing", c->name, dir);
 	else if (sr < 0)
 		problem(rp, "client %s: %s: %s", c->name, dir, strerror(-sr));
-	else if (!st.is_dir)
+	else if (!st->is_dir)
 		problem(rp, "client %s: %s is not a directory", c->name, dir);
 	else {
-		if (st.uid != c->uid || st.gid != c->gid)
+		if (st->uid != c->uid || st->gid != c->gid)
 			problem(rp, "client %s: %s is owned by %u:%u, not %u:%u",
-			    c->name, dir, st.uid, st.gid, c->uid, c->gid);
-		if (st.mode != 0700)
+			    c->name, dir, st->uid, st->gid, c->uid, c->gid);
+		if (st->mode != 0700)
 			problem(rp, "client %s: %s has mode %04o, not 0700",
-			    c->name, dir, st.mode);
+			    c->name, dir, st->mode);
 	}
 	if (c->head[0] != '\0' && conf_head(conf, c->head) == NULL)
 		problem(rp, "client %s: its head %s is not in the configuration "
@@ -116,31 +112,59 @@ audit_client(struct registry *reg, struct store *sto, const struct client *c,
 	else if (c->head[0] == '\0' && conf->nheads > 0)
 		problem(rp, "client %s: on no head, and heads are configured (no "
 		    "head exports it; nfswap move %s HEAD)", c->name, c->name);
-	if (have && u.bytes > c->quota)
+}
+
+/* What its directory holds (u, when measured) against its limits. */
+static void
+check_usage(const struct nfswap_conf *conf, const struct client *c,
+    const struct dir_usage *u, struct report *rp)
+{
+	char used[SIZE_STRMAX], quota[SIZE_STRMAX];
+
+	if (u->bytes > c->quota)
 		problem(rp, "client %s: uses %s, over its quota of %s", c->name,
-		    size_format(u.bytes, used), size_format(c->quota, quota));
-	if (have && u.inodes > c->inodes)
+		    size_format(u->bytes, used), size_format(c->quota, quota));
+	if (u->inodes > c->inodes)
 		problem(rp, "client %s: uses %" PRIu64 " inodes, over its limit of "
-		    "%" PRIu64, c->name, u.inodes, c->inodes);
-	if (have && u.incomplete)
+		    "%" PRIu64, c->name, u->inodes, c->inodes);
+	if (u->incomplete)
 		problem(rp, "client %s: its directory was not looked at whole: %s "
 		    "(usage shown is a lower bound where no quota counts it, and "
 		    "entries not owned by the client may be there unseen)",
-		    c->name, u.why);
-	if (have && u.from_quota && conf->quota_enforce != QUOTA_NONE &&
-	    ((u.bytes_limit + 1023) / 1024 != (c->quota + 1023) / 1024 ||
-	    u.inodes_limit != c->inodes))
+		    c->name, u->why);
+	if (u->from_quota && conf->quota_enforce != QUOTA_NONE &&
+	    ((u->bytes_limit + 1023) / 1024 != (c->quota + 1023) / 1024 ||
+	    u->inodes_limit != c->inodes))
 		problem(rp, "client %s: the limits on disk (%s, %" PRIu64 " inodes)"
 		    " are not the recorded ones (%s, %" PRIu64 " inodes): nfswap "
 		    "quota %s %s --inodes %" PRIu64 " sets them", c->name,
-		    u.bytes_limit ? size_format(u.bytes_limit, used) : "none",
-		    u.inodes_limit, size_format(c->quota, quota), c->inodes,
+		    u->bytes_limit ? size_format(u->bytes_limit, used) : "none",
+		    u->inodes_limit, size_format(c->quota, quota), c->inodes,
 		    c->name, quota, c->inodes);
+}
+
+static void
+audit_client(struct registry *reg, struct store *sto, const struct client *c,
+    struct report *rp)
+{
+	char dir[PATH_MAXLEN + 160];
+	struct store_stat st;
+	struct dir_usage u;
+	int have = 0, sr;
+
+	store_where(reg->conf, c->name, dir, sizeof(dir));
+	memset(&u, 0, sizeof(u));
+	if ((sr = store_lstat(sto, c->name, &st, 0)) == 0 && st.is_dir)
+		have = store_usage(sto, c->name, c->uid, c->gid, 1, &u) == 0;
+	client_row(c, dir, &u, rp);
+	rp->first = 1;
+	check_dir(reg->conf, c, dir, sr, &st, rp);
+	if (have)
+		check_usage(reg->conf, c, &u, rp);
 	if (u.foreign)
 		problem(rp, "client %s: %" PRIu64 " entries not owned by uid %u "
 		    "(first: %s)", c->name, u.foreign, c->uid, u.first_foreign);
-	if ((idxdir = registry_client_index(reg, c, key, sizeof(key))) != NULL &&
-	    registry_host_owner(reg, idxdir, key, owner, sizeof(owner), &d) < 0)
+	if (!registry_indexed(reg, c))
 		problem(rp, "client %s: host index entry for %s is missing "
 		    "(duplicate hosts cannot be detected)", c->name, c->host);
 	audit_dns(reg, c, rp);
@@ -161,8 +185,7 @@ audit_dns(struct registry *reg, const struct client *c, struct report *rp)
 	struct diag d;
 	int i, n;
 
-	if (reg->lockfd < 0 || valid_host(c->host, &h, &why) < 0 ||
-	    h.kind != HOST_DNS ||
+	if (valid_host(c->host, &h, &why) < 0 || h.kind != HOST_DNS ||
 	    (n = registry_resolve(h.canon, a, CLIENT_ADDRS_MAX)) < 0)
 		return;
 	for (i = 0; i < n; i++)
@@ -263,63 +286,11 @@ audit_orphans(struct store *sto, const struct client *v, size_t n,
 		    strerror(-r));
 }
 
-/* Placement entries of each configured head that no record matches. */
+/* A finding of the registry's own check of its files. */
 static void
-audit_heads(struct registry *reg, struct report *rp)
+problem_line(void *arg, const char *msg)
 {
-	char dir[PATH_MAXLEN + 96];
-	struct dirent *e;
-	struct client c;
-	struct diag d;
-	unsigned i;
-	DIR *dp;
-	int r;
-
-	for (i = 0; i < reg->conf->nheads; i++) {
-		const char *head = reg->conf->heads[i].name;
-
-		snprintf(dir, sizeof(dir), "%s/%s", reg->heads, head);
-		if ((dp = opendir(dir)) == NULL)
-			continue;
-		while ((e = readdir(dp)) != NULL) {
-			if (e->d_name[0] == '.')
-				continue;
-			r = registry_get(reg, e->d_name, &c, &d);
-			if (r == 0 && strcmp(c.head, head) == 0)
-				continue;
-			problem(rp, "stale placement entry %s/%s (%s; it counts "
-			    "as a client of head %s until the next add or remove "
-			    "of %s)", dir, e->d_name, r < 0 ? "no such client" :
-			    "the client is on another head", head, e->d_name);
-		}
-		closedir(dp);
-	}
-}
-
-static void
-audit_index(struct registry *reg, const char *idx, struct report *rp)
-{
-	char owner[NAME_MAXLEN + 2];
-	struct dirent *e;
-	struct diag d;
-	DIR *dir;
-	int r;
-
-	if ((dir = opendir(idx)) == NULL)
-		return;
-	while ((e = readdir(dir)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		r = registry_host_owner(reg, idx, e->d_name, owner,
-		    sizeof(owner), &d);
-		if (r == -ENOENT)
-			problem(rp, "stale index entry %s/%s (no client holds that "
-			    "host; the next add replaces it)", idx, e->d_name);
-		else if (r < 0)
-			problem(rp, "index entry %s/%s: %s", idx, e->d_name,
-			    d.msg);
-	}
-	closedir(dir);
+	problem(arg, "%s", msg);
 }
 
 /*
@@ -364,8 +335,7 @@ audit_run(struct registry *reg, int json, struct strbuf *out, int *problems,
 	if ((r = registry_store(reg, &sto, d)) < 0 ||
 	    (r = registry_list(reg, &v, &n, d)) < 0)
 		return r;
-	if (reg->lockfd >= 0 && (r = registry_purges_list(reg, &pv, &pn,
-	    d)) < 0) {
+	if ((r = registry_purges_list(reg, &pv, &pn, d)) < 0) {
 		free(v);
 		return r;
 	}
@@ -383,11 +353,8 @@ audit_run(struct registry *reg, int json, struct strbuf *out, int *problems,
 	rp.first = 1;
 	audit_orphans(sto, v, n, pv, pn, &rp);
 	audit_purges(reg, pv, pn, &rp);
-	if (reg->lockfd >= 0) {
-		audit_index(reg, reg->hosts, &rp);
-		audit_index(reg, reg->nets, &rp);
-		audit_heads(reg, &rp);
-	}
+	registry_check_hosts(reg, problem_line, &rp);
+	registry_check_heads(reg, problem_line, &rp);
 	if (json) {
 		sb_printf(out, "],\n  \"purging\": [");
 		for (i = 0, rp.first = 1; i < pn; i++)

@@ -37,8 +37,9 @@ cephfs_open(struct store *st, struct diag *d)
 }
 
 void cephfs_close(struct store *st) { (void)st; }
-int cephfs_create(struct store *st, const struct client *c, int *created,
-    struct diag *d) { (void)st; (void)c; (void)created; (void)d; return -EOPNOTSUPP; }
+int cephfs_create(struct store *st, const char *name, uint32_t uid,
+    uint32_t gid, int *created, struct diag *d) { (void)st; (void)name;
+    (void)uid; (void)gid; (void)created; (void)d; return -EOPNOTSUPP; }
 int cephfs_set_quota(struct store *st, const char *name, uint64_t b,
     uint64_t i) { (void)st; (void)name; (void)b; (void)i; return -EOPNOTSUPP; }
 int cephfs_rename(struct store *st, const char *a, const char *b)
@@ -223,8 +224,8 @@ lstat_path(struct store *st, const char *path, struct ceph_statx *stx)
  * cut short leaves one); one holding data is refused.
  */
 int
-cephfs_create(struct store *st, const struct client *c, int *created,
-    struct diag *d)
+cephfs_create(struct store *st, const char *name, uint32_t uid, uint32_t gid,
+    int *created, struct diag *d)
 {
 	const char *root = st->conf->cephfs.root;
 	char path[PATH_MAXLEN + 96];
@@ -233,8 +234,8 @@ cephfs_create(struct store *st, const struct client *c, int *created,
 	int r;
 
 	*created = 0;
-	if ((r = cpath(st, c->name, path, sizeof(path))) < 0)
-		return diag_sys(d, -r, "%s/%s", root, c->name);
+	if ((r = cpath(st, name, path, sizeof(path))) < 0)
+		return diag_sys(d, -r, "%s/%s", root, name);
 	if ((r = lib.ceph_mkdir(CM(st), path, 0700)) == 0)
 		*created = 1;
 	else if (r != -EEXIST)
@@ -256,7 +257,7 @@ cephfs_create(struct store *st, const struct client *c, int *created,
 			    "and holds data (kept by an earlier remove?); move "
 			    "it away or delete it first", ROOT(st), path);
 	}
-	if ((r = lib.ceph_chown(CM(st), path, (int)c->uid, (int)c->gid)) < 0 ||
+	if ((r = lib.ceph_chown(CM(st), path, (int)uid, (int)gid)) < 0 ||
 	    (r = lib.ceph_chmod(CM(st), path, 0700)) < 0) {
 		r = diag_sys(d, -r, "cannot set up %s%s on CephFS",
 		    ROOT(st), path);

@@ -64,13 +64,13 @@ dir_is_empty(int fd)
 }
 
 /*
- * Make the directory.  An existing empty directory is taken over (an add
+ * Make the directory, owned by uid:gid.  An existing empty directory is taken over (an add
  * killed before its record was written leaves one); one holding data is
  * refused, since it may be a removed client's kept swap.
  */
 int
-clientdir_create(const struct nfswap_conf *conf, const struct client *c,
-    int *created, struct diag *d)
+clientdir_create(const struct nfswap_conf *conf, const char *name,
+    uint32_t uid, uint32_t gid, int *created, struct diag *d)
 {
 	char path[PATH_MAXLEN + 96];
 	struct stat st;
@@ -79,7 +79,7 @@ clientdir_create(const struct nfswap_conf *conf, const struct client *c,
 	*created = 0;
 	if ((r = mkdir_p(conf->export_root, 0755)) < 0)
 		return diag_sys(d, -r, "cannot create %s", conf->export_root);
-	clientdir_path(conf, c->name, path, sizeof(path));
+	clientdir_path(conf, name, path, sizeof(path));
 	if (mkdir(path, 0700) == 0)
 		*created = 1;
 	else if (errno != EEXIST)
@@ -106,7 +106,7 @@ clientdir_create(const struct nfswap_conf *conf, const struct client *c,
 			    "delete it first", path);
 		}
 	}
-	if (fchown(fd, c->uid, c->gid) < 0 || fchmod(fd, 0700) < 0 ||
+	if (fchown(fd, uid, gid) < 0 || fchmod(fd, 0700) < 0 ||
 	    fstat(fd, &st) < 0 || fsync(fd) < 0) {
 		r = diag_sys(d, errno, "cannot set up %s", path);
 		close(fd);

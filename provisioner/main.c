@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nfswap.h"
+#include "registry.h"
 
 static const char *usage_text =
     "usage: nfswap [-hV] [-c CONFIG] [-n] COMMAND [ARGS]\n"
@@ -413,13 +413,13 @@ cmd_show(const struct nfswap_conf *conf, int argc, char **argv)
 
 		have = registry_store(&reg, &st, &sd);
 		if (have == 0)
-			have = store_usage(st, &c, 0, &u);
+			have = store_usage(st, c.name, c.uid, c.gid, 0, &u);
 	}
 	registry_close(&reg);
 	if (r < 0)
 		return report(&d);
 	if (conf->backend == BACKEND_CEPHFS)
-		clientdir_path(conf, c.name, dir, sizeof(dir));
+		store_path(conf, c.name, dir, sizeof(dir));
 	else
 		store_where(conf, c.name, dir, sizeof(dir));
 	/* a project quota counts inodes, not files: only a walk or
@@ -626,6 +626,7 @@ write_exports(const struct nfswap_conf *conf, struct registry *reg,
 		conf->kernel_options, NULL, NULL, conf->sec,
 		conf->kernel_allow_insecure
 	};
+	struct exports_client *e = NULL;
 	struct client *v;
 	struct strbuf sb;
 	struct diag d;
@@ -641,13 +642,19 @@ write_exports(const struct nfswap_conf *conf, struct registry *reg,
 	}
 	if ((r = registry_list(reg, &v, &all, &d)) < 0)
 		return report(&d);
+	if (all > 0 && (e = calloc(all, sizeof(*e))) == NULL) {
+		free(v);
+		fprintf(stderr, "nfswap: out of memory\n");
+		return EXIT_RUNTIME;
+	}
 	for (i = 0, *n = 0; i < all; i++)
 		if (head == NULL || strcmp(v[i].head, head->name) == 0 ||
 		    strcmp(v[i].leaving, head->name) == 0)
-			v[(*n)++] = v[i];
-	sb_init(&sb);
-	r = exports_render(fmt, v, *n, &eo, &sb, err, sizeof(err));
+			registry_export(&v[i], &e[(*n)++]);
 	free(v);
+	sb_init(&sb);
+	r = exports_render(fmt, e, *n, &eo, &sb, err, sizeof(err));
+	free(e);
 	if (r < 0) {
 		sb_free(&sb);
 		fprintf(stderr, "nfswap: cannot render exports: %s\n", err);

@@ -1,6 +1,7 @@
 /*
- * nfswap.h -- the server-side admin program: configuration, registry,
- * client directories and audit.  Prototypes by source file.
+ * nfswap.h -- the server-side admin program: configuration, client
+ * directories (the store), audit and serve.  The registry has its own
+ * header (registry.h), above this one.  Prototypes by source file.
  */
 #ifndef NFSWAP_NFSWAP_H
 #define NFSWAP_NFSWAP_H
@@ -129,88 +130,11 @@ struct store_stat {
 	unsigned long	entries;	/* of a directory, when counted */
 };
 
-/* registry.c */
-struct registry {
-	const struct nfswap_conf *conf;
-	int	lockfd;
-	int	exclusive;
-	char	clients[PATH_MAXLEN + 16];
-	char	hosts[PATH_MAXLEN + 16];
-	char	nets[PATH_MAXLEN + 16];
-	char	counters[PATH_MAXLEN + 16];
-	char	heads[PATH_MAXLEN + 16];
-	char	resolved[PATH_MAXLEN + 16];
-	char	purging[PATH_MAXLEN + 16];
-	struct store	store;		/* opened on first use */
-	int	store_open;
-	char	warning[2048];	/* non-fatal news for the user, or "" */
-};
-/*
- * A removed client's data on its way out (remove --purge): under the
- * registry's lock the directory is renamed aside, to PURGE_PREFIX NAME.UID
- * beside the others (a name no export has); the deletion runs with the
- * lock released, as the client.  purging/NAME.UID in state_dir says what
- * is to be deleted until it is; flock(2) on it marks the one deleting.
- */
-#define PURGE_PREFIX	".nfswap-purge."
-struct purge {
-	char		name[NAME_MAXLEN + 1];
-	uint32_t	uid, gid;
-	char		aside[NAME_MAXLEN + 32];
-	int		fd;		/* its purging/ entry, locked; or -1 */
-	int		busy;		/* (listed) another process deletes it */
-};
-int	registry_open(struct registry *, const struct nfswap_conf *,
-	    int exclusive, struct diag *);
-void	registry_unlock(struct registry *);
-void	registry_close(struct registry *);
-int	registry_parse_record(const char *text, const char *name,
-	    struct client *, struct diag *);
-int	registry_get(struct registry *, const char *name, struct client *,
-	    struct diag *);
-int	registry_list(struct registry *, struct client **, size_t *,
-	    struct diag *);
-int	registry_add(struct registry *, const char *name, const char *host,
-	    uint64_t quota, uint64_t inodes, const char *head, struct client *,
-	    struct diag *);
-int	registry_move(struct registry *, const char *name, const char *head,
-	    int now, char *from, size_t, struct diag *);
-long	registry_head_load(struct registry *, const char *head);
-int	registry_remove(struct registry *, const char *name, int purge,
-	    struct purge *, struct diag *);
-int	registry_purges_pending(struct registry *, struct purge **, size_t *,
-	    struct diag *);
-int	registry_purge(struct registry *, struct purge *, struct diag *);
-void	registry_purge_release(struct purge *);
-int	registry_purges_list(struct registry *, struct purge **, size_t *,
-	    struct diag *);
-int	registry_set_quota(struct registry *, const char *name, uint64_t bytes,
-	    uint64_t inodes, struct diag *);
-int	registry_resolve(const char *name, struct host *, size_t max);
-int	registry_host_clash(struct registry *, const struct host *,
-	    const char *except, char *owner, size_t, char *what, size_t,
-	    struct diag *);
-int	registry_index_key(const struct host *, char *, size_t);
-const char *registry_index_dir(const struct registry *, const struct host *);
-const char *registry_client_index(const struct registry *,
-	    const struct client *, char *key, size_t);
-int	registry_host_owner(struct registry *, const char *dir,
-	    const char *key, char *name, size_t, struct diag *);
-int	registry_store(struct registry *, struct store **, struct diag *);
-/* whether any client has a DNS name, remembered while hosts/ is unchanged */
-struct registry_names {
-	struct timespec	mtime;
-	int		scanned, any;
-};
-int	registry_find_caller(struct registry *, const struct host *addr,
-	    const char *dns, struct registry_names *, struct client *,
-	    struct diag *);
-
 /* clientdir.c -- the per-client directory under export_root */
 int	clientdir_path(const struct nfswap_conf *, const char *name, char *,
 	    size_t);
-int	clientdir_create(const struct nfswap_conf *, const struct client *,
-	    int *created, struct diag *);
+int	clientdir_create(const struct nfswap_conf *, const char *name,
+	    uint32_t uid, uint32_t gid, int *created, struct diag *);
 int	clientdir_set_quota(const char *dir, uint32_t projid, uint64_t bytes,
 	    uint64_t inodes);
 int	clientdir_purge(const char *dir, uint32_t uid, uint32_t gid,
@@ -223,26 +147,34 @@ int	clientdir_quota_usage(const char *dir, uint32_t projid,
 /* store.c -- client directories wherever the backend keeps them */
 int	store_open(struct store *, const struct nfswap_conf *, struct diag *);
 void	store_close(struct store *);
-int	store_create(struct store *, const struct client *, int *created,
-	    struct diag *);
-int	store_set_quota(struct store *, const struct client *, uint64_t bytes,
-	    uint64_t inodes);
+int	store_create(struct store *, const char *name, uint32_t uid,
+	    uint32_t gid, int *created, struct diag *);
+int	store_set_quota(struct store *, const char *name, uint32_t projid,
+	    uint64_t bytes, uint64_t inodes);
 int	store_rename(struct store *, const char *from, const char *to);
 int	store_purge(struct store *, const char *name, uint32_t uid,
 	    uint32_t gid, struct diag *);
-int	store_usage(struct store *, const struct client *, int walk,
-	    struct dir_usage *);
+int	store_usage(struct store *, const char *name, uint32_t uid,
+	    uint32_t gid, int walk, struct dir_usage *);
 int	store_lstat(struct store *, const char *name, struct store_stat *,
 	    int count);
 int	store_list(struct store *, void (*)(void *, const char *), void *);
 const char *store_where(const struct nfswap_conf *, const char *name,
 	    char *, size_t);
+int	store_path(const struct nfswap_conf *, const char *name, char *,
+	    size_t);
+/* ... on this server's own file system, as the client (nfswap serve) */
+int	store_enter(const struct nfswap_conf *, const char *name, uint32_t uid,
+	    uint32_t gid);
+void	store_leave(int dfd);
+int	store_usage_fd(int dfd, uint32_t uid, struct dir_usage *);
+int	store_quota_fd(int dfd, uint32_t projid, struct dir_usage *);
 
 /* cephfs.c -- the same on CephFS, through libcephfs (store.c calls it) */
 int	cephfs_open(struct store *, struct diag *);
 void	cephfs_close(struct store *);
-int	cephfs_create(struct store *, const struct client *, int *created,
-	    struct diag *);
+int	cephfs_create(struct store *, const char *name, uint32_t uid,
+	    uint32_t gid, int *created, struct diag *);
 int	cephfs_set_quota(struct store *, const char *name, uint64_t bytes,
 	    uint64_t inodes);
 int	cephfs_rename(struct store *, const char *from, const char *to);
@@ -263,7 +195,8 @@ int	asclient_leave(void);
 #define SERVE_JOURNAL_DIR	".nfswap-serve"
 int	serve_main(const struct nfswap_conf *, int argc, char **argv);
 
-/* audit.c */
+/* audit.c (above the registry) */
+struct registry;
 int	audit_run(struct registry *, int json, struct strbuf *, int *problems,
 	    struct diag *);
 

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "registry.h"
 #include "serve.h"
 #include "nfswap_prot.h"
 
@@ -280,48 +281,18 @@ file_name_ok(const char *name)
 	return name[0] != '.' && valid_name(name, &why) == 0;
 }
 
-/*
- * Become client uid/gid and open its directory name: the export root is
- * opened as ourselves (O_PATH: reaching it is all that is needed, even
- * through directories only root may search), the client's directory below
- * it as the client, and it must be the client's.  Returns the directory's
- * descriptor -- client_leave() closes it and gives back our own ids -- or
- * -errno, with our ids back already.
- */
+/* Become the client and open its directory (store.c); client_leave()
+ * closes it and gives back our own ids. */
 static int
 client_enter(uint32_t uid, uint32_t gid, const char *name)
 {
-	struct stat st;
-	int root, dfd, r;
-
-	if ((root = open(conf_dir_root(M.conf), O_PATH | O_DIRECTORY |
-	    O_CLOEXEC)) < 0)
-		return -errno;
-	if ((r = asclient_enter(uid, gid)) < 0) {
-		close(root);
-		return r;
-	}
-	dfd = openat(root, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	r = dfd < 0 ? -errno : 0;
-	close(root);
-	if (r == 0 && (fstat(dfd, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != uid)) {
-		close(dfd);
-		r = -EPERM;
-	}
-	if (r < 0) {
-		(void)asclient_leave();
-		return r;
-	}
-	return dfd;
+	return store_enter(M.conf, name, uid, gid);
 }
 
 static void
 client_leave(int dfd)
 {
-	close(dfd);
-	(void)asclient_leave();
+	store_leave(dfd);
 }
 
 /* A walk of the client's directory, as the client. */
@@ -332,27 +303,20 @@ walk(uint32_t uid, uint32_t gid, const char *name, struct dir_usage *u)
 
 	if ((dfd = client_enter(uid, gid, name)) < 0)
 		return dfd;
-	r = clientdir_usage_fd(dfd, (uint32_t)-1, u);
+	r = store_usage_fd(dfd, (uint32_t)-1, u);
 	client_leave(dfd);
 	return r;
 }
 
-/*
- * The project quota's figures for the client's directory: O(1).  It is
- * named as /proc/self/fd/N/. (our descriptor's magic link, then "." as the
- * client), which needs no right on the directories above it.
- */
+/* The project quota's figures for the client's directory: O(1). */
 static int
 quota_usage(const struct client *c, struct dir_usage *u)
 {
-	char path[64];
 	int dfd, r;
 
 	if ((dfd = client_enter(c->uid, c->gid, c->name)) < 0)
 		return dfd;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/.", dfd);
-	memset(u, 0, sizeof(*u));
-	r = clientdir_quota_usage(path, c->uid, u);
+	r = store_quota_fd(dfd, c->uid, u);
 	client_leave(dfd);
 	return r;
 }
@@ -880,7 +844,7 @@ do_lookup(const struct client *c, struct serve_rep *rep)
 
 	rep->status = NFSWAP_OK;
 	snprintf(rep->client, sizeof(rep->client), "%s", c->name);
-	clientdir_path(M.conf, c->name, rep->export_path,
+	store_path(M.conf, c->name, rep->export_path,
 	    sizeof(rep->export_path));
 	rep->quota = c->quota;
 	rep->anon_uid = c->uid;

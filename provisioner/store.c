@@ -1,11 +1,16 @@
 /*
  * store.c -- client directories wherever the backend keeps them: on this
  * server's file system under export_root (clientdir.c), or on CephFS
- * through libcephfs (cephfs.c).  The registry and audit go through here
- * and never ask which one it is.
+ * through libcephfs (cephfs.c).  The registry, audit, the CLI and nfswap
+ * serve go through here for everything about a client's directory, and
+ * only the first three ever ask which backend it is.  A directory is
+ * known by its name and its owner (uid, gid): the store knows nothing of
+ * the registry.
  *
  * The CephFS connection is made by store_open only for that backend; a
  * build without libcephfs refuses it there, with a message that says so.
+ * The store_enter family works on this server's own file system only
+ * (nfswap serve writes no files on CephFS), always as the client.
  */
 #include <sys/stat.h>
 #include <dirent.h>
@@ -37,24 +42,25 @@ store_close(struct store *st)
 }
 
 int
-store_create(struct store *st, const struct client *c, int *created,
-    struct diag *d)
+store_create(struct store *st, const char *name, uint32_t uid, uint32_t gid,
+    int *created, struct diag *d)
 {
 	if (st->ceph != NULL)
-		return cephfs_create(st, c, created, d);
-	return clientdir_create(st->conf, c, created, d);
+		return cephfs_create(st, name, uid, gid, created, d);
+	return clientdir_create(st->conf, name, uid, gid, created, d);
 }
 
+/* The limits of root/name (its project quota's id is projid here). */
 int
-store_set_quota(struct store *st, const struct client *c, uint64_t bytes,
-    uint64_t inodes)
+store_set_quota(struct store *st, const char *name, uint32_t projid,
+    uint64_t bytes, uint64_t inodes)
 {
 	char dir[PATH_MAXLEN + 96];
 
 	if (st->ceph != NULL)
-		return cephfs_set_quota(st, c->name, bytes, inodes);
-	clientdir_path(st->conf, c->name, dir, sizeof(dir));
-	return clientdir_set_quota(dir, c->uid, bytes, inodes);
+		return cephfs_set_quota(st, name, bytes, inodes);
+	clientdir_path(st->conf, name, dir, sizeof(dir));
+	return clientdir_set_quota(dir, projid, bytes, inodes);
 }
 
 /* Rename root/from to root/to, which must not exist (as root: the root
@@ -89,7 +95,7 @@ store_purge(struct store *st, const char *name, uint32_t uid, uint32_t gid,
 }
 
 /*
- * What client c uses.  Bytes and inodes come from the project quota (or
+ * What the client that owns root/name (uid, gid) uses.  Bytes and inodes come from the project quota (or
  * CephFS's own counts) where there is one: O(1), exact, and nothing the
  * client can make slow.  Elsewhere, or when walk is set, the tree is also
  * walked, as the client and within bounds (clientdir_usage): that is the
@@ -99,8 +105,8 @@ store_purge(struct store *st, const char *name, uint32_t uid, uint32_t gid,
  * whether it saw everything.  -errno when neither could be had.
  */
 int
-store_usage(struct store *st, const struct client *c, int walk,
-    struct dir_usage *u)
+store_usage(struct store *st, const char *name, uint32_t uid, uint32_t gid,
+    int walk, struct dir_usage *u)
 {
 	char dir[PATH_MAXLEN + 96];
 	struct dir_usage q;
@@ -108,10 +114,10 @@ store_usage(struct store *st, const struct client *c, int walk,
 
 	memset(u, 0, sizeof(*u));
 	if (st->ceph != NULL)
-		return cephfs_usage(st, c->name, c->uid, c->gid, walk, u);
-	clientdir_path(st->conf, c->name, dir, sizeof(dir));
+		return cephfs_usage(st, name, uid, gid, walk, u);
+	clientdir_path(st->conf, name, dir, sizeof(dir));
 	memset(&q, 0, sizeof(q));
-	qr = clientdir_quota_usage(dir, c->uid, &q);
+	qr = clientdir_quota_usage(dir, uid, &q);
 	if (qr == 0 && !walk) {
 		*u = q;
 		return 0;
@@ -121,11 +127,11 @@ store_usage(struct store *st, const struct client *c, int walk,
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		r = -errno;
-	else if (geteuid() == 0 && (r = asclient_enter(c->uid, c->gid)) < 0)
+	else if (geteuid() == 0 && (r = asclient_enter(uid, gid)) < 0)
 		close(fd);
 	else {
 		as = geteuid() == 0;
-		r = clientdir_usage_fd(fd, c->uid, u);
+		r = clientdir_usage_fd(fd, uid, u);
 		if (as)
 			(void)asclient_leave();
 		close(fd);
@@ -221,4 +227,83 @@ store_where(const struct nfswap_conf *conf, const char *name, char *buf,
 	else
 		snprintf(buf, len, "%s", dir);
 	return buf;
+}
+
+/* Where root/name is: the path its export names (LOOKUP, show). */
+int
+store_path(const struct nfswap_conf *conf, const char *name, char *buf,
+    size_t len)
+{
+	return clientdir_path(conf, name, buf, len);
+}
+
+/* ---- as the client, in an opened directory (nfswap serve) ------------- */
+
+/*
+ * Become client uid/gid and open its directory name: the export root is
+ * opened as ourselves (O_PATH: reaching it is all that is needed, even
+ * through directories only root may search), the client's directory below
+ * it as the client, and it must be the client's.  Returns the directory's
+ * descriptor -- store_leave() closes it and gives back our own ids -- or
+ * -errno, with our ids back already.
+ */
+int
+store_enter(const struct nfswap_conf *conf, const char *name, uint32_t uid,
+    uint32_t gid)
+{
+	struct stat st;
+	int root, dfd, r;
+
+	if ((root = open(conf_dir_root(conf), O_PATH | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		return -errno;
+	if ((r = asclient_enter(uid, gid)) < 0) {
+		close(root);
+		return r;
+	}
+	dfd = openat(root, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	r = dfd < 0 ? -errno : 0;
+	close(root);
+	if (r == 0 && (fstat(dfd, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != uid)) {
+		close(dfd);
+		r = -EPERM;
+	}
+	if (r < 0) {
+		(void)asclient_leave();
+		return r;
+	}
+	return dfd;
+}
+
+void
+store_leave(int dfd)
+{
+	close(dfd);
+	(void)asclient_leave();
+}
+
+/* A walk of the directory dfd (store_enter's), as the client: bounded,
+ * as clientdir_usage_fd says; entries not owned by uid are counted. */
+int
+store_usage_fd(int dfd, uint32_t uid, struct dir_usage *u)
+{
+	return clientdir_usage_fd(dfd, uid, u);
+}
+
+/*
+ * The project quota's figures for the directory dfd (store_enter's):
+ * O(1).  It is named as /proc/self/fd/N/. (our descriptor's magic link,
+ * then "." as the client), which needs no right on the directories above
+ * it.  -EOPNOTSUPP where no project quota describes it.
+ */
+int
+store_quota_fd(int dfd, uint32_t projid, struct dir_usage *u)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/.", dfd);
+	memset(u, 0, sizeof(*u));
+	return clientdir_quota_usage(path, projid, u);
 }

@@ -16,7 +16,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct client c[MAXC];
+	static struct exports_client c[MAXC];
 	struct exports_opts o = {
 		.export_root = "/srv/nfswap", .pseudo_root = "/swap",
 		.kernel_options = "", .allow_insecure = 1
@@ -43,7 +43,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			snprintf(c[n].host, sizeof(c[n].host), "%s", f[1]);
 			c[n].uid = c[n].gid = (uint32_t)strtoul(f[2], NULL, 10);
 			c[n].export_id = (uint32_t)strtoul(f[3], NULL, 10);
-			c[n].quota = 1 << 20;
 			n++;
 		}
 	}

@@ -6,7 +6,7 @@
  * name, only single addresses that are their own canonical form.
  */
 #include "fuzz.h"
-#include "nfswap.h"
+#include "registry.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -15,6 +15,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.export_root = "/srv/nfswap", .pseudo_root = "/swap",
 		.kernel_options = ""
 	};
+	struct exports_client e;
 	struct client c;
 	struct strbuf sb;
 	struct diag d;
@@ -35,19 +36,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (h.kind == HOST_IPV4 || h.kind == HOST_IPV6) &&
 			    strcmp(h.canon, c.addrs[i]) == 0);
 		}
+		registry_export(&c, &e);
 		sb_init(&sb);
-		PROPERTY(exports_render(EXPORTS_KERNEL, &c, 1, &o, &sb, err,
+		PROPERTY(exports_render(EXPORTS_KERNEL, &e, 1, &o, &sb, err,
 		    sizeof(err)) == 0);
 		PROPERTY(fuzz_count(sb.s, "\n/srv/nfswap/") == 1);
 		sb_reset(&sb);
-		PROPERTY(exports_render(EXPORTS_GANESHA, &c, 1, &o, &sb, err,
+		PROPERTY(exports_render(EXPORTS_GANESHA, &e, 1, &o, &sb, err,
 		    sizeof(err)) == 0);
 		PROPERTY(fuzz_count(sb.s, "EXPORT {") == 1);
 		/* and through the Ceph FSAL: one block, one FSAL */
 		sb_reset(&sb);
 		o.ceph_fs = "cephfs";
 		o.ceph_user = "ganesha";
-		PROPERTY(exports_render(EXPORTS_GANESHA, &c, 1, &o, &sb, err,
+		PROPERTY(exports_render(EXPORTS_GANESHA, &e, 1, &o, &sb, err,
 		    sizeof(err)) == 0);
 		PROPERTY(fuzz_count(sb.s, "EXPORT {") == 1 &&
 		    fuzz_count(sb.s, "Name = CEPH;") == 1);

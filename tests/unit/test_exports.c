@@ -10,14 +10,14 @@
 
 #define GOLDEN_DIR "tests/golden"
 
-#define CLIENT(n, h, q, id, eid, t) { .name = n, .host = h, .quota = q, \
-	.uid = id, .gid = id, .export_id = eid, .created = t }
-static const struct client fixture[] = {
-	CLIENT("alice", "10.0.0.5", 1ULL << 30, 3000000, 1000, 1795334206),
-	CLIENT("lab-row2", "192.168.7.0/24", 4ULL << 30, 3000001, 1001, 1795334207),
-	CLIENT("pc1.lab", "pc1.lab.example.org", 512ULL << 20, 3000002, 1002, 1795334208),
-	CLIENT("v6_only", "2001:db8::42", 2ULL << 30, 3000003, 1003, 1795334209),
-	CLIENT("v6net", "2001:db8:1::/48", 2ULL << 30, 3000004, 65535, 1795334210),
+#define CLIENT(n, h, id, eid) { .name = n, .host = h, .uid = id, .gid = id, \
+	.export_id = eid }
+static const struct exports_client fixture[] = {
+	CLIENT("alice", "10.0.0.5", 3000000, 1000),
+	CLIENT("lab-row2", "192.168.7.0/24", 3000001, 1001),
+	CLIENT("pc1.lab", "pc1.lab.example.org", 3000002, 1002),
+	CLIENT("v6_only", "2001:db8::42", 3000003, 1003),
+	CLIENT("v6net", "2001:db8:1::/48", 3000004, 65535),
 };
 #define NFIX (sizeof(fixture) / sizeof(fixture[0]))
 
@@ -39,8 +39,8 @@ static const char *const flavors[] = { "sys", "krb5", "krb5i", "krb5p" };
 #define NFLAV (sizeof(flavors) / sizeof(flavors[0]))
 
 static void
-golden(const char *name, enum exports_format fmt, const struct client *c,
-    size_t n, const struct exports_opts *o)
+golden(const char *name, enum exports_format fmt,
+    const struct exports_client *c, size_t n, const struct exports_opts *o)
 {
 	char path[256], err[256];
 	struct strbuf sb;
@@ -179,7 +179,8 @@ test_one_per_client(void **state)
 }
 
 static void
-refused(const struct client *c, size_t n, const struct exports_opts *o)
+refused(const struct exports_client *c, size_t n,
+    const struct exports_opts *o)
 {
 	char err[256] = "";
 	struct strbuf sb;
@@ -197,8 +198,8 @@ refused(const struct client *c, size_t n, const struct exports_opts *o)
 static void
 test_refuses_bad_clients(void **state)
 {
-	struct client two[2];
-	struct client c;
+	struct exports_client two[2];
+	struct exports_client c;
 
 	(void)state;
 #define BAD(field, value) do {						\
@@ -220,7 +221,6 @@ test_refuses_bad_clients(void **state)
 	c = fixture[0]; c.gid = 0; refused(&c, 1, &plain);
 	c = fixture[0]; c.export_id = 0; refused(&c, 1, &plain);
 	c = fixture[0]; c.export_id = 65536; refused(&c, 1, &plain);
-	c = fixture[0]; c.quota = 0; refused(&c, 1, &plain);
 
 	/* Two clients sharing a name, a host or an Export_Id. */
 	two[0] = fixture[0]; two[1] = fixture[1];

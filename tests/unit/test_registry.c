@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "testutil.h"
-#include "nfswap.h"
+#include "registry.h"
 
 struct fx {
 	char			*tmp;
@@ -388,6 +388,26 @@ test_corrupt_record(void **state)
 	tu_write(path, "name = \"a\";\nhost = ;\n");
 	assert_int_equal(registry_list(&reg, &v, &n, &d), -EINVAL);
 	assert_non_null(strstr(d.msg, ":2:"));
+	/* what the renderers do not know of is checked here: no quota, a
+	 * head that is no name, leaving the head it is on */
+	tu_write(path, "name = \"a\";\nhost = \"10.0.0.1\";\nquota = 0L;\n"
+	    "uid = 5L;\ngid = 5L;\nexport_id = 9L;\ncreated = 0L;\n");
+	assert_int_equal(registry_list(&reg, &v, &n, &d), -EINVAL);
+	assert_non_null(strstr(d.msg, "corrupt record: bad \"quota\""));
+	tu_write(path, "name = \"a\";\nhost = \"10.0.0.1\";\nquota = 1L;\n"
+	    "uid = 5L;\ngid = 5L;\nexport_id = 9L;\ncreated = 0L;\n"
+	    "head = \"../h\";\n");
+	assert_int_equal(registry_list(&reg, &v, &n, &d), -EINVAL);
+	assert_non_null(strstr(d.msg, "corrupt record: "));
+	tu_write(path, "name = \"a\";\nhost = \"10.0.0.1\";\nquota = 1L;\n"
+	    "uid = 5L;\ngid = 5L;\nexport_id = 9L;\ncreated = 0L;\n"
+	    "head = \"h1\";\nleaving = \"h1\";\n");
+	assert_int_equal(registry_list(&reg, &v, &n, &d), -EINVAL);
+	assert_non_null(strstr(d.msg, "corrupt record: leaving the head it "
+	    "is on"));
+	tu_write(path, "name = \"a\";\nhost = \"10.0.0.1\";\nquota = 1L;\n"
+	    "uid = 0L;\ngid = 5L;\nexport_id = 9L;\ncreated = 0L;\n");
+	assert_int_equal(registry_list(&reg, &v, &n, &d), -EINVAL);
 	registry_close(&reg);
 	/* a corrupt record still holds its host */
 	assert_int_equal(add(f, "b", "10.0.0.1", &d), -EINVAL);
@@ -601,8 +621,11 @@ test_kill_random(void **state)
 		waitpid(pid, NULL, 0);
 		n = list(f, &v);
 		for (size_t i = 0; i < n; i++) {
+			struct exports_client e;
 			const char *why;
-			assert_int_equal(exports_check_client(&v[i], &why), 0);
+
+			registry_export(&v[i], &e);
+			assert_int_equal(exports_check_client(&e, &why), 0);
 		}
 		free(v);
 	}
@@ -865,7 +888,7 @@ test_deep_tree(void **state)
 	/* store_usage (show) as the client: the same, no crash */
 	assert_int_equal(registry_open(&reg, &f->conf, 0, &d), 0);
 	assert_int_equal(registry_store(&reg, &st, &d), 0);
-	assert_int_equal(store_usage(st, &c, 0, &u), 0);
+	assert_int_equal(store_usage(st, c.name, c.uid, c.gid, 0, &u), 0);
 	assert_true(u.incomplete && !u.from_quota);
 	registry_close(&reg);
 

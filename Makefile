@@ -136,8 +136,10 @@ $(GEN)/%.o: $(GEN)/%.c
 # libcephfs.h wants 64-bit off_t, which every build here has anyway.
 $(call obj,provisioner/cephfs.c): ALL_CFLAGS += -D_FILE_OFFSET_BITS=64 \
     $(if $(filter 1,$(CEPHFS)),-DHAVE_CEPHFS)
-SERVE_SRC = provisioner/serve.c provisioner/serve_monitor.c \
-            provisioner/serve_net.c provisioner/serve_dns.c
+SERVE_SRC = provisioner/serve_main.c provisioner/serve_monitor.c \
+            provisioner/serve_jobs.c provisioner/serve_usage.c \
+            provisioner/serve_msg.c provisioner/serve_net.c \
+            provisioner/serve_conn.c provisioner/serve_dns.c
 $(call obj,$(SERVE_SRC)): ALL_CFLAGS += -I$(GEN) $(TIRPC_CFLAGS)
 $(call obj,$(SERVE_SRC)): $(GEN)/nfswap_prot.h
 

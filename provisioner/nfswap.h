@@ -40,7 +40,7 @@ struct cephfs_conf {
 	char		ganesha_user[NAME_MAXLEN + 1];	/* the heads' cephx id */
 };
 
-/* nfswap serve's unprivileged side and its limits (serve.c). */
+/* nfswap serve's unprivileged side and its limits (serve_main.c). */
 struct serve_conf {
 	char		user[33];		/* a name, or a uid */
 	char		chroot[PATH_MAXLEN + 1];	/* empty, root's */
@@ -190,8 +190,9 @@ int	cephfs_list(struct store *, void (*)(void *, const char *), void *);
 int	asclient_enter(uint32_t uid, uint32_t gid);
 int	asclient_leave(void);
 
-/* serve.c -- "nfswap serve", the provisioning service.  Its journal of
- * allocations under way is export_root/SERVE_JOURNAL_DIR (root's, 0700). */
+/* serve_main.c -- "nfswap serve", the provisioning service.  Its journal
+ * of allocations under way is export_root/SERVE_JOURNAL_DIR (root's,
+ * 0700). */
 #define SERVE_JOURNAL_DIR	".nfswap-serve"
 int	serve_main(const struct nfswap_conf *, int argc, char **argv);
 

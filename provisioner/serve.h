@@ -4,11 +4,14 @@
  *
  *   monitor   root, keeping only CAP_SETUID and CAP_SETGID: reads the
  *             registry and acts in a client's directory as that client
- *             (serve_monitor.c).  It never reads from the network.
+ *             (serve_monitor.c, its requests; serve_jobs.c, ALLOCATE's
+ *             workers; serve_usage.c, what a directory holds).  It never
+ *             reads from the network.
  *   network   the serve user, chrooted into an empty directory, no
  *             capabilities: accepts connections, reads records with
  *             deadlines, decodes XDR, rate-limits, and asks the monitor
- *             (serve_net.c).
+ *             (serve_net.c; its connections and their limits,
+ *             serve_conn.c).
  *   resolver  the serve user, no capabilities, not chrooted (it needs
  *             the resolver's files): turns a caller's address into a DNS
  *             name confirmed both ways, for the network side
@@ -22,11 +25,13 @@
 #ifndef NFSWAP_SERVE_H
 #define NFSWAP_SERVE_H
 
+#include <sys/socket.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 
 #include "nfswap.h"
+#include "nfswap_prot.h"
 
 #define SERVE_FILES_MAX		64	/* NFSWAP_FILES_MAX of the protocol */
 #define SERVE_ADDR_MAX		46	/* INET6_ADDRSTRLEN */
@@ -80,7 +85,9 @@ struct serve_dns {
 	char		name[HOST_MAXLEN + 1];	/* answer: "" when none */
 };
 
-/* serve.c */
+struct client;
+
+/* serve_main.c */
 int	serve_drop(const char *what, uint32_t uid, uint32_t gid,
 	    const char *chroot_dir, unsigned nofile);
 
@@ -88,9 +95,41 @@ int	serve_drop(const char *what, uint32_t uid, uint32_t gid,
 int	monitor_run(const struct nfswap_conf *, int net_fd,
 	    volatile sig_atomic_t *stop);
 
+/* serve_msg.c -- a request's checks, an error's answer (the monitor) */
+int	msg_request_ok(const struct serve_req *);
+int	msg_name_ok(const char *);
+nfswap_stat msg_stat(int err);
+
+/* serve_jobs.c -- ALLOCATE: the jobs under way, their journal, budgets */
+int	jobs_start(const struct nfswap_conf *, volatile sig_atomic_t *stop);
+void	jobs_reap(void);
+void	jobs_stop(void);
+nfswap_stat jobs_allocate(const struct client *, const char *name,
+	    uint64_t size);
+int	jobs_busy(const struct client *, const char *name);
+uint64_t jobs_pending(const struct client *, uint32_t *in_progress);
+
+/* serve_usage.c -- what a client's directory holds (the monitor) */
+void	usage_start(const struct nfswap_conf *, volatile sig_atomic_t *stop);
+void	usage_stop(void);
+int	usage_get(const struct client *, int fresh, uint64_t *bytes);
+void	usage_dirty(const char *client);
+
 /* serve_net.c */
 int	net_run(const struct nfswap_conf *, int listen_fd, int mon_fd,
 	    int dns_fd);
+
+/* serve_conn.c -- the network side's connections and their limits */
+int	conns_init(const struct serve_conf *);
+void	conns_free(void);
+void	conn_new(int fd, uint64_t now);
+void	conn_touch(int fd, uint64_t now);
+int	conn_known(int fd);
+int	conn_outq_full(int fd);
+void	conn_close(int fd, const char *why);
+void	conn_gone(int fd);
+void	conn_expire(uint64_t now);
+int	conn_addr(const struct sockaddr *, socklen_t, char *, size_t);
 
 /* serve_dns.c */
 int	dns_run(int fd);

@@ -11,12 +11,11 @@
  *   bytes arrive, never waited for, and none may exceed MAXREC;
  * - a connection that has not completed a call within idle_timeout
  *   seconds is closed, whatever it sent meanwhile (half a record, one byte
- *   at a time, or nothing);
- * - a peer that does not read its replies is dropped as soon as
- *   OUTQ_MAX bytes of them wait unread, before a reply could block;
- * - at most connections_per_address connections per address and
- *   max_connections in all; past the total, the least recently active is
- *   closed for the newcomer;
+ *   at a time, or nothing); a peer that does not read its replies is
+ *   dropped as soon as OUTQ_MAX bytes of them wait unread, before a reply
+ *   could block; at most connections_per_address connections per address
+ *   and max_connections in all; past the total, the least recently active
+ *   is closed for the newcomer (serve_conn.c);
  * - every call but NULL must come from a reserved port (below 1024: root
  *   on the client), as the client's NFS export requires, else it gets
  *   AUTH_TOOWEAK -- any user of a thin client could otherwise release or
@@ -28,12 +27,10 @@
  *   none, so that callers rotating through addresses cannot push a
  *   client's name out of the cache.
  */
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sockios.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,7 +46,6 @@
 #include "nfswap_prot.h"
 
 #define MAXREC		8192		/* bytes in one call, at most */
-#define OUTQ_MAX	(16 * 1024)	/* unread replies before a drop */
 #define RATE_PER_S	20		/* calls per second and address */
 #define RATE_SLOTS	1024
 #define DNS_POS		1024		/* confirmed names kept */
@@ -63,12 +59,6 @@
 #error "serve.h's SERVE_FILES_MAX must be the protocol's NFSWAP_FILES_MAX"
 #endif
 
-struct conn {
-	int		used, closing;
-	char		addr[SERVE_ADDR_MAX];
-	uint64_t	last_ms;	/* accepted, or its last whole call */
-};
-
 struct name {
 	char		addr[SERVE_ADDR_MAX];
 	char		name[HOST_MAXLEN + 1];
@@ -79,9 +69,6 @@ static struct {
 	const struct serve_conf *sc;
 	int		lfd, mon, dns;
 	uint32_t	seq;
-	struct conn	*conn;		/* by file descriptor */
-	int		nconn_max;	/* its size */
-	unsigned	nconns;
 	struct {
 		char		addr[SERVE_ADDR_MAX];
 		uint64_t	sec;
@@ -90,8 +77,7 @@ static struct {
 	unsigned	rate_next;
 	struct name	pos[DNS_POS], neg[DNS_NEG], pending[DNS_PENDING];
 	unsigned	neg_next;
-	uint64_t	said_slow_ms, said_full_ms;
-	unsigned long	dropped;	/* connections closed by us */
+	uint64_t	said_slow_ms;
 } N;
 
 static volatile sig_atomic_t net_stop;
@@ -101,25 +87,6 @@ on_stop(int sig)
 {
 	(void)sig;
 	net_stop = 1;
-}
-
-/* The caller's address as valid_host spells it; v4-mapped v6 as v4. */
-static int
-sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
-{
-	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
-		return inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, buf, (socklen_t)n) ? 0 : -EINVAL;
-	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-			return inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12],
-			    buf, (socklen_t)n) ? 0 : -EINVAL;
-		return inet_ntop(AF_INET6, &s6->sin6_addr, buf,
-		    (socklen_t)n) ? 0 : -EINVAL;
-	}
-	return -EAFNOSUPPORT;
 }
 
 /* The caller's port: below 1024 only root on its host can have it. */
@@ -133,122 +100,6 @@ sockaddr_port(const struct sockaddr *sa, socklen_t len)
 		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
 		    sin6_port);
 	return 65535;
-}
-
-/* ---- connections ------------------------------------------------------- */
-
-/*
- * Ask libtirpc to let go of fd: its next read sees the end, and the
- * transport is destroyed there (and the descriptor closed).  Replies the
- * peer never read are thrown away with the connection (a reset, not a
- * FIN that would wait behind them, and no orphaned socket holding them).
- */
-static void
-conn_close(int fd, const char *why)
-{
-	struct conn *c = &N.conn[fd];
-	struct linger lg = { 1, 0 };
-	int unsent = 0;
-
-	if (!c->used || c->closing)
-		return;
-	c->closing = 1;
-	if (ioctl(fd, SIOCOUTQ, &unsent) == 0 && unsent > 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	(void)shutdown(fd, SHUT_RDWR);
-	N.dropped++;
-	log_debug("serve: closing a connection from %s: %s", c->addr, why);
-}
-
-static void
-conn_gone(int fd)
-{
-	if (fd >= 0 && fd < N.nconn_max && N.conn[fd].used) {
-		N.conn[fd].used = 0;
-		N.nconns--;
-	}
-}
-
-/* A connection libtirpc has just accepted: count it, and hold it to the
- * limits per address and in all. */
-static void
-conn_new(int fd, uint64_t now)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	struct conn *c;
-	unsigned same = 0;
-	int i, oldest = -1;
-
-	if (fd < 0 || fd >= N.nconn_max) {	/* cannot happen: RLIMIT_NOFILE */
-		(void)shutdown(fd, SHUT_RDWR);
-		return;
-	}
-	c = &N.conn[fd];
-	memset(c, 0, sizeof(*c));
-	c->used = 1;
-	c->last_ms = now;
-	N.nconns++;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0 ||
-	    sockaddr_text((struct sockaddr *)&ss, sl, c->addr,
-	    sizeof(c->addr)) < 0) {
-		snprintf(c->addr, sizeof(c->addr), "?");
-		conn_close(fd, "no address");
-		return;
-	}
-	for (i = 0; i < N.nconn_max; i++) {
-		if (!N.conn[i].used || N.conn[i].closing || i == fd)
-			continue;
-		if (strcmp(N.conn[i].addr, c->addr) == 0)
-			same++;
-		if (oldest < 0 || N.conn[i].last_ms < N.conn[oldest].last_ms)
-			oldest = i;
-	}
-	if (same >= N.sc->connections_per_address) {
-		conn_close(fd, "too many connections from this address");
-		return;
-	}
-	if (N.nconns > N.sc->max_connections && oldest >= 0) {
-		if (N.said_full_ms == 0 || now - N.said_full_ms > 60000) {
-			log_warnx("serve: %u connections, the most allowed "
-			    "(max_connections); closing the least active",
-			    N.sc->max_connections);
-			N.said_full_ms = now;
-		}
-		conn_close(oldest, "the least active, for a newcomer");
-	}
-}
-
-/* Connections that have not completed a call for idle_timeout. */
-static void
-conn_expire(uint64_t now)
-{
-	uint64_t idle = (uint64_t)N.sc->idle_timeout * 1000;
-	int i;
-
-	for (i = 0; i < N.nconn_max; i++)
-		if (N.conn[i].used && !N.conn[i].closing &&
-		    now > N.conn[i].last_ms && now - N.conn[i].last_ms > idle)
-			conn_close(i, "no whole call within idle_timeout");
-}
-
-/*
- * Replies waiting unread: a peer that pipelines calls and never reads.
- * Its next call is not read while a reply might not be written at once
- * (libtirpc would retry a blocked write for two seconds, holding up
- * everyone): more than OUTQ_MAX bytes unacknowledged, or a socket the
- * kernel does not call writable, and the peer is dropped.  A client that
- * reads each reply before its next call never comes near either.
- */
-static int
-outq_full(int fd)
-{
-	struct pollfd p = { fd, POLLOUT, 0 };
-	int n = 0;
-
-	if (ioctl(fd, SIOCOUTQ, &n) == 0 && n > OUTQ_MAX)
-		return 1;
-	return poll(&p, 1, 0) == 1 && !(p.revents & POLLOUT);
 }
 
 /* ---- callers: rate, DNS ------------------------------------------------ */
@@ -513,6 +364,55 @@ reply_status(SVCXPRT *x, const struct serve_rep *r)
 	(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_status_res, (char *)&sr);
 }
 
+/* The request for the monitor, from a call's arguments: OK, or INVAL
+ * when they cannot make one. */
+static nfswap_stat
+request(rpcproc_t proc, const nfswap_alloc_args *aa,
+    const nfswap_release_args *ra, struct serve_req *q)
+{
+	switch (proc) {
+	case NFSWAPPROC_LOOKUP:
+		q->op = SERVE_LOOKUP;
+		break;
+	case NFSWAPPROC_ALLOCATE:
+		q->op = SERVE_ALLOCATE;
+		if (aa->name == NULL || strlen(aa->name) >= sizeof(q->name))
+			return NFSWAP_INVAL;
+		snprintf(q->name, sizeof(q->name), "%s", aa->name);
+		q->size = aa->size;
+		break;
+	case NFSWAPPROC_RELEASE:
+		q->op = SERVE_RELEASE;
+		if (ra->name == NULL || strlen(ra->name) >= sizeof(q->name))
+			return NFSWAP_INVAL;
+		snprintf(q->name, sizeof(q->name), "%s", ra->name);
+		break;
+	default:
+		q->op = SERVE_STATUS;
+		break;
+	}
+	return NFSWAP_OK;
+}
+
+static void
+reply(SVCXPRT *x, const struct svc_req *rq, const struct serve_rep *rep)
+{
+	nfswap_stat st;
+
+	switch (rq->rq_proc) {
+	case NFSWAPPROC_LOOKUP:
+		reply_lookup(x, rq->rq_vers, rep);
+		break;
+	case NFSWAPPROC_STATUS:
+		reply_status(x, rep);
+		break;
+	default:
+		st = (nfswap_stat)rep->status;
+		(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_stat, (char *)&st);
+		break;
+	}
+}
+
 /*
  * Arguments are decoded with the generated XDR routines (bounded by the
  * protocol's limits); a request that does not decode gets GARBAGE_ARGS,
@@ -528,10 +428,8 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 	struct serve_req q;
 	const struct netbuf *nb;
 	uint64_t now = mono_ms();
-	nfswap_stat st;
 
-	if (x->xp_fd >= 0 && x->xp_fd < N.nconn_max)
-		N.conn[x->xp_fd].last_ms = now;		/* a whole call */
+	conn_touch(x->xp_fd, now);		/* a whole call */
 	if (rq->rq_proc == NFSWAPPROC_NULL) {
 		(void)svc_sendreply(x, xdr_nothing, NULL);
 		return;
@@ -559,50 +457,14 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 		goto free;
 	}
 	memset(&rep, 0, sizeof(rep));
-	if (sockaddr_text(nb->buf, nb->len,
-	    q.addr, sizeof(q.addr)) < 0)
+	if (conn_addr(nb->buf, nb->len, q.addr, sizeof(q.addr)) < 0)
 		rep.status = NFSWAP_UNKNOWN;
 	else if (!rate_ok(q.addr, now))
 		rep.status = NFSWAP_BUSY;	/* who asks decides everything */
-	else {
-		switch (rq->rq_proc) {
-		case NFSWAPPROC_LOOKUP:
-			q.op = SERVE_LOOKUP;
-			break;
-		case NFSWAPPROC_ALLOCATE:
-			q.op = SERVE_ALLOCATE;
-			if (aa.name == NULL || strlen(aa.name) >= sizeof(q.name))
-				rep.status = NFSWAP_INVAL;
-			else
-				snprintf(q.name, sizeof(q.name), "%s", aa.name);
-			q.size = aa.size;
-			break;
-		case NFSWAPPROC_RELEASE:
-			q.op = SERVE_RELEASE;
-			if (ra.name == NULL || strlen(ra.name) >= sizeof(q.name))
-				rep.status = NFSWAP_INVAL;
-			else
-				snprintf(q.name, sizeof(q.name), "%s", ra.name);
-			break;
-		default:
-			q.op = SERVE_STATUS;
-			break;
-		}
-		if (rep.status == NFSWAP_OK)
-			ask(&q, &rep, now);
-	}
-	switch (rq->rq_proc) {
-	case NFSWAPPROC_LOOKUP:
-		reply_lookup(x, rq->rq_vers, &rep);
-		break;
-	case NFSWAPPROC_STATUS:
-		reply_status(x, &rep);
-		break;
-	default:
-		st = (nfswap_stat)rep.status;
-		(void)svc_sendreply(x, (xdrproc_t)xdr_nfswap_stat, (char *)&st);
-		break;
-	}
+	else if ((rep.status = request(rq->rq_proc, &aa, &ra, &q)) ==
+	    NFSWAP_OK)
+		ask(&q, &rep, now);
+	reply(x, rq, &rep);
 free:
 	if (rq->rq_proc == NFSWAPPROC_ALLOCATE)
 		(void)svc_freeargs(x, (xdrproc_t)xdr_nfswap_alloc_args,
@@ -623,26 +485,19 @@ find_new(uint64_t now)
 	for (i = 0; i < svc_max_pollfd; i++) {
 		int fd = svc_pollfd[i].fd;
 
-		if (fd >= 0 && fd != N.lfd && (fd >= N.nconn_max ||
-		    !N.conn[fd].used))
+		if (fd >= 0 && fd != N.lfd && !conn_known(fd))
 			conn_new(fd, now);
 	}
 }
 
-/*
- * Serve until stopped or until the monitor or the resolver goes away.
- * The poll set is libtirpc's (a copy: an accept may reallocate it) plus
- * the resolver's and the monitor's sockets.  Connections are served
- * first and the listener last, so that a descriptor closed in this round
- * is known closed before accept can hand its number out again.
- */
-int
-net_run(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
+/* The service registered with libtirpc on the listening socket, and the
+ * network side's state made ready.  -errno. */
+static int
+net_setup(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
     int dns_fd)
 {
-	struct pollfd *pfd = NULL;
 	struct sigaction sa;
-	int maxrec = MAXREC, cap = 0, i, n;
+	int maxrec = MAXREC;
 	rpcvers_t vers;
 	SVCXPRT *x;
 
@@ -651,8 +506,7 @@ net_run(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
 	N.lfd = listen_fd;
 	N.mon = mon_fd;
 	N.dns = dns_fd;
-	N.nconn_max = (int)conf->serve.max_connections + 64;
-	if ((N.conn = calloc((size_t)N.nconn_max, sizeof(*N.conn))) == NULL)
+	if (conns_init(&conf->serve) < 0)
 		return -ENOMEM;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -663,18 +517,77 @@ net_run(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
 	if (!rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec) ||
 	    (x = svc_vc_create(listen_fd, 0, 0)) == NULL) {
 		log_warnx("serve: svc_vc_create failed");
-		free(N.conn);
+		conns_free();
 		return -EIO;
 	}
 	for (vers = NFSWAP_V1; vers <= NFSWAP_V2; vers++)
 		if (!svc_reg(x, NFSWAP_PROG, vers, dispatch, NULL)) {
 			log_warnx("serve: svc_reg failed");
-			free(N.conn);
+			conns_free();
 			return -EIO;
 		}
+	return 0;
+}
+
+/*
+ * One round's events: the resolver's answers, the monitor gone, then the
+ * connections, and the listener last, so that a descriptor closed in this
+ * round is known closed before accept can hand its number out again.
+ * pfd holds libtirpc's nfd descriptors, then the resolver's and the
+ * monitor's sockets.
+ */
+static void
+net_round(const struct pollfd *pfd, int nfd, uint64_t now)
+{
+	int i, lidx = -1;
+
+	if (pfd[nfd].revents)
+		dns_read(now);
+	if (pfd[nfd + 1].revents) {
+		/* nothing is asked between calls: a late answer, or the
+		 * monitor gone */
+		struct serve_rep late;
+
+		if (recv(N.mon, &late, sizeof(late), MSG_DONTWAIT) == 0)
+			net_stop = 1;
+	}
+	for (i = 0; i < nfd; i++) {
+		int fd = pfd[i].fd;
+
+		if (fd < 0 || pfd[i].revents == 0)
+			continue;
+		if (fd == N.lfd) {
+			lidx = i;
+			continue;
+		}
+		if (conn_outq_full(fd))
+			conn_close(fd, "it does not read its replies");
+		svc_getreq_common(fd);
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			conn_gone(fd);
+	}
+	if (lidx >= 0) {
+		svc_getreq_common(N.lfd);
+		find_new(now);
+	}
+}
+
+/*
+ * Serve until stopped or until the monitor or the resolver goes away.
+ * The poll set is libtirpc's (a copy: an accept may reallocate it) plus
+ * the resolver's and the monitor's sockets.
+ */
+int
+net_run(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
+    int dns_fd)
+{
+	struct pollfd *pfd = NULL;
+	int cap = 0, n, r;
+
+	if ((r = net_setup(conf, listen_fd, mon_fd, dns_fd)) < 0)
+		return r;
 	while (!net_stop) {
-		int nfd = svc_max_pollfd, lidx = -1;
-		uint64_t now;
+		int nfd = svc_max_pollfd;
 
 		if (nfd + 2 > cap) {
 			struct pollfd *p = realloc(pfd, (size_t)(nfd + 2) *
@@ -696,43 +609,11 @@ net_run(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
 		n = poll(pfd, (nfds_t)nfd + 2, 1000);
 		if (n < 0 && errno != EINTR)
 			break;
-		now = mono_ms();
-		if (n > 0) {
-			if (pfd[nfd].revents)
-				dns_read(now);
-			if (pfd[nfd + 1].revents) {
-				/* nothing is asked between calls: a late
-				 * answer, or the monitor gone */
-				struct serve_rep late;
-
-				if (recv(N.mon, &late, sizeof(late),
-				    MSG_DONTWAIT) == 0)
-					net_stop = 1;
-			}
-			for (i = 0; i < nfd; i++) {
-				int fd = pfd[i].fd;
-
-				if (fd < 0 || pfd[i].revents == 0)
-					continue;
-				if (fd == N.lfd) {
-					lidx = i;
-					continue;
-				}
-				if (fd < N.nconn_max && outq_full(fd))
-					conn_close(fd, "it does not read its "
-					    "replies");
-				svc_getreq_common(fd);
-				if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
-					conn_gone(fd);
-			}
-			if (lidx >= 0) {
-				svc_getreq_common(N.lfd);
-				find_new(now);
-			}
-		}
+		if (n > 0)
+			net_round(pfd, nfd, mono_ms());
 		conn_expire(mono_ms());	/* calls served since set last_ms */
 	}
 	free(pfd);
-	free(N.conn);
+	conns_free();
 	return 0;
 }

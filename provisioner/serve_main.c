@@ -1,7 +1,7 @@
 /*
- * serve.c -- "nfswap serve": the provisioning service (ONC RPC over TCP,
- * libtirpc; the protocol is common/nfswap_prot.x).  A thin client asks
- * which export is its own (LOOKUP) and has swap files written on the
+ * serve_main.c -- "nfswap serve": the provisioning service (ONC RPC over
+ * TCP, libtirpc; the protocol is common/nfswap_prot.x).  A thin client
+ * asks which export is its own (LOOKUP) and has swap files written on the
  * server's own disk (ALLOCATE), instead of pushing zeros over NFS.
  *
  * Privilege separation, the OpenBSD way (serve.h): this file starts as
@@ -365,8 +365,19 @@ usage_error(const char *what, const char *arg)
 	return EXIT_USAGE;
 }
 
-int
-serve_main(const struct nfswap_conf *conf, int argc, char **argv)
+/* What the command line asks, and what was set up for it as root. */
+struct start {
+	unsigned long	port;		/* 0: any */
+	int		rpcbind, fg;
+	uint32_t	uid, gid;	/* serve.user's */
+	int		fd, v6;		/* the listening socket */
+	unsigned	lport;		/* ... and its port */
+	int		registered;	/* with rpcbind */
+};
+
+/* The options: 0, or EXIT_USAGE (said). */
+static int
+options(int argc, char **argv, struct start *o)
 {
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, 'p' },
@@ -374,26 +385,19 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct serve_conf *sc = &conf->serve;
-	unsigned long port = 0;
-	int ch, fd, v6, rpcbind = 1, fg = 0, registered = 0, r;
-	int mon_net[2], net_dns[2];
-	unsigned lport;
-	uint32_t uid, gid;
-	struct sigaction sa;
-	pid_t net = -1, dns = -1;
 	char *end;
+	int ch;
 
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":dp:", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': fg = 1; break;
-		case 'R': rpcbind = 0; break;
+		case 'd': o->fg = 1; break;
+		case 'R': o->rpcbind = 0; break;
 		case 'p':
 			errno = 0;
-			port = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || port > 65535)
+			o->port = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || o->port > 65535)
 				return usage_error("bad port", optarg);
 			break;
 		default:
@@ -402,16 +406,28 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("unexpected argument", argv[optind]);
-	if (!rpcbind && port == 0)
+	if (!o->rpcbind && o->port == 0)
 		return usage_error("--no-rpcbind needs --port", NULL);
-	log_init("nfswap", fg, 0);
+	return 0;
+}
+
+/*
+ * What only root can set up, before anything is given up: the serve
+ * user, its chroot, the listening socket, rpcbind.  0, or EXIT_RUNTIME
+ * (said; nothing left open).
+ */
+static int
+prepare(const struct serve_conf *sc, struct start *o)
+{
+	int r;
+
 	if (geteuid() != 0) {
 		log_warnx("serve: must be started as root (it acts in each "
 		    "client's directory as that client, and runs its network "
 		    "side as %s)", sc->user);
 		return EXIT_RUNTIME;
 	}
-	if ((r = serve_user(sc->user, &uid, &gid)) < 0) {
+	if ((r = serve_user(sc->user, &o->uid, &o->gid)) < 0) {
 		log_warnx("serve: serve.user \"%s\": %s", sc->user, r == -ENOENT ?
 		    "no such user (create it: adduser --system --group "
 		    "--no-create-home _nfswap; or name another)" :
@@ -424,25 +440,29 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 		    r == -ENOTEMPTY ? "must be empty" : strerror(-r));
 		return EXIT_RUNTIME;
 	}
-	if ((fd = listen_tcp((unsigned)port, &v6)) < 0) {
-		log_warnx("serve: listening on TCP port %lu: %s", port,
-		    strerror(-fd));
+	if ((o->fd = listen_tcp((unsigned)o->port, &o->v6)) < 0) {
+		log_warnx("serve: listening on TCP port %lu: %s", o->port,
+		    strerror(-o->fd));
 		return EXIT_RUNTIME;
 	}
-	lport = listen_port(fd);
-	if (rpcbind) {
-		if ((r = rpcb_register(fd, v6)) < 0) {
+	o->lport = listen_port(o->fd);
+	if (o->rpcbind) {
+		if ((r = rpcb_register(o->fd, o->v6)) < 0) {
 			log_warnx("serve: cannot register with rpcbind (is it "
 			    "running? --no-rpcbind --port N runs without)");
-			close(fd);
+			close(o->fd);
 			return EXIT_RUNTIME;
 		}
-		registered = 1;
+		o->registered = 1;
 	}
-	if (!fg && daemon(0, 0) < 0) {
-		log_warn("daemon");
-		goto fail;
-	}
+	return 0;
+}
+
+static void
+on_signals(void)
+{
+	struct sigaction sa;
+
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_stop;
@@ -452,67 +472,105 @@ serve_main(const struct nfswap_conf *conf, int argc, char **argv)
 	sa.sa_flags = SA_NOCLDSTOP;
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * The resolver and the network side, each descending to the serve user
+ * as it starts; mon gets the monitor's end of the network side's socket.
+ * -1 when the socketpairs or a fork failed (said; the listening socket is
+ * closed either way: the children have it, or no one needs it).
+ */
+static int
+fork_children(const struct nfswap_conf *conf, const struct start *o,
+    int *mon, pid_t *net, pid_t *dns)
+{
+	const struct serve_conf *sc = &conf->serve;
+	int mon_net[2], net_dns[2];
+
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, mon_net) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, net_dns) < 0) {
 		log_warn("serve: socketpair");
-		goto fail;
+		close(o->fd);
+		return -1;
 	}
 	monitor_pid = getpid();
-	if ((dns = fork()) == 0) {
-		close(fd);
+	if ((*dns = fork()) == 0) {
+		close(o->fd);
 		close(mon_net[0]);
 		close(mon_net[1]);
 		close(net_dns[1]);
 		/* it ends when the network side does (its socket's end) */
 		signal(SIGTERM, SIG_IGN);
 		signal(SIGINT, SIG_IGN);
-		_exit(serve_drop("serve resolver", uid, gid, NULL, 64) == 0 &&
-		    dns_run(net_dns[0]) == 0 ? 0 : 1);
+		_exit(serve_drop("serve resolver", o->uid, o->gid, NULL, 64) ==
+		    0 && dns_run(net_dns[0]) == 0 ? 0 : 1);
 	}
-	if (dns > 0 && (net = fork()) == 0) {
+	if (*dns > 0 && (*net = fork()) == 0) {
 		close(mon_net[0]);
 		close(net_dns[0]);
-		_exit(serve_drop("serve network side", uid, gid, sc->chroot,
-		    sc->max_connections + 64) == 0 &&
-		    net_run(conf, fd, mon_net[1], net_dns[1]) == 0 ? 0 : 1);
+		_exit(serve_drop("serve network side", o->uid, o->gid,
+		    sc->chroot, sc->max_connections + 64) == 0 &&
+		    net_run(conf, o->fd, mon_net[1], net_dns[1]) == 0 ? 0 : 1);
 	}
-	close(fd);
+	close(o->fd);
 	close(mon_net[1]);
 	close(net_dns[0]);
 	close(net_dns[1]);
-	if (dns < 0 || net < 0) {
+	*mon = mon_net[0];
+	if (*dns < 0 || *net < 0) {
 		log_warn("serve: fork");
 		close(mon_net[0]);
-		reap_children(net, dns);
-		goto fail_unreg;
+		reap_children(*net, *dns);
+		return -1;
 	}
+	return 0;
+}
+
+int
+serve_main(const struct nfswap_conf *conf, int argc, char **argv)
+{
+	struct start o = { .rpcbind = 1, .fd = -1 };
+	pid_t net = -1, dns = -1;
+	int mon, r;
+
+	if ((r = options(argc, argv, &o)) != 0)
+		return r;
+	log_init("nfswap", o.fg, 0);
+	if ((r = prepare(&conf->serve, &o)) != 0)
+		return r;
+	if (!o.fg && daemon(0, 0) < 0) {
+		log_warn("daemon");
+		close(o.fd);
+		goto fail;
+	}
+	on_signals();
+	if (fork_children(conf, &o, &mon, &net, &dns) < 0)
+		goto fail;
 	if ((r = monitor_drop()) < 0) {
 		log_warnx("serve: dropping the monitor's capabilities: %s",
 		    strerror(-r));
-		close(mon_net[0]);
+		close(mon);
 		reap_children(net, dns);
-		goto fail_unreg;
+		goto fail;
 	}
 	log_info("serving program %u versions %u-%u on TCP port %u%s%s "
 	    "(network side: pid %ld as uid %u in %s)", (unsigned)NFSWAP_PROG,
-	    (unsigned)NFSWAP_V1, (unsigned)NFSWAP_V2, lport,
-	    registered ? " (registered with rpcbind)" : "",
+	    (unsigned)NFSWAP_V1, (unsigned)NFSWAP_V2, o.lport,
+	    o.registered ? " (registered with rpcbind)" : "",
 	    conf->backend == BACKEND_CEPHFS ? "; files on CephFS: LOOKUP only" :
-	    "", (long)net, uid, sc->chroot);
-	r = monitor_run(conf, mon_net[0], &serve_stop);
+	    "", (long)net, o.uid, conf->serve.chroot);
+	r = monitor_run(conf, mon, &serve_stop);
 	if (!stop_asked)
 		log_warnx("serve: %s", child_exited ? "a child process ended" :
 		    "the network side went away");
 	log_info("serve: stopping");
-	close(mon_net[0]);
+	close(mon);
 	r = reap_children(net, dns) || r < 0 || !stop_asked;
-	if (registered)
+	if (o.registered)
 		rpcb_unregister();
 	return r ? EXIT_RUNTIME : EXIT_OK;
 fail:
-	close(fd);
-fail_unreg:
-	if (registered)
+	if (o.registered)
 		rpcb_unregister();
 	return EXIT_RUNTIME;
 }

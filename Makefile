@@ -70,7 +70,10 @@ PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
               provisioner/registry_purge.c provisioner/registry_ops.c \
               provisioner/clientdir.c provisioner/audit.c \
               provisioner/store.c provisioner/cephfs.c provisioner/asclient.c
-PROV_SRC    = $(PROV_LIB_SRC) provisioner/main.c
+# The nfswap command line: main.c picks one of the commands (cmd_*.c).
+CMD_SRC     = provisioner/main.c provisioner/cmd.c \
+              provisioner/cmd_clients.c provisioner/cmd_exports.c
+PROV_SRC    = $(PROV_LIB_SRC) $(CMD_SRC)
 AGENT_LIB_SRC = agent/policy.c agent/policy_step.c agent/policy_trend.c \
               agent/policy_size.c \
               agent/meminfo.c agent/conf.c agent/swapfile.c \
@@ -143,7 +146,7 @@ SERVE_SRC = provisioner/serve_main.c provisioner/serve_monitor.c \
 $(call obj,$(SERVE_SRC)): ALL_CFLAGS += -I$(GEN) $(TIRPC_CFLAGS)
 $(call obj,$(SERVE_SRC)): $(GEN)/nfswap_prot.h
 
-$(BUILD)/nfswap: $(call obj,provisioner/main.c $(SERVE_SRC)) \
+$(BUILD)/nfswap: $(call obj,$(CMD_SRC) $(SERVE_SRC)) \
     $(RPC_OBJ) $(BUILD)/libnfswap.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(TIRPC_LIBS) -lpthread
 

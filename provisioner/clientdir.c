@@ -295,6 +295,53 @@ clientdir_usage(const char *dir, uint32_t uid, struct dir_usage *u)
 }
 
 /*
+ * One entry of the walk, name in d at depth: counted (rel, the path of d
+ * so far, gets its name), and when it is a directory the walk may enter,
+ * opened -- its DIR, else NULL (the caller then cuts rel back).
+ */
+static DIR *
+walk_entry(struct dir_usage *u, DIR *d, const char *name, char *rel,
+    size_t size, int depth, dev_t dev, uint32_t uid)
+{
+	size_t len = strlen(rel);
+	struct stat st;
+	DIR *sub;
+	int fd;
+
+	if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return NULL;	/* removed while we looked */
+	snprintf(rel + len, size - len, "%s%s", len ? "/" : "", name);
+	u->bytes += (uint64_t)st.st_blocks * 512;
+	u->inodes++;
+	if (!S_ISDIR(st.st_mode))
+		u->files++;
+	if (st.st_uid != uid && u->foreign++ == 0)
+		snprintf(u->first_foreign, sizeof(u->first_foreign), "%s", rel);
+	if (!S_ISDIR(st.st_mode))
+		return NULL;
+	if (depth == WALK_MAX_DEPTH) {
+		walk_short(u, "deeper than %d levels (at %s): not all counted",
+		    WALK_MAX_DEPTH, rel);
+		return NULL;
+	}
+	if (st.st_dev != dev) {
+		walk_short(u, "%s is another file system: not counted", rel);
+		return NULL;
+	}
+	if ((fd = open_below(dirfd(d), name, dev)) < 0) {
+		if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
+			walk_short(u, "cannot open %s: %s", rel, strerror(errno));
+		return NULL;
+	}
+	if ((sub = fdopendir(fd)) == NULL) {
+		walk_short(u, "cannot read %s: %s", rel, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return sub;
+}
+
+/*
  * The same from a descriptor of the client's directory (not closed): open
  * it as root (its parents need not be searchable by the client), then
  * become the client and walk.
@@ -308,7 +355,8 @@ clientdir_usage_fd(int dfd, uint32_t uid, struct dir_usage *u)
 	struct dirent *e;
 	struct stat st;
 	dev_t dev;
-	int depth = 0, fd, sub;
+	DIR *sub;
+	int depth = 0, fd;
 
 	memset(u, 0, sizeof(*u));
 	u->walked = 1;
@@ -347,47 +395,13 @@ clientdir_usage_fd(int dfd, uint32_t uid, struct dir_usage *u)
 			    WALK_MAX_ENTRIES);
 			break;
 		}
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;	/* removed while we looked */
 		len = strlen(rel);
-		snprintf(rel + len, sizeof(rel) - len, "%s%s", len ? "/" : "",
-		    e->d_name);
-		u->bytes += (uint64_t)st.st_blocks * 512;
-		u->inodes++;
-		if (!S_ISDIR(st.st_mode))
-			u->files++;
-		if (st.st_uid != uid && u->foreign++ == 0)
-			snprintf(u->first_foreign, sizeof(u->first_foreign), "%s",
-			    rel);
-		if (!S_ISDIR(st.st_mode)) {
+		if ((sub = walk_entry(u, d, e->d_name, rel, sizeof(rel), depth,
+		    dev, uid)) == NULL) {
 			rel[len] = '\0';
 			continue;
 		}
-		if (depth == WALK_MAX_DEPTH) {
-			walk_short(u, "deeper than %d levels (at %s): not all "
-			    "counted", WALK_MAX_DEPTH, rel);
-			rel[len] = '\0';
-			continue;
-		}
-		if (st.st_dev != dev) {
-			walk_short(u, "%s is another file system: not counted",
-			    rel);
-			rel[len] = '\0';
-			continue;
-		}
-		if ((sub = open_below(dirfd(d), e->d_name, dev)) < 0) {
-			if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
-				walk_short(u, "cannot open %s: %s", rel,
-				    strerror(errno));
-			rel[len] = '\0';
-			continue;
-		}
-		if ((stack[depth + 1].d = fdopendir(sub)) == NULL) {
-			walk_short(u, "cannot read %s: %s", rel, strerror(errno));
-			close(sub);
-			rel[len] = '\0';
-			continue;
-		}
+		stack[depth + 1].d = sub;
 		stack[++depth].len = len;
 	}
 	for (; depth >= 0; depth--)

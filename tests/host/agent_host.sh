@@ -33,7 +33,7 @@ done
 
 # The memory cgroup of the kernel-log checks goes once its processes have.
 CG=
-fx_at_end '[ -z "$CG" ] || rmdir "$CG" 2>/dev/null'
+fx_at_stop '[ -z "$CG" ] || rmdir "$CG" 2>/dev/null'
 state() { jq -r .state "$T/status.json" 2>/dev/null; }
 start() { agent_start "$T/nfswapd.conf" "$@"; }	# SWAPDIR LOG [ARG...]
 stop() { agent_stop "$PID"; }

@@ -147,11 +147,13 @@ is "unwritable output: exit 1" "$(status n exports --output "$T/ro/file/x")" 1
 grep -q "cannot write" "$T/err"; is "unwritable output: says so" $? 0
 
 # ---- reload --------------------------------------------------------------
-( trap 'echo hup >"$T/hup"; exit 0' HUP; while :; do sleep 0.1; done ) &
+# A stand-in for Ganesha, ready once its trap is set (a SIGHUP before
+# that would end it: on a busy machine that can take a while).
+( trap 'echo hup >"$T/hup"; exit 0' HUP; : >"$T/hup.ready"; while :; do sleep 0.1; done ) &
 fake=$!
 at_exit "kill $fake 2>/dev/null"
 echo $fake >"$T/ganesha.pid"
-sleep 0.2
+for _ in $(seq 100); do [ -e "$T/hup.ready" ] && break; sleep 0.1; done
 is "exports --reload (ganesha): exit 0" "$(status n exports --format ganesha --reload)" 0
 for _ in $(seq 50); do [ -f "$T/hup" ] && break; sleep 0.1; done
 is "ganesha got SIGHUP" "$(cat "$T/hup" 2>/dev/null)" hup
@@ -388,12 +390,14 @@ hups() {
 	done
 	cat "$T/$1.hups" 2>/dev/null | wc -l
 }
-# A stand-in for each head's Ganesha: counts the SIGHUPs --reload sends.
+# A stand-in for each head's Ganesha: counts the SIGHUPs --reload sends
+# (ready once its trap is set).
 for hd in east west; do
-	bash -c "trap 'echo hup >>$T/$hd.hups' HUP; while :; do sleep 0.05; done" &
+	bash -c "trap 'echo hup >>$T/$hd.hups' HUP; : >$T/$hd.ready; while :; do sleep 0.05; done" &
 	echo $! >"$T/$hd.pid"
 	at_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
 done
+for _ in $(seq 100); do [ -e "$T/east.ready" ] && [ -e "$T/west.ready" ] && break; sleep 0.1; done
 ok "heads: add h1, h2, h3 placed by load" sh -c "'$NFSWAP' -c '$T/etc/heads.conf' add h1 --host 10.91.0.1 >/dev/null &&
     '$NFSWAP' -c '$T/etc/heads.conf' add h2 --host 10.91.0.2 >/dev/null && '$NFSWAP' -c '$T/etc/heads.conf' add h3 --host 10.91.0.3 >/dev/null"
 is "... east, west, east" "$(h list --json | jq -r '[.[].head] | join(" ")')" "east west east"

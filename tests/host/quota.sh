@@ -7,6 +7,7 @@
 # without project quotas is tested everywhere.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/fixture.sh"
 NFSWAP=${NFSWAP:-build/nfswap}
 
 conf() {	# conf FILE EXPORT_ROOT MODE
@@ -48,10 +49,7 @@ if [ -z "$why" ]; then
 	mkfs.ext4 -q -F -O quota,project "$T/fs.img" >/dev/null 2>&1 || why="mkfs.ext4 -O quota,project failed"
 fi
 if [ -z "$why" ]; then
-	mkdir -p "$T/mnt"
-	if mount -o loop,prjquota "$T/fs.img" "$T/mnt" 2>"$T/mount.err"; then
-		at_exit "umount '$T/mnt'"
-	else
+	if ! fx_loop "$T/fs.img" || ! fx_mount "$FX_LOOP" "$T/mnt" -o prjquota 2>"$T/mount.err"; then
 		why="this kernel cannot mount ext4 with prjquota ($(dmesg 2>/dev/null | grep -o 'EXT4-fs.*QUOTA[^.]*' | tail -1))"
 	fi
 fi

@@ -41,7 +41,7 @@ auid=$(n show alice --json | jq .uid)
 
 "$NFSWAP" -c "$T/nfswap.conf" serve -d 2>"$T/serve.log" &
 SPID=$!
-at_exit 'kill $SPID 2>/dev/null; wait $SPID 2>/dev/null'
+fx_pid $SPID
 for _ in $(seq 50); do grep -q "serving program" "$T/serve.log" && break; sleep 0.1; done
 ok "nfswap serve starts, registered with rpcbind" grep -q "registered with rpcbind" "$T/serve.log"
 ok "rpcinfo lists program 778990455 over TCP" sh -c "rpcinfo -p 127.0.0.1 | grep -q '778990455 *1 *tcp'"
@@ -165,10 +165,10 @@ swapoff_ours() {	# by file: /proc/swaps names them from the agent's mount namesp
 	done
 	return 0
 }
-at_exit 'kill $APID 2>/dev/null; wait $APID 2>/dev/null; swapoff_ours'
+fx_at_stop swapoff_ours
 ip netns exec a "$D" -d -v -c "$T/nfswapd.conf" --proc "$T/proc" \
     --swapdir "$T/export/alice" -p "$T/agent.pid" >"$T/agent.log" 2>&1 &
-APID=$!
+APID=$!; fx_pid $APID
 for _ in $(seq 100); do grep -q "added nfswap" "$T/agent.log" && break; sleep 0.1; done
 ok "nfswapd, short of memory, grows through ALLOCATE" grep -q "alice: allocated nfswap.0" "$T/serve.log"
 ok "... checks the file and switches it on" grep -q "added nfswap.0" "$T/agent.log"
@@ -182,7 +182,7 @@ rm -f "$T/export/alice"/nfswap.*
 # Without server and export, the agent asks LOOKUP which export is its own
 # (then tries to mount it, which this host cannot: stopped there).
 ip netns exec a "$D" -d -v -c "$T/nfswapd.conf" -p "$T/agent.pid" >"$T/agent2.log" 2>&1 &
-APID=$!
+APID=$!; fx_pid $APID
 for _ in $(seq 100); do grep -q "this is client" "$T/agent2.log" && break; sleep 0.1; done
 ok "nfswapd with only provisioner set: LOOKUP names its client and export" \
     says "$T/agent2.log" "provisioner 10.9.1.1" "client alice" "$T/export/alice" ||
@@ -199,7 +199,7 @@ swapoff_ours
 rm -f "$T/export/alice"/nfswap.*
 ip netns exec a "$D" -d -v -c "$T/nfswapd.conf" --proc "$T/proc" \
     --swapdir "$T/export/alice" -p "$T/agent.pid" >"$T/agent3.log" 2>&1 &
-APID=$!
+APID=$!; fx_pid $APID
 for _ in $(seq 150); do grep -q "added nfswap" "$T/agent3.log" && break; sleep 0.1; done
 ok "with the service stopped, nfswapd falls back to writing the file itself" \
     eval 'says "$T/agent3.log" "provisioner 10.9.1.1" "no answer" "nfswap.0" "over NFS instead" "again in 10 minutes" && says "$T/agent3.log" "added nfswap."' ||
@@ -208,7 +208,7 @@ kill $APID; wait $APID
 swapoff_ours
 # Without rpcbind, on a fixed port.
 "$NFSWAP" -c "$T/nfswap.conf" serve -d --no-rpcbind --port 20999 2>"$T/serve2.log" &
-SPID=$!
+SPID=$!; fx_pid $SPID
 for _ in $(seq 50); do grep -q "serving program" "$T/serve2.log" && break; sleep 0.1; done
 is "--no-rpcbind --port 20999: LOOKUP on that port" "$(in_client a "$C" 10.9.1.1 20999 lookup | cut -d' ' -f1-2)" "OK alice"
 ok "... and rpcbind knows nothing of it" sh -c "! rpcinfo -p 127.0.0.1 | grep -q 778990455"

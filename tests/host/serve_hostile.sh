@@ -72,12 +72,12 @@ serve_start() {	# LOG
 	setpriv --bounding-set="$UNIT_CAPS" --no-new-privs \
 	    "$NFSWAP" -c "$T/nfswap.conf" serve -d --no-rpcbind --port $PORT 2>"$1" &
 	SPID=$!
+	fx_pid $SPID
 	for _ in $(seq 50); do grep -q "serving program" "$1" && break; sleep 0.1; done
 	NETPID=$(sed -n 's/.*network side: pid \([0-9]*\) .*/\1/p' "$1" | head -1)
 	DNSPID=$(awk -v p="$SPID" -v n="$NETPID" '$4 == p && $1 != n { print $1 }' /proc/[0-9]*/stat 2>/dev/null | head -1)
 }
 serve_start "$T/serve.log"
-at_exit 'kill $SPID 2>/dev/null; wait $SPID 2>/dev/null'
 ok "nfswap serve starts with the unit's capabilities (network side pid $NETPID, resolver pid $DNSPID)" \
     test -n "$NETPID" -a -n "$DNSPID"
 

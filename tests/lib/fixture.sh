@@ -20,8 +20,9 @@
 #   fx_active DIR                  how many swap areas under DIR are on
 #   wait_for SECONDS 'TEST'        until the shell TEST holds (evaluated
 #                                  each 0.1 s); 1 if it never did
-#   fx_at_end CMD                  run CMD at exit, after all of the above
-#                                  (e.g. remove a cgroup its processes were in)
+#   fx_at_stop CMD                 run CMD at exit once the processes are
+#                                  stopped, before swap, mounts and loops
+#                                  (a cgroup they were in, swap they made)
 #
 # A fake proc directory, $T/proc, that nfswapd reads through --proc:
 #   fake_meminfo TOTAL_MIB AVAILABLE_MIB
@@ -41,7 +42,7 @@
 
 [ -z "${fx_loaded:-}" ] || return 0	# sourced once (ganesha.sh sources it too)
 fx_loaded=1
-fx_pids=() fx_loops=() fx_mounts=() fx_ends=()
+fx_pids=() fx_loops=() fx_mounts=() fx_stops=()
 fx_cleanup() {
 	local i p
 	for p in "${fx_pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -49,19 +50,19 @@ fx_cleanup() {
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null
 	done
+	for p in "${fx_stops[@]}"; do eval "$p" || true; done
 	fx_swapoff "$T"
 	for p in "${fx_loops[@]}"; do swapoff "$p" 2>/dev/null; done
 	for ((i = ${#fx_mounts[@]} - 1; i >= 0; i--)); do
 		umount -R "${fx_mounts[i]}" 2>/dev/null || umount -l "${fx_mounts[i]}"
 	done
 	for p in "${fx_loops[@]}"; do losetup -d "$p" 2>/dev/null; done
-	for p in "${fx_ends[@]}"; do eval "$p" || true; done
-	fx_pids=() fx_loops=() fx_mounts=() fx_ends=()
+	fx_pids=() fx_loops=() fx_mounts=() fx_stops=()
 }
 at_exit fx_cleanup
 
 fx_pid() { fx_pids+=("$@"); }
-fx_at_end() { fx_ends+=("$1"); }
+fx_at_stop() { fx_stops+=("$1"); }
 
 fx_stop() {	# PID [SECONDS]
 	local n=$((${2:-10} * 10))

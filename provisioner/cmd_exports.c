@@ -188,16 +188,17 @@ cmd_exports(const struct nfswap_conf *conf, int argc, char **argv)
 	if ((r = cmd_parse(argc, argv, "froh", 0, 0, &o)) != 0)
 		return r;
 	if (o.format && exports_format_parse(o.format, &fmt) < 0)
-		return cmd_usage("exports: --format must be kernel or ganesha, not "
-		    "\"%s\"", o.format);
+		return cmd_usage("exports: --format must be kernel or ganesha, "
+		    "not \"%s\"", o.format);
 	if (fmt == EXPORTS_KERNEL && conf->backend == BACKEND_CEPHFS)
-		return cmd_usage("exports: the kernel NFS server cannot serve CephFS "
-		    "through nfswap (backend \"cephfs\"): use --format ganesha");
+		return cmd_usage("exports: the kernel NFS server cannot serve "
+		    "CephFS through nfswap (backend \"cephfs\"): use --format "
+		    "ganesha");
 	if (o.head && conf->nheads == 0)
 		return cmd_usage("exports: --head: no heads are configured");
 	if (o.head && (head = conf_head(conf, o.head)) == NULL)
-		return cmd_usage("exports: no head named \"%s\" (heads: %s)", o.head,
-		    head_names(conf, names, sizeof(names)));
+		return cmd_usage("exports: no head named \"%s\" (heads: %s)",
+		    o.head, head_names(conf, names, sizeof(names)));
 	if (head == NULL && conf->nheads > 0)
 		return cmd_usage("exports: heads are configured: say which with "
 		    "--head HEAD (heads: %s)", head_names(conf, names,
@@ -207,7 +208,8 @@ cmd_exports(const struct nfswap_conf *conf, int argc, char **argv)
 	if (head)
 		pid_file = head->pid_file;
 	if (strcmp(path, "-") == 0 && o.reload)
-		return cmd_usage("exports: --reload needs a file, not standard output");
+		return cmd_usage("exports: --reload needs a file, not standard "
+		    "output");
 
 	/* Exclusive: the output's temporary name is fixed (fileio.c). */
 	if (registry_open(&reg, conf, 1, &d) < 0)
@@ -326,9 +328,9 @@ cmd_heads(const struct nfswap_conf *conf, int argc, char **argv)
 			sb_putjson(&sb, h->name);
 			sb_printf(&sb, ", \"address\": ");
 			sb_putjson(&sb, h->address);
-			sb_printf(&sb, ", \"nfs_port\": %" PRIu32 ", \"mount_port\": %"
-			    PRIu32 ", \"clients\": %ld}", h->nfs_port,
-			    h->mount_port, load);
+			sb_printf(&sb, ", \"nfs_port\": %" PRIu32
+			    ", \"mount_port\": %" PRIu32 ", \"clients\": %ld}",
+			    h->nfs_port, h->mount_port, load);
 		} else
 			sb_printf(&sb, "%-24s %-28s %6" PRIu32 " %6" PRIu32
 			    " %8ld\n", h->name, h->address, h->nfs_port,

@@ -540,6 +540,10 @@ job_start(const struct client *c, unsigned slot, const char *name,
 	j->size = size;
 	j->uid = c->uid;
 	j->gid = c->gid;
+	/* From now its partial file is there, counted by reserved() as far
+	 * as it got: a walk from before it must not be taken for what the
+	 * directory holds, or that part would be counted by neither. */
+	usage_dirty(c->name);
 	if (pthread_create(&j->thread, NULL, worker, j) != 0) {
 		j->used = 0;
 		return NFSWAP_IO;

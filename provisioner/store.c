@@ -95,14 +95,15 @@ store_purge(struct store *st, const char *name, uint32_t uid, uint32_t gid,
 }
 
 /*
- * What the client that owns root/name (uid, gid) uses.  Bytes and inodes come from the project quota (or
- * CephFS's own counts) where there is one: O(1), exact, and nothing the
- * client can make slow.  Elsewhere, or when walk is set, the tree is also
- * walked, as the client and within bounds (clientdir_usage): that is the
- * only way to find entries that are not the client's (audit asks for it),
- * and where there is no quota, the only measure there is.  With both, the
- * quota's figures are the ones given; the walk adds foreign entries and
- * whether it saw everything.  -errno when neither could be had.
+ * What the client that owns root/name (uid, gid) uses.  Bytes and inodes
+ * come from the project quota (or CephFS's own counts) where there is
+ * one: O(1), exact, and nothing the client can make slow.  Elsewhere, or
+ * when walk is set, the tree is also walked, as the client and within
+ * bounds (clientdir_usage): that is the only way to find entries that are
+ * not the client's (audit asks for it), and where there is no quota, the
+ * only measure there is.  With both, the quota's figures are the ones
+ * given; the walk adds foreign entries and whether it saw everything.
+ * -errno when neither could be had.
  */
 int
 store_usage(struct store *st, const char *name, uint32_t uid, uint32_t gid,

@@ -184,7 +184,7 @@ ok "quota c2 --inodes 64 gives it room again" sh -c \
 # --- nfswap serve: LOOKUP names the client's head --------------------------
 for p in 4001 4002; do
 	"$NFSWAP" -c "$T/nfswap.conf" serve -d --port $p --no-rpcbind 2>"$T/serve$p.log" &
-	at_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
+	fx_pid $!
 done
 for _ in $(seq 50); do grep -q "serving program" "$T/serve4002.log" && break; sleep 0.1; done
 is "LOOKUP (v2) from c1, asked of the service on h2: export, head h1's address and ports, no ALLOCATE on CephFS" \

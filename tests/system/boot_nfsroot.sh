@@ -33,9 +33,10 @@ NFSWAP=$B/nfswap
 WHAT="a diskless Debian client with nfswap in its initramfs"
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 TOP=$(cd "$HERE/.." && pwd)
+G=$HERE/system/guest	# what runs in the guest
 
 if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
-	case $B in */san)
+	case $B in */san|*-san)
 		skip "$WHAT" "runs the static build only: a sanitizer build is not a static binary for the guest, and the host tests run it"
 		tap_done; exit ;;
 	esac
@@ -59,10 +60,7 @@ ok "nfswap exports --format ganesha" n exports --format ganesha
 
 # --- the client's root file system -------------------------------------------
 R=$T/nfsroot
-at_exit 'if [ -n "${root_loop:-}" ]; then umount -R "$R" 2>/dev/null || umount -lR "$R"; losetup -d "$root_loop"; fi'
-truncate -s 1500M "$T/nfsroot.img" && mkfs.ext4 -q -F -m 0 "$T/nfsroot.img" &&
-root_loop=$(losetup -f --show "$T/nfsroot.img") && mkdir -p "$R" && mount "$root_loop" "$R"
-ok "an ext4 file system for the client's root" test -n "${root_loop:-}"
+ok "an ext4 file system for the client's root" fx_image nfsroot 1500M
 ok "the cached debootstrap root unpacked ($(basename "$VM_DEBROOT"))" tar -C "$R" -xf "$VM_DEBROOT"
 ch() { chroot "$R" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
@@ -90,61 +88,14 @@ echo pc1 >"$R/etc/hostname"
 printf 'tmpfs /tmp tmpfs nosuid,nodev 0 0\ntmpfs /var/tmp tmpfs nosuid,nodev 0 0\n' >"$R/etc/fstab"
 ln -sf /lib/systemd/system/nfswapd.service "$R/etc/systemd/system/multi-user.target.wants/nfswapd.service"
 ln -sf /dev/null "$R/etc/systemd/system/serial-getty@ttyS0.service"
-cc -static -O2 -o "$R/usr/local/bin/hog" "$HERE/system/guest/hog.c"
+cc -static -O2 -o "$R/usr/local/bin/hog" "$G/hog.c"
 
 # What runs in the booted system: a systemd unit of the test's (not the
 # product's), writing TAP to the serial console.
-cat >"$R/etc/systemd/system/nfswap-boottest.service" <<'UNIT'
-[Unit]
-Description=nfswap's boot test: memory pressure under systemd
-After=multi-user.target
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/nfswap-boottest
-StandardOutput=tty
-StandardError=tty
-TTYPath=/dev/ttyS0
-[Install]
-WantedBy=multi-user.target
-UNIT
+install -m 0644 "$G/boot_nfsroot-test.service" "$R/etc/systemd/system/nfswap-boottest.service"
 ln -sf /etc/systemd/system/nfswap-boottest.service "$R/etc/systemd/system/multi-user.target.wants/"
-cat >"$R/usr/local/sbin/nfswap-boottest" <<'GUEST'
-#!/bin/sh
-n=0
-t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - $D"; else echo "not ok $n - $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
-echo
-kpid=$(dmesg | sed -n 's/.*nfswap: nfswapd started from the initramfs, pid \([0-9]*\).*/\1/p' | tail -1)
-pid=$(cat /run/nfswapd.pid 2>/dev/null)
-D="the initramfs started nfswapd (pid ${kpid:-?} in the kernel log)" t test -n "$kpid"
-D="the same nfswapd runs under systemd, after switch-root (pid ${pid:-?})" t sh -c "[ '$pid' = '$kpid' ] && kill -0 '$pid'"
-D="it is named @nfswapd, which systemd leaves alone" t sh -c "head -c 1 /proc/$pid/cmdline | grep -q @"
-D="it followed PID 1 into the real root" t sh -c "dmesg | grep -q 'switched to its real root; following it' && [ \"\$(stat -L -c %d:%i /proc/$pid/root)\" = \"\$(stat -L -c %d:%i /)\" ]"
-D="the installed nfswapd.service stepped aside for it" t sh -c "journalctl -b -u nfswapd.service --no-pager | grep -q 'another nfswapd holds'"
-D="its swap export is mounted (moved with /run)" t sh -c "grep ' /run/nfswap nfs' /proc/mounts"
-# The kernel's connection to the NFS server (2049, 0801 in /proc/net/tcp)
-# is from a reserved port, which the swap export requires.
-resvport() {
-	p=$(awk '$3 ~ /:0801$/ && $4 == "01" { split($2, a, ":"); print a[2]; exit }' /proc/net/tcp)
-	echo "local port: ${p:+$((0x$p))}"
-	[ -n "$p" ] && [ $((0x$p)) -lt 1024 ]
-}
-D="the kernel's NFS connection is from a reserved port" t resvport
-( while :; do grep -c nfswap /proc/swaps >>/tmp/files; sleep 1; done ) &
-watch=$!
-D="a 320 MiB hog (RAM is 256) verified every byte" t /usr/local/bin/hog 320 3 5
-tail -1 /tmp/o | sed 's/^/# /'
-kill $watch
-D="swap grew through the agent (files in /proc/swaps)" t sh -c '[ "$(sort -n /tmp/files | tail -1)" -ge 1 ]'
-D="no process was OOM-killed" t sh -c '! dmesg | grep -qi "out of memory\|oom-kill" || { dmesg | grep -iE "invoked oom-killer|Free swap|Total swap|Out of memory" | head -8; false; }'
-# (the agent logs to the kernel log too, and quotes the kernel's errors)
-D="no swap I/O error in the kernel log" t sh -c '! dmesg | grep -v nfswapd | grep -q "dio swapfile\|rror on swap-device"'
-echo "# files in /proc/swaps each second: $(tr '\n' ' ' </tmp/files)"
-dmesg | grep -E "nfswap" | grep -E "started|added|removed|->|mounted|raising|following|error" | head -30 | sed 's/^/# /'
-echo "guest-done $n"
-sync
-echo o >/proc/sysrq-trigger
-GUEST
-chmod +x "$R/usr/local/sbin/nfswap-boottest"
+install -m 0755 "$G/boot_nfsroot-test.sh" "$R/usr/local/sbin/nfswap-boottest"
+install -D -m 0644 "$G/says.sh" "$R/usr/local/lib/nfswap-says.sh"
 
 # The initrd, by the root's own mkinitramfs.
 mount -t proc proc "$R/proc"

@@ -40,13 +40,14 @@ WHAT="thin client swapping over NFS in a VM"
 CEPHFS=
 [ "${SWAP_VM_BACKEND:-}" = cephfs ] && CEPHFS=1 WHAT="thin client swapping onto CephFS through Ganesha, in a VM"
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+G=$HERE/system/guest	# what runs in the guest
 
 if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
 	[ -n "$CEPHFS" ] && ceph_need "$WHAT"
 	if [ -n "$CEPHFS" ] && [ ! -x "$B/tests/cephdir" ]; then
 		skip "$WHAT" "nfswap was built without libcephfs (CEPHFS=0)"; tap_done; exit 0
 	fi
-	case $B in */san)
+	case $B in */san|*-san)
 		skip "$WHAT" "runs the static build only: a sanitizer build is not a static binary for the guest, and the host tests run it"
 		tap_done; exit ;;
 	esac
@@ -97,7 +98,7 @@ r=$T/root
 vm_root "$r"
 vm_modules "$r" virtio_pci virtio_net nfsv3 nfs sunrpc
 cp "$B/nfswapd" "$r/bin/nfswapd"
-cc -static -O2 -o "$r/bin/hog" "$HERE/system/guest/hog.c"
+cc -static -O2 -o "$r/bin/hog" "$G/hog.c"
 mkdir -p "$r/etc/nfswap"
 floor=${SWAP_VM_WSIZE:-}
 # With the default configuration, Linux >= 5.19 gets the safe floor.
@@ -120,180 +121,10 @@ nfs = { port = $NFS_PORT; mountport = $MNT_PORT;${floor:+ min_swap_wsize = $floo
 policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
   max_swapsize = "128M"; };
 CONF
-cat >"$r/init" <<'INIT'
-#!/bin/sh
-# scenario=1: grow under pressure, verify, shrink to nothing.
-# scenario=2: the same while the server is killed and restarted; the agent
-#             is stopped with its swap active, so files stay on the export.
-# scenario=3: a new boot finds those files and reinstates them at once.
-# scenario=4: as 1, knowing only the provisioner (LOOKUP, ALLOCATE).
-mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-mkdir -p /run /tmp
-mount -t tmpfs -o size=8m,mode=0755 run /run	# as initramfs-tools does
-sc=$(sed 's/.*scenario=\([0-9]\).*/\1/' /proc/cmdline)
-rate=$(sed -n 's/.*hograte=\([0-9.]*\).*/\1/p' /proc/cmdline)
-for m in virtio_pci virtio_net nfsv3; do modprobe $m; done
-ip link set lo up; ip link set eth0 up
-ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
-if [ "$sc" = 9 ]; then		# make demo: one episode, shown as it happens
-	echo
-	nfswapd -d -v -p /run/nfswapd.pid 2>/run/nfswapd.log &
-	for i in $(seq 60); do [ -s /run/nfswapd/status.json ] && break; sleep 1; done
-	( tail -f /run/nfswapd.log | while read -r l; do echo "AGENT $l"; done >/dev/console ) &
-	t0=$(cut -d. -f1 /proc/uptime)
-	( while :; do
-		st=$(sed 's/.*"state":"\([a-z]*\)".*/\1/' /run/nfswapd/status.json 2>/dev/null)
-		awk -v t=$(($(cut -d. -f1 /proc/uptime) - t0)) -v st="$st" '
-		    /^MemTotal:/ {mt=$2} /^MemAvailable:/ {ma=$2}
-		    /^SwapTotal:/ {s=$2} /^SwapFree:/ {sf=$2}
-		    END {printf "TL %d %d %d %d %d %s\n", t, mt, ma, s, sf, st}' /proc/meminfo
-		sleep 1
-	  done >/dev/console ) &
-	sleep 10
-	hog 320 ${rate:-4} 20 | while read -r l; do echo "HOG $l"; done >/dev/console
-	for i in $(seq 150); do grep -q nfswap /proc/swaps || break; sleep 1; done
-	sleep 10
-	echo "DEMO-DONE"
-	kill $(cat /run/nfswapd.pid); sleep 1
-	poweroff -f
-fi
-n=0
-echo
-. /lib/t.sh
-D="no swap at start" t sh -c '[ "$(wc -l </proc/swaps)" -eq 1 ]'
-conf=/etc/nfswap/nfswapd.conf
-[ "$sc" = 4 ] && conf=/etc/nfswap/prov.conf
-nfswapd -d -v -c $conf -p /run/nfswapd.pid 2>/run/nfswapd.log &
-for i in $(seq 60); do [ -s /run/nfswapd/status.json ] && break; sleep 1; done
-D="nfswapd mounted its export and runs" t grep -q '"running":true' /run/nfswapd/status.json
-if [ "$sc" = 3 ]; then
-	D="the files left by the last boot are reinstated at once, before any memory pressure" t sh -c 'grep -q nfswap /proc/swaps && grep -q "reinstated nfswap" /run/nfswapd.log'
-	echo "# reinstated: $(grep -c nfswap /proc/swaps) files"
-	# Hand over to a "real root", as a distribution's initramfs does
-	# (run-init, switch_root): /proc, /sys, /dev and /run move into it,
-	# the initramfs is emptied, PID 1 chroots.  The agent must follow.
-	mkdir /newroot
-	mount -t tmpfs -o size=16m newroot /newroot
-	mkdir -p /newroot/bin /newroot/proc /newroot/sys /newroot/dev /newroot/run /newroot/tmp
-	cp /bin/busybox /newroot/bin/
-	for a in sh cat grep ls kill sleep seq sed sync poweroff tail head wc tr; do ln -s busybox /newroot/bin/$a; done
-	mkdir -p /newroot/lib
-	cp /init2 /newroot/init2; cp /lib/t.sh /newroot/lib/t.sh
-	echo "$(cat /run/nfswapd.pid) $n" >/newroot/carry
-	for m in proc sys dev run; do mount --move /$m /newroot/$m; done
-	exec switch_root /newroot /init2
-else
-	D="it mounted with the agent's options" t sh -c 'grep " /run/nfswap nfs" /proc/mounts'
-	[ "$sc" = 1 ] && D="its NFS connection is from a reserved port, as the export requires" t resvport
-	if [ -s /etc/expect-floor ]; then
-		D="it raised rsize/wsize to $(cat /etc/expect-floor) for swap, and said why" t sh -c "grep -q 'raising rsize/wsize from 2048/2048 to $(cat /etc/expect-floor)' /run/nfswapd.log && grep ' /run/nfswap nfs' /proc/mounts | grep -q 'wsize=$(cat /etc/expect-floor)'"
-	fi
-	# Each second: files in use, and the memory figures an OOM kill is
-	# explained by (printed if a check of this boot fails).
-	( while :; do
-		grep -c nfswap /proc/swaps >>/tmp/files
-		st=$(sed 's/.*"state":"\([a-z]*\)".*/\1/' /run/nfswapd/status.json 2>/dev/null)
-		awk -v st="$st" -v up="$(cut -d' ' -f1 /proc/uptime)" '
-		    { v[$1] = $2 }
-		    END { printf "%s avail=%d free=%d anon=%d swapcached=%d dirty=%d wb=%d swaptotal=%d swapfree=%d %s\n",
-			up, v["MemAvailable:"] / 1024, v["MemFree:"] / 1024, v["AnonPages:"] / 1024,
-			v["SwapCached:"] / 1024, v["Dirty:"] / 1024, v["Writeback:"] / 1024,
-			v["SwapTotal:"] / 1024, v["SwapFree:"] / 1024, st }' /proc/meminfo >>/tmp/tl
-		sleep 1
-	  done ) &
-	watch=$!
-	if [ "$sc" = 2 ]; then
-		# Tell the host, live, when the hog has all its memory (a third
-		# of it in swap) and is about to read it back: the server dies
-		# while the pages it holds are needed.
-		( while ! grep -q "holding" /tmp/o 2>/dev/null; do sleep 0.5; done
-		  echo "MARK swapping used_kb=$(awk 'NR > 1 { u += $4 } END { print u + 0 }' /proc/swaps)" >/dev/console ) &
-		# Its climb is gentler (2 MiB/s): this boot is about the
-		# outage, and at 3 MiB/s the climb itself ran out of swap in
-		# one run of several (docs/nfs-swap-sizes.md, "the link is
-		# shared").
-		D="the hog's 320 MiB all verified, across a server crash" t hog 320 ${rate:-2} 3
-	else
-		D="the hog's 320 MiB (RAM is 256) all verified" t hog 320 ${rate:-3} 5
-	fi
-	cp /tmp/o /tmp/hog.out
-	kill $watch
-	D="swap grew through the agent (files in /proc/swaps)" t sh -c '[ "$(sort -n /tmp/files | tail -1)" -ge 1 ]'
-	D="the agent went hungry after growing" t grep -q -- '-> hungry' /run/nfswapd.log
-	D="no process was OOM-killed" t sh -c '! dmesg | grep -qi "out of memory\|oom-kill" || { dmesg | grep -iE "invoked oom-killer|Free swap|Total swap|Out of memory|Node 0 active_anon" | head -8; false; }'
-	if [ "$sc" = 2 ]; then
-		# A failed swap write keeps the page (it is written again); the
-		# outage may cause some.  A failed read loses one: never.
-		D="no swap read error in the kernel log (no page lost)" t sh -c '! dmesg | grep -q "Read error .*dio swapfile\|Read-error on swap-device"'
-		w=$(dmesg | grep -c "Write error .*dio swapfile")
-		D="the agent saw each of the kernel's $w swap write errors, and no page as lost" t sh -c "grep -q '\"io_errors\":false,\"swap_write_errors\":$w,\"swap_read_errors\":0,' /run/nfswapd/status.json"
-		echo "# swap write errors in the kernel log (pages kept, written again): $w"
-	else
-		D="no swap I/O error in the kernel log" t sh -c '! dmesg | grep -q "dio swapfile\|rror on swap-device"'
-	fi
-	if [ "$sc" = 4 ]; then
-		D="it learnt its export from nfswap serve (LOOKUP)" t grep -q "provisioner 10.0.2.2: this is client pc1" /run/nfswapd.log
-		D="every file was written by the server (ALLOCATE), none over NFS" t sh -c 'grep -q "added nfswap" /run/nfswapd.log && ! grep -q "over NFS instead" /run/nfswapd.log'
-	fi
-	echo "# files in /proc/swaps each second: $(tr '\n' ' ' </tmp/files)"
-	tail -1 /tmp/hog.out | sed 's/^/# /'
-	if [ "$failed" ]; then
-		echo "# memory each second (MiB), uptime first:"
-		sed 's/^/# tl /' /tmp/tl
-		grep -E "added|removed|->|error" /run/nfswapd.log | sed 's/^/# nfswapd: /'
-		dmesg | grep -iE "invoked oom-killer|Free swap|Total swap|active_anon|Out of memory" | head -12 | sed 's/^/# dmesg: /'
-	fi
-fi
-if [ "$sc" = 2 ]; then
-	D="nfswapd is still running after the server came back" t kill -0 $(cat /run/nfswapd.pid)
-	kill $(cat /run/nfswapd.pid)
-	for i in $(seq 20); do kill -0 $(cat /run/nfswapd.pid) 2>/dev/null || break; sleep 1; done
-	D="stopped, it left its swap active" t grep -q nfswap /proc/swaps
-else
-	shrunk
-fi
-finish
-INIT
-chmod +x "$r/init"
-cat >"$r/lib/t.sh" <<'TSH'
-# The guest's TAP helpers, for /init and, after switch_root, /init2.
-failed=
-t() { n=$((n+1)); if "$@" >/tmp/o 2>&1; then echo "ok $n - boot $sc: $D"; else failed=1; echo "not ok $n - boot $sc: $D"; sed 's/^/# /' /tmp/o | tail -20; fi; }
-# The local port of the kernel's connection to the NFS server (port 2049,
-# 0801 in /proc/net/tcp), below 1024.
-resvport() {
-	p=$(awk '$3 ~ /:0801$/ && $4 == "01" { split($2, a, ":"); print a[2]; exit }' /proc/net/tcp)
-	echo "local port: ${p:+$((0x$p))}"
-	[ -n "$p" ] && [ $((0x$p)) -lt 1024 ]
-}
-shrunk() {
-	for i in $(seq 120); do grep -q nfswap /proc/swaps || break; sleep 1; done
-	D="then the agent shrank the swap to nothing" t sh -c '! grep -q nfswap /proc/swaps'
-	D="and removed its files" t sh -c '! ls /run/nfswap | grep -q nfswap'
-	D="nfswapd is still running" t kill -0 $(cat /run/nfswapd.pid)
-	kill $(cat /run/nfswapd.pid); sleep 1
-}
-finish() {
-	grep -E "added|removed|reinstated|->|mounted|raising|error|following|provisioner" /run/nfswapd.log | head -30 | sed 's/^/# nfswapd: /'
-	echo "guest-done $n"
-	sync
-	poweroff -f
-}
-TSH
-cat >"$r/init2" <<'INIT2'
-#!/bin/sh
-# Boot 3, in the new root: the agent from the initramfs runs on.
-. /lib/t.sh
-read pid n </carry
-sc=3
-D="after switch_root, the nfswapd started in the initramfs (pid $pid) runs on" t sh -c "[ \"\$(cat /run/nfswapd.pid)\" = $pid ] && kill -0 $pid"
-D="... named @nfswapd, which systemd leaves running at switch-root and shutdown" t sh -c "head -c 1 /proc/$pid/cmdline | grep -q @"
-for i in $(seq 10); do grep -q "following it" /run/nfswapd.log && break; sleep 1; done
-D="it followed the system into its new root" t grep -q "switched to its real root; following it" /run/nfswapd.log
-shrunk
-finish
-INIT2
-chmod +x "$r/init2"
+install -m 0755 "$G/swap_vm-init.sh" "$r/init"
+install -m 0644 "$G/swap_vm-lib.sh" "$r/lib/t.sh"
+install -m 0644 "$G/says.sh" "$r/lib/says.sh"
+install -m 0755 "$G/swap_vm-init2.sh" "$r/init2"
 vm_pack "$r" "$T/initrd.gz"
 
 boot() {	# SCENARIO SECONDS: in the background; $qpid
@@ -326,7 +157,7 @@ run_boot4() {
 	setpriv --bounding-set=-all,+setuid,+setgid,+sys_chroot,+setpcap,+net_bind_service \
 	    --no-new-privs "$NFSWAP" -c "$T/nfswap.conf" serve -d 2>"$T/serve.log" &
 	spid=$!
-	at_exit 'kill $spid 2>/dev/null; wait $spid 2>/dev/null'
+	fx_pid $spid
 	for _ in $(seq 50); do grep -q "serving program" "$T/serve.log" && break; sleep 0.1; done
 	ok "boot 4: nfswap serve runs next to Ganesha" grep -q "registered with rpcbind" "$T/serve.log"
 	net=$(sed -n 's/.*network side: pid \([0-9]*\) .*/\1/p' "$T/serve.log" | head -1)

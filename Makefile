@@ -142,7 +142,7 @@ $(call obj,provisioner/cephfs.c): ALL_CFLAGS += -D_FILE_OFFSET_BITS=64 \
 SERVE_SRC = provisioner/serve_main.c provisioner/serve_monitor.c \
             provisioner/serve_jobs.c provisioner/serve_usage.c \
             provisioner/serve_msg.c provisioner/serve_net.c \
-            provisioner/serve_conn.c provisioner/serve_dns.c
+            provisioner/serve_peers.c provisioner/serve_dns.c
 $(call obj,$(SERVE_SRC)): ALL_CFLAGS += -I$(GEN) $(TIRPC_CFLAGS)
 $(call obj,$(SERVE_SRC)): $(GEN)/nfswap_prot.h
 
@@ -260,30 +260,18 @@ tests: $(PROGRAMS) $(UNIT_BINS) $(BUILD)/tests/nfsc $(BUILD)/tests/nfswapc \
 check: ensure-deps
 	@$(MAKE) --no-print-directory check-run
 
-# Every suite, plain and under ASan+UBSan, and the unit tests under
-# valgrind: CHECK_JOBS suites at once (tests/run.sh --jobs: the QEMU
-# suites one after another in a lane of their own, the rest taken in turn
-# by the others), the longest first so that no lane is left with one at
-# the end.  CHECK_JOBS=1 runs them one after another, pass after pass.
-CHECK_JOBS  ?= 3
-CHECK_FIRST = swap_vm boot_nfsroot quota_vm swap_vm_ceph bench agent_host \
-              cephfs serve_hostile agent_long fuzz cli serve nfs_ganesha
-CHECK_SUITES = $(filter $(SUITES),$(CHECK_FIRST)) \
-               $(filter-out $(CHECK_FIRST),$(SUITES))
-
 check-run:
 	@$(MAKE) --no-print-directory lint-man
-	@$(MAKE) --no-print-directory -j2 tests
-	@$(MAKE) --no-print-directory -j2 SANITIZE=1 tests
-	@tests/run.sh --jobs $(CHECK_JOBS) --times --build build \
-	    --build-san build/san $(CHECK_SUITES)
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory SANITIZE=1 tests
+	@tests/run.sh --build build --build-san build/san $(SUITES)
 
 check-plain: tests
-	@tests/run.sh --jobs $(CHECK_JOBS) --build $(BUILD) $(CHECK_SUITES)
+	@tests/run.sh --build $(BUILD) $(SUITES)
 
 check-san:
 	@$(MAKE) --no-print-directory SANITIZE=1 tests
-	@tests/run.sh --jobs $(CHECK_JOBS) --build build/san $(CHECK_SUITES)
+	@tests/run.sh --build build/san $(SUITES)
 
 check-system: tests
 	@tests/run.sh --build $(BUILD) $(SYSTEM_TESTS)

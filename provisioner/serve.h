@@ -11,7 +11,7 @@
  *             capabilities: accepts connections, reads records with
  *             deadlines, decodes XDR, rate-limits, and asks the monitor
  *             (serve_net.c; its connections and their limits,
- *             serve_conn.c).
+ *             serve_peers.c).
  *   resolver  the serve user, no capabilities, not chrooted (it needs
  *             the resolver's files): turns a caller's address into a DNS
  *             name confirmed both ways, for the network side
@@ -119,17 +119,17 @@ void	usage_dirty(const char *client);
 int	net_run(const struct nfswap_conf *, int listen_fd, int mon_fd,
 	    int dns_fd);
 
-/* serve_conn.c -- the network side's connections and their limits */
-int	conns_init(const struct serve_conf *);
-void	conns_free(void);
-void	conn_new(int fd, uint64_t now);
-void	conn_touch(int fd, uint64_t now);
-int	conn_known(int fd);
-int	conn_outq_full(int fd);
-void	conn_close(int fd, const char *why);
-void	conn_gone(int fd);
-void	conn_expire(uint64_t now);
-int	conn_addr(const struct sockaddr *, socklen_t, char *, size_t);
+/* serve_peers.c -- the network side's peers: connections, their limits */
+int	peers_init(const struct serve_conf *);
+void	peers_free(void);
+void	peer_new(int fd, uint64_t now);
+void	peer_touch(int fd, uint64_t now);
+int	peer_known(int fd);
+int	peer_outq_full(int fd);
+void	peer_close(int fd, const char *why);
+void	peer_gone(int fd);
+void	peers_expire(uint64_t now);
+int	peer_addr(const struct sockaddr *, socklen_t, char *, size_t);
 
 /* serve_dns.c */
 int	dns_run(int fd);

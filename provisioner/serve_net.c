@@ -15,7 +15,7 @@
  *   dropped as soon as OUTQ_MAX bytes of them wait unread, before a reply
  *   could block; at most connections_per_address connections per address
  *   and max_connections in all; past the total, the least recently active
- *   is closed for the newcomer (serve_conn.c);
+ *   is closed for the newcomer (serve_peers.c);
  * - every call but NULL must come from a reserved port (below 1024: root
  *   on the client), as the client's NFS export requires, else it gets
  *   AUTH_TOOWEAK -- any user of a thin client could otherwise release or
@@ -429,7 +429,7 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 	const struct netbuf *nb;
 	uint64_t now = mono_ms();
 
-	conn_touch(x->xp_fd, now);		/* a whole call */
+	peer_touch(x->xp_fd, now);		/* a whole call */
 	if (rq->rq_proc == NFSWAPPROC_NULL) {
 		(void)svc_sendreply(x, xdr_nothing, NULL);
 		return;
@@ -457,7 +457,7 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 		goto free;
 	}
 	memset(&rep, 0, sizeof(rep));
-	if (conn_addr(nb->buf, nb->len, q.addr, sizeof(q.addr)) < 0)
+	if (peer_addr(nb->buf, nb->len, q.addr, sizeof(q.addr)) < 0)
 		rep.status = NFSWAP_UNKNOWN;
 	else if (!rate_ok(q.addr, now))
 		rep.status = NFSWAP_BUSY;	/* who asks decides everything */
@@ -485,8 +485,8 @@ find_new(uint64_t now)
 	for (i = 0; i < svc_max_pollfd; i++) {
 		int fd = svc_pollfd[i].fd;
 
-		if (fd >= 0 && fd != N.lfd && !conn_known(fd))
-			conn_new(fd, now);
+		if (fd >= 0 && fd != N.lfd && !peer_known(fd))
+			peer_new(fd, now);
 	}
 }
 
@@ -506,7 +506,7 @@ net_setup(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
 	N.lfd = listen_fd;
 	N.mon = mon_fd;
 	N.dns = dns_fd;
-	if (conns_init(&conf->serve) < 0)
+	if (peers_init(&conf->serve) < 0)
 		return -ENOMEM;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -517,13 +517,13 @@ net_setup(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
 	if (!rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec) ||
 	    (x = svc_vc_create(listen_fd, 0, 0)) == NULL) {
 		log_warnx("serve: svc_vc_create failed");
-		conns_free();
+		peers_free();
 		return -EIO;
 	}
 	for (vers = NFSWAP_V1; vers <= NFSWAP_V2; vers++)
 		if (!svc_reg(x, NFSWAP_PROG, vers, dispatch, NULL)) {
 			log_warnx("serve: svc_reg failed");
-			conns_free();
+			peers_free();
 			return -EIO;
 		}
 	return 0;
@@ -560,11 +560,11 @@ net_round(const struct pollfd *pfd, int nfd, uint64_t now)
 			lidx = i;
 			continue;
 		}
-		if (conn_outq_full(fd))
-			conn_close(fd, "it does not read its replies");
+		if (peer_outq_full(fd))
+			peer_close(fd, "it does not read its replies");
 		svc_getreq_common(fd);
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
-			conn_gone(fd);
+			peer_gone(fd);
 	}
 	if (lidx >= 0) {
 		svc_getreq_common(N.lfd);
@@ -611,9 +611,9 @@ net_run(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
 			break;
 		if (n > 0)
 			net_round(pfd, nfd, mono_ms());
-		conn_expire(mono_ms());	/* calls served since set last_ms */
+		peers_expire(mono_ms());	/* calls served since set last_ms */
 	}
 	free(pfd);
-	conns_free();
+	peers_free();
 	return 0;
 }

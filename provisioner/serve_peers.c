@@ -1,12 +1,12 @@
 /*
- * serve_conn.c -- the network side's connections, held to their limits:
- * at most connections_per_address per address and max_connections in all
- * (past the total, the least recently active is closed for the
- * newcomer); a connection that has not completed a call within
- * idle_timeout seconds is closed, whatever it sent meanwhile; a peer that
- * does not read its replies is dropped before a reply could block.  The
- * table is indexed by file descriptor; libtirpc owns the descriptors, and
- * closing one here only asks libtirpc to let go of it.
+ * serve_peers.c -- the network side's peers, their connections held to
+ * their limits: at most connections_per_address per address and
+ * max_connections in all (past the total, the least recently active is
+ * closed for the newcomer); a connection that has not completed a call
+ * within idle_timeout seconds is closed, whatever it sent meanwhile; a
+ * peer that does not read its replies is dropped before a reply could
+ * block.  The table is indexed by file descriptor; libtirpc owns the
+ * descriptors, and closing one here only asks libtirpc to let go of it.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -22,7 +22,7 @@
 
 #define OUTQ_MAX	(16 * 1024)	/* unread replies before a drop */
 
-struct conn {
+struct peer {
 	int		used, closing;
 	char		addr[SERVE_ADDR_MAX];
 	uint64_t	last_ms;	/* accepted, or its last whole call */
@@ -30,7 +30,7 @@ struct conn {
 
 static struct {
 	const struct serve_conf *sc;
-	struct conn	*conn;		/* by file descriptor */
+	struct peer	*conn;		/* by file descriptor */
 	int		nconn_max;	/* its size */
 	unsigned	nconns;
 	uint64_t	said_full_ms;
@@ -39,7 +39,7 @@ static struct {
 
 /* The caller's address as valid_host spells it; v4-mapped v6 as v4. */
 int
-conn_addr(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
+peer_addr(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
 {
 	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
 		return inet_ntop(AF_INET, &((const struct sockaddr_in *)
@@ -65,9 +65,9 @@ conn_addr(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
  * FIN that would wait behind them, and no orphaned socket holding them).
  */
 void
-conn_close(int fd, const char *why)
+peer_close(int fd, const char *why)
 {
-	struct conn *c = &C.conn[fd];
+	struct peer *c = &C.conn[fd];
 	struct linger lg = { 1, 0 };
 	int unsent = 0;
 
@@ -82,7 +82,7 @@ conn_close(int fd, const char *why)
 }
 
 void
-conn_gone(int fd)
+peer_gone(int fd)
 {
 	if (fd >= 0 && fd < C.nconn_max && C.conn[fd].used) {
 		C.conn[fd].used = 0;
@@ -93,11 +93,11 @@ conn_gone(int fd)
 /* A connection libtirpc has just accepted: count it, and hold it to the
  * limits per address and in all. */
 void
-conn_new(int fd, uint64_t now)
+peer_new(int fd, uint64_t now)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	struct conn *c;
+	struct peer *c;
 	unsigned same = 0;
 	int i, oldest = -1;
 
@@ -111,10 +111,10 @@ conn_new(int fd, uint64_t now)
 	c->last_ms = now;
 	C.nconns++;
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0 ||
-	    conn_addr((struct sockaddr *)&ss, sl, c->addr,
+	    peer_addr((struct sockaddr *)&ss, sl, c->addr,
 	    sizeof(c->addr)) < 0) {
 		snprintf(c->addr, sizeof(c->addr), "?");
-		conn_close(fd, "no address");
+		peer_close(fd, "no address");
 		return;
 	}
 	for (i = 0; i < C.nconn_max; i++) {
@@ -126,7 +126,7 @@ conn_new(int fd, uint64_t now)
 			oldest = i;
 	}
 	if (same >= C.sc->connections_per_address) {
-		conn_close(fd, "too many connections from this address");
+		peer_close(fd, "too many connections from this address");
 		return;
 	}
 	if (C.nconns > C.sc->max_connections && oldest >= 0) {
@@ -136,13 +136,13 @@ conn_new(int fd, uint64_t now)
 			    C.sc->max_connections);
 			C.said_full_ms = now;
 		}
-		conn_close(oldest, "the least active, for a newcomer");
+		peer_close(oldest, "the least active, for a newcomer");
 	}
 }
 
 /* Connections that have not completed a call for idle_timeout. */
 void
-conn_expire(uint64_t now)
+peers_expire(uint64_t now)
 {
 	uint64_t idle = (uint64_t)C.sc->idle_timeout * 1000;
 	int i;
@@ -150,7 +150,7 @@ conn_expire(uint64_t now)
 	for (i = 0; i < C.nconn_max; i++)
 		if (C.conn[i].used && !C.conn[i].closing &&
 		    now > C.conn[i].last_ms && now - C.conn[i].last_ms > idle)
-			conn_close(i, "no whole call within idle_timeout");
+			peer_close(i, "no whole call within idle_timeout");
 }
 
 /*
@@ -162,7 +162,7 @@ conn_expire(uint64_t now)
  * reads each reply before its next call never comes near either.
  */
 int
-conn_outq_full(int fd)
+peer_outq_full(int fd)
 {
 	struct pollfd p = { fd, POLLOUT, 0 };
 	int n = 0;
@@ -176,7 +176,7 @@ conn_outq_full(int fd)
 
 /* A call completed on fd now. */
 void
-conn_touch(int fd, uint64_t now)
+peer_touch(int fd, uint64_t now)
 {
 	if (fd >= 0 && fd < C.nconn_max)
 		C.conn[fd].last_ms = now;
@@ -184,7 +184,7 @@ conn_touch(int fd, uint64_t now)
 
 /* Whether fd is a connection counted here. */
 int
-conn_known(int fd)
+peer_known(int fd)
 {
 	return fd >= 0 && fd < C.nconn_max && C.conn[fd].used;
 }
@@ -192,7 +192,7 @@ conn_known(int fd)
 /* A table for every descriptor the network side may have (its
  * RLIMIT_NOFILE: max_connections + 64). */
 int
-conns_init(const struct serve_conf *sc)
+peers_init(const struct serve_conf *sc)
 {
 	memset(&C, 0, sizeof(C));
 	C.sc = sc;
@@ -203,7 +203,7 @@ conns_init(const struct serve_conf *sc)
 }
 
 void
-conns_free(void)
+peers_free(void)
 {
 	free(C.conn);
 	C.conn = NULL;

@@ -1,7 +1,8 @@
 /*
- * agent.h -- nfswapd, the client agent: its configuration, the NFS mount,
- * swap files, the kernel log watch, and its status file.  Prototypes are
- * listed by source file.  The policy itself is policy.h.
+ * agent.h -- nfswapd's library: its configuration, the NFS mount, swap
+ * files, the kernel log watch, and the client of "nfswap serve".
+ * Prototypes are listed by source file.  The policy itself is policy.h;
+ * the daemon that uses all of these (its state, its loop) is nfswapd.h.
  */
 #ifndef NFSWAP_AGENT_H
 #define NFSWAP_AGENT_H

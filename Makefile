@@ -63,7 +63,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 COMMON_SRC  = common/log.c common/diag.c common/size.c common/valid.c common/cfg.c \
-              common/strbuf.c common/fileio.c
+              common/strbuf.c common/fileio.c common/wholefile.c
 EXPORTS_SRC = exports/exports.c
 PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
               provisioner/registry_hosts.c provisioner/registry_heads.c \

@@ -16,7 +16,6 @@
 
 #define AGENT_CONF	SYSCONFDIR "/nfswap/nfswapd.conf"
 #define SWAPFILE_PREFIX	"nfswap."	/* our files: nfswap.0, nfswap.1, ... */
-#define PARTIAL_SUFFIX	".partial"	/* .nfswap.N.partial: not yet whole */
 #define WSIZE_AUTO	UINT32_MAX	/* min_swap_wsize unset: decided by kernel */
 #define WSIZE_SAFE	65536		/* measured: swap over NFS passes (docs/nfs-swap-sizes.md) */
 #define PROV_CALL_S	10		/* provisioner_timeout's default: one call */
@@ -72,19 +71,6 @@ struct swapfile_check {
 	int		needs_mkswap;		/* zeros where the header was */
 	const char	*why;			/* when not ok */
 };
-/* How a file is written: the local file system, or a test's libnfs. */
-struct swapfile_io {
-	void	*ctx;
-	int	(*create)(void *ctx, const char *name, void **h); /* 0600, new */
-	int	(*write)(void *ctx, void *h, const void *, size_t); /* all of it */
-	void	(*flush)(void *ctx, void *h, uint64_t from, uint64_t to); /* or NULL */
-	int	(*sync)(void *ctx, void *h);
-	int	(*stat)(void *ctx, void *h, uint64_t *size, uint64_t *alloc);
-	int	(*close)(void *ctx, void *h);
-	int	(*unlink)(void *ctx, const char *name);
-};
-int	swapfile_write_io(const struct swapfile_io *, const char *name,
-	    uint64_t size, uint32_t block, uint64_t *written, volatile int *stop);
 int	swapfile_name(const char *base, unsigned *seq);
 int	swapfile_partial(const char *base, unsigned *seq);
 int	swapfile_allocating(const char *base, unsigned *seq);

@@ -6,7 +6,8 @@
  * switched on and off with swapon(2)/swapoff(2).
  *
  * A file is written as .nfswap.N.partial and renamed to nfswap.N only when
- * it is whole (synced, no holes), as "nfswap serve" writes its files: a
+ * it is whole (synced, no holes) by wholefile_write (common/wholefile.c),
+ * the routine "nfswap serve" writes its files with too: a
  * creation cut short -- the agent killed, the machine reset, the server
  * gone -- leaves a name that can never be taken for a swap file, and that
  * swapfile_partials() removes once the directory answers again.
@@ -32,7 +33,6 @@
 #include "agent.h"
 
 #define ZERO_MAX	(64 * 1024)	/* the largest block size */
-#define FLUSH_EVERY	(8 * 1024 * 1024)
 #define SWAP_SIG	"SWAPSPACE2"
 #define SWAP_MIN_PAGES	10
 
@@ -110,68 +110,18 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/*
- * Create name, size bytes of zeros written block bytes at a time, synced
- * and checked for holes, through io (the local file system, or -- in the
- * integration tests -- libnfs talking to a real NFS server); *stop set (by a
- * signal) abandons it.  *written is how far it got (for the policy's measure
- * of speed, or of the quota).  On failure the partial file is gone.
- */
-int
-swapfile_write_io(const struct swapfile_io *io, const char *name,
-    uint64_t size, uint32_t block, uint64_t *written, volatile int *stop)
-{
-	uint64_t done = 0, flushed = 0, fsize, alloc;
-	void *h = NULL;
-	int r;
+/* The local file system (a mounted export): the daemon's writer. */
+struct posix {
+	int		dirfd;
+	volatile int	*stop;		/* set by a signal; or NULL */
+};
 
-	*written = 0;
-	if (block == 0 || block > ZERO_MAX || size == 0)
-		return -EINVAL;
-	if ((r = io->create(io->ctx, name, &h)) < 0)
-		return r;
-	while (done < size) {
-		size_t n = size - done < block ? (size_t)(size - done) : block;
-
-		if (stop != NULL && *stop) {
-			r = -EINTR;	/* asked to stop: no half file left */
-			goto fail;
-		}
-		if ((r = io->write(io->ctx, h, zeros, n)) < 0)
-			goto fail;
-		done += n;
-		*written = done;
-		if (io->flush != NULL &&
-		    (done - flushed >= FLUSH_EVERY || done == size)) {
-			io->flush(io->ctx, h, flushed, done);
-			flushed = done;
-		}
-	}
-	if ((r = io->sync(io->ctx, h)) < 0 ||
-	    (r = io->stat(io->ctx, h, &fsize, &alloc)) < 0)
-		goto fail;
-	if (fsize != size || alloc < fsize) {
-		r = -EFAULT;		/* holes: the server did not allocate */
-		goto fail;
-	}
-	r = io->close(io->ctx, h);
-	h = NULL;
-	if (r < 0)
-		goto fail;
-	return 0;
-fail:
-	if (h != NULL)
-		(void)io->close(io->ctx, h);
-	(void)io->unlink(io->ctx, name);
-	return r;
-}
-
-/* The local file system (a mounted export): the daemon's io. */
 static int
 posix_create(void *ctx, const char *name, void **h)
 {
+	int dirfd = ((struct posix *)ctx)->dirfd;
 	struct stat d, f;
-	int fd = openat(*(int *)ctx, name, O_WRONLY | O_CREAT | O_EXCL |
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0)
@@ -179,13 +129,13 @@ posix_create(void *ctx, const char *name, void **h)
 	/* Ours means owned by the swap directory's owner: over NFS the
 	 * server squashes us to it; on a local directory of another owner,
 	 * hand the file over (or give it up). */
-	if (fchmod(fd, 0600) < 0 || fstat(*(int *)ctx, &d) < 0 ||
+	if (fchmod(fd, 0600) < 0 || fstat(dirfd, &d) < 0 ||
 	    fstat(fd, &f) < 0 || (f.st_uid != d.st_uid &&
 	    fchown(fd, d.st_uid, d.st_gid) < 0)) {
 		int r = -errno;
 
 		close(fd);
-		(void)unlinkat(*(int *)ctx, name, 0);
+		(void)unlinkat(dirfd, name, 0);
 		return r;
 	}
 	*h = (void *)(intptr_t)(fd + 1);
@@ -243,52 +193,76 @@ posix_close(void *ctx, void *h)
 	return close(FD(h)) < 0 ? -errno : 0;
 }
 
+/* The name was free when swapfile_create() looked (the agent picks names
+ * no file, partial or the service's, holds; after an unanswered ALLOCATE
+ * it takes a new one).  Over NFS the rename is stable when it returns;
+ * locally the directory is synced for it. */
 static int
-posix_unlink(void *ctx, const char *name)
+posix_rename(void *ctx, const char *from, const char *to)
 {
-	return unlinkat(*(int *)ctx, name, 0) < 0 ? -errno : 0;
-}
+	int dirfd = ((struct posix *)ctx)->dirfd, fd;
 
-/*
- * dirfd/name, written whole as .name.partial and then renamed.  -EEXIST if
- * name is taken (nothing is ever replaced).
- */
-int
-swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
-    uint64_t *written, volatile int *stop)
-{
-	struct swapfile_io io = {
-		&dirfd, posix_create, posix_write, posix_flush, posix_sync,
-		posix_stat, posix_close, posix_unlink
-	};
-	char partial[PATH_MAX];
-	struct stat st;
-	int r, fd;
-
-	*written = 0;
-	if (snprintf(partial, sizeof(partial), "." "%s" PARTIAL_SUFFIX,
-	    name) >= (int)sizeof(partial))
-		return -ENAMETOOLONG;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return -EEXIST;
-	if ((r = swapfile_write_io(&io, partial, size, block, written,
-	    stop)) < 0)
-		return r;
-	/* Checked a moment ago: the name is free (the agent picks names no
-	 * file, partial or the service's, holds; after an unanswered
-	 * ALLOCATE it takes a new one).  Over NFS the rename is stable when
-	 * it returns; locally the directory is synced for it. */
-	if (renameat(dirfd, partial, dirfd, name) < 0) {
-		r = -errno;
-		(void)unlinkat(dirfd, partial, 0);
-		return r;
-	}
+	if (renameat(dirfd, from, dirfd, to) < 0)
+		return -errno;
 	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) >= 0) {
 		(void)fsync(fd);
 		close(fd);
 	}
 	return 0;
+}
+
+static int
+posix_unlink(void *ctx, const char *name)
+{
+	return unlinkat(((struct posix *)ctx)->dirfd, name, 0) < 0 ?
+	    -errno : 0;
+}
+
+static int
+posix_stopped(void *ctx)
+{
+	volatile int *stop = ((struct posix *)ctx)->stop;
+
+	return stop != NULL && *stop;
+}
+
+static const struct wholefile_ops posix_ops = {
+	.create = posix_create, .write = posix_write, .flush = posix_flush,
+	.sync = posix_sync, .stat = posix_stat, .close = posix_close,
+	.rename = posix_rename, .unlink = posix_unlink,
+	.stopped = posix_stopped,
+};
+
+/*
+ * dirfd/name, size bytes of zeros written block bytes at a time, synced
+ * and checked for holes, as .name.partial and then renamed
+ * (wholefile_write); *stop set (by a signal) abandons it.  *written is how
+ * far it got (for the policy's measure of speed, or of the quota).
+ * -EEXIST if name is taken (nothing is ever replaced).  On failure the
+ * partial file is gone.
+ */
+int
+swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
+    uint64_t *written, volatile int *stop)
+{
+	struct posix ctx = { dirfd, stop };
+	char partial[PATH_MAX];
+	struct wholefile w = { partial, name, size, zeros, block, 0 };
+	struct stat st;
+	int r;
+
+	*written = 0;
+	if (block == 0 || block > ZERO_MAX || size == 0)
+		return -EINVAL;
+	if (snprintf(partial, sizeof(partial), "." "%s" PARTIAL_SUFFIX,
+	    name) >= (int)sizeof(partial))
+		return -ENAMETOOLONG;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	r = wholefile_write(&posix_ops, &ctx, &w);
+	*written = w.written;
+	return r;
 }
 
 /*

@@ -65,9 +65,6 @@ const char *size_format(uint64_t, char buf[SIZE_STRMAX]);
 #define NAME_MAXLEN 63
 #define HOST_MAXLEN 253
 #define PATH_MAXLEN 1024
-/* What "nfswap serve" writes a file as until it is whole: .NAME.allocating
- * (the agent's own are .NAME.partial, agent/agent.h). */
-#define ALLOCATING_SUFFIX ".allocating"
 enum host_kind { HOST_INVALID, HOST_IPV4, HOST_IPV6, HOST_NET4, HOST_NET6, HOST_DNS };
 struct host {
 	enum host_kind	kind;
@@ -92,6 +89,41 @@ void	sb_reset(struct strbuf *);
 int	sb_printf(struct strbuf *, const char *, ...) PRINTF_LIKE(2, 3);
 int	sb_vprintf(struct strbuf *, const char *, va_list) PRINTF_LIKE(2, 0);
 int	sb_putjson(struct strbuf *, const char *);
+
+/*
+ * wholefile.c -- a whole file of zeros, renamed to its name when complete.
+ * Until then it is "." NAME SUFFIX, a name never taken for a swap file:
+ * the agent writes .nfswap.N.partial over NFS (agent/swapfile.c), "nfswap
+ * serve" writes .nfswap.N.allocating on the server for the client
+ * (provisioner/serve_jobs.c).  Two suffixes, so that each side knows which
+ * half-written files are its own to remove: the agent sweeps .allocating
+ * files only at its start, when no ALLOCATE of its own can be under way.
+ */
+#define PARTIAL_SUFFIX		".partial"	/* nfswapd's, not yet whole */
+#define ALLOCATING_SUFFIX	".allocating"	/* nfswap serve's, likewise */
+#define WHOLEFILE_FLUSH_EVERY	(8 * 1024 * 1024) /* bytes between flushes */
+struct wholefile_ops {		/* how: POSIX, libnfs, as the client... */
+	int	(*create)(void *ctx, const char *name, void **h); /* new, 0600 */
+	int	(*reserve)(void *ctx, void *h, uint64_t size);	/* or NULL */
+	int	(*write)(void *ctx, void *h, const void *, size_t); /* all of it */
+	void	(*flush)(void *ctx, void *h, uint64_t from, uint64_t to); /* or NULL */
+	int	(*sync)(void *ctx, void *h);
+	int	(*stat)(void *ctx, void *h, uint64_t *size, uint64_t *alloc); /* or NULL */
+	int	(*close)(void *ctx, void *h);
+	int	(*rename)(void *ctx, const char *from, const char *to); /* never over a name */
+	int	(*unlink)(void *ctx, const char *name);
+	int	(*stopped)(void *ctx);				/* or NULL */
+};
+struct wholefile {		/* what */
+	const char	*partial;	/* written as this */
+	const char	*name;		/* then renamed to this; NULL: not renamed */
+	uint64_t	 size;
+	const void	*zeros;		/* chunk bytes of zeros, written from */
+	size_t		 chunk;		/* bytes per write */
+	uint64_t	 written;	/* out: how far it got */
+};
+int	wholefile_write(const struct wholefile_ops *, void *ctx,
+	    struct wholefile *);
 
 /* fileio.c -- durable, atomic replacement of small files */
 int	file_replace(const char *path, const void *, size_t, unsigned mode);

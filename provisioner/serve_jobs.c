@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,15 @@ reserved(const struct client *c)
 	return left;
 }
 
+/* ---- writing the file: wholefile_write's operations, as the client ---- */
+
+struct as_client {
+	int		dfd;		/* the client's directory, entered */
+	uint32_t	uid;
+};
+
+#define FD(h)	((int)(intptr_t)(h) - 1)
+
 /*
  * Make .NAME.allocating with O_EXCL: whatever stands under that name (a
  * link to someone else's file, a FIFO, a directory) is never opened.  One
@@ -275,19 +285,20 @@ reserved(const struct client *c)
  * first; direct, they go to the disk as they are, 2-3 times faster here.
  */
 static int
-create_partial(int dfd, const char *partial, uint32_t uid)
+create_partial(void *ctx, const char *partial, void **h)
 {
+	const struct as_client *a = ctx;
 	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	struct stat st;
 	int fd, tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		fd = openat(dfd, partial, flags | O_DIRECT, 0600);
+		fd = openat(a->dfd, partial, flags | O_DIRECT, 0600);
 		if (fd < 0 && errno == EINVAL)
-			fd = openat(dfd, partial, flags, 0600);
+			fd = openat(a->dfd, partial, flags, 0600);
 		if (fd >= 0 || errno != EEXIST || tries > 0)
 			break;
-		if (unlinkat(dfd, partial, 0) < 0)
+		if (unlinkat(a->dfd, partial, 0) < 0)
 			return -errno;
 		log_warnx("removed something that stood under %s", partial);
 	}
@@ -295,34 +306,38 @@ create_partial(int dfd, const char *partial, uint32_t uid)
 		return -errno;
 	/* made by us, as the client: its own, one link, a regular file */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    st.st_uid != uid || fchmod(fd, 0600) < 0) {
+	    st.st_uid != a->uid || fchmod(fd, 0600) < 0) {
 		int e = errno ? errno : EPERM;
 
 		close(fd);
-		(void)unlinkat(dfd, partial, 0);
+		(void)unlinkat(a->dfd, partial, 0);
 		return -e;
 	}
-	return fd;
+	*h = (void *)(intptr_t)(fd + 1);
+	return 0;
 }
 
-/* Zeros to size, every block written (see docs/nfs-swap-sizes.md: swap
- * onto a file whose extents are only reserved failed in the VM test). */
+/* Every block is written too (see docs/nfs-swap-sizes.md: swap onto a
+ * file whose extents are only reserved failed in the VM test). */
 static int
-fill(int fd, uint64_t size)
+reserve(void *ctx, void *h, uint64_t size)
 {
-	static char zeros[CHUNK] __attribute__((aligned(4096)));
-	uint64_t off = 0;
-
-	if (fallocate(fd, 0, 0, (off_t)size) < 0 && errno != EOPNOTSUPP &&
+	(void)ctx;
+	if (fallocate(FD(h), 0, 0, (off_t)size) < 0 && errno != EOPNOTSUPP &&
 	    errno != EINVAL)
 		return -errno;
-	while (off < size) {
-		size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
-		ssize_t w;
+	return 0;
+}
 
-		if (stopping())
-			return -EINTR;
-		w = pwrite(fd, zeros, n, (off_t)off);
+static int
+write_zeros(void *ctx, void *h, const void *buf, size_t n)
+{
+	int fd = FD(h);
+	ssize_t w;
+
+	(void)ctx;
+	while (n > 0) {
+		w = write(fd, buf, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EINVAL && (fcntl(fd, F_GETFL) & O_DIRECT)) {
@@ -332,25 +347,76 @@ fill(int fd, uint64_t size)
 		}
 		if (w <= 0)
 			return w < 0 ? -errno : -EIO;
-		off += (uint64_t)w;
+		buf = (const char *)buf + w;
+		n -= (size_t)w;
 	}
-	return fsync(fd) < 0 ? -errno : 0;
+	return 0;
+}
+
+static int
+sync_fd(void *ctx, void *h)
+{
+	(void)ctx;
+	return fsync(FD(h)) < 0 ? -errno : 0;
+}
+
+static int
+close_fd(void *ctx, void *h)
+{
+	(void)ctx;
+	return close(FD(h)) < 0 ? -errno : 0;
 }
 
 /* renameat2(RENAME_NOREPLACE): a name the client planted meanwhile is
- * not replaced.  File systems without the flag get a checked rename. */
+ * not replaced.  File systems without the flag get a checked rename.
+ * Then the directory is synced. */
 static int
-publish(int dfd, const char *partial, const char *name)
+publish(void *ctx, const char *partial, const char *name)
 {
+	int dfd = ((const struct as_client *)ctx)->dfd;
 	struct stat st;
 
-	if (renameat2(dfd, partial, dfd, name, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -errno;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return -EEXIST;
-	return renameat(dfd, partial, dfd, name) < 0 ? -errno : 0;
+	if (renameat2(dfd, partial, dfd, name, RENAME_NOREPLACE) < 0) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return -errno;
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return -EEXIST;
+		if (renameat(dfd, partial, dfd, name) < 0)
+			return -errno;
+	}
+	return fsync(dfd) < 0 ? -errno : 0;
+}
+
+static int
+unlink_partial(void *ctx, const char *partial)
+{
+	int dfd = ((const struct as_client *)ctx)->dfd;
+
+	return unlinkat(dfd, partial, 0) < 0 ? -errno : 0;
+}
+
+static int
+stopped(void *ctx)
+{
+	(void)ctx;
+	return stopping();
+}
+
+static const struct wholefile_ops as_client_ops = {
+	.create = create_partial, .reserve = reserve, .write = write_zeros,
+	.sync = sync_fd, .close = close_fd, .rename = publish,
+	.unlink = unlink_partial, .stopped = stopped,
+};
+
+/* j's file, in full, in the client's directory dfd (entered as it). */
+static int
+write_file(const struct job *j, int dfd, const char *partial)
+{
+	static char zeros[CHUNK] __attribute__((aligned(4096)));
+	struct as_client a = { dfd, j->uid };
+	struct wholefile w = { partial, j->name, j->size, zeros, CHUNK, 0 };
+
+	return wholefile_write(&as_client_ops, &a, &w);
 }
 
 static void *
@@ -359,7 +425,7 @@ worker(void *arg)
 	struct job *j = arg;
 	char partial[NAME_MAXLEN + 16];
 	uint64_t t0;
-	int dfd = -1, fd = -1, r;
+	int dfd = -1, r;
 
 	pthread_mutex_lock(&M.lock);
 	while (M.writing >= WRITERS_MAX && !stopping())
@@ -375,16 +441,7 @@ worker(void *arg)
 	else if ((dfd = client_enter(j->uid, j->gid, j->client)) < 0)
 		r = dfd;
 	else {
-		if ((fd = create_partial(dfd, partial, j->uid)) < 0)
-			r = fd;
-		else if ((r = fill(fd, j->size)) == 0 &&
-		    (r = publish(dfd, partial, j->name)) == 0 && fsync(dfd) < 0)
-			r = -errno;
-		if (fd >= 0) {
-			close(fd);
-			if (r < 0)
-				(void)unlinkat(dfd, partial, 0);
-		}
+		r = write_file(j, dfd, partial);
 		client_leave(dfd);
 	}
 	journal_drop(j->slot);		/* the partial file is whole or gone */

@@ -10,7 +10,7 @@
  *   nfsc URL syncwrite NAME SIZE BLOCK  the same, opened O_SYNC: every WRITE
  *                                       FILE_SYNC (dd oflag=sync)
  *   nfsc URL agentwrite NAME SIZE BLOCK the agent's own creation code
- *                                       (swapfile_write_io) over libnfs
+ *                                       (wholefile_write) over libnfs
  *   nfsc URL pipewrite NAME SIZE BLOCK WSIZE DEPTH
  *                                       the agent's creation code, its
  *                                       writes sent as WSIZE-byte WRITEs
@@ -238,10 +238,13 @@ main(int argc, char **argv)
 		if (block == 0 || block > sizeof(zeros))
 			return fail(-EINVAL, "block");
 		if (cmd[0] == 'a' || cmd[0] == 'p') {
-			struct swapfile_io io = {
-				nfs, io_create, io_write, NULL, io_sync,
-				io_stat, io_close, io_unlink
+			struct wholefile_ops io = {
+				.create = io_create, .write = io_write,
+				.sync = io_sync, .stat = io_stat,
+				.close = io_close, .unlink = io_unlink
 			};
+			struct wholefile w = { argv[3], NULL, size, zeros,
+			    block, 0 };
 
 			if (cmd[0] == 'p') {
 				pipe_.wsize = strtoul(argv[6], NULL, 10);
@@ -251,8 +254,8 @@ main(int argc, char **argv)
 				io.write = pipe_write;
 				io.sync = pipe_sync;
 			}
-			r = swapfile_write_io(&io, argv[3], size, (uint32_t)block,
-			    &done, NULL);
+			r = wholefile_write(&io, nfs, &w);
+			done = w.written;
 			if (r < 0)
 				(void)pipe_wait(0);
 			printf("written %llu\n", (unsigned long long)done);

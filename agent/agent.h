@@ -52,6 +52,7 @@ struct agent_conf {
 
 /* conf.c */
 void	agent_conf_defaults(struct agent_conf *);
+void	agent_conf_reload(struct agent_conf *, const struct agent_conf *new);
 int	agent_conf_load(struct agent_conf *, const char *path, int must_exist,
 	    struct diag *);
 int	agent_conf_parse(struct agent_conf *, const char *text,

@@ -17,204 +17,282 @@
 #include "agent.h"
 #include "cfg.h"
 
+#define XSTR(x)	STR(x)
+#define STR(x)	#x
+#define F(f)	CFG_FIELD(struct agent_conf, f)
+#define CONF(p)	((struct agent_conf *)(p))
+
+static cfg_parse_fn set_server, set_provisioner, check_export, load_servers,
+    set_version, check_proto, check_options, check_block_size, set_priority,
+    set_poll, load_policy;
+
+/*
+ * nfswapd.conf, one row per setting (cfg.h): group, name, kind, libconfig
+ * type, field, limits, the default as nfswapd.conf(5) gives it, and
+ * whether SIGHUP applies it.  The policy group's own rows are
+ * policy_settings[] (agent/policy.c), which nfswap-sim --set reads too.
+ * tests/host/confdoc.sh checks docs/nfswapd.conf.5 and the example
+ * against these rows.
+ */
+const struct cfg_row agent_conf_rows[] = {
+	{ "", "servers", CFG_CALL, CFG_ANY, F(servers), 0, 0, NULL, NULL,
+	    load_servers, 0 },
+	{ "", "mount_point", CFG_PATH, CONFIG_TYPE_STRING, F(mount_point), 0, 0,
+	    "/run/nfswap", NULL, NULL, 0 },
+	{ "", "export", CFG_STR, CONFIG_TYPE_STRING, F(export_path), 0, 0,
+	    NULL, NULL, check_export, 0 },
+	{ "", "server", CFG_CALL, CONFIG_TYPE_STRING, F(server), 0, 0, NULL,
+	    NULL, set_server, 0 },
+	{ "", "provisioner", CFG_CALL, CONFIG_TYPE_STRING, F(provisioner), 0, 0,
+	    NULL, NULL, set_provisioner, 0 },
+	{ "", "provisioner_port", CFG_UINT, CONFIG_TYPE_INT,
+	    F(provisioner_port), 0, 65535, "0", NULL, NULL, 0 },
+	{ "", "provisioner_timeout", CFG_UINT, CONFIG_TYPE_INT,
+	    F(provisioner_timeout), 1, 600, XSTR(PROV_CALL_S), NULL, NULL, 0 },
+	{ "", "allocate_timeout", CFG_UINT, CONFIG_TYPE_INT,
+	    F(allocate_timeout), 0, 86400, "0", NULL, NULL, 0 },
+	{ "", "nfs", CFG_GROUP, CONFIG_TYPE_GROUP, 0, 0, 0, 0, NULL, NULL,
+	    NULL, 0 },
+	{ "", "swap", CFG_GROUP, CONFIG_TYPE_GROUP, 0, 0, 0, 0, NULL, NULL,
+	    NULL, 0 },
+	{ "", "policy", CFG_CALL, CONFIG_TYPE_GROUP, F(policy), 0, 0, NULL,
+	    NULL, load_policy, CFG_RELOAD },
+
+	{ "nfs", "version", CFG_CALL, CFG_NUMSTR, F(vers_major), 0, 0, "3",
+	    NULL, set_version, 0 },
+	{ "nfs", "port", CFG_UINT, CONFIG_TYPE_INT, F(port), 0, 65535, "0",
+	    NULL, NULL, 0 },
+	{ "nfs", "mountport", CFG_UINT, CONFIG_TYPE_INT, F(mountport), 0, 65535,
+	    "0", NULL, NULL, 0 },
+	{ "nfs", "rsize", CFG_UINT, CONFIG_TYPE_INT, F(rsize), 1024, 1048576,
+	    "2048", NULL, NULL, 0 },	/* the deployment spec */
+	{ "nfs", "wsize", CFG_UINT, CONFIG_TYPE_INT, F(wsize), 1024, 1048576,
+	    "2048", NULL, NULL, 0 },
+	/* no default: WSIZE_AUTO, the kernel decides (agent_conf_defaults) */
+	{ "nfs", "min_swap_wsize", CFG_UINT, CONFIG_TYPE_INT, F(min_swap_wsize),
+	    0, 1048576, NULL, NULL, NULL, 0 },
+	{ "nfs", "literal_wsize", CFG_BOOL, CONFIG_TYPE_BOOL, F(literal_wsize),
+	    0, 0, "false", NULL, NULL, 0 },
+	{ "nfs", "timeo", CFG_UINT, CONFIG_TYPE_INT, F(timeo), 1, 6000, "600",
+	    NULL, NULL, 0 },
+	{ "nfs", "hard", CFG_BOOL, CONFIG_TYPE_BOOL, F(hard), 0, 0, "true",
+	    NULL, NULL, 0 },
+	{ "nfs", "nolock", CFG_BOOL, CONFIG_TYPE_BOOL, F(nolock), 0, 0, "true",
+	    NULL, NULL, 0 },
+	{ "nfs", "proto", CFG_STR, CONFIG_TYPE_STRING, F(proto), 0, 0, "tcp",
+	    NULL, check_proto, 0 },
+	{ "nfs", "options", CFG_STR, CONFIG_TYPE_STRING, F(options), 0, 0, "",
+	    NULL, check_options, 0 },
+
+	{ "swap", "block_size", CFG_UINT, CONFIG_TYPE_INT, F(block_size), 512,
+	    65536, "2048", NULL, check_block_size, CFG_RELOAD },
+	{ "swap", "priority", CFG_CALL, CONFIG_TYPE_INT, F(priority), 0, 0,
+	    "-1", NULL, set_priority, CFG_RELOAD },
+	{ "swap", "poll", CFG_CALL, CONFIG_TYPE_INT, F(poll_ms), 1, 60, "1",
+	    NULL, set_poll, CFG_RELOAD },
+	{ "swap", "status_file", CFG_PATH, CONFIG_TYPE_STRING, F(status_file),
+	    0, 0, "/run/nfswapd/status.json", NULL, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
+};
+
 void
 agent_conf_defaults(struct agent_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->mount_point, sizeof(c->mount_point), "/run/nfswap");
-	c->vers_major = 3;
-	c->rsize = c->wsize = 2048;	/* the deployment spec */
-	c->min_swap_wsize = WSIZE_AUTO;
-	c->timeo = 600;
-	c->hard = 1;
-	c->nolock = 1;
-	snprintf(c->proto, sizeof(c->proto), "tcp");
-	c->block_size = 2048;
-	c->priority = -1;
-	c->poll_ms = 1000;
-	c->provisioner_timeout = PROV_CALL_S;
-	snprintf(c->status_file, sizeof(c->status_file),
-	    "/run/nfswapd/status.json");
 	policy_config_defaults(&c->policy);
+	c->min_swap_wsize = WSIZE_AUTO;
+	cfg_defaults(agent_conf_rows, c);
 }
 
-static const struct cfg_key top_keys[] = {
-	{ "server", CONFIG_TYPE_STRING },
-	{ "export", CONFIG_TYPE_STRING },
-	{ "mount_point", CONFIG_TYPE_STRING },
-	{ "provisioner", CONFIG_TYPE_STRING },
-	{ "provisioner_port", CONFIG_TYPE_INT },
-	{ "provisioner_timeout", CONFIG_TYPE_INT },
-	{ "allocate_timeout", CONFIG_TYPE_INT },
-	{ "servers", CONFIG_TYPE_ARRAY },
-	{ "nfs", CONFIG_TYPE_GROUP },
-	{ "swap", CONFIG_TYPE_GROUP },
-	{ "policy", CONFIG_TYPE_GROUP },
-	{ NULL, 0 }
-};
-static const struct cfg_key nfs_keys[] = {
-	{ "version", CFG_NUMSTR },	/* 3, 4, "4.1": a number or a string */
-	{ "port", CONFIG_TYPE_INT },
-	{ "mountport", CONFIG_TYPE_INT },
-	{ "rsize", CONFIG_TYPE_INT },
-	{ "wsize", CONFIG_TYPE_INT },
-	{ "min_swap_wsize", CONFIG_TYPE_INT },
-	{ "literal_wsize", CONFIG_TYPE_BOOL },
-	{ "timeo", CONFIG_TYPE_INT },
-	{ "hard", CONFIG_TYPE_BOOL },
-	{ "nolock", CONFIG_TYPE_BOOL },
-	{ "proto", CONFIG_TYPE_STRING },
-	{ "options", CONFIG_TYPE_STRING },
-	{ NULL, 0 }
-};
-static const struct cfg_key swap_keys[] = {
-	{ "block_size", CONFIG_TYPE_INT },
-	{ "priority", CONFIG_TYPE_INT },
-	{ "poll", CONFIG_TYPE_INT },
-	{ "status_file", CONFIG_TYPE_STRING },
-	{ NULL, 0 }
-};
+/* What SIGHUP applies: the rows marked CFG_RELOAD, from new into c. */
+void
+agent_conf_reload(struct agent_conf *c, const struct agent_conf *new)
+{
+	const struct cfg_row *row;
+
+	for (row = agent_conf_rows; row->name; row++)
+		if (row->flags & CFG_RELOAD)
+			memcpy((char *)c + row->off, (const char *)new + row->off,
+			    row->len);
+}
+
+/* A host by valid_host's rules that is not a network. */
+static int
+set_server(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	const char *why;
+	struct host h;
+
+	if (valid_host(text, &h, &why) < 0 || h.kind == HOST_NET4 ||
+	    h.kind == HOST_NET6)
+		return cfg_at(d, file, s, "server: %s",
+		    h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
+		    "a network is not a server" : why);
+	snprintf(CONF(conf)->server, row->len, "%s", h.canon);
+	return 0;
+}
+
+static int
+set_provisioner(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	const char *why;
+	struct host h;
+
+	if (valid_host(text, &h, &why) < 0)
+		return cfg_at(d, file, s, "provisioner: %s", why);
+	if (h.kind != HOST_IPV4)
+		return cfg_at(d, file, s, "provisioner: an IPv4 address "
+		    "is needed (an initramfs has no resolver)");
+	snprintf(CONF(conf)->provisioner, row->len, "%s", h.canon);
+	return 0;
+}
+
+/* Any host's name and address must give a plain path. */
+static int
+check_export(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	char tmp[PATH_MAXLEN + 1];
+	const char *why;
+
+	(void)conf, (void)row, (void)text;
+	if (agent_expand(CONF(conf)->export_path, "host", "192.168.100.100",
+	    tmp, sizeof(tmp), &why) < 0)
+		return cfg_at(d, file, s, "export: %s", why);
+	return 0;
+}
 
 /* The policy's keys are its own table; every one takes a number or text. */
 static int
-load_policy(struct agent_conf *c, const config_setting_t *g, const char *file,
-    struct diag *d)
+load_policy(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *g, const char *file, struct diag *d)
 {
-	struct cfg_key keys[24];
-	const char *why;
+	struct policy_config *p = &CONF(conf)->policy;
+	const char *names[POLICY_NSETTINGS + 1];
+	struct diag why;
 	size_t i;
 	int n, r;
 
-	for (i = 0; policy_config_keys[i] != NULL && i + 1 < 24; i++) {
-		keys[i].name = policy_config_keys[i];
-		keys[i].type = CFG_NUMSTR;
-	}
-	keys[i].name = NULL;
-	if ((r = cfg_check_keys(g, keys, file, d)) < 0)
+	(void)row, (void)text;
+	for (i = 0; policy_settings[i].name != NULL; i++)
+		names[i] = policy_settings[i].name;
+	names[i] = NULL;
+	if ((r = cfg_check_names(g, names, CFG_NUMSTR, file, d)) < 0)
 		return r;
 	n = config_setting_length(g);
 	for (i = 0; i < (size_t)n; i++) {
 		const config_setting_t *s = config_setting_get_elem(g,
 		    (unsigned)i);
-		char text[64];
+		char v[64];
 
 		if (config_setting_type(s) == CONFIG_TYPE_STRING)
-			snprintf(text, sizeof(text), "%s",
+			snprintf(v, sizeof(v), "%s",
 			    config_setting_get_string(s));
 		else if (config_setting_get_int64(s) < 0)
 			return cfg_at(d, file, s, "%s must not be negative",
 			    config_setting_name(s));
 		else
-			snprintf(text, sizeof(text), "%lld",
+			snprintf(v, sizeof(v), "%lld",
 			    config_setting_get_int64(s));
-		if (policy_config_set(&c->policy, config_setting_name(s), text,
-		    &why) < 0)
+		if (policy_config_set(p, config_setting_name(s), v, &why) < 0)
 			return cfg_at(d, file, s, "%s: %s", config_setting_name(s),
-			    why);
+			    why.msg);
 	}
-	if (policy_config_check(&c->policy, &why) < 0)
-		return cfg_at(d, file, g, "policy: %s", why);
+	if (policy_config_check(p, &why) < 0)
+		return cfg_at(d, file, g, "policy: %s", why.msg);
 	return 0;
 }
 
 static int
-parse_version(const char *v, unsigned *major, unsigned *minor)
+set_version(void *conf, const struct cfg_row *row, const char *v,
+    const config_setting_t *s, const char *file, struct diag *d)
 {
+	struct agent_conf *c = conf;
+
+	(void)row;
 	if (strcmp(v, "3") == 0 || strcmp(v, "3.0") == 0)
-		*major = 3, *minor = 0;
+		c->vers_major = 3, c->vers_minor = 0;
 	else if (strcmp(v, "4") == 0 || strcmp(v, "4.0") == 0)
-		*major = 4, *minor = 0;
+		c->vers_major = 4, c->vers_minor = 0;
 	else if (strcmp(v, "4.1") == 0)
-		*major = 4, *minor = 1;
+		c->vers_major = 4, c->vers_minor = 1;
 	else if (strcmp(v, "4.2") == 0)
-		*major = 4, *minor = 2;
+		c->vers_major = 4, c->vers_minor = 2;
 	else
-		return -EINVAL;
+		return cfg_at(d, file, s, "nfs.version must be 3, 4, "
+		    "\"4.1\" or \"4.2\", not %.15s", v);
+	return 0;
+}
+
+static int
+check_proto(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	(void)conf, (void)row;
+	if (strcmp(text, "tcp") != 0 && strcmp(text, "rdma") != 0)
+		return cfg_at(d, file, s, "nfs.proto must be \"tcp\" (or "
+		    "\"rdma\"): swap over UDP loses pages");
 	return 0;
 }
 
 /* Characters that would end or smuggle a mount option, or worse. */
 static int
-option_safe(const char *s)
+check_options(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
 {
-	for (; *s; s++)
-		if (*s < 0x21 || *s > 0x7e || *s == '"' || *s == '\\' || *s == '\'')
-			return 0;
-	return 1;
-}
+	const char *p;
 
-static int
-load_nfs(struct agent_conf *c, const config_setting_t *g, const char *file,
-    struct diag *d)
-{
-	const config_setting_t *s;
-	char v[16];
-	int r;
-
-	if ((r = cfg_check_keys(g, nfs_keys, file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "port", &c->port, 0, 65535, file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "mountport", &c->mountport, 0, 65535, file,
-	    d)) < 0 ||
-	    (r = cfg_get_u32(g, "rsize", &c->rsize, 1024, 1048576, file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "wsize", &c->wsize, 1024, 1048576, file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "min_swap_wsize", &c->min_swap_wsize, 0,
-	    1048576, file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "timeo", &c->timeo, 1, 6000, file, d)) < 0 ||
-	    (r = cfg_get_bool(g, "hard", &c->hard)) < 0 ||
-	    (r = cfg_get_bool(g, "nolock", &c->nolock)) < 0 ||
-	    (r = cfg_get_bool(g, "literal_wsize", &c->literal_wsize)) < 0 ||
-	    (r = cfg_get_string(g, "proto", c->proto, sizeof(c->proto), file,
-	    d)) < 0 ||
-	    (r = cfg_get_string(g, "options", c->options, sizeof(c->options),
-	    file, d)) < 0)
-		return r;
-	if ((s = config_setting_get_member(g, "version")) != NULL) {
-		if (config_setting_type(s) == CONFIG_TYPE_STRING)
-			snprintf(v, sizeof(v), "%s", config_setting_get_string(s));
-		else
-			snprintf(v, sizeof(v), "%lld", config_setting_get_int64(s));
-		if (parse_version(v, &c->vers_major, &c->vers_minor) < 0)
-			return cfg_at(d, file, s, "nfs.version must be 3, 4, "
-			    "\"4.1\" or \"4.2\", not %s", v);
-	}
-	if (strcmp(c->proto, "tcp") != 0 && strcmp(c->proto, "rdma") != 0)
-		return cfg_at(d, file, config_setting_get_member(g, "proto"),
-		    "nfs.proto must be \"tcp\" (or \"rdma\"): swap over UDP "
-		    "loses pages");
-	if (c->options[0] != '\0' && !option_safe(c->options))
-		return cfg_at(d, file, config_setting_get_member(g, "options"),
-		    "nfs.options: no blanks, quotes or backslashes");
+	(void)conf, (void)row;
+	for (p = text; *p; p++)
+		if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\' ||
+		    *p == '\'')
+			return cfg_at(d, file, s, "nfs.options: no blanks, "
+			    "quotes or backslashes");
 	return 0;
 }
 
 static int
-load_swap(struct agent_conf *c, const config_setting_t *g, const char *file,
-    struct diag *d)
+check_block_size(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
 {
-	const config_setting_t *s;
-	uint32_t poll = c->poll_ms / 1000;
+	(void)row, (void)text;
+	if (CONF(conf)->block_size % 512 != 0)
+		return cfg_at(d, file, s, "swap.block_size must be a multiple "
+		    "of 512");
+	return 0;
+}
+
+static int
+set_priority(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	long long p = s ? config_setting_get_int64(s) : strtoll(text, NULL, 10);
+
+	(void)row;
+	if (p < -1 || p > 32767)
+		return cfg_at(d, file, s, "swap.priority must be -1 "
+		    "(the kernel's choice) to 32767");
+	CONF(conf)->priority = (int)p;
+	return 0;
+}
+
+/* poll is in seconds; the agent and its policy count milliseconds. */
+static int
+set_poll(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	long long v;
 	int r;
 
-	if ((r = cfg_check_keys(g, swap_keys, file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "block_size", &c->block_size, 512, 65536,
-	    file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "poll", &poll, 1, 60, file, d)) < 0 ||
-	    (r = cfg_get_path(g, "status_file", c->status_file,
-	    sizeof(c->status_file), file, d)) < 0)
+	if (s == NULL)
+		v = strtoll(text, NULL, 10);
+	else if ((r = cfg_uint(s, row->name, row->lo, row->hi, &v, file,
+	    d)) < 0)
 		return r;
-	if (c->block_size % 512 != 0)
-		return cfg_at(d, file, config_setting_get_member(g, "block_size"),
-		    "swap.block_size must be a multiple of 512");
-	if ((s = config_setting_get_member(g, "priority")) != NULL) {
-		long long p = config_setting_get_int64(s);
-
-		if (p < -1 || p > 32767)
-			return cfg_at(d, file, s, "swap.priority must be -1 "
-			    "(the kernel's choice) to 32767");
-		c->priority = (int)p;
-	}
-	c->poll_ms = poll * 1000;
-	c->policy.poll_ms = c->poll_ms;
+	CONF(conf)->poll_ms = (uint32_t)v * 1000;
+	CONF(conf)->policy.poll_ms = CONF(conf)->poll_ms;
 	return 0;
 }
 
@@ -224,12 +302,14 @@ load_swap(struct agent_conf *c, const config_setting_t *g, const char *file,
  * "10.0.1.0/24" ].
  */
 static int
-load_servers(struct agent_conf *c, const config_setting_t *s, const char *file,
-    struct diag *d)
+load_servers(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
 {
+	struct agent_conf *c = conf;
 	const char *why, *v;
 	int i, n;
 
+	(void)row, (void)text;
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY)
 		return cfg_at(d, file, s, "servers must be a list of addresses, "
 		    "networks or names, as in [ \"10.0.0.11\", \"10.0.1.0/24\" ]");
@@ -251,71 +331,6 @@ load_servers(struct agent_conf *c, const config_setting_t *s, const char *file,
 	return 0;
 }
 
-static int
-load_settings(struct agent_conf *c, config_t *cf, const char *file,
-    struct diag *d)
-{
-	const config_setting_t *root = config_root_setting(cf), *s, *g;
-	const char *why;
-	int r;
-
-	/* before the table's check, whose wording is for the other types */
-	if ((s = config_setting_get_member(root, "servers")) != NULL &&
-	    (r = load_servers(c, s, file, d)) < 0)
-		return r;
-	if ((r = cfg_check_keys(root, top_keys, file, d)) < 0 ||
-	    (r = cfg_get_path(root, "mount_point", c->mount_point,
-	    sizeof(c->mount_point), file, d)) < 0 ||
-	    (r = cfg_get_string(root, "export", c->export_path,
-	    sizeof(c->export_path), file, d)) < 0)
-		return r;
-	if ((s = config_setting_get_member(root, "server")) != NULL) {
-		struct host h;
-
-		if (valid_host(config_setting_get_string(s), &h, &why) < 0 ||
-		    h.kind == HOST_NET4 || h.kind == HOST_NET6)
-			return cfg_at(d, file, s, "server: %s",
-			    h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
-			    "a network is not a server" : why);
-		snprintf(c->server, sizeof(c->server), "%s", h.canon);
-	}
-	if ((s = config_setting_get_member(root, "provisioner")) != NULL) {
-		struct host h;
-
-		if (valid_host(config_setting_get_string(s), &h, &why) < 0)
-			return cfg_at(d, file, s, "provisioner: %s", why);
-		if (h.kind != HOST_IPV4)
-			return cfg_at(d, file, s, "provisioner: an IPv4 address "
-			    "is needed (an initramfs has no resolver)");
-		snprintf(c->provisioner, sizeof(c->provisioner), "%s", h.canon);
-	}
-	if ((r = cfg_get_u32(root, "provisioner_port", &c->provisioner_port, 0,
-	    65535, file, d)) < 0 ||
-	    (r = cfg_get_u32(root, "provisioner_timeout",
-	    &c->provisioner_timeout, 1, 600, file, d)) < 0 ||
-	    (r = cfg_get_u32(root, "allocate_timeout", &c->allocate_timeout, 0,
-	    86400, file, d)) < 0)
-		return r;
-	if ((s = config_setting_get_member(root, "export")) != NULL) {
-		char tmp[PATH_MAXLEN + 1];
-
-		/* Any host's name and address must give a plain path. */
-		if (agent_expand(c->export_path, "host", "192.168.100.100", tmp,
-		    sizeof(tmp), &why) < 0)
-			return cfg_at(d, file, s, "export: %s", why);
-	}
-	if ((g = config_setting_get_member(root, "nfs")) != NULL &&
-	    (r = load_nfs(c, g, file, d)) < 0)
-		return r;
-	if ((g = config_setting_get_member(root, "swap")) != NULL &&
-	    (r = load_swap(c, g, file, d)) < 0)
-		return r;
-	if ((g = config_setting_get_member(root, "policy")) != NULL &&
-	    (r = load_policy(c, g, file, d)) < 0)
-		return r;
-	return 0;
-}
-
 int
 agent_conf_load(struct agent_conf *c, const char *path, int must_exist,
     struct diag *d)
@@ -328,7 +343,8 @@ agent_conf_load(struct agent_conf *c, const char *path, int must_exist,
 	r = cfg_read(&cf, path, must_exist, d);
 	if (r == 0) {
 		snprintf(c->file, sizeof(c->file), "%s", path);
-		r = load_settings(c, &cf, path, d);
+		r = cfg_load(agent_conf_rows, "", c, config_root_setting(&cf),
+		    path, d);
 	} else if (r > 0)
 		r = 0;
 	config_destroy(&cf);
@@ -346,7 +362,8 @@ agent_conf_parse(struct agent_conf *c, const char *text, const char *name,
 	agent_conf_defaults(c);
 	config_init(&cf);
 	if ((r = cfg_read_text(&cf, text, name, d)) == 0)
-		r = load_settings(c, &cf, name, d);
+		r = cfg_load(agent_conf_rows, "", c, config_root_setting(&cf),
+		    name, d);
 	config_destroy(&cf);
 	return r;
 }

@@ -188,11 +188,8 @@ reload(struct agent *a)
 		log_warnx("reload: %s (keeping the old configuration)", d.msg);
 		return;
 	}
-	a->conf.policy = c.policy;
-	a->conf.priority = c.priority;
-	a->conf.block_size = c.block_size;
-	a->conf.poll_ms = c.poll_ms;
-	a->pol.cfg = c.policy;
+	agent_conf_reload(&a->conf, &c);	/* the rows marked CFG_RELOAD */
+	a->pol.cfg = a->conf.policy;
 	log_info("configuration reloaded");
 }
 
@@ -342,7 +339,7 @@ main(int argc, char **argv)
 {
 	struct agent a;
 	struct stat st;
-	const char *why = NULL;
+	struct diag d;
 	int r;
 
 	memset(&a, 0, sizeof(a));
@@ -399,8 +396,8 @@ main(int argc, char **argv)
 	agent_reinstate(&a);
 
 	a.conf.policy.poll_ms = a.conf.poll_ms;
-	if (policy_config_check(&a.conf.policy, &why) < 0)
-		fatalx("policy settings: %s", why);
+	if (policy_config_check(&a.conf.policy, &d) < 0)
+		fatalx("policy settings: %s", d.msg);
 	policy_init(&a.pol, &a.conf.policy);
 	a.started_ms = mono_ms();
 	a.running = 1;

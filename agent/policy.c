@@ -10,6 +10,7 @@
  * tables.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,68 +99,78 @@ policy_dot(char *buf, size_t len)
 	return off > (size_t)INT32_MAX ? -EOVERFLOW : (int)off;
 }
 
+/*
+ * The settings, one row each, as nfswapd.conf's policy group and
+ * nfswap-sim --set spell them: percentages, sizes ("4M", "1G"), durations
+ * in seconds, counts.  def is the default as nfswapd.conf(5) gives it
+ * (peak_hold's is twice cooldown's).  The agent's table (agent/conf.c)
+ * includes these rows.
+ */
+#define P(f)	offsetof(struct policy_config, f)
+const struct policy_setting policy_settings[POLICY_NSETTINGS + 1] = {
+	{ "lower_freelimit",	POLICY_PCT,	P(lower_freelimit),	"20" },
+	{ "upper_freelimit",	POLICY_PCT,	P(upper_freelimit),	"60" },
+	{ "freetarget",		POLICY_PCT,	P(freetarget),		"30" },
+	{ "cooldown",		POLICY_SECS,	P(cooldown_ms),		"600" },
+	{ "min_swapsize",	POLICY_SIZE,	P(min_swapsize),	"4M" },
+	{ "max_swapsize",	POLICY_SIZE,	P(max_swapsize),	"1G" },
+	{ "max_files",		POLICY_COUNT,	P(max_files),		"16" },
+	{ "quota",		POLICY_SIZE,	P(quota),		"0" },
+	{ "alloc_rate",		POLICY_SIZE,	P(alloc_rate),		"4M" },
+	{ "drain_interval",	POLICY_SECS,	P(drain_interval_ms),	"30" },
+	{ "peak_hold",		POLICY_SECS,	P(peak_hold_ms),	"1200" },
+	{ "min_grow_pct",	POLICY_PCT,	P(min_grow_pct),	"25" },
+	{ "min_free",		POLICY_SIZE,	P(min_free),		"128M" },
+	{ "error_hold",		POLICY_SECS,	P(error_hold_ms),	"1800" },
+	{ NULL, 0, 0, NULL }
+};
+#undef P
+
 void
 policy_config_defaults(struct policy_config *c)
 {
+	const struct policy_setting *k;
+	struct diag d;
+
 	memset(c, 0, sizeof(*c));
-	c->lower_freelimit = 20;
-	c->upper_freelimit = 60;
-	c->freetarget = 30;
-	c->cooldown_ms = 600 * 1000;
-	c->min_swapsize = 4 * POLICY_MIB;
-	c->max_swapsize = 1024 * POLICY_MIB;
-	c->max_files = 16;
-	c->quota = 0;
-	c->alloc_rate = 4 * POLICY_MIB;
-	c->drain_interval_ms = 30 * 1000;
-	c->peak_hold_ms = 2 * c->cooldown_ms;
-	c->min_grow_pct = 25;
-	c->min_free = 128 * POLICY_MIB;
-	c->error_hold_ms = 1800 * 1000;
+	for (k = policy_settings; k->name != NULL; k++)
+		policy_config_set(c, k->name, k->def, &d);
 	c->poll_ms = 1000;
 }
 
 int
-policy_config_check(const struct policy_config *c, const char **why)
+policy_config_check(const struct policy_config *c, struct diag *d)
 {
+	const char *why;
+
 	if (c->lower_freelimit >= c->freetarget)
-		*why = "lower_freelimit must be below freetarget";
+		why = "lower_freelimit must be below freetarget";
 	else if (c->freetarget >= c->upper_freelimit)
-		*why = "freetarget must be below upper_freelimit";
+		why = "freetarget must be below upper_freelimit";
 	else if (c->upper_freelimit > 100)
-		*why = "upper_freelimit is a percentage (at most 100)";
+		why = "upper_freelimit is a percentage (at most 100)";
 	else if (c->min_swapsize < 64 * 1024)
-		*why = "min_swapsize must be at least 64K";
+		why = "min_swapsize must be at least 64K";
 	else if (c->min_swapsize % 4096 != 0 || c->max_swapsize % 4096 != 0)
-		*why = "min_swapsize and max_swapsize must be multiples of 4K";
+		why = "min_swapsize and max_swapsize must be multiples of 4K";
 	else if (c->max_swapsize < c->min_swapsize)
-		*why = "max_swapsize must not be below min_swapsize";
+		why = "max_swapsize must not be below min_swapsize";
 	else if (c->max_files < 1 || c->max_files > POLICY_FILES_MAX)
-		*why = "max_files must be between 1 and 32";
+		why = "max_files must be between 1 and 32";
 	else if (c->quota != 0 && c->quota < c->min_swapsize)
-		*why = "quota is smaller than min_swapsize";
+		why = "quota is smaller than min_swapsize";
 	else if (c->alloc_rate < 64 * 1024)
-		*why = "alloc_rate must be at least 64K (per second)";
+		why = "alloc_rate must be at least 64K (per second)";
 	else if (c->poll_ms < 250 || c->poll_ms > 60 * 1000)
-		*why = "poll interval must be between 250ms and 60s";
+		why = "poll interval must be between 250ms and 60s";
 	else if (c->max_swapsize > MAX_SIZE)
-		*why = "max_swapsize must be at most 1P";
+		why = "max_swapsize must be at most 1P";
 	else if (c->min_grow_pct > 400)
-		*why = "min_grow_pct must be at most 400";
+		why = "min_grow_pct must be at most 400";
 	else
 		return 0;
-	return -EINVAL;
+	return diag_input(d, EINVAL, "%s", why);
 }
-
-/*
- * The settings by name, as nfswapd.conf and nfswap-sim --set spell them:
- * percentages, sizes ("4M", "1G"), durations in seconds, counts.
- */
-const char *const policy_config_keys[] = {
-	"lower_freelimit", "upper_freelimit", "freetarget", "cooldown",
-	"min_swapsize", "max_swapsize", "max_files", "quota", "alloc_rate",
-	"drain_interval", "peak_hold", "min_grow_pct", "min_free", "error_hold", NULL
-};
 
 static int
 parse_uint(const char *s, uint64_t max, uint64_t *out)
@@ -177,55 +188,43 @@ parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/*
+ * One setting by its row: the value checked by its unit, and stored where
+ * the row says.  Returns 0, or -EINVAL with d saying why (the caller adds
+ * the key and where it came from).
+ */
 int
 policy_config_set(struct policy_config *c, const char *key, const char *value,
-    const char **why)
+    struct diag *d)
 {
+	static const uint64_t max[] = { [POLICY_PCT] = 400,
+	    [POLICY_SECS] = 30 * 86400, [POLICY_COUNT] = 32 };
+	static const char *const bad[] = { [POLICY_PCT] = "not a percentage",
+	    [POLICY_SECS] = "not a number of seconds (at most 30 days)",
+	    [POLICY_SIZE] = "not a size (like 4M or 1G)",
+	    [POLICY_COUNT] = "not a count from 0 to 32" };
+	const struct policy_setting *k;
+	char *field;
+	unsigned u;
 	uint64_t v;
-	int pct = 0, secs = 0, size = 0;
 
-	if (strcmp(key, "lower_freelimit") == 0 ||
-	    strcmp(key, "upper_freelimit") == 0 ||
-	    strcmp(key, "freetarget") == 0 || strcmp(key, "min_grow_pct") == 0)
-		pct = 1;
-	else if (strcmp(key, "cooldown") == 0 ||
-	    strcmp(key, "drain_interval") == 0 || strcmp(key, "peak_hold") == 0 ||
-	    strcmp(key, "error_hold") == 0)
-		secs = 1;
-	else if (strcmp(key, "min_swapsize") == 0 ||
-	    strcmp(key, "max_swapsize") == 0 || strcmp(key, "quota") == 0 ||
-	    strcmp(key, "alloc_rate") == 0 || strcmp(key, "min_free") == 0)
-		size = 1;
-	else if (strcmp(key, "max_files") != 0) {
-		*why = "unknown setting";
-		return -EINVAL;
+	for (k = policy_settings; k->name != NULL; k++)
+		if (strcmp(k->name, key) == 0)
+			break;
+	if (k->name == NULL)
+		return diag_input(d, EINVAL, "unknown setting");
+	if ((k->unit == POLICY_SIZE ? size_parse(value, &v) :
+	    parse_uint(value, max[k->unit], &v)) != 0)
+		return diag_input(d, EINVAL, "%s", bad[k->unit]);
+	field = (char *)c + k->off;
+	if (k->unit == POLICY_PCT || k->unit == POLICY_COUNT) {
+		u = (unsigned)v;
+		memcpy(field, &u, sizeof(u));
+	} else {
+		if (k->unit == POLICY_SECS)
+			v *= 1000;
+		memcpy(field, &v, sizeof(v));
 	}
-	if (size) {
-		if (size_parse(value, &v) != 0) {
-			*why = "not a size (like 4M or 1G)";
-			return -EINVAL;
-		}
-	} else if (parse_uint(value, pct ? 400 : secs ? 30 * 86400 : 32,
-	    &v) != 0) {
-		*why = pct ? "not a percentage" : secs ?
-		    "not a number of seconds (at most 30 days)" :
-		    "not a count from 0 to 32";
-		return -EINVAL;
-	}
-	if (strcmp(key, "lower_freelimit") == 0) c->lower_freelimit = (unsigned)v;
-	else if (strcmp(key, "upper_freelimit") == 0) c->upper_freelimit = (unsigned)v;
-	else if (strcmp(key, "freetarget") == 0) c->freetarget = (unsigned)v;
-	else if (strcmp(key, "min_grow_pct") == 0) c->min_grow_pct = (unsigned)v;
-	else if (strcmp(key, "cooldown") == 0) c->cooldown_ms = v * 1000;
-	else if (strcmp(key, "drain_interval") == 0) c->drain_interval_ms = v * 1000;
-	else if (strcmp(key, "peak_hold") == 0) c->peak_hold_ms = v * 1000;
-	else if (strcmp(key, "error_hold") == 0) c->error_hold_ms = v * 1000;
-	else if (strcmp(key, "min_swapsize") == 0) c->min_swapsize = v;
-	else if (strcmp(key, "max_swapsize") == 0) c->max_swapsize = v;
-	else if (strcmp(key, "quota") == 0) c->quota = v;
-	else if (strcmp(key, "alloc_rate") == 0) c->alloc_rate = v;
-	else if (strcmp(key, "min_free") == 0) c->min_free = v;
-	else c->max_files = (unsigned)v;
 	return 0;
 }
 

@@ -139,12 +139,28 @@ struct policy_edge {
 	const char		*when;
 };
 
+/* The settings as rows: nfswapd.conf's policy group, nfswap-sim --set. */
+enum policy_unit {
+	POLICY_PCT,		/* unsigned: a percentage, 0 to 400 */
+	POLICY_SECS,		/* uint64_t ms: seconds, at most 30 days */
+	POLICY_SIZE,		/* uint64_t: "4M", "1G" or bytes */
+	POLICY_COUNT,		/* unsigned: 0 to 32 */
+};
+struct policy_setting {
+	const char		*name;
+	enum policy_unit	unit;
+	size_t			off;	/* in struct policy_config */
+	const char		*def;	/* as nfswapd.conf(5) gives it */
+};
+#define POLICY_NSETTINGS	14
+
 /* policy.c */
+struct diag;
+extern const struct policy_setting policy_settings[POLICY_NSETTINGS + 1];
 void	policy_config_defaults(struct policy_config *);
-int	policy_config_check(const struct policy_config *, const char **why);
+int	policy_config_check(const struct policy_config *, struct diag *);
 int	policy_config_set(struct policy_config *, const char *key,
-	    const char *value, const char **why);
-extern const char *const policy_config_keys[];
+	    const char *value, struct diag *);
 void	policy_init(struct policy *, const struct policy_config *);
 const char *policy_state_name(enum policy_state);
 const char *policy_outcome_name(enum policy_outcome);

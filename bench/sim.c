@@ -499,7 +499,7 @@ main(int argc, char **argv)
 		case 'D': dot = 1; break;
 		case 'S': {
 			char *eq = strchr(optarg, '=');
-			const char *why = NULL;
+			struct diag why;
 
 			if (eq == NULL)
 				bad_input(EXIT_USAGE, "--set: \"%s\": expected "
@@ -511,7 +511,7 @@ main(int argc, char **argv)
 				    optarg[0] == 'q' ? "quota-mib" : "max-files");
 			if (policy_config_set(&o.pc, optarg, eq + 1, &why) != 0)
 				bad_input(EXIT_USAGE, "--set %s=%s: %s", optarg,
-				    eq + 1, why);
+				    eq + 1, why.msg);
 			break;
 		}
 		default: usage();
@@ -532,12 +532,12 @@ main(int argc, char **argv)
 		usage();
 	{
 		struct policy_config chk = o.pc;
-		const char *why = NULL;
+		struct diag why;
 
 		chk.max_files = o.max_files;
 		chk.quota = (uint64_t)(o.quota_mib * MIB);
 		if (policy_config_check(&chk, &why) != 0)
-			bad_input(EXIT_USAGE, "nfswapd's settings: %s", why);
+			bad_input(EXIT_USAGE, "nfswapd's settings: %s", why.msg);
 	}
 	trace_load(&tr, o.trace);
 	for (i = 0; i < 2; i++)

@@ -15,129 +15,174 @@
 #include "cfg.h"
 #include "nfswap.h"
 
+#define XSTR(x)	STR(x)
+#define STR(x)	#x
+#define F(f)	CFG_FIELD(struct nfswap_conf, f)
+#define H(f)	CFG_FIELD(struct head, f)
+#define CONF(p)	((struct nfswap_conf *)(p))
+
+static cfg_parse_fn check_quota, set_kernel_options, set_sec, load_heads,
+    set_head_name, set_head_address, set_serve_user, check_serve;
+
+static const char *const quota_names[] = { [QUOTA_AUTO] = "auto",
+    [QUOTA_PROJECT] = "project", [QUOTA_NONE] = "none", NULL };
+static const char *const backend_names[] = { [BACKEND_LOCAL] = "local",
+    [BACKEND_CEPHFS] = "cephfs", NULL };
+
+/*
+ * nfswap.conf, one row per setting (cfg.h): group, name, kind, libconfig
+ * type, field, limits, the default as nfswap.conf(5) gives it.  A head's
+ * rows (conf_head_rows) are read into each struct head of the list.
+ * tests/host/confdoc.sh checks docs/nfswap.conf.5 and the example against
+ * these rows.
+ */
+const struct cfg_row conf_rows[] = {
+	{ "", "export_root", CFG_PATH, CONFIG_TYPE_STRING, F(export_root), 0, 0,
+	    "/srv/nfswap", NULL, NULL, 0 },
+	{ "", "state_dir", CFG_PATH, CONFIG_TYPE_STRING, F(state_dir), 0, 0,
+	    "/var/lib/nfswap", NULL, NULL, 0 },
+	{ "", "uid_min", CFG_UINT, CONFIG_TYPE_INT, F(uid_min), 1, 4294967294LL,
+	    "3000000", NULL, NULL, 0 },
+	{ "", "uid_max", CFG_UINT, CONFIG_TYPE_INT, F(uid_max), 1, 4294967294LL,
+	    "3999999", NULL, NULL, 0 },
+	{ "", "export_id_min", CFG_UINT, CONFIG_TYPE_INT, F(export_id_min), 1,
+	    65535, "1000", NULL, NULL, 0 },
+	{ "", "export_id_max", CFG_UINT, CONFIG_TYPE_INT, F(export_id_max), 1,
+	    65535, "65535", NULL, NULL, 0 },
+	{ "", "default_quota", CFG_BYTES, CFG_SIZE, F(default_quota), 0, 0,
+	    "4G", NULL, check_quota, 0 },
+	{ "", "default_inodes", CFG_UINT, CONFIG_TYPE_INT, F(default_inodes), 1,
+	    (long long)INODES_MAX, XSTR(DEFAULT_INODES), NULL, NULL, 0 },
+	{ "", "quota_enforce", CFG_ENUM, CONFIG_TYPE_STRING, F(quota_enforce),
+	    0, 0, "auto", quota_names, NULL, 0 },
+	{ "", "kernel", CFG_GROUP, CONFIG_TYPE_GROUP, 0, 0, 0, 0, NULL, NULL,
+	    NULL, 0 },
+	{ "", "sec", CFG_CALL, CONFIG_TYPE_STRING, F(sec), 0, 0, "sys", NULL,
+	    set_sec, 0 },
+	{ "", "ganesha", CFG_GROUP, CONFIG_TYPE_GROUP, 0, 0, 0, 0, NULL, NULL,
+	    NULL, 0 },
+	{ "", "backend", CFG_ENUM, CONFIG_TYPE_STRING, F(backend), 0, 0,
+	    "local", backend_names, NULL, 0 },
+	{ "", "cephfs", CFG_GROUP, CONFIG_TYPE_GROUP, 0, 0, 0, 0, NULL, NULL,
+	    NULL, 0 },
+	{ "", "heads", CFG_CALL, CONFIG_TYPE_LIST, F(heads), 0, 0, NULL, NULL,
+	    load_heads, 0 },
+	{ "", "serve", CFG_GROUP, CONFIG_TYPE_GROUP, 0, 0, 0, 0, NULL, NULL,
+	    check_serve, 0 },
+
+	{ "kernel", "exports_file", CFG_PATH, CONFIG_TYPE_STRING,
+	    F(kernel_file), 0, 0, "/etc/exports.d/nfswap.exports", NULL, NULL,
+	    0 },
+	/* before options, whose check it changes */
+	{ "kernel", "allow_insecure", CFG_BOOL, CONFIG_TYPE_BOOL,
+	    F(kernel_allow_insecure), 0, 0, "false", NULL, NULL, 0 },
+	{ "kernel", "options", CFG_CALL, CONFIG_TYPE_STRING, F(kernel_options),
+	    0, 0, "", NULL, set_kernel_options, 0 },
+
+	{ "ganesha", "exports_file", CFG_PATH, CONFIG_TYPE_STRING,
+	    F(ganesha_file), 0, 0, "/etc/ganesha/nfswap.conf", NULL, NULL, 0 },
+	/* no default: export_root or cephfs.root (default_pseudo_root) */
+	{ "ganesha", "pseudo_root", CFG_PATH, CONFIG_TYPE_STRING,
+	    F(ganesha_pseudo_root), 0, 0, NULL, NULL, NULL, 0 },
+	{ "ganesha", "pid_file", CFG_PATH, CONFIG_TYPE_STRING,
+	    F(ganesha_pid_file), 0, 0, "/run/ganesha/ganesha.pid", NULL, NULL,
+	    0 },
+
+	{ "cephfs", "conf", CFG_PATH, CONFIG_TYPE_STRING, F(cephfs.conf), 0, 0,
+	    "/etc/ceph/ceph.conf", NULL, NULL, 0 },
+	{ "cephfs", "user", CFG_NAME, CONFIG_TYPE_STRING, F(cephfs.user), 0, 0,
+	    "nfswap", NULL, NULL, 0 },
+	{ "cephfs", "filesystem", CFG_NAME, CONFIG_TYPE_STRING,
+	    F(cephfs.filesystem), 0, 0, "cephfs", NULL, NULL, 0 },
+	{ "cephfs", "root", CFG_PATH, CONFIG_TYPE_STRING, F(cephfs.root), 0, 0,
+	    "/nfswap", NULL, NULL, 0 },
+	{ "cephfs", "ganesha_user", CFG_NAME, CONFIG_TYPE_STRING,
+	    F(cephfs.ganesha_user), 0, 0, "ganesha", NULL, NULL, 0 },
+
+	{ "serve", "user", CFG_CALL, CONFIG_TYPE_STRING, F(serve.user), 0, 0,
+	    "_nfswap", NULL, set_serve_user, 0 },
+	{ "serve", "chroot", CFG_PATH, CONFIG_TYPE_STRING, F(serve.chroot), 0,
+	    0, "/run/nfswap/empty", NULL, NULL, 0 },
+	{ "serve", "max_connections", CFG_UINT, CONFIG_TYPE_INT,
+	    F(serve.max_connections), 8, 65536, "256", NULL, NULL, 0 },
+	{ "serve", "connections_per_address", CFG_UINT, CONFIG_TYPE_INT,
+	    F(serve.connections_per_address), 1, 65536, "8", NULL, NULL, 0 },
+	{ "serve", "idle_timeout", CFG_UINT, CONFIG_TYPE_INT,
+	    F(serve.idle_timeout), 1, 3600, "30", NULL, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
+};
+
+/*
+ * Each head's, into its struct head (load_heads); exports_file and
+ * pid_file default to the ganesha group's.
+ */
+const struct cfg_row conf_head_rows[] = {
+	{ "heads", "name", CFG_CALL, CONFIG_TYPE_STRING, H(name), 0, 0, NULL,
+	    NULL, set_head_name, 0 },
+	{ "heads", "address", CFG_CALL, CONFIG_TYPE_STRING, H(address), 0, 0,
+	    NULL, NULL, set_head_address, 0 },
+	{ "heads", "nfs_port", CFG_UINT, CONFIG_TYPE_INT, H(nfs_port), 0, 65535,
+	    "0", NULL, NULL, 0 },
+	{ "heads", "mount_port", CFG_UINT, CONFIG_TYPE_INT, H(mount_port), 0,
+	    65535, "0", NULL, NULL, 0 },
+	{ "heads", "exports_file", CFG_PATH, CONFIG_TYPE_STRING,
+	    H(exports_file), 0, 0, NULL, NULL, NULL, 0 },
+	{ "heads", "pid_file", CFG_PATH, CONFIG_TYPE_STRING, H(pid_file), 0, 0,
+	    NULL, NULL, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
+};
+
 void
 conf_defaults(struct nfswap_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->export_root, sizeof(c->export_root), "/srv/nfswap");
-	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/nfswap");
-	c->default_quota = 4ULL << 30;
-	c->default_inodes = DEFAULT_INODES;
-	c->uid_min = 3000000;
-	c->uid_max = 3999999;
-	c->export_id_min = 1000;
-	c->export_id_max = 65535;
-	c->quota_enforce = QUOTA_AUTO;
-	snprintf(c->kernel_file, sizeof(c->kernel_file),
-	    "/etc/exports.d/nfswap.exports");
-	snprintf(c->sec, sizeof(c->sec), "sys");
-	snprintf(c->ganesha_file, sizeof(c->ganesha_file),
-	    "/etc/ganesha/nfswap.conf");
-	snprintf(c->ganesha_pid_file, sizeof(c->ganesha_pid_file),
-	    "/run/ganesha/ganesha.pid");
-	c->backend = BACKEND_LOCAL;
-	snprintf(c->cephfs.conf, sizeof(c->cephfs.conf), "/etc/ceph/ceph.conf");
-	snprintf(c->cephfs.user, sizeof(c->cephfs.user), "nfswap");
-	snprintf(c->cephfs.filesystem, sizeof(c->cephfs.filesystem), "cephfs");
-	snprintf(c->cephfs.root, sizeof(c->cephfs.root), "/nfswap");
-	snprintf(c->cephfs.ganesha_user, sizeof(c->cephfs.ganesha_user),
-	    "ganesha");
-	snprintf(c->serve.user, sizeof(c->serve.user), "_nfswap");
-	snprintf(c->serve.chroot, sizeof(c->serve.chroot), "/run/nfswap/empty");
-	c->serve.max_connections = 256;
-	c->serve.connections_per_address = 8;
-	c->serve.idle_timeout = 30;
+	cfg_defaults(conf_rows, c);
 }
 
-static const struct cfg_key top_keys[] = {
-	{ "export_root", CONFIG_TYPE_STRING },
-	{ "state_dir", CONFIG_TYPE_STRING },
-	{ "default_quota", CFG_SIZE },
-	{ "default_inodes", CONFIG_TYPE_INT },
-	{ "uid_min", CONFIG_TYPE_INT },
-	{ "uid_max", CONFIG_TYPE_INT },
-	{ "export_id_min", CONFIG_TYPE_INT },
-	{ "export_id_max", CONFIG_TYPE_INT },
-	{ "quota_enforce", CONFIG_TYPE_STRING },
-	{ "sec", CONFIG_TYPE_STRING },
-	{ "kernel", CONFIG_TYPE_GROUP },
-	{ "ganesha", CONFIG_TYPE_GROUP },
-	{ "backend", CONFIG_TYPE_STRING },
-	{ "cephfs", CONFIG_TYPE_GROUP },
-	{ "heads", CONFIG_TYPE_LIST },
-	{ "serve", CONFIG_TYPE_GROUP },
-	{ NULL, 0 }
-};
-static const struct cfg_key serve_keys[] = {
-	{ "user", CONFIG_TYPE_STRING },
-	{ "chroot", CONFIG_TYPE_STRING },
-	{ "max_connections", CONFIG_TYPE_INT },
-	{ "connections_per_address", CONFIG_TYPE_INT },
-	{ "idle_timeout", CONFIG_TYPE_INT },
-	{ NULL, 0 }
-};
-static const struct cfg_key cephfs_keys[] = {
-	{ "conf", CONFIG_TYPE_STRING },
-	{ "user", CONFIG_TYPE_STRING },
-	{ "filesystem", CONFIG_TYPE_STRING },
-	{ "root", CONFIG_TYPE_STRING },
-	{ "ganesha_user", CONFIG_TYPE_STRING },
-	{ NULL, 0 }
-};
-static const struct cfg_key head_keys[] = {
-	{ "name", CONFIG_TYPE_STRING },
-	{ "address", CONFIG_TYPE_STRING },
-	{ "nfs_port", CONFIG_TYPE_INT },
-	{ "mount_port", CONFIG_TYPE_INT },
-	{ "exports_file", CONFIG_TYPE_STRING },
-	{ "pid_file", CONFIG_TYPE_STRING },
-	{ NULL, 0 }
-};
-static const struct cfg_key kernel_keys[] = {
-	{ "exports_file", CONFIG_TYPE_STRING },
-	{ "options", CONFIG_TYPE_STRING },
-	{ "allow_insecure", CONFIG_TYPE_BOOL },
-	{ NULL, 0 }
-};
-static const struct cfg_key ganesha_keys[] = {
-	{ "exports_file", CONFIG_TYPE_STRING },
-	{ "pseudo_root", CONFIG_TYPE_STRING },
-	{ "pid_file", CONFIG_TYPE_STRING },
-	{ NULL, 0 }
-};
+static int
+check_quota(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	(void)row, (void)text;
+	if (CONF(conf)->default_quota == 0)
+		return cfg_at(d, file, s, "default_quota must be positive");
+	return 0;
+}
+
+/*
+ * "insecure" opens every client's swap to the users of its host: refused
+ * unless forced (allow_insecure, read before), and then warned about at
+ * each rendering (main.c).
+ */
+static int
+set_kernel_options(void *conf, const struct cfg_row *row, const char *v,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	struct nfswap_conf *c = conf;
+	const char *why;
+
+	if (exports_check_kernel_options(v, c->kernel_allow_insecure,
+	    &why) < 0)
+		return cfg_at(d, file, s, "kernel.options: %s", why);
+	if (strlen(v) >= row->len)
+		return cfg_at(d, file, s, "kernel.options: too long");
+	snprintf(c->kernel_options, row->len, "%s", v);
+	c->kernel_options_line = s ? config_setting_source_line(s) : 0;
+	return 0;
+}
 
 static int
-load_cephfs(struct nfswap_conf *c, const config_setting_t *root,
-    const char *file, struct diag *d)
+set_sec(void *conf, const struct cfg_row *row, const char *v,
+    const config_setting_t *s, const char *file, struct diag *d)
 {
-	const config_setting_t *s, *g;
-	const char *v;
-	int r;
+	const char *why;
 
-	if ((s = config_setting_get_member(root, "backend")) != NULL) {
-		v = config_setting_get_string(s);
-		if (strcmp(v, "local") == 0)
-			c->backend = BACKEND_LOCAL;
-		else if (strcmp(v, "cephfs") == 0)
-			c->backend = BACKEND_CEPHFS;
-		else
-			return cfg_at(d, file, s, "backend must be \"local\" or "
-			    "\"cephfs\", not \"%s\"", v);
-	}
-	if ((g = config_setting_get_member(root, "cephfs")) == NULL)
-		return 0;
-	if ((r = cfg_check_keys(g, cephfs_keys, file, d)) < 0 ||
-	    (r = cfg_get_path(g, "conf", c->cephfs.conf,
-	    sizeof(c->cephfs.conf), file, d)) < 0 ||
-	    (r = cfg_get_name(g, "user", c->cephfs.user, sizeof(c->cephfs.user),
-	    file, d)) < 0 ||
-	    (r = cfg_get_name(g, "filesystem", c->cephfs.filesystem,
-	    sizeof(c->cephfs.filesystem), file, d)) < 0 ||
-	    (r = cfg_get_path(g, "root", c->cephfs.root,
-	    sizeof(c->cephfs.root), file, d)) < 0 ||
-	    (r = cfg_get_name(g, "ganesha_user", c->cephfs.ganesha_user,
-	    sizeof(c->cephfs.ganesha_user), file, d)) < 0)
-		return r;
+	if (exports_check_sec(v, &why) < 0)
+		return cfg_at(d, file, s, "sec: %s", why);
+	if (*v == '\0' || strlen(v) >= row->len)
+		return cfg_at(d, file, s, "sec: one flavor or more (sys, "
+		    "krb5, krb5i, krb5p) separated by ':'");
+	snprintf(CONF(conf)->sec, row->len, "%s", v);
 	return 0;
 }
 
@@ -148,38 +193,14 @@ load_cephfs(struct nfswap_conf *c, const config_setting_t *root,
  * root, which serve_main checks again when it looks the name up.
  */
 static int
-load_serve(struct nfswap_conf *c, const config_setting_t *root,
-    const char *file, struct diag *d)
+set_serve_user(void *conf, const struct cfg_row *row, const char *v,
+    const config_setting_t *s, const char *file, struct diag *d)
 {
-	const config_setting_t *g = config_setting_get_member(root, "serve");
-	const config_setting_t *s;
-	const char *v;
-	size_t i, n;
-	int r;
+	size_t i, n = strlen(v);
 
-	if (g == NULL)
-		return 0;
-	if ((r = cfg_check_keys(g, serve_keys, file, d)) < 0 ||
-	    (r = cfg_get_path(g, "chroot", c->serve.chroot,
-	    sizeof(c->serve.chroot), file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "max_connections", &c->serve.max_connections,
-	    8, 65536, file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "connections_per_address",
-	    &c->serve.connections_per_address, 1, 65536, file, d)) < 0 ||
-	    (r = cfg_get_u32(g, "idle_timeout", &c->serve.idle_timeout, 1,
-	    3600, file, d)) < 0)
-		return r;
-	if (c->serve.connections_per_address > c->serve.max_connections)
-		return cfg_at(d, file, config_setting_get_member(g,
-		    "connections_per_address"), "serve.connections_per_address "
-		    "is above serve.max_connections");
-	if ((s = config_setting_get_member(g, "user")) == NULL)
-		return 0;
-	v = config_setting_get_string(s);
-	n = strlen(v);
-	if (n == 0 || n >= sizeof(c->serve.user))
+	if (n == 0 || n >= row->len)
 		return cfg_at(d, file, s, "serve.user: a user name or uid of at "
-		    "most %zu characters", sizeof(c->serve.user) - 1);
+		    "most %zu characters", row->len - 1);
 	for (i = 0; i < n; i++)
 		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' &&
 		    v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
@@ -189,30 +210,69 @@ load_serve(struct nfswap_conf *c, const config_setting_t *root,
 	if (strcmp(v, "root") == 0 || strspn(v, "0") == n)
 		return cfg_at(d, file, s, "serve.user: the network side must "
 		    "not run as root");
-	snprintf(c->serve.user, sizeof(c->serve.user), "%s", v);
+	snprintf(CONF(conf)->serve.user, row->len, "%s", v);
+	return 0;
+}
+
+static int
+check_serve(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *g, const char *file, struct diag *d)
+{
+	const struct serve_conf *sc = &CONF(conf)->serve;
+
+	(void)row, (void)text;
+	if (sc->connections_per_address > sc->max_connections)
+		return cfg_at(d, file, config_setting_get_member(g,
+		    "connections_per_address"), "serve.connections_per_address "
+		    "is above serve.max_connections");
+	return 0;
+}
+
+static int
+set_head_name(void *conf, const struct cfg_row *row, const char *v,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	const char *why;
+
+	if (valid_name(v, &why) < 0)
+		return cfg_at(d, file, s, "head name: %s", why);
+	snprintf(((struct head *)conf)->name, row->len, "%s", v);
+	return 0;
+}
+
+static int
+set_head_address(void *conf, const struct cfg_row *row, const char *v,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	struct head *hd = conf;
+	const char *why;
+	struct host h;
+
+	if (valid_host(v, &h, &why) < 0)
+		return cfg_at(d, file, s, "head %s: address: %s", hd->name, why);
+	if (h.kind == HOST_NET4 || h.kind == HOST_NET6)
+		return cfg_at(d, file, s, "head %s: address must be one "
+		    "address or DNS name, not a network", hd->name);
+	snprintf(hd->address, row->len, "%s", h.canon);
 	return 0;
 }
 
 /*
- * heads = ( { name = "h1"; address = "10.0.0.11"; ... }, ... ): each a
- * valid name, an address or DNS name clients can mount from, no name or
- * address twice.  A head's exports_file and pid_file default to the
- * ganesha group's, so they are read after it.
+ * heads = ( { name = "h1"; address = "10.0.0.11"; ... }, ... ): each by
+ * the "heads" rows, a name and an address required, no name or address
+ * twice.  A head's exports_file and pid_file default to the ganesha
+ * group's, which the table reads before.
  */
 static int
-load_heads(struct nfswap_conf *c, const config_setting_t *root,
-    const char *file, struct diag *d)
+load_heads(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *list, const char *file, struct diag *d)
 {
-	const config_setting_t *list = config_setting_get_member(root, "heads");
-	const config_setting_t *e, *s;
-	unsigned i, k, n;
-	const char *why;
-	struct host h;
+	struct nfswap_conf *c = conf;
+	const config_setting_t *e;
+	unsigned i, k, n = (unsigned)config_setting_length(list);
 	int r;
 
-	if (list == NULL)
-		return 0;
-	n = (unsigned)config_setting_length(list);
+	(void)row, (void)text;
 	if (n > HEADS_MAX)
 		return cfg_at(d, file, list, "heads: at most %d heads", HEADS_MAX);
 	for (i = 0; i < n; i++) {
@@ -222,37 +282,18 @@ load_heads(struct nfswap_conf *c, const config_setting_t *root,
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
 			return cfg_at(d, file, e, "heads: each head is a group "
 			    "{ name = ...; address = ...; }");
-		if ((r = cfg_check_keys(e, head_keys, file, d)) < 0)
-			return r;
-		if ((s = config_setting_get_member(e, "name")) == NULL)
+		if (config_setting_get_member(e, "name") == NULL)
 			return cfg_at(d, file, e, "heads: a head needs a name");
-		if (valid_name(config_setting_get_string(s), &why) < 0)
-			return cfg_at(d, file, s, "head name: %s", why);
-		snprintf(hd->name, sizeof(hd->name), "%s",
-		    config_setting_get_string(s));
-		if ((s = config_setting_get_member(e, "address")) == NULL)
-			return cfg_at(d, file, e, "head %s needs an address",
-			    hd->name);
-		if (valid_host(config_setting_get_string(s), &h, &why) < 0)
-			return cfg_at(d, file, s, "head %s: address: %s",
-			    hd->name, why);
-		if (h.kind == HOST_NET4 || h.kind == HOST_NET6)
-			return cfg_at(d, file, s, "head %s: address must be one "
-			    "address or DNS name, not a network", hd->name);
-		snprintf(hd->address, sizeof(hd->address), "%s", h.canon);
+		cfg_defaults(conf_head_rows, hd);
 		snprintf(hd->exports_file, sizeof(hd->exports_file), "%s",
 		    c->ganesha_file);
 		snprintf(hd->pid_file, sizeof(hd->pid_file), "%s",
 		    c->ganesha_pid_file);
-		if ((r = cfg_get_u32(e, "nfs_port", &hd->nfs_port, 0, 65535,
-		    file, d)) < 0 ||
-		    (r = cfg_get_u32(e, "mount_port", &hd->mount_port, 0, 65535,
-		    file, d)) < 0 ||
-		    (r = cfg_get_path(e, "exports_file", hd->exports_file,
-		    sizeof(hd->exports_file), file, d)) < 0 ||
-		    (r = cfg_get_path(e, "pid_file", hd->pid_file,
-		    sizeof(hd->pid_file), file, d)) < 0)
+		if ((r = cfg_load(conf_head_rows, "heads", hd, e, file, d)) < 0)
 			return r;
+		if (config_setting_get_member(e, "address") == NULL)
+			return cfg_at(d, file, e, "head %s needs an address",
+			    hd->name);
 		for (k = 0; k < i; k++) {
 			if (strcmp(c->heads[k].name, hd->name) == 0)
 				return cfg_at(d, file, e, "head %s is listed "
@@ -268,54 +309,16 @@ load_heads(struct nfswap_conf *c, const config_setting_t *root,
 	return 0;
 }
 
+/* The table, then what no one row can check. */
 static int
 load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
     struct diag *d)
 {
-	const config_setting_t *root = config_root_setting(cf), *s, *g;
-	const char *v, *why;
+	const config_setting_t *root = config_root_setting(cf), *s;
 	int r;
 
-	if ((r = cfg_check_keys(root, top_keys, file, d)) < 0 ||
-	    (r = cfg_get_path(root, "export_root", c->export_root,
-	    sizeof(c->export_root), file, d)) < 0 ||
-	    (r = cfg_get_path(root, "state_dir", c->state_dir,
-	    sizeof(c->state_dir), file, d)) < 0 ||
-	    (r = cfg_get_u32(root, "uid_min", &c->uid_min, 1, 4294967294LL,
-	    file, d)) < 0 ||
-	    (r = cfg_get_u32(root, "uid_max", &c->uid_max, 1, 4294967294LL,
-	    file, d)) < 0 ||
-	    (r = cfg_get_u32(root, "export_id_min", &c->export_id_min, 1, 65535,
-	    file, d)) < 0 ||
-	    (r = cfg_get_u32(root, "export_id_max", &c->export_id_max, 1, 65535,
-	    file, d)) < 0)
+	if ((r = cfg_load(conf_rows, "", c, root, file, d)) < 0)
 		return r;
-	if ((r = cfg_get_size(root, "default_quota", &c->default_quota, file,
-	    d)) < 0)
-		return r;
-	if ((s = config_setting_get_member(root, "default_quota")) != NULL &&
-	    c->default_quota == 0)
-		return cfg_at(d, file, s, "default_quota must be positive");
-	{
-		uint32_t inodes = (uint32_t)c->default_inodes;
-
-		if ((r = cfg_get_u32(root, "default_inodes", &inodes, 1,
-		    (long long)INODES_MAX, file, d)) < 0)
-			return r;
-		c->default_inodes = inodes;
-	}
-	if ((s = config_setting_get_member(root, "quota_enforce")) != NULL) {
-		v = config_setting_get_string(s);
-		if (strcmp(v, "auto") == 0)
-			c->quota_enforce = QUOTA_AUTO;
-		else if (strcmp(v, "project") == 0)
-			c->quota_enforce = QUOTA_PROJECT;
-		else if (strcmp(v, "none") == 0)
-			c->quota_enforce = QUOTA_NONE;
-		else
-			return cfg_at(d, file, s, "quota_enforce must be \"auto\", "
-			    "\"project\" or \"none\", not \"%s\"", v);
-	}
 	if (c->uid_min > c->uid_max)
 		return cfg_at(d, file, (s = config_setting_get_member(root,
 		    "uid_max")) ? s : config_setting_get_member(root, "uid_min"),
@@ -324,51 +327,6 @@ load_settings(struct nfswap_conf *c, config_t *cf, const char *file,
 		return cfg_at(d, file, (s = config_setting_get_member(root,
 		    "export_id_max")) ? s : config_setting_get_member(root,
 		    "export_id_min"), "export_id_min is above export_id_max");
-
-	if ((g = config_setting_get_member(root, "kernel")) != NULL) {
-		if ((r = cfg_check_keys(g, kernel_keys, file, d)) < 0 ||
-		    (r = cfg_get_path(g, "exports_file", c->kernel_file,
-		    sizeof(c->kernel_file), file, d)) < 0)
-			return r;
-		/* "insecure" opens every client's swap to the users of its
-		 * host: refused unless forced, and then warned about at each
-		 * rendering (main.c). */
-		cfg_get_bool(g, "allow_insecure", &c->kernel_allow_insecure);
-		if ((s = config_setting_get_member(g, "options")) != NULL) {
-			v = config_setting_get_string(s);
-			if (exports_check_kernel_options(v,
-			    c->kernel_allow_insecure, &why) < 0)
-				return cfg_at(d, file, s, "kernel.options: %s", why);
-			if (strlen(v) >= sizeof(c->kernel_options))
-				return cfg_at(d, file, s, "kernel.options: too long");
-			snprintf(c->kernel_options, sizeof(c->kernel_options),
-			    "%s", v);
-			c->kernel_options_line = config_setting_source_line(s);
-		}
-	}
-	if ((s = config_setting_get_member(root, "sec")) != NULL) {
-		v = config_setting_get_string(s);
-		if (exports_check_sec(v, &why) < 0)
-			return cfg_at(d, file, s, "sec: %s", why);
-		if (*v == '\0' || strlen(v) >= sizeof(c->sec))
-			return cfg_at(d, file, s, "sec: one flavor or more (sys, "
-			    "krb5, krb5i, krb5p) separated by ':'");
-		snprintf(c->sec, sizeof(c->sec), "%s", v);
-	}
-	if ((g = config_setting_get_member(root, "ganesha")) != NULL) {
-		if ((r = cfg_check_keys(g, ganesha_keys, file, d)) < 0 ||
-		    (r = cfg_get_path(g, "exports_file", c->ganesha_file,
-		    sizeof(c->ganesha_file), file, d)) < 0 ||
-		    (r = cfg_get_path(g, "pseudo_root", c->ganesha_pseudo_root,
-		    sizeof(c->ganesha_pseudo_root), file, d)) < 0 ||
-		    (r = cfg_get_path(g, "pid_file", c->ganesha_pid_file,
-		    sizeof(c->ganesha_pid_file), file, d)) < 0)
-			return r;
-	}
-	if ((r = load_cephfs(c, root, file, d)) < 0 ||
-	    (r = load_heads(c, root, file, d)) < 0 ||
-	    (r = load_serve(c, root, file, d)) < 0)
-		return r;
 	return 0;
 }
 

@@ -12,8 +12,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct agent_conf c;
 	struct mount_opts m;
-	struct diag d;
-	const char *why;
+	struct diag d, why;
 	char opts[1024], *text = fuzz_str(data, size);
 
 	diag_clear(&d);

@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "testutil.h"
+#include "common.h"
 #include "policy.h"
 #include "swapspace.h"
 
@@ -76,7 +77,7 @@ static void
 init(struct policy *p, void (*tweak)(struct policy_config *))
 {
 	struct policy_config c;
-	const char *why = NULL;
+	struct diag why;
 
 	policy_config_defaults(&c);
 	if (tweak)
@@ -106,7 +107,7 @@ static void
 test_defaults_are_swapspaces(void **state)
 {
 	struct policy_config c;
-	const char *why = NULL;
+	struct diag why;
 
 	(void)state;
 	policy_config_defaults(&c);
@@ -122,7 +123,7 @@ static void
 test_config_check(void **state)
 {
 	struct policy_config c;
-	const char *why;
+	struct diag why;
 	int i;
 
 	(void)state;
@@ -140,10 +141,10 @@ test_config_check(void **state)
 		case 8: c.poll_ms = 1; break;
 		case 9: c.alloc_rate = 1000; break;
 		}
-		why = NULL;
+		diag_clear(&why);
 		if (policy_config_check(&c, &why) != -EINVAL)
 			fail_msg("config case %d accepted", i);
-		assert_non_null(why);
+		assert_true(why.msg[0] != '\0');
 	}
 }
 
@@ -1078,7 +1079,7 @@ test_odd_sizes(void **state)
 	struct policy p;
 	struct policy_sample s = sample(512, 10, 0, NULL);
 	struct policy_action a;
-	const char *why;
+	struct diag why;
 
 	(void)state;
 	policy_config_defaults(&c);

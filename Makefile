@@ -88,7 +88,7 @@ UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # On this host (tests/host/NAME.sh).
 HOST_TESTS  = cli quota ganesha_config nfs_ganesha serve serve_hostile sim \
-              agent_host agent_long install cephfs bench fuzz
+              agent_host agent_long install cephfs bench fuzz confdoc
 CEPH_TESTS  = cephfs swap_vm_ceph
 # Real kernels in QEMU (tests/system/NAME.sh, minutes each): project
 # quotas, the thin client swapping over NFS (and onto CephFS), and a
@@ -140,7 +140,8 @@ $(GEN)/%.o: $(GEN)/%.c
 $(call obj,provisioner/cephfs.c): ALL_CFLAGS += -D_FILE_OFFSET_BITS=64 \
     $(if $(filter 1,$(CEPHFS)),-DHAVE_CEPHFS)
 SERVE_SRC = provisioner/serve_main.c provisioner/serve_monitor.c \
-            provisioner/serve_jobs.c provisioner/serve_usage.c \
+            provisioner/serve_jobs.c provisioner/serve_write.c \
+            provisioner/serve_usage.c \
             provisioner/serve_msg.c provisioner/serve_net.c \
             provisioner/serve_peers.c provisioner/serve_dns.c
 $(call obj,$(SERVE_SRC)): ALL_CFLAGS += -I$(GEN) $(TIRPC_CFLAGS)
@@ -212,6 +213,11 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libnfswap.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS) $(CMOCKA_LIBS)
 
+# The settings tables, printed for tests/host/confdoc.sh.
+$(BUILD)/tests/cfgdump: tests/integration/cfgdump.c $(BUILD)/libnfswap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CONFIG_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(CONFIG_LIBS)
+
 # A thin client's NFS traffic for the integration tests (libnfs).
 $(BUILD)/tests/nfsc: tests/integration/nfsc.c $(BUILD)/libnfswap.a
 	@mkdir -p $(dir $@)
@@ -252,7 +258,7 @@ BENCH_BINS = $(BUILD)/nfswap-growvm $(BUILD)/nfswap-lookupload
 tests: $(PROGRAMS) $(UNIT_BINS) $(BUILD)/tests/nfsc $(BUILD)/tests/nfswapc \
     $(BUILD)/tests/nfswap-hostile \
     $(BUILD)/tests/nfswapd-dyn $(BUILD)/tests/fakeprov \
-    $(BUILD)/tests/swapfault $(BENCH_BINS) \
+    $(BUILD)/tests/swapfault $(BUILD)/tests/cfgdump $(BENCH_BINS) \
     $(if $(filter 1,$(CEPHFS)),$(BUILD)/tests/cephdir)
 
 # ---- tests ------------------------------------------------------------

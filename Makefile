@@ -140,7 +140,8 @@ $(GEN)/%.o: $(GEN)/%.c
 $(call obj,provisioner/cephfs.c): ALL_CFLAGS += -D_FILE_OFFSET_BITS=64 \
     $(if $(filter 1,$(CEPHFS)),-DHAVE_CEPHFS)
 SERVE_SRC = provisioner/serve_main.c provisioner/serve_monitor.c \
-            provisioner/serve_jobs.c provisioner/serve_usage.c \
+            provisioner/serve_jobs.c provisioner/serve_write.c \
+            provisioner/serve_usage.c \
             provisioner/serve_msg.c provisioner/serve_net.c \
             provisioner/serve_peers.c provisioner/serve_dns.c
 $(call obj,$(SERVE_SRC)): ALL_CFLAGS += -I$(GEN) $(TIRPC_CFLAGS)

@@ -5,7 +5,8 @@
  *   monitor   root, keeping only CAP_SETUID and CAP_SETGID: reads the
  *             registry and acts in a client's directory as that client
  *             (serve_monitor.c, its requests; serve_jobs.c, ALLOCATE's
- *             workers; serve_usage.c, what a directory holds).  It never
+ *             workers, which write as the client with serve_write.c;
+ *             serve_usage.c, what a directory holds).  It never
  *             reads from the network.
  *   network   the serve user, chrooted into an empty directory, no
  *             capabilities: accepts connections, reads records with
@@ -108,6 +109,10 @@ nfswap_stat jobs_allocate(const struct client *, const char *name,
 	    uint64_t size);
 int	jobs_busy(const struct client *, const char *name);
 uint64_t jobs_pending(const struct client *, uint32_t *in_progress);
+
+/* serve_write.c -- ALLOCATE's file, whole, as the client (a worker) */
+int	write_as_client(int dfd, uint32_t uid, const char *partial,
+	    const char *name, uint64_t size, int (*stopping)(void));
 
 /* serve_usage.c -- what a client's directory holds (the monitor) */
 void	usage_start(const struct nfswap_conf *, volatile sig_atomic_t *stop);

@@ -66,6 +66,34 @@ test_defaults(void **state)
 	assert_int_equal(c.provisioner_timeout, 10);
 	assert_int_equal(c.allocate_timeout, 0);
 	assert_int_equal(c.nservers, 0);
+	/* the rest of the table's defaults, as set by hand before */
+	assert_int_equal(c.vers_minor, 0);
+	assert_int_equal(c.port, 0);
+	assert_int_equal(c.mountport, 0);
+	assert_int_equal(c.min_swap_wsize, WSIZE_AUTO);
+	assert_int_equal(c.literal_wsize, 0);
+	assert_int_equal(c.timeo, 600);
+	assert_string_equal(c.options, "");
+	assert_int_equal(c.priority, -1);
+	assert_int_equal(c.poll_ms, 1000);
+	assert_int_equal(c.policy.poll_ms, 1000);
+	assert_string_equal(c.status_file, "/run/nfswapd/status.json");
+	assert_int_equal(c.provisioner_port, 0);
+	assert_string_equal(c.server, "");
+	assert_string_equal(c.provisioner, "");
+	assert_int_equal(c.policy.lower_freelimit, 20);
+	assert_int_equal(c.policy.upper_freelimit, 60);
+	assert_int_equal(c.policy.freetarget, 30);
+	assert_true(c.policy.min_swapsize == 4ULL << 20);
+	assert_true(c.policy.max_swapsize == 1ULL << 30);
+	assert_int_equal(c.policy.max_files, 16);
+	assert_true(c.policy.quota == 0);
+	assert_true(c.policy.alloc_rate == 4ULL << 20);
+	assert_true(c.policy.drain_interval_ms == 30000);
+	assert_true(c.policy.peak_hold_ms == 2 * c.policy.cooldown_ms);
+	assert_int_equal(c.policy.min_grow_pct, 25);
+	assert_true(c.policy.min_free == 128ULL << 20);
+	assert_true(c.policy.error_hold_ms == 1800000);
 	/* The default file may be absent; a named one may not. */
 	diag_clear(&d);
 	assert_int_equal(agent_conf_load(&c, "/nonexistent/nfswapd.conf", 0,
@@ -191,6 +219,34 @@ test_bad_configs(void **state)
 		    strstr(d.msg, bad[i].want) == NULL)
 			fail_msg("\"%s\" does not say \"%s\"", d.msg, bad[i].want);
 	}
+}
+
+/* SIGHUP applies the rows marked so: the policy, swap's block_size,
+ * priority and poll; nothing else. */
+static void
+test_reload(void **state)
+{
+	struct agent_conf c, n;
+	struct diag d;
+
+	(void)state;
+	assert_int_equal(load("", &c, &d), 0);
+	assert_int_equal(agent_conf_parse(&n, "mount_point = \"/mnt/x\";\n"
+	    "nfs = { rsize = 65536; timeo = 10; };\n"
+	    "swap = { block_size = 4096; priority = 5; poll = 2;\n"
+	    "  status_file = \"/run/x.json\"; };\n"
+	    "policy = { cooldown = 60; max_files = 4; };\n", "new.conf", &d), 0);
+	agent_conf_reload(&c, &n);
+	assert_int_equal(c.block_size, 4096);
+	assert_int_equal(c.priority, 5);
+	assert_int_equal(c.poll_ms, 2000);
+	assert_true(c.policy.cooldown_ms == 60000);
+	assert_int_equal(c.policy.max_files, 4);
+	assert_true(c.policy.poll_ms == 2000);
+	assert_string_equal(c.mount_point, "/run/nfswap");
+	assert_int_equal(c.rsize, 2048);
+	assert_int_equal(c.timeo, 600);
+	assert_string_equal(c.status_file, "/run/nfswapd/status.json");
 }
 
 static void
@@ -890,6 +946,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_mount_opts),

@@ -160,6 +160,66 @@ test_defaults(void **state)
 	assert_non_null(strstr(d.msg, "absent.conf"));
 }
 
+/* The table's defaults are the values conf_defaults() used to set by hand. */
+static void
+test_table_defaults(void **state)
+{
+	struct nfswap_conf c;
+	struct diag d;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_string_equal(c.export_root, "/srv/nfswap");
+	assert_string_equal(c.state_dir, "/var/lib/nfswap");
+	assert_true(c.default_quota == 4ULL << 30);
+	assert_true(c.default_inodes == DEFAULT_INODES);
+	assert_int_equal(c.uid_min, 3000000);
+	assert_int_equal(c.uid_max, 3999999);
+	assert_int_equal(c.export_id_min, 1000);
+	assert_int_equal(c.export_id_max, 65535);
+	assert_int_equal(c.quota_enforce, QUOTA_AUTO);
+	assert_string_equal(c.kernel_file, "/etc/exports.d/nfswap.exports");
+	assert_string_equal(c.kernel_options, "");
+	assert_int_equal(c.kernel_options_line, 0);
+	assert_int_equal(c.kernel_allow_insecure, 0);
+	assert_string_equal(c.sec, "sys");
+	assert_string_equal(c.ganesha_file, "/etc/ganesha/nfswap.conf");
+	assert_string_equal(c.ganesha_pseudo_root, "");	/* computed at load */
+	assert_string_equal(c.ganesha_pid_file, "/run/ganesha/ganesha.pid");
+	assert_int_equal(c.backend, BACKEND_LOCAL);
+	assert_string_equal(c.cephfs.conf, "/etc/ceph/ceph.conf");
+	assert_string_equal(c.cephfs.user, "nfswap");
+	assert_string_equal(c.cephfs.filesystem, "cephfs");
+	assert_string_equal(c.cephfs.root, "/nfswap");
+	assert_string_equal(c.cephfs.ganesha_user, "ganesha");
+	assert_int_equal(c.nheads, 0);
+	assert_string_equal(c.serve.user, "_nfswap");
+	assert_string_equal(c.serve.chroot, "/run/nfswap/empty");
+	assert_int_equal(c.serve.max_connections, 256);
+	assert_int_equal(c.serve.connections_per_address, 8);
+	assert_int_equal(c.serve.idle_timeout, 30);
+	/* a head's rows: ports 0, files the ganesha group's */
+	assert_int_equal(load("ganesha: { pid_file = \"/run/g.pid\"; };\n"
+	    "heads = ( { name = \"h1\"; address = \"10.0.0.1\"; } );\n", &c,
+	    &d), 0);
+	assert_int_equal(c.nheads, 1);
+	assert_int_equal(c.heads[0].nfs_port, 0);
+	assert_int_equal(c.heads[0].mount_port, 0);
+	assert_string_equal(c.heads[0].exports_file, "/etc/ganesha/nfswap.conf");
+	assert_string_equal(c.heads[0].pid_file, "/run/g.pid");
+	/* an enum's message is built from its names, word for word as before */
+	assert_true(load("quota_enforce = \"always\";\n", &c, &d) < 0);
+	assert_non_null(strstr(d.msg, ":1: quota_enforce must be \"auto\", "
+	    "\"project\" or \"none\", not \"always\""));
+	assert_true(load("\nbackend = \"nfs\";\n", &c, &d) < 0);
+	assert_non_null(strstr(d.msg, ":2: backend must be \"local\" or "
+	    "\"cephfs\", not \"nfs\""));
+	assert_true(load("serve = { max_connections = 8;\n"
+	    "connections_per_address = 9; };\n", &c, &d) < 0);
+	assert_non_null(strstr(d.msg, ":2: serve.connections_per_address is "
+	    "above serve.max_connections"));
+}
+
 static const struct {
 	const char	*text;
 	int		 line;
@@ -258,6 +318,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_defaults, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_cephfs_heads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};

@@ -1,8 +1,10 @@
 /*
- * conf.c -- nfswapd.conf (libconfig), the kernel command line's nfswap=,
- * the %h/%i expansion of the export path, and the check of what the
- * provisioner's LOOKUP says before any of it is used (the mount options
- * built from the configuration are mount.c's).
+ * conf.c -- nfswapd.conf (libconfig, as the table agent_conf_rows[]
+ * read by common/cfg.c: a setting is a row, its special handling a
+ * callback beside it), the kernel command line's nfswap=, the %h/%i
+ * expansion of the export path, and the check of what the provisioner's
+ * LOOKUP says before any of it is used (the mount options built from the
+ * configuration are mount.c's).
  *
  * Everything but agent_conf_load() is pure on strings.  Errors in the file
  * are "file:line: text"; unknown settings are errors.  Nothing that comes
@@ -157,7 +159,7 @@ check_export(void *conf, const struct cfg_row *row, const char *text,
 	char tmp[PATH_MAXLEN + 1];
 	const char *why;
 
-	(void)conf, (void)row, (void)text;
+	(void)row, (void)text;
 	if (agent_expand(CONF(conf)->export_path, "host", "192.168.100.100",
 	    tmp, sizeof(tmp), &why) < 0)
 		return cfg_at(d, file, s, "export: %s", why);

@@ -1,5 +1,7 @@
 /*
- * config.c -- nfswap.conf, read with libconfig.
+ * config.c -- nfswap.conf, read with libconfig as the tables conf_rows[]
+ * and conf_head_rows[] (common/cfg.c's engine: a setting is a row, its
+ * special handling a callback beside it; what no one row can check, after).
  *
  * Every error names its place as "file:line: text".  Unknown settings are
  * errors, not silently ignored, so a typo cannot turn a quota or an export

@@ -60,10 +60,10 @@ int	agent_conf_parse(struct agent_conf *, const char *text,
 int	agent_cmdline(const char *cmdline, char *server, size_t slen,
 	    char *path, size_t plen);
 int	agent_expand(const char *tmpl, const char *host, const char *ipv4,
-	    char *out, size_t len, const char **why);
+	    char *out, size_t len, struct diag *);
 struct prov_export;
 int	agent_lookup_check(const struct agent_conf *, const struct prov_export *,
-	    char *server, size_t slen, char *why, size_t wlen);
+	    char *server, size_t slen, struct diag *);
 uint64_t agent_alloc_limit_ms(const struct agent_conf *, uint64_t size);
 
 /* swapfile.c */

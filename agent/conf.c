@@ -157,12 +157,12 @@ check_export(void *conf, const struct cfg_row *row, const char *text,
     const config_setting_t *s, const char *file, struct diag *d)
 {
 	char tmp[PATH_MAXLEN + 1];
-	const char *why;
+	struct diag why;
 
 	(void)row, (void)text;
 	if (agent_expand(CONF(conf)->export_path, "host", "192.168.100.100",
 	    tmp, sizeof(tmp), &why) < 0)
-		return cfg_at(d, file, s, "export: %s", why);
+		return cfg_at(d, file, s, "export: %s", why.msg);
 	return 0;
 }
 
@@ -384,6 +384,7 @@ agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
 	size_t n, hlen;
 	char word[PATH_MAXLEN + HOST_MAXLEN + 16];
 	struct host h;
+	struct diag d;
 	const char *why;
 
 	while (*p) {
@@ -422,7 +423,7 @@ agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
 	snprintf(path, plen, "%s", colon + 1);
 	if (valid_host(server, &h, &why) < 0 || h.kind == HOST_NET4 ||
 	    h.kind == HOST_NET6 || agent_expand(colon + 1, "host",
-	    "192.168.100.100", word, sizeof(word), &why) < 0)
+	    "192.168.100.100", word, sizeof(word), &d) < 0)
 		return -EINVAL;
 	snprintf(server, slen, "%s", h.canon);
 	return 1;
@@ -430,16 +431,18 @@ agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
 
 /*
  * The export path with %h (this host's name) and %i (its primary IPv4
- * address) put in.  The result must still be a
- * plain absolute path; a host name cannot smuggle a "/.." in.
+ * address) put in.  The result must still be a plain absolute path; a
+ * host name cannot smuggle a "/.." in.  Returns 0, or -EINVAL (or
+ * -ENAMETOOLONG) with d saying why.
  */
 int
 agent_expand(const char *tmpl, const char *host, const char *ipv4, char *out,
-    size_t len, const char **why)
+    size_t len, struct diag *d)
 {
 	size_t o = 0;
-	const char *p, *add;
+	const char *p, *add, *why;
 	char one[2] = { 0, 0 };
+	int r;
 
 	for (p = tmpl; *p; p++) {
 		if (*p != '%') {
@@ -447,32 +450,30 @@ agent_expand(const char *tmpl, const char *host, const char *ipv4, char *out,
 			add = one;
 		} else if (p[1] == 'h') {
 			if (host == NULL || host[0] == '\0' ||
-			    valid_name(host, why) < 0) {
-				*why = "%h: this host's name is not a plain name";
-				return -EINVAL;
-			}
+			    valid_name(host, &why) < 0)
+				return diag_input(d, EINVAL, "%%h: this host's "
+				    "name is not a plain name");
 			add = host;
 			p++;
 		} else if (p[1] == 'i') {
-			if (ipv4 == NULL || ipv4[0] == '\0') {
-				*why = "%i: this host has no IPv4 address";
-				return -EINVAL;
-			}
+			if (ipv4 == NULL || ipv4[0] == '\0')
+				return diag_input(d, EINVAL, "%%i: this host has "
+				    "no IPv4 address");
 			add = ipv4;
 			p++;
-		} else {
-			*why = "only %h and %i may follow a %";
-			return -EINVAL;
-		}
-		if (o + strlen(add) >= len) {
-			*why = "the expanded path is too long";
-			return -ENAMETOOLONG;
-		}
+		} else
+			return diag_input(d, EINVAL, "only %%h and %%i may "
+			    "follow a %%");
+		if (o + strlen(add) >= len)
+			return diag_input(d, ENAMETOOLONG, "the expanded path "
+			    "is too long");
 		memcpy(out + o, add, strlen(add));
 		o += strlen(add);
 	}
 	out[o] = '\0';
-	return valid_abspath(out, why);
+	if ((r = valid_abspath(out, &why)) < 0)
+		return diag_input(d, -r, "%s", why);
+	return 0;
 }
 
 /* s, for a log line: at most 80 characters, anything unprintable as '?'. */
@@ -517,55 +518,45 @@ server_allowed(const struct agent_conf *c, const struct host *h)
  * a mount option, not expanded: a '%' is refused); the client's name a
  * plain name; the ports ports; the server one that server_allowed()
  * accepts.  The server to mount from goes to *server in canonical form
- * (the provisioner for "").  Returns 0, or -EINVAL with what was offered
- * and why it is refused in why.
+ * (the provisioner for "").  Returns 0, or -EINVAL with d saying what was
+ * offered and why it is refused.
  */
 int
 agent_lookup_check(const struct agent_conf *c, const struct prov_export *x,
-    char *server, size_t slen, char *why, size_t wlen)
+    char *server, size_t slen, struct diag *d)
 {
 	char a[96], b[96];
 	const char *w;
 	struct host h;
 
-	if (valid_name(x->client, &w) < 0) {
-		snprintf(why, wlen, "the client name \"%s\" is refused: %s",
-		    shown(x->client, a, sizeof(a)), w);
-		return -EINVAL;
-	}
-	if (valid_abspath(x->path, &w) < 0) {
-		snprintf(why, wlen, "the export path \"%s\" is refused: %s",
-		    shown(x->path, a, sizeof(a)), w);
-		return -EINVAL;
-	}
-	if (x->nfs_port > 65535 || x->mount_port > 65535) {
-		snprintf(why, wlen, "the ports %u and %u are refused: a port is "
-		    "0 to 65535", x->nfs_port, x->mount_port);
-		return -EINVAL;
-	}
+	if (valid_name(x->client, &w) < 0)
+		return diag_input(d, EINVAL, "the client name \"%s\" is refused: "
+		    "%s", shown(x->client, a, sizeof(a)), w);
+	if (valid_abspath(x->path, &w) < 0)
+		return diag_input(d, EINVAL, "the export path \"%s\" is refused: "
+		    "%s", shown(x->path, a, sizeof(a)), w);
+	if (x->nfs_port > 65535 || x->mount_port > 65535)
+		return diag_input(d, EINVAL, "the ports %u and %u are refused: a "
+		    "port is 0 to 65535", x->nfs_port, x->mount_port);
 	if (x->server[0] == '\0') {
 		snprintf(server, slen, "%s", c->provisioner);
 		return 0;
 	}
 	if (valid_host(x->server, &h, &w) < 0 || h.kind == HOST_NET4 ||
-	    h.kind == HOST_NET6) {
-		snprintf(why, wlen, "the server \"%s\" to mount from is refused: "
-		    "%s", shown(x->server, a, sizeof(a)), h.kind == HOST_NET4 ||
-		    h.kind == HOST_NET6 ? "a network is not a server" : w);
-		return -EINVAL;
-	}
-	if (!server_allowed(c, &h)) {
-		snprintf(why, wlen, "the server %s to mount from is refused: it "
-		    "is not the provisioner (%s)%s%s%s and not listed in servers "
-		    "in nfswapd.conf", h.canon, shown(c->provisioner, b,
-		    sizeof(b)), c->server[0] ? " nor the server set (" : "",
-		    c->server, c->server[0] ? ")" : "");
-		return -EINVAL;
-	}
-	if (snprintf(server, slen, "%s", h.canon) >= (int)slen) {
-		snprintf(why, wlen, "the server name is too long");
-		return -EINVAL;
-	}
+	    h.kind == HOST_NET6)
+		return diag_input(d, EINVAL, "the server \"%s\" to mount from is "
+		    "refused: %s", shown(x->server, a, sizeof(a)),
+		    h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
+		    "a network is not a server" : w);
+	if (!server_allowed(c, &h))
+		return diag_input(d, EINVAL, "the server %s to mount from is "
+		    "refused: it is not the provisioner (%s)%s%s%s and not "
+		    "listed in servers in nfswapd.conf", h.canon,
+		    shown(c->provisioner, b, sizeof(b)), c->server[0] ?
+		    " nor the server set (" : "", c->server,
+		    c->server[0] ? ")" : "");
+	if (snprintf(server, slen, "%s", h.canon) >= (int)slen)
+		return diag_input(d, EINVAL, "the server name is too long");
 	return 0;
 }
 

@@ -30,8 +30,8 @@ struct find {
 	struct mount_opts	m;
 	struct prov		prov;
 	char			path[PATH_MAXLEN + 1];	/* the export's */
-	char			why[512];	/* LOOKUP's answer refused: why */
-	const char		*expand_why;	/* the path cannot be expanded */
+	struct diag		why;		/* LOOKUP's answer refused: why */
+	struct diag		expand_why;	/* the path cannot be expanded */
 	char			opts[1024], source[PATH_MAXLEN + 80];
 };
 
@@ -83,7 +83,7 @@ try_lookup(struct agent *a, struct find *f)
 
 	if ((r = prov_lookup(&f->prov, &x)) < 0 ||
 	    (r = agent_lookup_check(&a->conf, &x, server, sizeof(server),
-	    f->why, sizeof(f->why))) < 0)
+	    &f->why)) < 0)
 		return r;
 	snprintf(f->m.server, sizeof(f->m.server), "%s", server);
 	snprintf(f->path, sizeof(f->path), "%s", x.path);
@@ -103,7 +103,7 @@ say_lookup(struct agent *a, struct find *f, int r)
 {
 	if (r == -EINVAL)
 		log_warnx("provisioner %s: LOOKUP's answer not used: %s "
-		    "(asking again)", a->conf.provisioner, f->why);
+		    "(asking again)", a->conf.provisioner, f->why.msg);
 	else
 		log_warnx("provisioner %s: %s (retrying)", a->conf.provisioner,
 		    r == -ENOENT ? "this address is no client's (nfswap add?)" :
@@ -131,7 +131,7 @@ say_expand(struct agent *a, struct find *f, int r)
 {
 	(void)r;
 	log_warnx("export %s: %s (trying again)", a->conf.export_path,
-	    f->expand_why);
+	    f->expand_why.msg);
 }
 
 static int

@@ -28,7 +28,8 @@ lookup(const struct agent_conf *c, const char *text)
 {
 	struct prov_export x;
 	struct host h, net;
-	char server[HOST_MAXLEN + 1], why[512];
+	char server[HOST_MAXLEN + 1];
+	struct diag why;
 	const char *p = text, *w;
 	size_t i, n;
 
@@ -47,9 +48,8 @@ lookup(const struct agent_conf *c, const char *text)
 		if (*p == '\n')
 			p++;
 	}
-	if (agent_lookup_check(c, &x, server, sizeof(server), why,
-	    sizeof(why)) < 0) {
-		PROPERTY(why[0] != '\0' && strlen(why) < sizeof(why));
+	if (agent_lookup_check(c, &x, server, sizeof(server), &why) < 0) {
+		PROPERTY(why.msg[0] != '\0' && strlen(why.msg) < sizeof(why.msg));
 		return;
 	}
 	PROPERTY(valid_abspath(x.path, &w) == 0);

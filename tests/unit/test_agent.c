@@ -308,7 +308,7 @@ static void
 test_expand(void **state)
 {
 	char out[256];
-	const char *why;
+	struct diag why;
 
 	(void)state;
 	assert_int_equal(agent_expand("/srv/nfswap/%h", "pc17", "10.1.2.3", out,
@@ -328,7 +328,7 @@ test_expand(void **state)
 	    &why), -EINVAL);
 	assert_int_equal(agent_expand("/srv/%i", "pc", "", out, sizeof(out),
 	    &why), -EINVAL);
-	assert_non_null(strstr(why, "IPv4"));
+	assert_non_null(strstr(why.msg, "IPv4"));
 	assert_int_equal(agent_expand("/srv/%x", "pc", "", out, sizeof(out),
 	    &why), -EINVAL);
 	assert_int_equal(agent_expand("/srv/%h", "pc", "", out, 7, &why),
@@ -617,7 +617,8 @@ test_lookup_check(void **state)
 	struct agent_conf c;
 	struct prov_export x;
 	struct diag d;
-	char server[HOST_MAXLEN + 1], why[512], longpath[PATH_MAXLEN + 1];
+	char server[HOST_MAXLEN + 1], longpath[PATH_MAXLEN + 1];
+	struct diag why;
 	size_t i;
 
 	(void)state;
@@ -634,17 +635,17 @@ test_lookup_check(void **state)
 		snprintf(x.server, sizeof(x.server), "%s", t[i].server);
 		x.nfs_port = t[i].nfs_port;
 		x.mount_port = t[i].mount_port;
-		server[0] = why[0] = '\0';
-		r = agent_lookup_check(&c, &x, server, sizeof(server), why,
-		    sizeof(why));
+		server[0] = '\0';
+		diag_clear(&why);
+		r = agent_lookup_check(&c, &x, server, sizeof(server), &why);
 		if (t[i].want != NULL && (r != 0 || strcmp(server, t[i].want)))
 			fail_msg("%s %s %s: refused (%s) or not %s (%s)",
-			    t[i].client, t[i].path, t[i].server, why, t[i].want,
-			    server);
+			    t[i].client, t[i].path, t[i].server, why.msg,
+			    t[i].want, server);
 		if (t[i].want == NULL && (r != -EINVAL ||
-		    strstr(why, t[i].why) == NULL))
+		    strstr(why.msg, t[i].why) == NULL))
 			fail_msg("%s %s %s: got %d \"%s\", want \"%s\"",
-			    t[i].client, t[i].path, t[i].server, r, why,
+			    t[i].client, t[i].path, t[i].server, r, why.msg,
 			    t[i].why);
 	}
 	/* without servers, only the provisioner itself */
@@ -653,20 +654,20 @@ test_lookup_check(void **state)
 	snprintf(x.client, sizeof(x.client), "pc1");
 	snprintf(x.path, sizeof(x.path), "/x");
 	snprintf(x.server, sizeof(x.server), "10.0.0.11");
-	assert_int_equal(agent_lookup_check(&c, &x, server, sizeof(server), why,
-	    sizeof(why)), -EINVAL);
-	assert_non_null(strstr(why, "it is not the provisioner (10.9.1.1) and "
+	assert_int_equal(agent_lookup_check(&c, &x, server, sizeof(server),
+	    &why), -EINVAL);
+	assert_non_null(strstr(why.msg, "it is not the provisioner (10.9.1.1) and "
 	    "not listed in servers"));
 	snprintf(x.server, sizeof(x.server), "10.9.1.1");
-	assert_int_equal(agent_lookup_check(&c, &x, server, sizeof(server), why,
-	    sizeof(why)), 0);
+	assert_int_equal(agent_lookup_check(&c, &x, server, sizeof(server),
+	    &why), 0);
 	/* the longest path the protocol carries is accepted, one more is not */
 	memset(longpath, 'a', PATH_MAXLEN);
 	longpath[0] = '/';
 	longpath[PATH_MAXLEN] = '\0';
 	memcpy(x.path, longpath, sizeof(longpath));
-	assert_int_equal(agent_lookup_check(&c, &x, server, sizeof(server), why,
-	    sizeof(why)), 0);
+	assert_int_equal(agent_lookup_check(&c, &x, server, sizeof(server),
+	    &why), 0);
 }
 
 /* How long ALLOCATE is waited for. */

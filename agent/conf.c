@@ -123,14 +123,14 @@ static int
 set_server(void *conf, const struct cfg_row *row, const char *text,
     const config_setting_t *s, const char *file, struct diag *d)
 {
-	const char *why;
+	struct diag why;
 	struct host h;
 
 	if (valid_host(text, &h, &why) < 0 || h.kind == HOST_NET4 ||
 	    h.kind == HOST_NET6)
 		return cfg_at(d, file, s, "server: %s",
 		    h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
-		    "a network is not a server" : why);
+		    "a network is not a server" : why.msg);
 	snprintf(CONF(conf)->server, row->len, "%s", h.canon);
 	return 0;
 }
@@ -139,11 +139,11 @@ static int
 set_provisioner(void *conf, const struct cfg_row *row, const char *text,
     const config_setting_t *s, const char *file, struct diag *d)
 {
-	const char *why;
+	struct diag why;
 	struct host h;
 
 	if (valid_host(text, &h, &why) < 0)
-		return cfg_at(d, file, s, "provisioner: %s", why);
+		return cfg_at(d, file, s, "provisioner: %s", why.msg);
 	if (h.kind != HOST_IPV4)
 		return cfg_at(d, file, s, "provisioner: an IPv4 address "
 		    "is needed (an initramfs has no resolver)");
@@ -308,7 +308,8 @@ load_servers(void *conf, const struct cfg_row *row, const char *text,
     const config_setting_t *s, const char *file, struct diag *d)
 {
 	struct agent_conf *c = conf;
-	const char *why, *v;
+	struct diag why;
+	const char *v;
 	int i, n;
 
 	(void)row, (void)text;
@@ -327,7 +328,8 @@ load_servers(void *conf, const struct cfg_row *row, const char *text,
 			return cfg_at(d, file, s, "servers must be a list of "
 			    "strings");
 		if (valid_host(v, &c->servers[i], &why) < 0)
-			return cfg_at(d, file, s, "servers: %s: %s", v, why);
+			return cfg_at(d, file, s, "servers: %s: %s", v,
+			    why.msg);
 	}
 	c->nservers = (unsigned)n;
 	return 0;
@@ -384,8 +386,6 @@ agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
 	size_t n, hlen;
 	char word[PATH_MAXLEN + HOST_MAXLEN + 16];
 	struct host h;
-	struct diag d;
-	const char *why;
 
 	while (*p) {
 		while (*p == ' ' || *p == '\t' || *p == '\n')
@@ -421,9 +421,9 @@ agent_cmdline(const char *cmdline, char *server, size_t slen, char *path,
 	memcpy(server, host, hlen);
 	server[hlen] = '\0';
 	snprintf(path, plen, "%s", colon + 1);
-	if (valid_host(server, &h, &why) < 0 || h.kind == HOST_NET4 ||
+	if (valid_host(server, &h, NULL) < 0 || h.kind == HOST_NET4 ||
 	    h.kind == HOST_NET6 || agent_expand(colon + 1, "host",
-	    "192.168.100.100", word, sizeof(word), &d) < 0)
+	    "192.168.100.100", word, sizeof(word), NULL) < 0)
 		return -EINVAL;
 	snprintf(server, slen, "%s", h.canon);
 	return 1;
@@ -440,9 +440,8 @@ agent_expand(const char *tmpl, const char *host, const char *ipv4, char *out,
     size_t len, struct diag *d)
 {
 	size_t o = 0;
-	const char *p, *add, *why;
+	const char *p, *add;
 	char one[2] = { 0, 0 };
-	int r;
 
 	for (p = tmpl; *p; p++) {
 		if (*p != '%') {
@@ -450,7 +449,7 @@ agent_expand(const char *tmpl, const char *host, const char *ipv4, char *out,
 			add = one;
 		} else if (p[1] == 'h') {
 			if (host == NULL || host[0] == '\0' ||
-			    valid_name(host, &why) < 0)
+			    valid_name(host, NULL) < 0)
 				return diag_input(d, EINVAL, "%%h: this host's "
 				    "name is not a plain name");
 			add = host;
@@ -471,9 +470,7 @@ agent_expand(const char *tmpl, const char *host, const char *ipv4, char *out,
 		o += strlen(add);
 	}
 	out[o] = '\0';
-	if ((r = valid_abspath(out, &why)) < 0)
-		return diag_input(d, -r, "%s", why);
-	return 0;
+	return valid_abspath(out, d);
 }
 
 /* s, for a log line: at most 80 characters, anything unprintable as '?'. */
@@ -498,12 +495,11 @@ static int
 server_allowed(const struct agent_conf *c, const struct host *h)
 {
 	struct host own;
-	const char *why;
 	unsigned i;
 
 	if ((c->provisioner[0] != '\0' && valid_host(c->provisioner, &own,
-	    &why) == 0 && host_overlap(&own, h)) ||
-	    (c->server[0] != '\0' && valid_host(c->server, &own, &why) == 0 &&
+	    NULL) == 0 && host_overlap(&own, h)) ||
+	    (c->server[0] != '\0' && valid_host(c->server, &own, NULL) == 0 &&
 	    host_overlap(&own, h)))
 		return 1;
 	for (i = 0; i < c->nservers; i++)
@@ -526,15 +522,15 @@ agent_lookup_check(const struct agent_conf *c, const struct prov_export *x,
     char *server, size_t slen, struct diag *d)
 {
 	char a[96], b[96];
-	const char *w;
+	struct diag w;
 	struct host h;
 
 	if (valid_name(x->client, &w) < 0)
 		return diag_input(d, EINVAL, "the client name \"%s\" is refused: "
-		    "%s", shown(x->client, a, sizeof(a)), w);
+		    "%s", shown(x->client, a, sizeof(a)), w.msg);
 	if (valid_abspath(x->path, &w) < 0)
 		return diag_input(d, EINVAL, "the export path \"%s\" is refused: "
-		    "%s", shown(x->path, a, sizeof(a)), w);
+		    "%s", shown(x->path, a, sizeof(a)), w.msg);
 	if (x->nfs_port > 65535 || x->mount_port > 65535)
 		return diag_input(d, EINVAL, "the ports %u and %u are refused: a "
 		    "port is 0 to 65535", x->nfs_port, x->mount_port);
@@ -547,7 +543,7 @@ agent_lookup_check(const struct agent_conf *c, const struct prov_export *x,
 		return diag_input(d, EINVAL, "the server \"%s\" to mount from is "
 		    "refused: %s", shown(x->server, a, sizeof(a)),
 		    h.kind == HOST_NET4 || h.kind == HOST_NET6 ?
-		    "a network is not a server" : w);
+		    "a network is not a server" : w.msg);
 	if (!server_allowed(c, &h))
 		return diag_input(d, EINVAL, "the server %s to mount from is "
 		    "refused: it is not the provisioner (%s)%s%s%s and not "

@@ -238,11 +238,11 @@ static int
 set_string(const struct cfg_row *row, void *conf, const char *v,
     const config_setting_t *s, const char *file, struct diag *d)
 {
-	const char *why;
+	struct diag why;
 
 	if ((row->kind == CFG_PATH && valid_abspath(v, &why) < 0) ||
 	    (row->kind == CFG_NAME && valid_name(v, &why) < 0))
-		return cfg_at(d, file, s, "%s: %s", row->name, why);
+		return cfg_at(d, file, s, "%s: %s", row->name, why.msg);
 	if (v == NULL || strlen(v) >= row->len)
 		return cfg_at(d, file, s, "%s: too long", row->name);
 	memcpy((char *)conf + row->off, v, strlen(v) + 1);

@@ -72,10 +72,11 @@ struct host {
 	unsigned	prefix;		/* 32/128 for single addresses */
 	char		canon[HOST_MAXLEN + 1];
 };
-int	valid_name(const char *, const char **why);
-int	valid_host(const char *, struct host *, const char **why);
+/* Each is 0, or -EINVAL with the reason in the diag (NULL: not wanted). */
+int	valid_name(const char *, struct diag *);
+int	valid_host(const char *, struct host *, struct diag *);
 int	host_overlap(const struct host *, const struct host *);
-int	valid_abspath(const char *, const char **why);
+int	valid_abspath(const char *, struct diag *);
 
 /* strbuf.c -- a growing string; allocation failure is sticky */
 struct strbuf {

@@ -2,7 +2,8 @@
  * diag.c -- an error message together with the exit status it deserves:
  * EXIT_USAGE for input the user can correct (nothing was changed),
  * EXIT_RUNTIME for a failing system.  Both setters return -err so callers
- * can write "return diag_input(d, EINVAL, ...)".
+ * can write "return diag_input(d, EINVAL, ...)".  d may be NULL, for a
+ * caller that asks only whether (a pure validator's "is it valid?").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@ diag_input(struct diag *d, int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (d == NULL)
+		return -err;
 	va_start(ap, fmt);
 	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
@@ -35,6 +38,8 @@ diag_sys(struct diag *d, int err, const char *fmt, ...)
 	size_t len;
 	va_list ap;
 
+	if (d == NULL)
+		return -err;
 	va_start(ap, fmt);
 	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);

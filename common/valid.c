@@ -15,6 +15,9 @@
 
 #include "common.h"
 
+/* -EINVAL, saying why in d (NULL: the caller only asks whether). */
+#define refuse(d, why)	diag_input(d, EINVAL, "%s", why)
+
 static int
 is_alnum(int c)
 {
@@ -23,20 +26,20 @@ is_alnum(int c)
 }
 
 int
-valid_name(const char *s, const char **why)
+valid_name(const char *s, struct diag *d)
 {
 	size_t i, len = strlen(s);
 
 	if (len == 0)
-		return (*why = "name is empty", -EINVAL);
+		return refuse(d, "name is empty");
 	if (len > NAME_MAXLEN)
-		return (*why = "name is longer than 63 characters", -EINVAL);
+		return refuse(d, "name is longer than 63 characters");
 	if (s[0] == '.' || s[0] == '-')
-		return (*why = "name must not start with '.' or '-'", -EINVAL);
+		return refuse(d, "name must not start with '.' or '-'");
 	for (i = 0; i < len; i++)
 		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
-			return (*why = "name may hold only letters, digits, '-', "
-			    "'_' and '.'", -EINVAL);
+			return refuse(d, "name may hold only letters, "
+			    "digits, '-', '_' and '.'");
 	return 0;
 }
 
@@ -50,37 +53,39 @@ all_digits_and_dots(const char *s)
 }
 
 static int
-valid_dns(const char *s, const char **why)
+valid_dns(const char *s, struct diag *d)
 {
 	size_t label = 0;
 	const char *p;
 
 	if (strlen(s) > HOST_MAXLEN)
-		return (*why = "host name is longer than 253 characters", -EINVAL);
+		return refuse(d, "host name is longer than 253 characters");
 	for (p = s; ; p++) {
 		if (*p == '.' || *p == '\0') {
 			if (label == 0)
-				return (*why = "host name has an empty label", -EINVAL);
+				return refuse(d,
+				    "host name has an empty label");
 			if (p[-1] == '-')
-				return (*why = "host name label ends with '-'", -EINVAL);
+				return refuse(d,
+				    "host name label ends with '-'");
 			if (*p == '\0')
 				break;
 			label = 0;
 			continue;
 		}
 		if (!is_alnum(*p) && *p != '-')
-			return (*why = "host must be an IPv4/IPv6 address, a CIDR "
-			    "network or a DNS name (letters, digits, '-', '.')",
-			    -EINVAL);
+			return refuse(d, "host must be an IPv4/IPv6 address, a "
+			    "CIDR network or a DNS name (letters, digits, '-', "
+			    "'.')");
 		if (label == 0 && *p == '-')
-			return (*why = "host name label starts with '-'", -EINVAL);
+			return refuse(d, "host name label starts with '-'");
 		if (++label > 63)
-			return (*why = "host name label is longer than 63 characters",
-			    -EINVAL);
+			return refuse(d, "host name label is longer than 63 "
+			    "characters");
 	}
 	/* "10.0.0.300" is a typo for an address, not a host name. */
 	if (all_digits_and_dots(s))
-		return (*why = "not a valid IPv4 address", -EINVAL);
+		return refuse(d, "not a valid IPv4 address");
 	return 0;
 }
 
@@ -117,74 +122,30 @@ host_bits_clear(const uint8_t *a, unsigned nbytes, unsigned prefix)
 	return 1;
 }
 
-int
-valid_host(const char *in, struct host *h, const char **why)
+/* A DNS name, canonical in lower case. */
+static int
+host_dns(const char *s, struct host *h, struct diag *d)
 {
-	char addr[INET6_ADDRSTRLEN + 8], txt[INET6_ADDRSTRLEN];
-	char s[HOST_MAXLEN + 1];	/* in may be h->canon */
-	const char *slash;
-	size_t alen;
-	int v6, mapped;
+	size_t i;
 
-	if (strlen(in) > HOST_MAXLEN) {
-		h->kind = HOST_INVALID;
-		return (*why = "host is longer than 253 characters", -EINVAL);
-	}
-	memcpy(s, in, strlen(in) + 1);
-	memset(h, 0, sizeof(*h));
-	h->kind = HOST_INVALID;
-	if (*s == '\0')
-		return (*why = "host is empty", -EINVAL);
+	if (valid_dns(s, d) < 0)
+		return -EINVAL;
+	h->kind = HOST_DNS;
+	h->prefix = 0;
+	for (i = 0; s[i]; i++)
+		h->canon[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ?
+		    s[i] - 'A' + 'a' : s[i]);
+	h->canon[i] = '\0';
+	return 0;
+}
 
-	slash = strchr(s, '/');
-	alen = slash ? (size_t)(slash - s) : strlen(s);
-	v6 = memchr(s, ':', alen) != NULL;
-	if (slash == NULL && !v6 && !all_digits_and_dots(s)) {
-		if (valid_dns(s, why) < 0)
-			return -EINVAL;
-		h->kind = HOST_DNS;
-		h->prefix = 0;
-		for (alen = 0; s[alen]; alen++)
-			h->canon[alen] = (char)((s[alen] >= 'A' && s[alen] <= 'Z') ?
-			    s[alen] - 'A' + 'a' : s[alen]);
-		h->canon[alen] = '\0';
-		return 0;
-	}
-	if (alen >= sizeof(addr))
-		return (*why = "not a valid IP address", -EINVAL);
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, h->addr) != 1)
-		return (*why = v6 ? "not a valid IPv6 address" :
-		    "not a valid IPv4 address", -EINVAL);
-	/*
-	 * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 host
-	 * itself: store it as IPv4 so that duplicates are caught.
-	 */
-	mapped = v6 && h->addr[10] == 0xff && h->addr[11] == 0xff &&
-	    memcmp(h->addr, "\0\0\0\0\0\0\0\0\0\0", 10) == 0;
-	if (mapped && slash != NULL &&
-	    parse_prefix(slash + 1, 128, &h->prefix) < 0)
-		return (*why = "network prefix must be 1 to 128", -EINVAL);
-	if (mapped && (slash == NULL || h->prefix >= 96)) {
-		memmove(h->addr, h->addr + 12, 4);
-		memset(h->addr + 4, 0, 12);
-		v6 = 0;
-		if (slash) {
-			h->prefix -= 96;
-			if (h->prefix == 0)
-				return (*why = "a /0 network would export to every "
-				    "host", -EINVAL);
-			inet_ntop(AF_INET, h->addr, txt, sizeof(txt));
-			if (!host_bits_clear(h->addr, 4, h->prefix))
-				return (*why = "network address has host bits set",
-				    -EINVAL);
-			h->kind = HOST_NET4;
-			snprintf(h->canon, sizeof(h->canon), "%s/%u", txt,
-			    h->prefix);
-			return 0;
-		}
-	}
+/* h, an address or network (the prefix after slash, if any): its host
+ * bits clear, not /0, written canonical. */
+static int
+host_net(struct host *h, const char *slash, int v6, struct diag *d)
+{
+	char txt[INET6_ADDRSTRLEN];
+
 	inet_ntop(v6 ? AF_INET6 : AF_INET, h->addr, txt, sizeof(txt));
 	if (slash == NULL) {
 		h->kind = v6 ? HOST_IPV6 : HOST_IPV4;
@@ -192,16 +153,73 @@ valid_host(const char *in, struct host *h, const char **why)
 		snprintf(h->canon, sizeof(h->canon), "%s", txt);
 		return 0;
 	}
-	if (parse_prefix(slash + 1, v6 ? 128 : 32, &h->prefix) < 0)
-		return (*why = v6 ? "network prefix must be 1 to 128" :
-		    "network prefix must be 1 to 32", -EINVAL);
 	if (h->prefix == 0)
-		return (*why = "a /0 network would export to every host", -EINVAL);
+		return refuse(d, "a /0 network would export to every host");
 	if (!host_bits_clear(h->addr, v6 ? 16 : 4, h->prefix))
-		return (*why = "network address has host bits set", -EINVAL);
+		return refuse(d, "network address has host bits set");
 	h->kind = v6 ? HOST_NET6 : HOST_NET4;
 	snprintf(h->canon, sizeof(h->canon), "%s/%u", txt, h->prefix);
 	return 0;
+}
+
+/* An address, with a prefix after slash if not NULL; alen bytes of s. */
+static int
+host_ip(const char *s, size_t alen, const char *slash, int v6,
+    struct host *h, struct diag *d)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+	int mapped;
+
+	if (alen >= sizeof(addr))
+		return refuse(d, "not a valid IP address");
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, h->addr) != 1)
+		return refuse(d, v6 ? "not a valid IPv6 address" :
+		    "not a valid IPv4 address");
+	/*
+	 * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 host
+	 * itself: store it as IPv4 so that duplicates are caught.
+	 */
+	mapped = v6 && h->addr[10] == 0xff && h->addr[11] == 0xff &&
+	    memcmp(h->addr, "\0\0\0\0\0\0\0\0\0\0", 10) == 0;
+	if (slash != NULL && parse_prefix(slash + 1, v6 ? 128 : 32,
+	    &h->prefix) < 0)
+		return refuse(d, v6 ? "network prefix must be 1 to 128" :
+		    "network prefix must be 1 to 32");
+	if (mapped && (slash == NULL || h->prefix >= 96)) {
+		memmove(h->addr, h->addr + 12, 4);
+		memset(h->addr + 4, 0, 12);
+		v6 = 0;
+		if (slash != NULL && (h->prefix -= 96) == 0)
+			return refuse(d, "a /0 network would export to every "
+			    "host");
+	}
+	return host_net(h, slash, v6, d);
+}
+
+int
+valid_host(const char *in, struct host *h, struct diag *d)
+{
+	char s[HOST_MAXLEN + 1];	/* in may be h->canon */
+	const char *slash;
+	size_t alen;
+
+	if (strlen(in) > HOST_MAXLEN) {
+		h->kind = HOST_INVALID;
+		return refuse(d, "host is longer than 253 characters");
+	}
+	memcpy(s, in, strlen(in) + 1);
+	memset(h, 0, sizeof(*h));
+	h->kind = HOST_INVALID;
+	if (*s == '\0')
+		return refuse(d, "host is empty");
+	slash = strchr(s, '/');
+	alen = slash ? (size_t)(slash - s) : strlen(s);
+	if (slash == NULL && memchr(s, ':', alen) == NULL &&
+	    !all_digits_and_dots(s))
+		return host_dns(s, h, d);
+	return host_ip(s, alen, slash, memchr(s, ':', alen) != NULL, h, d);
 }
 
 /*
@@ -245,28 +263,28 @@ host_overlap(const struct host *a, const struct host *b)
  * component, and only [A-Za-z0-9/._-].
  */
 int
-valid_abspath(const char *s, const char **why)
+valid_abspath(const char *s, struct diag *d)
 {
 	const char *p;
 
 	if (s[0] != '/')
-		return (*why = "path must be absolute", -EINVAL);
+		return refuse(d, "path must be absolute");
 	if (s[1] == '\0')
-		return (*why = "path must not be \"/\" itself", -EINVAL);
+		return refuse(d, "path must not be \"/\" itself");
 	if (strlen(s) > PATH_MAXLEN)
-		return (*why = "path is too long", -EINVAL);
+		return refuse(d, "path is too long");
 	for (p = s; *p; p++) {
 		if (!is_alnum(*p) && *p != '/' && *p != '.' && *p != '_' &&
 		    *p != '-')
-			return (*why = "path may hold only letters, digits and "
-			    "'/', '.', '_', '-'", -EINVAL);
+			return refuse(d, "path may hold only letters, digits "
+			    "and '/', '.', '_', '-'");
 		if (*p == '/' && (p[1] == '/' ||
 		    (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
 		    (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))))
-			return (*why = "path has an empty, '.' or '..' component",
-			    -EINVAL);
+			return refuse(d, "path has an empty, '.' or '..' "
+			    "component");
 	}
 	if (p - s > 1 && p[-1] == '/')
-		return (*why = "path must not end with '/'", -EINVAL);
+		return refuse(d, "path must not end with '/'");
 	return 0;
 }

@@ -92,7 +92,7 @@ exports_kernel_insecure(const char *s)
  * as the weakest flavor it lists.  NULL or "" is sys.
  */
 int
-exports_check_sec(const char *s, const char **why)
+exports_check_sec(const char *s, struct diag *d)
 {
 	unsigned seen = 0;
 	size_t i, n;
@@ -102,18 +102,19 @@ exports_check_sec(const char *s, const char **why)
 	for (;;) {
 		n = strcspn(s, ":");
 		if (n == 0)
-			return (*why = "an empty flavor in the list (flavors "
-			    "are separated by ':', as in \"krb5p:krb5i\")",
-			    -EINVAL);
+			return diag_input(d, EINVAL, "an empty flavor in the "
+			    "list (flavors are separated by ':', as in "
+			    "\"krb5p:krb5i\")");
 		for (i = 0; i < NFLAVORS; i++)
 			if (strlen(sec_flavors[i]) == n &&
 			    strncmp(s, sec_flavors[i], n) == 0)
 				break;
 		if (i == NFLAVORS)
-			return (*why = "unknown flavor (known: sys, krb5, krb5i, "
-			    "krb5p; separated by ':')", -EINVAL);
+			return diag_input(d, EINVAL, "unknown flavor (known: "
+			    "sys, krb5, krb5i, krb5p; separated by ':')");
 		if (seen & (1U << i))
-			return (*why = "a flavor is listed twice", -EINVAL);
+			return diag_input(d, EINVAL,
+			    "a flavor is listed twice");
 		seen |= 1U << i;
 		if (s[n] == '\0')
 			return 0;
@@ -123,7 +124,7 @@ exports_check_sec(const char *s, const char **why)
 
 int
 exports_check_kernel_options(const char *s, int allow_insecure,
-    const char **why)
+    struct diag *d)
 {
 	size_t i, n;
 
@@ -132,26 +133,26 @@ exports_check_kernel_options(const char *s, int allow_insecure,
 	for (;;) {
 		n = strcspn(s, ",");
 		if (n == 0)
-			return (*why = "empty option in the extra options list",
-			    -EINVAL);
+			return diag_input(d, EINVAL,
+			    "empty option in the extra options list");
 		if (n >= 4 && strncmp(s, "sec=", 4) == 0)
-			return (*why = "sec= is not an extra option: set the "
-			    "flavors with the \"sec\" setting, which both "
-			    "export formats follow", -EINVAL);
+			return diag_input(d, EINVAL, "sec= is not an extra "
+			    "option: set the flavors with the \"sec\" setting, "
+			    "which both export formats follow");
 		for (i = 0; i < NALLOWED; i++)
 			if (strlen(kernel_allowed[i]) == n &&
 			    strncmp(s, kernel_allowed[i], n) == 0)
 				break;
 		if (i == NALLOWED)
-			return (*why = "extra option not allowed (allowed: "
-			    "secure, insecure, wdelay, no_wdelay, root_squash, "
-			    "acl, no_acl, security_label, pnfs, no_pnfs)",
-			    -EINVAL);
+			return diag_input(d, EINVAL, "extra option not allowed "
+			    "(allowed: secure, insecure, wdelay, no_wdelay, "
+			    "root_squash, acl, no_acl, security_label, pnfs, "
+			    "no_pnfs)");
 		if (n == 8 && strncmp(s, "insecure", 8) == 0 && !allow_insecure)
-			return (*why = "\"insecure\" lets any user of a client's "
-			    "host mount its export from a port above 1023 and "
-			    "read and write its swap; set kernel.allow_insecure "
-			    "= true to force it", -EINVAL);
+			return diag_input(d, EINVAL, "\"insecure\" lets any "
+			    "user of a client's host mount its export from a "
+			    "port above 1023 and read and write its swap; set "
+			    "kernel.allow_insecure = true to force it");
 		if (s[n] == '\0')
 			return 0;
 		s += n + 1;
@@ -159,20 +160,21 @@ exports_check_kernel_options(const char *s, int allow_insecure,
 }
 
 int
-exports_check_client(const struct exports_client *c, const char **why)
+exports_check_client(const struct exports_client *c, struct diag *d)
 {
 	struct host h;
 
-	if (valid_name(c->name, why) < 0)
+	if (valid_name(c->name, d) < 0)
 		return -EINVAL;
-	if (valid_host(c->host, &h, why) < 0)
+	if (valid_host(c->host, &h, d) < 0)
 		return -EINVAL;
 	if (strcmp(h.canon, c->host) != 0)
-		return (*why = "host is not in canonical form", -EINVAL);
+		return diag_input(d, EINVAL, "host is not in canonical form");
 	if (c->uid == 0 || c->gid == 0)
-		return (*why = "anonymous uid/gid must not be root", -EINVAL);
+		return diag_input(d, EINVAL, "anonymous uid/gid must not be "
+		    "root");
 	if (c->export_id == 0 || c->export_id > UINT16_MAX)
-		return (*why = "export id must be 1 to 65535", -EINVAL);
+		return diag_input(d, EINVAL, "export id must be 1 to 65535");
 	return 0;
 }
 
@@ -276,8 +278,7 @@ cmp_id(const void *a, const void *b)
 
 /* Two exports for one name, host or Export_Id would be ambiguous. */
 static int
-check_unique(const struct exports_client *c, size_t n, char *err,
-    size_t errlen)
+check_unique(const struct exports_client *c, size_t n, struct diag *d)
 {
 	int (*const cmps[])(const void *, const void *) = {
 		cmp_name, cmp_host, cmp_id
@@ -288,17 +289,15 @@ check_unique(const struct exports_client *c, size_t n, char *err,
 
 	if (n < 2)
 		return 0;
-	if ((v = calloc(n, sizeof(*v))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return diag_input(d, ENOMEM, "out of memory");
 	for (k = 0; k < 3; k++) {
 		for (i = 0; i < n; i++)
 			v[i] = &c[i];
 		qsort(v, n, sizeof(*v), cmps[k]);
 		for (i = 1; i < n; i++)
 			if (cmps[k](&v[i - 1], &v[i]) == 0) {
-				snprintf(err, errlen, "clients %s and %s share "
+				diag_input(d, EINVAL, "clients %s and %s share "
 				    "one %s", v[i - 1]->name, v[i]->name, what[k]);
 				free(v);
 				return -EINVAL;
@@ -308,51 +307,50 @@ check_unique(const struct exports_client *c, size_t n, char *err,
 	return 0;
 }
 
+/* Everything rendered, checked again: a record may have been edited by
+ * hand, and the options come from a configuration file. */
+static int
+check_all(enum exports_format fmt, const struct exports_client *c, size_t n,
+    const struct exports_opts *o, struct diag *d)
+{
+	struct diag why;
+	size_t i;
+
+	if (valid_abspath(o->export_root, &why) < 0 ||
+	    valid_abspath(o->pseudo_root, &why) < 0)
+		return diag_input(d, EINVAL, "export root: %s", why.msg);
+	if (exports_check_kernel_options(o->kernel_options, o->allow_insecure,
+	    &why) < 0)
+		return diag_input(d, EINVAL, "kernel options: %s", why.msg);
+	if (exports_check_sec(o->sec, &why) < 0)
+		return diag_input(d, EINVAL, "sec: %s", why.msg);
+	if (o->ceph_fs != NULL && (valid_name(o->ceph_fs, &why) < 0 ||
+	    o->ceph_user == NULL || valid_name(o->ceph_user, &why) < 0))
+		return diag_input(d, EINVAL, "Ceph FSAL: %s", o->ceph_user ?
+		    why.msg : "no cephx user");
+	if (o->ceph_fs != NULL && fmt == EXPORTS_KERNEL)
+		return diag_input(d, EINVAL, "the kernel NFS server cannot "
+		    "export CephFS through nfswap: use the ganesha format");
+	for (i = 0; i < n; i++)
+		if (exports_check_client(&c[i], &why) < 0)
+			return diag_input(d, EINVAL, "client %.64s: %s",
+			    c[i].name, why.msg);
+	return check_unique(c, n, d);
+}
+
 int
 exports_render(enum exports_format fmt, const struct exports_client *c, size_t n,
-    const struct exports_opts *o, struct strbuf *out, char *err, size_t errlen)
+    const struct exports_opts *o, struct strbuf *out, struct diag *d)
 {
 	struct exports_opts eo = *o;
-	const char *why;
 	size_t i;
 	int r;
 
 	if (eo.sec == NULL || eo.sec[0] == '\0')
 		eo.sec = "sys";
 	o = &eo;
-	if (valid_abspath(o->export_root, &why) < 0 ||
-	    valid_abspath(o->pseudo_root, &why) < 0) {
-		snprintf(err, errlen, "export root: %s", why);
-		return -EINVAL;
-	}
-	if (exports_check_kernel_options(o->kernel_options, o->allow_insecure,
-	    &why) < 0) {
-		snprintf(err, errlen, "kernel options: %s", why);
-		return -EINVAL;
-	}
-	if (exports_check_sec(o->sec, &why) < 0) {
-		snprintf(err, errlen, "sec: %s", why);
-		return -EINVAL;
-	}
-	if (o->ceph_fs != NULL && (valid_name(o->ceph_fs, &why) < 0 ||
-	    o->ceph_user == NULL || valid_name(o->ceph_user, &why) < 0)) {
-		snprintf(err, errlen, "Ceph FSAL: %s", o->ceph_user ? why :
-		    "no cephx user");
-		return -EINVAL;
-	}
-	if (o->ceph_fs != NULL && fmt == EXPORTS_KERNEL) {
-		snprintf(err, errlen, "the kernel NFS server cannot export "
-		    "CephFS through nfswap: use the ganesha format");
-		return -EINVAL;
-	}
-	for (i = 0; i < n; i++)
-		if (exports_check_client(&c[i], &why) < 0) {
-			snprintf(err, errlen, "client %.64s: %s", c[i].name, why);
-			return -EINVAL;
-		}
-	if ((r = check_unique(c, n, err, errlen)) < 0)
+	if ((r = check_all(fmt, c, n, o, d)) < 0)
 		return r;
-
 	if (fmt == EXPORTS_KERNEL)
 		sb_printf(out, "# Generated by nfswap: one line per client. "
 		    "Do not edit; run \"nfswap exports\".\n");
@@ -366,9 +364,7 @@ exports_render(enum exports_format fmt, const struct exports_client *c, size_t n
 		else
 			render_ganesha(&c[i], o, out);
 	}
-	if (out->oom) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	if (out->oom)
+		return diag_input(d, ENOMEM, "out of memory");
 	return 0;
 }

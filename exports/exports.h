@@ -39,12 +39,12 @@ struct exports_opts {
 int	exports_format_parse(const char *, enum exports_format *);
 const char *exports_format_name(enum exports_format);
 int	exports_check_kernel_options(const char *, int allow_insecure,
-	    const char **why);
+	    struct diag *);
 int	exports_kernel_insecure(const char *);
-int	exports_check_sec(const char *, const char **why);
-int	exports_check_client(const struct exports_client *, const char **why);
+int	exports_check_sec(const char *, struct diag *);
+int	exports_check_client(const struct exports_client *, struct diag *);
 int	exports_render(enum exports_format, const struct exports_client *,
-	    size_t, const struct exports_opts *, struct strbuf *, char *err,
-	    size_t);
+	    size_t, const struct exports_opts *, struct strbuf *,
+	    struct diag *);
 
 #endif

@@ -181,11 +181,10 @@ audit_dns(struct registry *reg, const struct client *c, struct report *rp)
 {
 	char owner[NAME_MAXLEN + 2], what[HOST_MAXLEN + 64];
 	struct host h, a[CLIENT_ADDRS_MAX];
-	const char *why;
 	struct diag d;
 	int i, n;
 
-	if (valid_host(c->host, &h, &why) < 0 || h.kind != HOST_DNS ||
+	if (valid_host(c->host, &h, NULL) < 0 || h.kind != HOST_DNS ||
 	    (n = registry_resolve(h.canon, a, CLIENT_ADDRS_MAX)) < 0)
 		return;
 	for (i = 0; i < n; i++)
@@ -226,7 +225,6 @@ orphan(void *arg, const char *name)
 	char path[PATH_MAXLEN + 400];
 	struct store_stat st;
 	unsigned long entries;
-	const char *why;
 	int r;
 
 	size_t i;
@@ -258,7 +256,7 @@ orphan(void *arg, const char *name)
 		return;
 	}
 	entries = st.entries;
-	if (entries == 0 && valid_name(name, &why) == 0)
+	if (entries == 0 && valid_name(name, NULL) == 0)
 		problem(rp, "orphan: %s belongs to no client (empty: left by an "
 		    "add or a purge that did not finish; the next add of %s "
 		    "takes it over, or rmdir it)", path, name);

@@ -128,7 +128,6 @@ write_exports(const struct nfswap_conf *conf, struct registry *reg,
 	struct client *v;
 	struct strbuf sb;
 	struct diag d;
-	char err[512];
 	size_t all, i;
 	int r;
 
@@ -151,11 +150,11 @@ write_exports(const struct nfswap_conf *conf, struct registry *reg,
 			registry_export(&v[i], &e[(*n)++]);
 	free(v);
 	sb_init(&sb);
-	r = exports_render(fmt, e, *n, &eo, &sb, err, sizeof(err));
+	r = exports_render(fmt, e, *n, &eo, &sb, &d);
 	free(e);
 	if (r < 0) {
 		sb_free(&sb);
-		fprintf(stderr, "nfswap: cannot render exports: %s\n", err);
+		fprintf(stderr, "nfswap: cannot render exports: %s\n", d.msg);
 		return EXIT_RUNTIME;
 	}
 	if (strcmp(path, "-") == 0) {

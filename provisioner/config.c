@@ -161,11 +161,11 @@ set_kernel_options(void *conf, const struct cfg_row *row, const char *v,
     const config_setting_t *s, const char *file, struct diag *d)
 {
 	struct nfswap_conf *c = conf;
-	const char *why;
+	struct diag why;
 
 	if (exports_check_kernel_options(v, c->kernel_allow_insecure,
 	    &why) < 0)
-		return cfg_at(d, file, s, "kernel.options: %s", why);
+		return cfg_at(d, file, s, "kernel.options: %s", why.msg);
 	if (strlen(v) >= row->len)
 		return cfg_at(d, file, s, "kernel.options: too long");
 	snprintf(c->kernel_options, row->len, "%s", v);
@@ -177,10 +177,10 @@ static int
 set_sec(void *conf, const struct cfg_row *row, const char *v,
     const config_setting_t *s, const char *file, struct diag *d)
 {
-	const char *why;
+	struct diag why;
 
 	if (exports_check_sec(v, &why) < 0)
-		return cfg_at(d, file, s, "sec: %s", why);
+		return cfg_at(d, file, s, "sec: %s", why.msg);
 	if (*v == '\0' || strlen(v) >= row->len)
 		return cfg_at(d, file, s, "sec: one flavor or more (sys, "
 		    "krb5, krb5i, krb5p) separated by ':'");
@@ -234,10 +234,10 @@ static int
 set_head_name(void *conf, const struct cfg_row *row, const char *v,
     const config_setting_t *s, const char *file, struct diag *d)
 {
-	const char *why;
+	struct diag why;
 
 	if (valid_name(v, &why) < 0)
-		return cfg_at(d, file, s, "head name: %s", why);
+		return cfg_at(d, file, s, "head name: %s", why.msg);
 	snprintf(((struct head *)conf)->name, row->len, "%s", v);
 	return 0;
 }
@@ -247,11 +247,12 @@ set_head_address(void *conf, const struct cfg_row *row, const char *v,
     const config_setting_t *s, const char *file, struct diag *d)
 {
 	struct head *hd = conf;
-	const char *why;
+	struct diag why;
 	struct host h;
 
 	if (valid_host(v, &h, &why) < 0)
-		return cfg_at(d, file, s, "head %s: address: %s", hd->name, why);
+		return cfg_at(d, file, s, "head %s: address: %s", hd->name,
+		    why.msg);
 	if (h.kind == HOST_NET4 || h.kind == HOST_NET6)
 		return cfg_at(d, file, s, "head %s: address must be one "
 		    "address or DNS name, not a network", hd->name);

@@ -193,13 +193,13 @@ rec_str(const config_setting_t *root, const char *key, char *dst, size_t len,
 /* The heads a record names are names, and a client never leaves the
  * head it is on. */
 static int
-record_heads_ok(const struct client *c, const char **why)
+record_heads_ok(const struct client *c, struct diag *why)
 {
 	if ((c->head[0] != '\0' && valid_name(c->head, why) < 0) ||
 	    (c->leaving[0] != '\0' && valid_name(c->leaving, why) < 0))
 		return -EINVAL;
 	if (c->leaving[0] != '\0' && strcmp(c->leaving, c->head) == 0)
-		return (*why = "leaving the head it is on", -EINVAL);
+		return diag_input(why, EINVAL, "leaving the head it is on");
 	return 0;
 }
 
@@ -209,7 +209,7 @@ static int
 record_addrs(const config_setting_t *s, const char *path, struct client *c,
     struct diag *d)
 {
-	const char *why, *a;
+	const char *a;
 	struct host h;
 	int i, n = config_setting_length(s);
 
@@ -219,7 +219,7 @@ record_addrs(const config_setting_t *s, const char *path, struct client *c,
 		    "\"addresses\"", path, config_setting_source_line(s));
 	for (i = 0; i < n; i++) {
 		if ((a = config_setting_get_string_elem(s, i)) == NULL ||
-		    valid_host(a, &h, &why) < 0 ||
+		    valid_host(a, &h, NULL) < 0 ||
 		    (h.kind != HOST_IPV4 && h.kind != HOST_IPV6) ||
 		    strlen(h.canon) >= CLIENT_ADDR_LEN)
 			return diag_sys(d, EINVAL, "%s:%u: corrupt record: "
@@ -242,7 +242,7 @@ record_fields(const config_t *cf, const char *name, const char *path,
 {
 	const config_setting_t *root = config_root_setting(cf), *s;
 	struct exports_client e;
-	const char *why;
+	struct diag why;
 	struct host h;
 	long long v;
 	int r;
@@ -286,14 +286,15 @@ record_fields(const config_t *cf, const char *name, const char *path,
 	if (strcmp(c->name, name) != 0)
 		return diag_sys(d, EINVAL, "%s: corrupt record: holds client "
 		    "\"%s\"", path, c->name);
-	if (c->naddrs > 0 && (valid_host(c->host, &h, &why) < 0 ||
+	if (c->naddrs > 0 && (valid_host(c->host, &h, NULL) < 0 ||
 	    h.kind != HOST_DNS))
 		return diag_sys(d, EINVAL, "%s: corrupt record: \"addresses\" "
 		    "for a host that is no DNS name", path);
 	registry_export(c, &e);
 	if (exports_check_client(&e, &why) < 0 ||
 	    record_heads_ok(c, &why) < 0)
-		return diag_sys(d, EINVAL, "%s: corrupt record: %s", path, why);
+		return diag_sys(d, EINVAL, "%s: corrupt record: %s", path,
+		    why.msg);
 	return 0;
 }
 
@@ -435,12 +436,12 @@ int
 registry_get(struct registry *reg, const char *name, struct client *c,
     struct diag *d)
 {
-	const char *why;
+	struct diag why;
 	int r;
 
 	if (valid_name(name, &why) < 0)
 		return diag_input(d, EINVAL, "invalid client name \"%s\": %s",
-		    name, why);
+		    name, why.msg);
 	r = reg->lockfd < 0 ? -ENOENT : registry_read(reg, name, c, d);
 	if (r == -ENOENT)
 		return diag_input(d, ENOENT, "no client named \"%s\"", name);

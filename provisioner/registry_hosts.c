@@ -53,10 +53,9 @@ static const char *
 client_index(const struct registry *reg, const struct client *c,
     char *key, size_t len)
 {
-	const char *why;
 	struct host h;
 
-	if (valid_host(c->host, &h, &why) < 0 ||
+	if (valid_host(c->host, &h, NULL) < 0 ||
 	    index_key(&h, key, len) < 0)
 		return NULL;
 	return index_dir(reg, &h);
@@ -66,7 +65,6 @@ static int
 key_to_host(const char *key, struct host *h)
 {
 	char buf[HOST_MAXLEN + 1], *p;
-	const char *why;
 
 	if (strlen(key) >= sizeof(buf))
 		return -EINVAL;
@@ -74,7 +72,7 @@ key_to_host(const char *key, struct host *h)
 	for (p = buf; *p; p++)
 		if (*p == '_')
 			*p = '/';
-	return valid_host(buf, h, &why);
+	return valid_host(buf, h, NULL);
 }
 
 /*
@@ -88,7 +86,6 @@ host_owner(struct registry *reg, const char *dir, const char *key,
     char *name, size_t len, struct diag *d)
 {
 	char path[PATH_MAXLEN + 300], ikey[HOST_MAXLEN + 1];
-	const char *why;
 	struct client c;
 	struct host h;
 	ssize_t n;
@@ -98,7 +95,7 @@ host_owner(struct registry *reg, const char *dir, const char *key,
 	if ((n = readlink(path, name, len - 1)) < 0)
 		return -errno;
 	name[n] = '\0';
-	if (valid_name(name, &why) < 0)
+	if (valid_name(name, NULL) < 0)
 		return -ENOENT;
 	if ((r = registry_read(reg, name, &c, d)) == -ENOENT)
 		return -ENOENT;
@@ -108,7 +105,7 @@ host_owner(struct registry *reg, const char *dir, const char *key,
 		unsigned i;
 
 		for (i = 0; i < c.naddrs; i++)
-			if (valid_host(c.addrs[i], &h, &why) == 0 &&
+			if (valid_host(c.addrs[i], &h, NULL) == 0 &&
 			    index_key(&h, ikey, sizeof(ikey)) == 0 &&
 			    strcmp(ikey, key) == 0)
 				return 0;
@@ -141,20 +138,19 @@ int
 registry_index_addrs(struct registry *reg, const struct client *c, int set)
 {
 	char key[HOST_MAXLEN + 1];
-	const char *why;
 	struct host h;
 	unsigned i;
 	int r;
 
 	for (i = 0; i < c->naddrs; i++) {
-		if (valid_host(c->addrs[i], &h, &why) < 0 ||
+		if (valid_host(c->addrs[i], &h, NULL) < 0 ||
 		    index_key(&h, key, sizeof(key)) < 0)
 			continue;
 		if (!set)
 			registry_unlink(reg->resolved, key, c->name);
 		else if ((r = registry_link(reg->resolved, key, c->name)) < 0) {
 			while (i-- > 0)
-				if (valid_host(c->addrs[i], &h, &why) == 0 &&
+				if (valid_host(c->addrs[i], &h, NULL) == 0 &&
 				    index_key(&h, key, sizeof(key)) == 0)
 					registry_unlink(reg->resolved, key,
 					    c->name);
@@ -271,7 +267,6 @@ registry_resolve(const char *name, struct host *out, size_t max)
 {
 	struct addrinfo hints, *res, *ai;
 	char buf[INET6_ADDRSTRLEN];
-	const char *why;
 	size_t n = 0, i;
 	int r;
 
@@ -288,7 +283,7 @@ registry_resolve(const char *name, struct host *out, size_t max)
 
 		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
 		    inet_ntop(ai->ai_family, a, buf, sizeof(buf)) == NULL ||
-		    valid_host(buf, &out[n], &why) < 0 ||
+		    valid_host(buf, &out[n], NULL) < 0 ||
 		    (out[n].kind != HOST_IPV4 && out[n].kind != HOST_IPV6))
 			continue;
 		for (i = 0; i < n; i++)
@@ -398,10 +393,9 @@ registry_find_caller(struct registry *reg, const struct host *addr,
 		closedir(dir);
 	}
 	if (r != 0 && dns != NULL && dns[0] != '\0' && names->any) {
-		const char *why;
 		struct host dh;
 
-		if (valid_host(dns, &dh, &why) == 0 && dh.kind == HOST_DNS &&
+		if (valid_host(dns, &dh, NULL) == 0 && dh.kind == HOST_DNS &&
 		    index_key(&dh, key, sizeof(key)) == 0 &&
 		    host_owner(reg, reg->hosts, key, name,
 		    sizeof(name), d) == 0)

@@ -256,17 +256,17 @@ check_new(struct registry *reg, const char *name, const char *hostarg,
     uint64_t quota, uint64_t inodes, struct host *h, struct host *addrs,
     int *naddrs, struct diag *d)
 {
-	const char *why;
+	struct diag why;
 	struct client c;
 	int r, i;
 
 	*naddrs = 0;
 	if (valid_name(name, &why) < 0)
 		return diag_input(d, EINVAL, "invalid client name \"%s\": %s",
-		    name, why);
+		    name, why.msg);
 	if (valid_host(hostarg, h, &why) < 0)
 		return diag_input(d, EINVAL, "invalid host \"%s\": %s", hostarg,
-		    why);
+		    why.msg);
 	if (quota == 0)
 		return diag_input(d, EINVAL, "quota must be positive");
 	if (inodes == 0)

@@ -77,7 +77,7 @@ static int
 purge_read(struct registry *reg, const char *file, struct purge *p)
 {
 	char path[PATH_MAXLEN + 300], want[NAME_MAXLEN + 16];
-	const char *name, *why;
+	const char *name;
 	long long uid, gid;
 	config_t cf;
 	int r = -EINVAL;
@@ -86,7 +86,7 @@ purge_read(struct registry *reg, const char *file, struct purge *p)
 	config_init(&cf);
 	if (config_read_file(&cf, path) == CONFIG_TRUE &&
 	    config_lookup_string(&cf, "name", &name) == CONFIG_TRUE &&
-	    valid_name(name, &why) == 0 &&
+	    valid_name(name, NULL) == 0 &&
 	    config_lookup_int64(&cf, "uid", &uid) == CONFIG_TRUE &&
 	    config_lookup_int64(&cf, "gid", &gid) == CONFIG_TRUE &&
 	    uid > 0 && uid < UINT32_MAX && gid > 0 && gid < UINT32_MAX) {

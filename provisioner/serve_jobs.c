@@ -129,7 +129,6 @@ journal_replay(void)
 	struct diag d;
 	struct stat st;
 	unsigned slot;
-	const char *why;
 	ssize_t n;
 	int fd, dfd;
 
@@ -141,7 +140,8 @@ journal_replay(void)
 		close(fd);
 		text[n > 0 ? n : 0] = '\0';
 		if (sscanf(text, "%63s %63s", client, name) != 2 ||
-		    valid_name(client, &why) < 0 || valid_name(name, &why) < 0 ||
+		    valid_name(client, NULL) < 0 ||
+		    valid_name(name, NULL) < 0 ||
 		    registry_open(&reg, M.conf, 0, &d) < 0) {
 			journal_drop(slot);
 			continue;

@@ -134,11 +134,10 @@ handle(const struct serve_req *q, struct serve_rep *rep)
 	struct client c;
 	struct diag d;
 	struct host h;
-	const char *why;
 	int r;
 
 	rep->seq = q->seq;
-	if (!msg_request_ok(q) || valid_host(q->addr, &h, &why) < 0) {
+	if (!msg_request_ok(q) || valid_host(q->addr, &h, NULL) < 0) {
 		rep->status = NFSWAP_INVAL;
 		return;
 	}

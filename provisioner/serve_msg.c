@@ -24,9 +24,8 @@ msg_request_ok(const struct serve_req *q)
 int
 msg_name_ok(const char *name)
 {
-	const char *why;
 
-	return name[0] != '.' && valid_name(name, &why) == 0;
+	return name[0] != '.' && valid_name(name, NULL) == 0;
 }
 
 /* The protocol's answer to an errno. */

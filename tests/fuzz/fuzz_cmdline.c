@@ -30,7 +30,7 @@ lookup(const struct agent_conf *c, const char *text)
 	struct host h, net;
 	char server[HOST_MAXLEN + 1];
 	struct diag why;
-	const char *p = text, *w;
+	const char *p = text;
 	size_t i, n;
 
 	memset(&x, 0, sizeof(x));
@@ -52,12 +52,12 @@ lookup(const struct agent_conf *c, const char *text)
 		PROPERTY(why.msg[0] != '\0' && strlen(why.msg) < sizeof(why.msg));
 		return;
 	}
-	PROPERTY(valid_abspath(x.path, &w) == 0);
-	PROPERTY(valid_name(x.client, &w) == 0);
-	PROPERTY(valid_host(server, &h, &w) == 0);
+	PROPERTY(valid_abspath(x.path, NULL) == 0);
+	PROPERTY(valid_name(x.client, NULL) == 0);
+	PROPERTY(valid_host(server, &h, NULL) == 0);
 	PROPERTY(h.kind == HOST_IPV4 || h.kind == HOST_IPV6 ||
 	    h.kind == HOST_DNS);
-	PROPERTY(valid_host("198.51.100.0/24", &net, &w) == 0);
+	PROPERTY(valid_host("198.51.100.0/24", &net, NULL) == 0);
 	PROPERTY(strcmp(server, "192.0.2.1") == 0 ||
 	    strcmp(server, "head.example.org") == 0 || host_overlap(&h, &net));
 }

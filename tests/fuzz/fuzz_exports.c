@@ -22,7 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.kernel_options = "", .allow_insecure = 1
 	};
 	struct strbuf sb;
-	char err[256], want[1024], *text = fuzz_str(data, size), *line, *save;
+	struct diag err;
+	char want[1024], *text = fuzz_str(data, size), *line, *save;
 	size_t n = 0, i, lines;
 	const char *p;
 
@@ -47,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	sb_init(&sb);
-	if (exports_render(EXPORTS_KERNEL, c, n, &o, &sb, err, sizeof(err)) == 0) {
+	if (exports_render(EXPORTS_KERNEL, c, n, &o, &sb, &err) == 0) {
 		for (lines = 0, p = sb.s; (p = strchr(p, '\n')) != NULL; p++)
 			lines++;
 		PROPERTY(lines == n + 1);		/* the header, then one each */
@@ -60,8 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			PROPERTY(fuzz_count(sb.s, want) == 1);
 		}
 		sb_reset(&sb);
-		PROPERTY(exports_render(EXPORTS_GANESHA, c, n, &o, &sb, err,
-		    sizeof(err)) == 0);
+		PROPERTY(exports_render(EXPORTS_GANESHA, c, n, &o, &sb, &err) == 0);
 		PROPERTY(fuzz_count(sb.s, "EXPORT {") == n);
 		PROPERTY(fuzz_count(sb.s, "{") == 3 * n && fuzz_count(sb.s, "}") == 3 * n);
 		PROPERTY(fuzz_count(sb.s, "\tClients = ") == n);

@@ -19,7 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct client c;
 	struct strbuf sb;
 	struct diag d;
-	char err[256], *text = fuzz_str(data, size);
+	struct diag err;
+	char *text = fuzz_str(data, size);
 
 	diag_clear(&d);
 	if (registry_parse_record(text, "pc1", &c, &d) == 0) {
@@ -30,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		PROPERTY(c.naddrs <= CLIENT_ADDRS_MAX);
 		for (unsigned i = 0; i < c.naddrs; i++) {
 			struct host h;
-			const char *why;
+			struct diag why;
 
 			PROPERTY(valid_host(c.addrs[i], &h, &why) == 0 &&
 			    (h.kind == HOST_IPV4 || h.kind == HOST_IPV6) &&
@@ -38,19 +39,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		registry_export(&c, &e);
 		sb_init(&sb);
-		PROPERTY(exports_render(EXPORTS_KERNEL, &e, 1, &o, &sb, err,
-		    sizeof(err)) == 0);
+		PROPERTY(exports_render(EXPORTS_KERNEL, &e, 1, &o, &sb, &err) == 0);
 		PROPERTY(fuzz_count(sb.s, "\n/srv/nfswap/") == 1);
 		sb_reset(&sb);
-		PROPERTY(exports_render(EXPORTS_GANESHA, &e, 1, &o, &sb, err,
-		    sizeof(err)) == 0);
+		PROPERTY(exports_render(EXPORTS_GANESHA, &e, 1, &o, &sb, &err) == 0);
 		PROPERTY(fuzz_count(sb.s, "EXPORT {") == 1);
 		/* and through the Ceph FSAL: one block, one FSAL */
 		sb_reset(&sb);
 		o.ceph_fs = "cephfs";
 		o.ceph_user = "ganesha";
-		PROPERTY(exports_render(EXPORTS_GANESHA, &e, 1, &o, &sb, err,
-		    sizeof(err)) == 0);
+		PROPERTY(exports_render(EXPORTS_GANESHA, &e, 1, &o, &sb, &err) == 0);
 		PROPERTY(fuzz_count(sb.s, "EXPORT {") == 1 &&
 		    fuzz_count(sb.s, "Name = CEPH;") == 1);
 		o.ceph_fs = o.ceph_user = NULL;

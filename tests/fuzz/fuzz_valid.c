@@ -22,7 +22,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct host h, h2;
-	const char *why;
+	struct diag why;
 	char buf[SIZE_STRMAX], *s;
 	uint64_t v, v2;
 

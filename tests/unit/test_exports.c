@@ -42,14 +42,15 @@ static void
 golden(const char *name, enum exports_format fmt,
     const struct exports_client *c, size_t n, const struct exports_opts *o)
 {
-	char path[256], err[256];
+	char path[256];
+	struct diag err;
 	struct strbuf sb;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", GOLDEN_DIR, name);
 	sb_init(&sb);
-	if (exports_render(fmt, c, n, o, &sb, err, sizeof(err)) != 0)
-		fail_msg("render %s: %s", name, err);
+	if (exports_render(fmt, c, n, o, &sb, &err) != 0)
+		fail_msg("render %s: %s", name, err.msg);
 	if (getenv("NFSWAP_UPDATE_GOLDEN")) {
 		f = fopen(path, "w");
 		assert_non_null(f);
@@ -99,26 +100,26 @@ static void
 test_ceph_fsal(void **state)
 {
 	struct exports_opts o = ceph;
-	char err[256];
+	struct diag err;
 	struct strbuf sb;
 
 	(void)state;
 	sb_init(&sb);
 	assert_int_equal(exports_render(EXPORTS_KERNEL, fixture, 1, &ceph, &sb,
-	    err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "kernel NFS server cannot export CephFS"));
+	    &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "kernel NFS server cannot export CephFS"));
 	o.ceph_user = "gan\"; }";
 	sb_reset(&sb);
 	assert_int_equal(exports_render(EXPORTS_GANESHA, fixture, 1, &o, &sb,
-	    err, sizeof(err)), -EINVAL);
+	    &err), -EINVAL);
 	o = ceph;
 	o.ceph_fs = "fs;x";
 	assert_int_equal(exports_render(EXPORTS_GANESHA, fixture, 1, &o, &sb,
-	    err, sizeof(err)), -EINVAL);
+	    &err), -EINVAL);
 	o.ceph_fs = "cephfs";
 	o.ceph_user = NULL;
 	assert_int_equal(exports_render(EXPORTS_GANESHA, fixture, 1, &o, &sb,
-	    err, sizeof(err)), -EINVAL);
+	    &err), -EINVAL);
 	sb_free(&sb);
 }
 
@@ -138,14 +139,15 @@ count(const char *hay, const char *needle)
 static void
 test_one_per_client(void **state)
 {
-	char err[256], want[8192];
+	char want[8192];
+	struct diag err;
 	struct strbuf sb;
 	size_t i;
 
 	(void)state;
 	sb_init(&sb);
 	assert_int_equal(exports_render(EXPORTS_KERNEL, fixture, NFIX, &plain,
-	    &sb, err, sizeof(err)), 0);
+	    &sb, &err), 0);
 	assert_int_equal(count(sb.s, "\n"), NFIX + 1);
 	assert_int_equal(count(sb.s, "all_squash"), NFIX);
 	assert_int_equal(count(sb.s, "secure"), 0);	/* the default: secure */
@@ -158,7 +160,7 @@ test_one_per_client(void **state)
 	}
 	sb_reset(&sb);
 	assert_int_equal(exports_render(EXPORTS_GANESHA, fixture, NFIX, &plain,
-	    &sb, err, sizeof(err)), 0);
+	    &sb, &err), 0);
 	assert_int_equal(count(sb.s, "EXPORT {"), NFIX);
 	assert_int_equal(count(sb.s, "CLIENT {"), NFIX);
 	assert_int_equal(count(sb.s, "Access_Type = None;"), NFIX);
@@ -182,15 +184,15 @@ static void
 refused(const struct exports_client *c, size_t n,
     const struct exports_opts *o)
 {
-	char err[256] = "";
+	struct diag err = { 0, "" };
 	struct strbuf sb;
 	int f;
 
 	for (f = EXPORTS_KERNEL; f <= EXPORTS_GANESHA; f++) {
 		sb_init(&sb);
 		assert_int_equal(exports_render((enum exports_format)f, c, n, o,
-		    &sb, err, sizeof(err)), -EINVAL);
-		assert_true(strlen(err) > 0);
+		    &sb, &err), -EINVAL);
+		assert_true(strlen(err.msg) > 0);
 		sb_free(&sb);
 	}
 }
@@ -257,14 +259,14 @@ test_kernel_options(void **state)
 	};
 	struct exports_opts o = plain;
 	struct strbuf sb;
-	const char *why;
-	char err[256];
+	struct diag why;
+	struct diag err;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		if (exports_check_kernel_options(good[i], 0, &why) != 0)
-			fail_msg("option \"%s\" refused: %s", good[i], why);
+			fail_msg("option \"%s\" refused: %s", good[i], why.msg);
 		assert_false(exports_kernel_insecure(good[i]));
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -280,12 +282,12 @@ test_kernel_options(void **state)
 	/* sec= goes to the "sec" setting, said so */
 	assert_int_equal(exports_check_kernel_options("sec=krb5p", 0, &why),
 	    -EINVAL);
-	assert_non_null(strstr(why, "\"sec\" setting"));
+	assert_non_null(strstr(why.msg, "\"sec\" setting"));
 	for (i = 0; i < sizeof(forced) / sizeof(forced[0]); i++) {
 		assert_int_equal(exports_check_kernel_options(forced[i], 0, &why),
 		    -EINVAL);
-		assert_non_null(strstr(why, "allow_insecure"));
-		assert_non_null(strstr(why, "read and write its swap"));
+		assert_non_null(strstr(why.msg, "allow_insecure"));
+		assert_non_null(strstr(why.msg, "read and write its swap"));
 		assert_true(exports_kernel_insecure(forced[i]));
 		o.kernel_options = forced[i];
 		o.allow_insecure = 0;
@@ -296,7 +298,7 @@ test_kernel_options(void **state)
 		o.allow_insecure = 1;
 		sb_init(&sb);
 		assert_int_equal(exports_render(EXPORTS_KERNEL, fixture, 1, &o,
-		    &sb, err, sizeof(err)), 0);
+		    &sb, &err), 0);
 		assert_int_equal(count(sb.s, ",insecure"), 1);
 		sb_free(&sb);
 	}
@@ -324,9 +326,10 @@ test_sec(void **state)
 		"krb5p; }", "krb5p:krb5i:krb5:sys:krb5p", "gss/krb5", " sys",
 	};
 	struct exports_opts o = plain;
-	char err[256], want[128];
+	char want[128];
+	struct diag err;
 	struct strbuf sb;
-	const char *why;
+	struct diag why;
 	size_t i;
 
 	(void)state;
@@ -334,11 +337,11 @@ test_sec(void **state)
 	assert_int_equal(exports_check_sec("", &why), 0);
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		if (exports_check_sec(good[i], &why) != 0)
-			fail_msg("sec \"%s\" refused: %s", good[i], why);
+			fail_msg("sec \"%s\" refused: %s", good[i], why.msg);
 		o.sec = good[i];
 		sb_init(&sb);
 		assert_int_equal(exports_render(EXPORTS_KERNEL, fixture, 1, &o,
-		    &sb, err, sizeof(err)), 0);
+		    &sb, &err), 0);
 		snprintf(want, sizeof(want), "(sec=%s,rw,", good[i]);
 		assert_int_equal(count(sb.s, want), 1);
 		assert_int_equal(count(sb.s, "sec="), 1);
@@ -354,16 +357,16 @@ test_sec(void **state)
 	o.sec = "krb5p:krb5i:sys";
 	sb_init(&sb);
 	assert_int_equal(exports_render(EXPORTS_GANESHA, fixture, 2, &o, &sb,
-	    err, sizeof(err)), 0);
+	    &err), 0);
 	assert_int_equal(count(sb.s, "\tSecType = krb5p, krb5i, sys;\n"), 2);
 	o.sec = "";
 	sb_reset(&sb);
 	assert_int_equal(exports_render(EXPORTS_GANESHA, fixture, 2, &o, &sb,
-	    err, sizeof(err)), 0);
+	    &err), 0);
 	assert_int_equal(count(sb.s, "\tSecType = sys;\n"), 2);
 	sb_reset(&sb);
 	assert_int_equal(exports_render(EXPORTS_KERNEL, fixture, 2, &o, &sb,
-	    err, sizeof(err)), 0);
+	    &err), 0);
 	assert_int_equal(count(sb.s, "(sec=sys,rw,"), 2);
 	sb_free(&sb);
 }

@@ -622,7 +622,7 @@ test_kill_random(void **state)
 		n = list(f, &v);
 		for (size_t i = 0; i < n; i++) {
 			struct exports_client e;
-			const char *why;
+			struct diag why;
 
 			registry_export(&v[i], &e);
 			assert_int_equal(exports_check_client(&e, &why), 0);

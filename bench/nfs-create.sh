@@ -8,7 +8,7 @@
 #             the next is sent (about two minutes for 256 MiB here)
 #   sync2k    one 2 KiB WRITE at a time, UNSTABLE, COMMIT at the end: the
 #             server's disk is out of the way, only the round trips remain
-#   agent2k   the agent's creation code (swapfile_write_io: its 2 KiB
+#   agent2k   the agent's creation code (wholefile_write: its 2 KiB
 #             writes, fsync, the hole check) with 2 KiB WRITEs pipelined,
 #             16 in flight, as a kernel client with wsize=2048 sends them
 #   agent64k  the same with 64 KiB WRITEs: the agent's swap mount floor on

@@ -46,7 +46,9 @@ __attribute__((noreturn)) void fatalx(const char *, ...) PRINTF_LIKE(1, 2);
 /*
  * diag.c -- an error with the exit status it deserves.  Functions that can
  * fail for a reason the user must read return -errno and fill a diag; the
- * caller that owns the terminal prints it once.
+ * caller that owns the terminal prints it once.  A pure validator
+ * (valid_*, exports_check_*) takes one too, or NULL from a caller that
+ * only asks whether.
  */
 struct diag {
 	int	status;		/* EXIT_USAGE or EXIT_RUNTIME */

@@ -320,6 +320,54 @@ finish(struct machine *m, struct policy_sample *smp)
 	memset(&m->pending, 0, sizeof(m->pending));
 }
 
+/* The policy's (or swapspace's) decision at second s, printed with --steps. */
+static struct policy_action
+decide(struct machine *m, struct policy *pol, struct sspace *ss, int which,
+    const struct policy_sample *smp, long s, double now_mib,
+    const struct result *res)
+{
+	struct policy_action a;
+
+	if (which == 0) {
+		a = policy_step(pol, smp, (uint64_t)s * 1000);
+	} else {
+		uint64_t held = active_swap(m);
+		uint64_t fs_free = m->quota == 0 ? UINT64_MAX :
+		    (m->quota > held ? m->quota - held : 0);
+		a = sspace_step(ss, smp, fs_free);
+	}
+	if (m->o->steps && (a.act != POLICY_NONE || s == 0))
+		printf("%s t=%ld demand=%.0f swap=%.0f files=%u "
+		    "%s %s %.0fMiB -> %s (%s)\n", res->policy, s,
+		    now_mib, (double)active_swap(m) / MIB,
+		    m->nfiles, a.act == POLICY_GROW ? "grow" :
+		    a.act == POLICY_SHRINK ? "shrink" : "none",
+		    a.name, (double)a.bytes / MIB,
+		    policy_state_name(a.state), a.why ? a.why : "");
+	return a;
+}
+
+/* One second's figures: exhaustion, idle swap, the peaks. */
+static void
+account(const struct machine *m, double now_mib, double peak_mib,
+    struct result *res)
+{
+	uint64_t swap = active_swap(m), out;
+	uint64_t dmax = (uint64_t)(peak_mib * MIB);
+
+	if (dmax > m->ram + swap)
+		res->exhaustion_s++;
+	out = (uint64_t)(now_mib * MIB);
+	out = out > m->ram ? out - m->ram : 0;
+	if (out > swap)
+		out = swap;
+	res->idle_swap_mib_s += (double)(swap - out) / MIB;
+	if ((double)swap / MIB > res->peak_swap_mib)
+		res->peak_swap_mib = (double)swap / MIB;
+	if (m->nfiles > res->peak_files)
+		res->peak_files = m->nfiles;
+}
+
 static void
 run(const struct opts *o, const struct trace *tr, int which,
     struct result *res)
@@ -353,8 +401,6 @@ run(const struct opts *o, const struct trace *tr, int which,
 	sspace_init(&ss, &sc);
 
 	for (s = 0; s <= end; s++) {
-		uint64_t swap, out, dmax;
-
 		demand_at(tr, &cursor, s, &now_mib, &peak_mib);
 		if (m.pending.act != POLICY_NONE && m.busy_until <= (double)s) {
 			finish(&m, &last);
@@ -365,22 +411,7 @@ run(const struct opts *o, const struct trace *tr, int which,
 			if (have_done)
 				smp.last = last.last;
 			have_done = 0;
-			if (which == 0) {
-				a = policy_step(&pol, &smp, (uint64_t)s * 1000);
-			} else {
-				uint64_t held = active_swap(&m);
-				uint64_t fs_free = m.quota == 0 ? UINT64_MAX :
-				    (m.quota > held ? m.quota - held : 0);
-				a = sspace_step(&ss, &smp, fs_free);
-			}
-			if (o->steps && (a.act != POLICY_NONE || s == 0))
-				printf("%s t=%ld demand=%.0f swap=%.0f files=%u "
-				    "%s %s %.0fMiB -> %s (%s)\n", res->policy, s,
-				    now_mib, (double)active_swap(&m) / MIB,
-				    m.nfiles, a.act == POLICY_GROW ? "grow" :
-				    a.act == POLICY_SHRINK ? "shrink" : "none",
-				    a.name, (double)a.bytes / MIB,
-				    policy_state_name(a.state), a.why ? a.why : "");
+			a = decide(&m, &pol, &ss, which, &smp, s, now_mib, res);
 			if (a.act != POLICY_NONE) {
 				start(&m, &a, now_mib, s, res);
 				if (a.act == POLICY_SHRINK) {
@@ -389,20 +420,7 @@ run(const struct opts *o, const struct trace *tr, int which,
 				}
 			}
 		}
-
-		swap = active_swap(&m);
-		dmax = (uint64_t)(peak_mib * MIB);
-		if (dmax > m.ram + swap)
-			res->exhaustion_s++;
-		out = (uint64_t)(now_mib * MIB);
-		out = out > m.ram ? out - m.ram : 0;
-		if (out > swap)
-			out = swap;
-		res->idle_swap_mib_s += (double)(swap - out) / MIB;
-		if ((double)swap / MIB > res->peak_swap_mib)
-			res->peak_swap_mib = (double)swap / MIB;
-		if (m.nfiles > res->peak_files)
-			res->peak_files = m.nfiles;
+		account(&m, now_mib, peak_mib, res);
 	}
 	res->final_swap_mib = (double)active_swap(&m) / MIB;
 }
@@ -449,6 +467,90 @@ num_opt(const char *name, const char *arg, double min, double max)
 	return v;
 }
 
+/* --policy NAME: which policies run (bit 0 nfswapd, bit 1 swapspace). */
+static int
+which_policy(const char *arg)
+{
+	if (strcmp(arg, "nfswapd") == 0)
+		return 1;
+	if (strcmp(arg, "swapspace") == 0)
+		return 2;
+	if (strcmp(arg, "both") == 0)
+		return 3;
+	bad_input(EXIT_USAGE, "--policy: \"%s\": expected nfswapd, swapspace "
+	    "or both", arg);
+}
+
+/* --set KEY=VALUE: one of nfswapd's policy settings. */
+static void
+set_opt(struct opts *o, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	struct diag why;
+
+	if (eq == NULL)
+		bad_input(EXIT_USAGE, "--set: \"%s\": expected KEY=VALUE", arg);
+	*eq = '\0';
+	if (strcmp(arg, "max_files") == 0 || strcmp(arg, "quota") == 0)
+		bad_input(EXIT_USAGE, "--set %s: use --%s", arg,
+		    arg[0] == 'q' ? "quota-mib" : "max-files");
+	if (policy_config_set(&o->pc, arg, eq + 1, &why) != 0)
+		bad_input(EXIT_USAGE, "--set %s=%s: %s", arg, eq + 1, why.msg);
+}
+
+/* --dot: the policy's transitions as a graphviz digraph (docs/fsm.dot). */
+static int
+print_dot(void)
+{
+	char buf[8192];
+	int n = policy_dot(buf, sizeof(buf));
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		bad_input(EXIT_RUNTIME, "state diagram too large");
+	fputs(buf, stdout);
+	return EXIT_OK;
+}
+
+/* nfswapd's settings as they will run, with --quota-mib and --max-files. */
+static void
+check_settings(const struct opts *o)
+{
+	struct policy_config chk = o->pc;
+	struct diag why;
+
+	chk.max_files = o->max_files;
+	chk.quota = (uint64_t)(o->quota_mib * MIB);
+	if (policy_config_check(&chk, &why) != 0)
+		bad_input(EXIT_USAGE, "nfswapd's settings: %s", why.msg);
+}
+
+static void
+print_table(const struct opts *o, const struct trace *tr,
+    const struct result res[2])
+{
+	int i;
+
+	if (!o->json)
+		printf("%s: ram %g MiB, creation %g MiB/s, quota %s, max %u "
+		    "files, %ld s\n%-10s %12s %8s %10s %10s %15s %13s\n",
+		    base(o->trace), o->ram_mib, o->alloc_mibps,
+		    o->quota_mib != 0 ? "set" : "none", o->max_files,
+		    (long)ceil(tr->t[tr->n - 1]) + 1, "policy", "exhaustion_s",
+		    "grow_ops", "shrink_ops", "peak_files", "idle_swap_mib_s",
+		    "peak_swap_mib");
+	for (i = 0; i < 2; i++) {
+		if (!(o->which & (1 << i)))
+			continue;
+		if (o->json)
+			print_json(o, &res[i]);
+		else
+			printf("%-10s %12ld %8ld %10ld %10u %15.0f %13.0f\n",
+			    res[i].policy, res[i].exhaustion_s, res[i].grow_ops,
+			    res[i].shrink_ops, res[i].peak_files,
+			    res[i].idle_swap_mib_s, res[i].peak_swap_mib);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -479,17 +581,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't': o.trace = optarg; break;
-		case 'p':
-			if (strcmp(optarg, "nfswapd") == 0)
-				o.which = 1;
-			else if (strcmp(optarg, "swapspace") == 0)
-				o.which = 2;
-			else if (strcmp(optarg, "both") == 0)
-				o.which = 3;
-			else
-				bad_input(EXIT_USAGE, "--policy: \"%s\": expected "
-				    "nfswapd, swapspace or both", optarg);
-			break;
+		case 'p': o.which = which_policy(optarg); break;
 		case 'r': o.ram_mib = num_opt("ram-mib", optarg, 16, 16 << 20); break;
 		case 'a': o.alloc_mibps = num_opt("alloc-mibps", optarg, 0.01, 1e6); break;
 		case 'q': o.quota_mib = num_opt("quota-mib", optarg, 0, 16 << 20); break;
@@ -497,71 +589,22 @@ main(int argc, char **argv)
 		case 'j': o.json = 1; break;
 		case 's': o.steps = 1; break;
 		case 'D': dot = 1; break;
-		case 'S': {
-			char *eq = strchr(optarg, '=');
-			struct diag why;
-
-			if (eq == NULL)
-				bad_input(EXIT_USAGE, "--set: \"%s\": expected "
-				    "KEY=VALUE", optarg);
-			*eq = '\0';
-			if (strcmp(optarg, "max_files") == 0 ||
-			    strcmp(optarg, "quota") == 0)
-				bad_input(EXIT_USAGE, "--set %s: use --%s", optarg,
-				    optarg[0] == 'q' ? "quota-mib" : "max-files");
-			if (policy_config_set(&o.pc, optarg, eq + 1, &why) != 0)
-				bad_input(EXIT_USAGE, "--set %s=%s: %s", optarg,
-				    eq + 1, why.msg);
-			break;
-		}
+		case 'S': set_opt(&o, optarg); break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
-	if (dot) {
-		char buf[8192];
-		int n = policy_dot(buf, sizeof(buf));
-
-		if (n < 0 || (size_t)n >= sizeof(buf))
-			bad_input(EXIT_RUNTIME, "state diagram too large");
-		fputs(buf, stdout);
-		return EXIT_OK;
-	}
+	if (dot)
+		return print_dot();
 	if (o.trace == NULL || o.ram_mib == 0)
 		usage();
-	{
-		struct policy_config chk = o.pc;
-		struct diag why;
-
-		chk.max_files = o.max_files;
-		chk.quota = (uint64_t)(o.quota_mib * MIB);
-		if (policy_config_check(&chk, &why) != 0)
-			bad_input(EXIT_USAGE, "nfswapd's settings: %s", why.msg);
-	}
+	check_settings(&o);
 	trace_load(&tr, o.trace);
 	for (i = 0; i < 2; i++)
 		if (o.which & (1 << i))
 			run(&o, &tr, i, &res[i]);
-	if (!o.json)
-		printf("%s: ram %g MiB, creation %g MiB/s, quota %s, max %u "
-		    "files, %ld s\n%-10s %12s %8s %10s %10s %15s %13s\n",
-		    base(o.trace), o.ram_mib, o.alloc_mibps,
-		    o.quota_mib != 0 ? "set" : "none", o.max_files,
-		    (long)ceil(tr.t[tr.n - 1]) + 1, "policy", "exhaustion_s",
-		    "grow_ops", "shrink_ops", "peak_files", "idle_swap_mib_s",
-		    "peak_swap_mib");
-	for (i = 0; i < 2; i++) {
-		if (!(o.which & (1 << i)))
-			continue;
-		if (o.json)
-			print_json(&o, &res[i]);
-		else
-			printf("%-10s %12ld %8ld %10ld %10u %15.0f %13.0f\n",
-			    res[i].policy, res[i].exhaustion_s, res[i].grow_ops,
-			    res[i].shrink_ops, res[i].peak_files,
-			    res[i].idle_swap_mib_s, res[i].peak_swap_mib);
-	}
+	print_table(&o, &tr, res);
 	trace_free(&tr);
 	return EXIT_OK;
 }

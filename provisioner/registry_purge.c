@@ -118,25 +118,22 @@ registry_purge_release(struct purge *p)
 }
 
 /*
- * Purges that a killed remove --purge left (with the exclusive lock
- * held): each is checked -- a record still there with that uid means the
- * remove never happened, and the entry goes; a directory not yet renamed
- * aside is renamed now -- locked, and returned for registry_purge once
- * the lock is released.  Ones another process is deleting are skipped.
+ * Each entry of purging/ that is ours, opened (p->fd), offered to take:
+ * 1 keeps it in *out, 0 passes over it (take has released it), -1 stops
+ * the walk with what is kept so far.  Those kept are returned whole or,
+ * when memory runs out, released and none.
  */
-int
-registry_purges_pending(struct registry *reg, struct purge **out, size_t *n,
+static int
+purges_walk(struct registry *reg, int (*take)(struct registry *,
+    struct purge *, struct diag *), struct purge **out, size_t *n,
     struct diag *d)
 {
 	struct purge p, *v = NULL, *nv;
 	char path[PATH_MAXLEN + 300];
-	struct store_stat ss;
 	struct dirent *e;
-	struct client c;
-	struct store *st;
 	size_t cap = 0;
 	DIR *dir;
-	int r;
+	int r = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -145,41 +142,26 @@ registry_purges_pending(struct registry *reg, struct purge **out, size_t *n,
 	if ((dir = opendir(reg->purging)) == NULL)
 		return errno == ENOENT ? 0 : diag_sys(d, errno, "%s",
 		    reg->purging);
-	while ((e = readdir(dir)) != NULL) {
+	while (r == 0 && (e = readdir(dir)) != NULL) {
 		if (e->d_name[0] == '.' || purge_read(reg, e->d_name, &p) < 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", reg->purging, e->d_name);
 		if ((p.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			continue;
-		if (flock(p.fd, LOCK_EX | LOCK_NB) < 0) {
-			registry_purge_release(&p);	/* being done */
+		if ((r = take(reg, &p, d)) <= 0) {
+			r = r < 0;	/* stop */
 			continue;
 		}
-		if (registry_read(reg, p.name, &c, d) == 0 && c.uid == p.uid) {
-			/* the remove never happened */
-			registry_purge_done(reg, &p);
-			continue;
-		}
-		if ((r = registry_store(reg, &st, d)) < 0) {
-			registry_purge_release(&p);
-			break;
-		}
-		if (store_lstat(st, p.aside, &ss, 0) < 0) {
-			/* killed before the rename: do it now, if the
-			 * directory is still that client's */
-			if (store_lstat(st, p.name, &ss, 0) < 0 || !ss.is_dir ||
-			    ss.uid != p.uid || store_rename(st, p.name,
-			    p.aside) < 0) {
-				/* nothing to delete */
-				registry_purge_done(reg, &p);
-				continue;
-			}
-		}
+		r = 0;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 4;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
 				registry_purge_release(&p);
-				break;
+				while (*n > 0)
+					registry_purge_release(&v[--*n]);
+				free(v);
+				closedir(dir);
+				return diag_sys(d, ENOMEM, "listing purges");
 			}
 			v = nv;
 		}
@@ -188,6 +170,54 @@ registry_purges_pending(struct registry *reg, struct purge **out, size_t *n,
 	closedir(dir);
 	*out = v;
 	return 0;
+}
+
+/*
+ * A purge that a killed remove --purge left, for registry_purges_pending:
+ * locked, or passed over when another process is deleting it; its entry
+ * dropped if the record is still there with that uid (the remove never
+ * happened); its directory renamed aside now if the kill came before the
+ * rename and it is still that client's, else dropped (nothing to delete).
+ */
+static int
+take_pending(struct registry *reg, struct purge *p, struct diag *d)
+{
+	struct store_stat ss;
+	struct client c;
+	struct store *st;
+
+	if (flock(p->fd, LOCK_EX | LOCK_NB) < 0) {
+		registry_purge_release(p);	/* being done */
+		return 0;
+	}
+	if (registry_read(reg, p->name, &c, d) == 0 && c.uid == p->uid) {
+		registry_purge_done(reg, p);
+		return 0;
+	}
+	if (registry_store(reg, &st, d) < 0) {
+		registry_purge_release(p);
+		return -1;
+	}
+	if (store_lstat(st, p->aside, &ss, 0) < 0 &&
+	    (store_lstat(st, p->name, &ss, 0) < 0 || !ss.is_dir ||
+	    ss.uid != p->uid || store_rename(st, p->name, p->aside) < 0)) {
+		registry_purge_done(reg, p);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Purges that a killed remove --purge left (with the exclusive lock
+ * held): each is checked (take_pending), locked, and returned for
+ * registry_purge once the lock is released.  Ones another process is
+ * deleting are skipped.
+ */
+int
+registry_purges_pending(struct registry *reg, struct purge **out, size_t *n,
+    struct diag *d)
+{
+	return purges_walk(reg, take_pending, out, n, d);
 }
 
 /*
@@ -213,44 +243,21 @@ registry_purge(struct registry *reg, struct purge *p, struct diag *d)
 	return 0;
 }
 
+/* A purge listed for audit: busy when another process is deleting it. */
+static int
+take_listed(struct registry *reg, struct purge *p, struct diag *d)
+{
+	(void)reg;
+	(void)d;
+	p->busy = flock(p->fd, LOCK_SH | LOCK_NB) < 0;
+	registry_purge_release(p);
+	return 1;
+}
+
 /* Every purge not finished (audit): busy when another process is on it. */
 int
 registry_purges_list(struct registry *reg, struct purge **out, size_t *n,
     struct diag *d)
 {
-	struct purge p, *v = NULL, *nv;
-	char path[PATH_MAXLEN + 300];
-	struct dirent *e;
-	size_t cap = 0;
-	DIR *dir;
-
-	*out = NULL;
-	*n = 0;
-	if (reg->lockfd < 0)
-		return 0;	/* no registry yet */
-	if ((dir = opendir(reg->purging)) == NULL)
-		return errno == ENOENT ? 0 : diag_sys(d, errno, "%s",
-		    reg->purging);
-	while ((e = readdir(dir)) != NULL) {
-		if (e->d_name[0] == '.' || purge_read(reg, e->d_name, &p) < 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", reg->purging, e->d_name);
-		if ((p.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		p.busy = flock(p.fd, LOCK_SH | LOCK_NB) < 0;
-		registry_purge_release(&p);
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				free(v);
-				closedir(dir);
-				return diag_sys(d, ENOMEM, "listing purges");
-			}
-			v = nv;
-		}
-		v[(*n)++] = p;
-	}
-	closedir(dir);
-	*out = v;
-	return 0;
+	return purges_walk(reg, take_listed, out, n, d);
 }

@@ -190,8 +190,8 @@ set_sec(void *conf, const struct cfg_row *row, const char *v,
 
 /*
  * serve { user = "_nfswap"; chroot = "/run/nfswap/empty"; ... }: the
- * unprivileged side of "nfswap serve" (serve.c).  user is a name from the
- * password database or a number (uid, and the same gid); either way not
+ * unprivileged side of "nfswap serve" (serve_main.c).  user is a name from
+ * the password database or a number (uid, and the same gid); either way not
  * root, which serve_main checks again when it looks the name up.
  */
 static int

@@ -190,6 +190,24 @@ test_paths(void **state)
 	assert_int_equal(valid_abspath("/srv/..x", &why), 0);	/* a name */
 }
 
+/* A caller that only asks whether (a NULL diag) gets the same answers. */
+static void
+test_null_diag(void **state)
+{
+	struct host h;
+
+	(void)state;
+	assert_int_equal(valid_name("pc-101", NULL), 0);
+	assert_int_equal(valid_name("../etc", NULL), -EINVAL);
+	assert_int_equal(valid_name("", NULL), -EINVAL);
+	assert_int_equal(valid_host("192.168.10.101", &h, NULL), 0);
+	assert_int_equal(valid_host("10.0.0.1/8", &h, NULL), -EINVAL);
+	assert_int_equal(valid_host("bad host", &h, NULL), -EINVAL);
+	assert_int_equal(valid_abspath("/srv/nfswap", NULL), 0);
+	assert_int_equal(valid_abspath("srv", NULL), -EINVAL);
+	assert_int_equal(valid_abspath("/srv/../etc", NULL), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -199,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_long_dns),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_null_diag),
 	};
 	return cmocka_run_group_tests_name("valid", tests, NULL, NULL);
 }

@@ -148,8 +148,10 @@ grep -q "cannot write" "$T/err"; is "unwritable output: says so" $? 0
 
 # ---- reload --------------------------------------------------------------
 # A stand-in for Ganesha, ready once its trap is set (a SIGHUP before
-# that would end it: on a busy machine that can take a while).
-( trap 'echo hup >"$T/hup"; exit 0' HUP; : >"$T/hup.ready"; while :; do sleep 0.1; done ) &
+# that would end it: on a busy machine that can take a while).  SIGHUP is
+# put back to its default first: a shell cannot trap a signal ignored when
+# it started, as it is under nohup (Ganesha itself installs a handler).
+env --default-signal=HUP bash -c "trap 'echo hup >\"$T/hup\"; exit 0' HUP; : >\"$T/hup.ready\"; while :; do sleep 0.1; done" &
 fake=$!
 at_exit "kill $fake 2>/dev/null"
 echo $fake >"$T/ganesha.pid"
@@ -393,7 +395,7 @@ hups() {
 # A stand-in for each head's Ganesha: counts the SIGHUPs --reload sends
 # (ready once its trap is set).
 for hd in east west; do
-	bash -c "trap 'echo hup >>$T/$hd.hups' HUP; : >$T/$hd.ready; while :; do sleep 0.05; done" &
+	env --default-signal=HUP bash -c "trap 'echo hup >>$T/$hd.hups' HUP; : >$T/$hd.ready; while :; do sleep 0.05; done" &
 	echo $! >"$T/$hd.pid"
 	at_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
 done

@@ -59,7 +59,9 @@ create_partial(void *ctx, const char *partial, void **h)
 	}
 	if (fd < 0)
 		return -errno;
-	/* made by us, as the client: its own, one link, a regular file */
+	/* made by us, as the client: its own, one link, a regular file (a
+	 * failed check is a refusal, whatever errno an earlier call left) */
+	errno = 0;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 	    st.st_uid != a->uid || fchmod(fd, 0600) < 0) {
 		int e = errno ? errno : EPERM;

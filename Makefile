@@ -267,12 +267,15 @@ check: ensure-deps
 	@$(MAKE) --no-print-directory check-run
 
 # Every suite, plain and under ASan+UBSan, and the unit tests under
-# valgrind: CHECK_JOBS suites at once (tests/run.sh --jobs: the QEMU
-# suites one after another in a lane of their own, the rest taken in turn
-# by the others), the longest first so that no lane is left with one at
-# the end.  CHECK_JOBS=1 runs them one after another, pass after pass.
-CHECK_JOBS  ?= 3
-CHECK_FIRST = swap_vm boot_nfsroot quota_vm swap_vm_ceph bench agent_host \
+# valgrind: CHECK_JOBS suites at once (tests/run.sh --jobs), CHECK_VM_LANES
+# of them QEMU suites (--vm-lanes: two guests, each with a core of this
+# two-core machine while the host suites run niced beside them), the rest
+# taken in turn by the others, the longest first so that no lane is left
+# with one at the end.  CHECK_JOBS=1 runs them one after another, pass
+# after pass.
+CHECK_JOBS  ?= 4
+CHECK_VM_LANES ?= 2
+CHECK_FIRST = swap_vm boot_nfsroot quota_vm bench swap_vm_ceph agent_host \
               cephfs serve_hostile agent_long fuzz cli serve nfs_ganesha
 CHECK_SUITES = $(filter $(SUITES),$(CHECK_FIRST)) \
                $(filter-out $(CHECK_FIRST),$(SUITES))
@@ -281,15 +284,17 @@ check-run:
 	@$(MAKE) --no-print-directory lint-man
 	@$(MAKE) --no-print-directory -j2 tests
 	@$(MAKE) --no-print-directory -j2 SANITIZE=1 tests
-	@tests/run.sh --jobs $(CHECK_JOBS) --times --build build \
-	    --build-san build/san $(CHECK_SUITES)
+	@tests/run.sh --jobs $(CHECK_JOBS) --vm-lanes $(CHECK_VM_LANES) --times \
+	    --build build --build-san build/san $(CHECK_SUITES)
 
 check-plain: tests
-	@tests/run.sh --jobs $(CHECK_JOBS) --build $(BUILD) $(CHECK_SUITES)
+	@tests/run.sh --jobs $(CHECK_JOBS) --vm-lanes $(CHECK_VM_LANES) \
+	    --build $(BUILD) $(CHECK_SUITES)
 
 check-san:
 	@$(MAKE) --no-print-directory SANITIZE=1 tests
-	@tests/run.sh --jobs $(CHECK_JOBS) --build build/san $(CHECK_SUITES)
+	@tests/run.sh --jobs $(CHECK_JOBS) --vm-lanes $(CHECK_VM_LANES) \
+	    --build build/san $(CHECK_SUITES)
 
 check-system: tests
 	@tests/run.sh --build $(BUILD) $(SYSTEM_TESTS)

@@ -2,7 +2,7 @@
 # tests/run.sh -- run the test suites and count their TAP results.
 #
 #   tests/run.sh --build DIR [--build-san DIR] [--valgrind] [--jobs N]
-#                [--times] SUITE...
+#                [--vm-lanes M] [--times] SUITE...
 #
 # A SUITE is a unit test (DIR/tests/SUITE, cmocka in TAP mode) or a shell
 # test (tests/host/SUITE.sh, run on this host, or tests/system/SUITE.sh,
@@ -13,18 +13,19 @@
 # "N passed, N failed, N skipped"; the exit status is 0 only if nothing
 # failed and every suite ran to its plan.
 #
-# --jobs N runs N suites at once: the QEMU suites one after another in a
-# lane of their own, everything else -- unit tests, host tests, the
-# valgrind and ASan passes -- taken in turn by N-1 lanes beside it (and by
-# the first once the QEMU suites are done), never two suites of one group
-# at once (lane_of and group_of below say which).
+# --jobs N runs N suites at once: the QEMU suites in M lanes of their own
+# (--vm-lanes, 1 by default; each guest keeps a core while it runs),
+# everything else -- unit tests, host tests, the valgrind and ASan passes
+# -- taken in turn by the N-M lanes beside them (and by the QEMU lanes once
+# the QEMU suites are done), never two suites of one group at once
+# (lane_of and group_of below say which).
 # Each suite is told (NFSWAP_TEST_CPUS=1) that it shares the machine.
 # Suites then end in the order they end; alone (N = 1, the default) in
 # the order given, pass after pass.  --times adds each suite's seconds
 # (wall clock and CPU) and each lane's, before the totals.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build= san= valgrind=0 jobs=1 times=0
+build= san= valgrind=0 jobs=1 vmlanes=1 times=0
 suites=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -32,13 +33,17 @@ while [ $# -gt 0 ]; do
 	--build-san) san=$2; shift 2 ;;
 	--valgrind) valgrind=1; shift ;;
 	--jobs) jobs=$2; shift 2 ;;
+	--vm-lanes) vmlanes=$2; shift 2 ;;
 	--times) times=1; shift ;;
 	*) suites+=("$1"); shift ;;
 	esac
 done
-usage="usage: $0 --build DIR [--build-san DIR] [--valgrind] [--jobs N] [--times] SUITE..."
+usage="usage: $0 --build DIR [--build-san DIR] [--valgrind] [--jobs N] [--vm-lanes M] [--times] SUITE..."
 [ -n "$build" ] || { echo "$usage" >&2; exit 2; }
 case $jobs in [1-9]|[1-9][0-9]) ;; *) echo "$usage" >&2; exit 2 ;; esac
+case $vmlanes in [1-9]) ;; *) echo "$usage" >&2; exit 2 ;; esac
+[ "$jobs" -gt "$vmlanes" ] || [ "$jobs" -eq 1 ] ||
+    { echo "$0: --jobs $jobs leaves no lane beside --vm-lanes $vmlanes" >&2; exit 2; }
 
 R=$(mktemp -d "${TMPDIR:-/tmp}/nfswap-tests.XXXXXX")
 trap 'rm -rf "$R"' EXIT
@@ -53,9 +58,9 @@ fi
 # Its lane: "vm" for every suite that boots QEMU (the system tests, and the
 # bench's smoke run, which grows swap in a guest): their guests are timed
 # against real time, and a VM starved of its core falls behind its memory
-# hog (a VM test has failed beside another); one after another, and the
-# other lanes run niced (10) so that the guest keeps its core.  "host" for
-# the rest.
+# hog; so each runs with a core of its own (--vm-lanes of them at once,
+# the hog group below one at a time), and the other lanes run niced (10).
+# "host" for the rest.
 lane_of() {	# SUITE SCRIPT
 	case $2 in */tests/system/*) echo vm; return ;; esac
 	case $1 in bench) echo vm ;; *) echo host ;; esac
@@ -63,8 +68,14 @@ lane_of() {	# SUITE SCRIPT
 # Its group, whose suites never run at once: "kmsg" -- the kernel log is
 # one for the whole machine, agent_host makes real swap errors in it, and
 # every nfswapd on this host counts every swap error it reads there.
+# "hog" -- the QEMU suites whose guests race a memory hog against the
+# agent's growth over NFS (swap_vm, swap_vm_ceph, whose Ceph daemons also
+# want a core): one at a time, beside the lighter guests only.
 group_of() {	# SUITE
-	case $1 in agent_host|agent_long|serve) echo kmsg ;; esac
+	case $1 in
+	agent_host|agent_long|serve) echo kmsg ;;
+	swap_vm|swap_vm_ceph) echo hog ;;
+	esac
 }
 
 # ---- the jobs: one per suite and pass, in the order they are printed alone
@@ -186,8 +197,9 @@ t0=$SECONDS
 if [ "$jobs" -eq 1 ]; then
 	lane all any
 else
-	lane vm vm host &	# the QEMU suites; once they are done, help the others
-	for ((l = 1; l < jobs; l++)); do lane "host$l" host & done
+	# the QEMU suites; once they are done, these lanes help the others
+	for ((l = 1; l <= vmlanes; l++)); do lane "vm$l" vm host & done
+	for ((l = 1; l <= jobs - vmlanes; l++)); do lane "host$l" host & done
 	wait
 fi
 

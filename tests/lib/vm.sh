@@ -43,9 +43,25 @@ vm_deb() {	# the cached kernel package, or nothing
 	[ -n "$pkg" ] && ls "$VM_CACHE/${pkg}_"*.deb 2>/dev/null | head -1
 }
 
-vm_fetch() {	# WHAT: download the kernel package once (needs the archive)
-	local pkg
+# The cache is shared by QEMU suites that may run side by side
+# (tests/run.sh --vm-lanes): whoever fills it holds its lock, and the
+# others wait and find it filled.
+vm_cache_lock() {
 	mkdir -p "$VM_CACHE"
+	exec {vm_cache_fd}>"$VM_CACHE/.lock"
+	flock "$vm_cache_fd"
+}
+vm_cache_unlock() {
+	exec {vm_cache_fd}>&-
+}
+
+vm_fetch() {	# WHAT: download the kernel package once (needs the archive)
+	vm_cache_lock
+	vm_fetch_locked "$1"
+	vm_cache_unlock
+}
+vm_fetch_locked() {	# WHAT
+	local pkg
 	[ -n "$(vm_deb)" ] && return 0
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
 	[ -n "$pkg" ] || { skip "$1" "apt cannot resolve linux-image-amd64 (apt-get update?)"; tap_done; exit 0; }
@@ -188,6 +204,11 @@ vm_mirror() {	# the Debian archive apt uses here
 # result is kept in the cache as a tarball (rebuilt when missing, or when
 # the package list changes).  Needs the archive the first time.
 vm_debroot() {	# WHAT
+	vm_cache_lock
+	vm_debroot_locked "$1"
+	vm_cache_unlock
+}
+vm_debroot_locked() {	# WHAT
 	local suite tag dir
 	suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 	tag=$(echo "$suite $VM_DEBROOT_PKGS" | md5sum | cut -c1-8)

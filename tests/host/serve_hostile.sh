@@ -236,15 +236,24 @@ is "bob's LOOKUP" "$(q b 2 lookup | cut -d' ' -f1-2)" "OK bob"
 rm -rf "$A/d"
 mkdir "$A/many" && (cd "$A/many" && seq 200000 | sed 's/^/f/' | xargs touch) && chown -R "$auid:$auid" "$A/many"
 ok "200,000 empty files in alice's" test -e "$A/many/f200000"
+# slowest_lookup: the slowest of five of bob's LOOKUPs, in ms, counting
+# the client's start in its namespace -- so measured quiet first, on this
+# machine as loaded as it is now, and the storm may add at most a second
+slowest_lookup() {
+	local worst=0 r
+	for _ in 1 2 3 4 5; do
+		r=$(ms q b 2 lookup)
+		[ "${r##* }" -gt $worst ] && worst=${r##* }
+	done
+	echo $worst
+}
+quiet=$(slowest_lookup)
 ( for _ in $(seq 10); do q a 1 status >/dev/null; done ) &
 sp=$!
-worst=0
-for _ in 1 2 3 4 5; do
-	r=$(ms q b 2 lookup)
-	[ "${r##* }" -gt $worst ] && worst=${r##* }
-done
+worst=$(slowest_lookup)
 wait $sp
-ok "bob's LOOKUPs while alice asks STATUS again and again: slowest $worst ms" test "$worst" -lt 1000
+ok "bob's LOOKUPs while alice asks STATUS again and again: slowest $worst ms (quiet: $quiet ms)" \
+    test "$worst" -lt $((quiet + 1000))
 rm -rf "$A/many"
 
 # --- ALLOCATE's budget, and what a crash leaves (finding 9) ------------------------

@@ -349,6 +349,14 @@ walk_entry(struct dir_usage *u, DIR *d, const char *name, char *rel,
 int
 clientdir_usage_fd(int dfd, uint32_t uid, struct dir_usage *u)
 {
+	return clientdir_usage_fd_max(dfd, uid, WALK_MAX_ENTRIES, u);
+}
+
+/* ... looking at no more than max entries (at most WALK_MAX_ENTRIES). */
+int
+clientdir_usage_fd_max(int dfd, uint32_t uid, unsigned long max,
+    struct dir_usage *u)
+{
 	struct { DIR *d; size_t len; } stack[WALK_MAX_DEPTH + 1];
 	char rel[PATH_MAXLEN + 1];
 	unsigned long seen = 0;
@@ -390,9 +398,9 @@ clientdir_usage_fd(int dfd, uint32_t uid, struct dir_usage *u)
 		}
 		if (skip_dots(e->d_name))
 			continue;
-		if (++seen > WALK_MAX_ENTRIES) {
-			walk_short(u, "more than %d entries: not all counted",
-			    WALK_MAX_ENTRIES);
+		if (++seen > max || seen > WALK_MAX_ENTRIES) {
+			walk_short(u, "more than %lu entries: not all counted",
+			    max < WALK_MAX_ENTRIES ? max : WALK_MAX_ENTRIES);
 			break;
 		}
 		len = strlen(rel);

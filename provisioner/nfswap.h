@@ -141,6 +141,8 @@ int	clientdir_purge(const char *dir, uint32_t uid, uint32_t gid,
 	    struct diag *);
 int	clientdir_usage(const char *dir, uint32_t uid, struct dir_usage *);
 int	clientdir_usage_fd(int dfd, uint32_t uid, struct dir_usage *);
+int	clientdir_usage_fd_max(int dfd, uint32_t uid, unsigned long max,
+	    struct dir_usage *);
 int	clientdir_quota_usage(const char *dir, uint32_t projid,
 	    struct dir_usage *);
 
@@ -167,7 +169,8 @@ int	store_path(const struct nfswap_conf *, const char *name, char *,
 int	store_enter(const struct nfswap_conf *, const char *name, uint32_t uid,
 	    uint32_t gid);
 void	store_leave(int dfd);
-int	store_usage_fd(int dfd, uint32_t uid, struct dir_usage *);
+int	store_usage_fd(int dfd, uint32_t uid, unsigned long max,
+	    struct dir_usage *);
 int	store_quota_fd(int dfd, uint32_t projid, struct dir_usage *);
 
 /* cephfs.c -- the same on CephFS, through libcephfs (store.c calls it) */

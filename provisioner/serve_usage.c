@@ -55,15 +55,17 @@ stopping(void)
 }
 
 
-/* A walk of the client's directory, as the client. */
+/* A walk of the client's directory, as the client, looking at no more
+ * than max entries. */
 static int
-walk(uint32_t uid, uint32_t gid, const char *name, struct dir_usage *u)
+walk(uint32_t uid, uint32_t gid, const char *name, unsigned long max,
+    struct dir_usage *u)
 {
 	int dfd, r;
 
 	if ((dfd = store_enter(U.conf, name, uid, gid)) < 0)
 		return dfd;
-	r = store_usage_fd(dfd, (uint32_t)-1, u);
+	r = store_usage_fd(dfd, (uint32_t)-1, max, u);
 	store_leave(dfd);
 	return r;
 }
@@ -118,7 +120,7 @@ measurer(void *arg)
 		pthread_mutex_unlock(&U.lock);
 		t0 = mono_ms();
 		memset(&u, 0, sizeof(u));
-		ok = walk(uid, gid, name, &u) == 0;
+		ok = walk(uid, gid, name, WALK_MAX_ENTRIES, &u) == 0;
 		pthread_mutex_lock(&U.lock);
 		if (strcmp(e->client, name) == 0) {	/* still that client's */
 			e->queued = 0;
@@ -160,6 +162,21 @@ usage_dirty(const char *client)
 	pthread_mutex_unlock(&U.lock);
 }
 
+/* Hand e to the measurer (U.lock held; released): the last known figures,
+ * or -EAGAIN where they will not do (fresh, or none yet). */
+static int
+to_measurer(struct usage *e, int fresh, uint64_t *bytes)
+{
+	int r;
+
+	e->queued = 1;
+	pthread_cond_signal(&U.measure);
+	*bytes = e->bytes;
+	r = fresh || e->at_ms == 0 ? -EAGAIN : e->incomplete ? -EFBIG : 0;
+	pthread_mutex_unlock(&U.lock);
+	return r;
+}
+
 /*
  * What the client's directory holds.  From its project quota where there
  * is one (no walk); else from a walk done at most every USAGE_FRESH_MS:
@@ -196,22 +213,23 @@ usage_get(const struct client *c, int fresh, uint64_t *bytes)
 		pthread_mutex_unlock(&U.lock);
 		return r;
 	}
-	if (e->queued || (e->at_ms != 0 && e->inodes > USAGE_INLINE)) {
-		/* too big to walk here: the measurer's job */
-		e->queued = 1;
-		pthread_cond_signal(&U.measure);
-		*bytes = e->bytes;
-		r = fresh || e->at_ms == 0 ? -EAGAIN : e->incomplete ? -EFBIG : 0;
-		pthread_mutex_unlock(&U.lock);
-		return r;
-	}
+	if (e->queued || (e->at_ms != 0 && e->inodes > USAGE_INLINE))
+		return to_measurer(e, fresh, bytes);	/* too big for here */
 	pthread_mutex_unlock(&U.lock);
+	/* here, no further than USAGE_INLINE entries: a tree that has
+	 * grown since it was last measured is the measurer's */
 	memset(&u, 0, sizeof(u));
-	if ((r = walk(c->uid, c->gid, c->name, &u)) < 0)
+	if ((r = walk(c->uid, c->gid, c->name, USAGE_INLINE, &u)) < 0)
 		return r;
 	pthread_mutex_lock(&U.lock);
-	if (strcmp(e->client, c->name) == 0)
-		usage_store(e, &u, now);
+	if (strcmp(e->client, c->name) != 0) {
+		pthread_mutex_unlock(&U.lock);	/* its slot was taken */
+		*bytes = u.bytes;
+		return u.incomplete ? -EFBIG : 0;
+	}
+	if (u.incomplete && u.inodes >= USAGE_INLINE)
+		return to_measurer(e, fresh, bytes);
+	usage_store(e, &u, now);
 	pthread_mutex_unlock(&U.lock);
 	*bytes = u.bytes;
 	return u.incomplete ? -EFBIG : 0;

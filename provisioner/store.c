@@ -288,9 +288,9 @@ store_leave(int dfd)
 /* A walk of the directory dfd (store_enter's), as the client: bounded,
  * as clientdir_usage_fd says; entries not owned by uid are counted. */
 int
-store_usage_fd(int dfd, uint32_t uid, struct dir_usage *u)
+store_usage_fd(int dfd, uint32_t uid, unsigned long max, struct dir_usage *u)
 {
-	return clientdir_usage_fd(dfd, uid, u);
+	return clientdir_usage_fd_max(dfd, uid, max, u);
 }
 
 /*

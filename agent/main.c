@@ -260,26 +260,39 @@ tick(struct agent *a)
 }
 
 /*
- * Sleep to the next tick (next, the last one's time, moved on); kernel
- * log records that arrive meanwhile are read (and counted) without cutting
- * it short.  A signal to act on ends it.
+ * Sleep to the next tick (next, the last one's time, moved on: poll_ms, or
+ * FAST_POLL_MS while the policy says memory is moving); kernel log records
+ * that arrive meanwhile are read (and counted) without cutting it short.
+ * A signal to act on, or the PSI trigger firing, ends it.
  */
 static uint64_t
 wait_tick(struct agent *a, uint64_t next)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	uint64_t t;
+	nfds_t n;
 
-	next += a->conf.poll_ms;
+	next += policy_pressed(&a->pol, mono_ms()) ? FAST_POLL_MS :
+	    a->conf.poll_ms;
 	if (next < mono_ms())
 		next = mono_ms();
 	while (!sig_stop && !sig_hup && !sig_usr1 && (t = mono_ms()) < next) {
-		pfd.fd = a->kmsg_fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(a->kmsg_fd >= 0 ? &pfd : NULL, a->kmsg_fd >= 0 ? 1 : 0,
-		    (int)(next - t)) > 0 && (pfd.revents & POLLIN))
+		n = 0;
+		if (a->kmsg_fd >= 0)
+			pfd[n++] = (struct pollfd){ a->kmsg_fd, POLLIN, 0 };
+		if (a->psi_fd >= 0)
+			pfd[n++] = (struct pollfd){ a->psi_fd, POLLPRI, 0 };
+		if (poll(n > 0 ? pfd : NULL, n, (int)(next - t)) <= 0)
+			continue;
+		if (a->kmsg_fd >= 0 && (pfd[0].revents & POLLIN))
 			(void)kmsg_poll(a->kmsg_fd, &a->kmsg);
+		if (a->psi_fd >= 0 && (pfd[n - 1].revents & (POLLPRI | POLLERR))) {
+			if (pfd[n - 1].revents & POLLERR) {
+				close(a->psi_fd);	/* gone: sample instead */
+				a->psi_fd = -1;
+			}
+			return mono_ms();
+		}
 	}
 	return next;
 }
@@ -346,6 +359,7 @@ main(int argc, char **argv)
 	a.conf_path = AGENT_CONF;
 	a.stop = &stop_flag;
 	a.kmsg_fd = -1;
+	a.psi_fd = -1;
 	snprintf(a.proc_dir, sizeof(a.proc_dir), "/proc");
 	if ((r = options(&a, argc, argv)) >= 0)
 		return r;
@@ -390,6 +404,10 @@ main(int argc, char **argv)
 	if ((a.kmsg_fd = kmsg_open("/dev/kmsg")) < 0)
 		log_warnx("/dev/kmsg: %s; swap I/O errors will not be seen",
 		    strerror(-a.kmsg_fd));
+	if ((a.psi_fd = agent_psi_open(a.proc_dir)) < 0)
+		log_debug("%s/pressure/memory: %s; sampling every %u ms while "
+		    "memory moves instead", a.proc_dir, strerror(-a.psi_fd),
+		    FAST_POLL_MS);
 	if ((r = agent_sample(&a)) < 0)
 		fatalx("%s/meminfo or /proc/swaps: %s", a.proc_dir, strerror(-r));
 	agent_remove_partials(&a);

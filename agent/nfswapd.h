@@ -17,6 +17,9 @@
 #include "agent.h"
 
 #define LOG_EVERY_MS	(60 * 1000)	/* a failure that repeats: once a minute */
+#define FAST_POLL_MS	100		/* sampling while memory moves */
+#define PSI_TRIGGER	"some 20000 500000" /* a tick at once when tasks
+					   stall 20 ms of 500 on memory */
 #define PROV_AWAY_MS	(10 * 60 * 1000) /* an unreachable provisioner: asked
 					   again after this ("10 minutes") */
 
@@ -51,6 +54,9 @@ struct agent {
 	struct policy_action	last;		/* this step's decision */
 	struct policy_action	acted;		/* the last action taken */
 
+	/* Memory pressure from the kernel (PSI): a tick at once. */
+	int			psi_fd;		/* -1: not offered; polled alone */
+
 	/* Swap errors in the kernel log. */
 	int			kmsg_fd;
 	struct kmsg_seen	kmsg;		/* not yet fed in */
@@ -76,6 +82,7 @@ void	agent_remove_partials(struct agent *);
 /* sample.c -- memory, the active swap files, the kernel log's errors */
 ssize_t	agent_slurp(struct agent *, const char *path);
 int	agent_sample(struct agent *);
+int	agent_psi_open(const char *proc_dir);
 void	agent_feed_kmsg(struct agent *);
 
 /* status.c -- the status file, and the report SIGUSR1 asks for */

@@ -122,6 +122,7 @@ const struct policy_setting policy_settings[POLICY_NSETTINGS + 1] = {
 	{ "min_grow_pct",	POLICY_PCT,	P(min_grow_pct),	"25" },
 	{ "min_free",		POLICY_SIZE,	P(min_free),		"128M" },
 	{ "error_hold",		POLICY_SECS,	P(error_hold_ms),	"1800" },
+	{ "reserve",		POLICY_PCT,	P(reserve_pct),		"50" },
 	{ NULL, 0, 0, NULL }
 };
 #undef P
@@ -167,6 +168,8 @@ policy_config_check(const struct policy_config *c, struct diag *d)
 		why = "max_swapsize must be at most 1P";
 	else if (c->min_grow_pct > 400)
 		why = "min_grow_pct must be at most 400";
+	else if (c->reserve_pct > 400)
+		why = "reserve must be at most 400 (% of RAM)";
 	else
 		return 0;
 	return diag_input(d, EINVAL, "%s", why);

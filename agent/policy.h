@@ -17,7 +17,9 @@
 #define POLICY_NAME_MAX		64	/* a swap file's base name, with NUL */
 #define POLICY_FILES_MAX	32	/* the kernel's MAX_SWAPFILES */
 #define POLICY_MIB		(1024ULL * 1024)
-#define POLICY_HIST		64	/* samples kept to measure the rise */
+#define POLICY_HIST		256	/* samples kept to measure the rise */
+#define POLICY_HIST_MS		250	/* ...at most one per this many ms */
+#define POLICY_PRESS_MS		5000	/* pressed: sample fast this long */
 #define POLICY_PEAKS		16	/* buckets of the recent peak of use */
 
 enum policy_state {
@@ -64,6 +66,7 @@ struct policy_config {
 	uint64_t	min_free;		/* bytes: grow before free falls below */
 	uint64_t	error_hold_ms;		/* no growth this long after swap
 						 * write errors */
+	unsigned	reserve_pct;		/* % of RAM: swap always active */
 	uint64_t	poll_ms;		/* the agent's sampling interval */
 };
 
@@ -118,6 +121,9 @@ struct policy {
 	}			hist[POLICY_HIST];
 	unsigned		nhist, hist_next;
 	double			rise;		/* bytes/s, >= 0 */
+	double			last_used;	/* bytes in use at the last step */
+	uint64_t		pressed_ms;	/* memory last moved or ran low */
+	int			pressed;	/* ...ever */
 	struct peak_bucket {			/* maxima of use over time */
 		uint64_t	start_ms;
 		double		max;
@@ -152,7 +158,7 @@ struct policy_setting {
 	size_t			off;	/* in struct policy_config */
 	const char		*def;	/* as nfswapd.conf(5) gives it */
 };
-#define POLICY_NSETTINGS	14
+#define POLICY_NSETTINGS	15
 
 /* policy.c */
 struct diag;
@@ -171,6 +177,8 @@ int	policy_dot(char *buf, size_t len);
 /* policy_step.c (with policy_trend.c and policy_size.c: policy_int.h) */
 struct policy_action policy_step(struct policy *, const struct policy_sample *,
 	    uint64_t now_ms);
+int	policy_pressed(const struct policy *, uint64_t now_ms);
+uint64_t policy_reserve(const struct policy *, uint64_t mem_total);
 
 /* meminfo.c -- /proc/meminfo and /proc/swaps, parsed from text */
 struct meminfo {

@@ -33,6 +33,17 @@ policy_expired(uint64_t now, uint64_t since, uint64_t span)
 	return now >= since && now - since >= span;
 }
 
+/* The lower limit on free memory, in bytes: lower_freelimit of all
+ * memory, and never below min_free (a small machine's percentage is a few
+ * MiB, and the kernel kills well before zero). */
+static inline double
+policy_low(const struct policy *p, const struct policy_view *v)
+{
+	double low = p->cfg.lower_freelimit / 100.0 * v->total;
+
+	return low < (double)p->cfg.min_free ? (double)p->cfg.min_free : low;
+}
+
 static inline uint64_t
 policy_sat_add(uint64_t a, uint64_t b)
 {

@@ -24,6 +24,24 @@ quota_limit(const struct policy *p)
 }
 
 /*
+ * The standby reserve: reserve_pct of RAM kept active at all times, so
+ * that the first seconds of any climb -- RAM can fill in under a second --
+ * land on swap that is already there while the next file is made.  Whole
+ * MiB, within max_swapsize; the quota is fit_limits()'s business.
+ */
+uint64_t
+policy_reserve(const struct policy *p, uint64_t mem_total)
+{
+	double r = (double)mem_total * p->cfg.reserve_pct / 100.0;
+	uint64_t b;
+
+	if (r > (double)p->cfg.max_swapsize * POLICY_FILES_MAX)
+		r = (double)p->cfg.max_swapsize * POLICY_FILES_MAX;
+	b = (uint64_t)r;
+	return b - b % POLICY_MIB;
+}
+
+/*
  * The size of the next file.  It should bring free back to freetarget once
  * it is ready, counting what the present rise will use while it is written;
  * it should be big enough to be worth a round of NFS writes (a quarter of
@@ -60,6 +78,12 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 		if (g > safe)
 			g = safe;
 	}
+	/* ...but never below the smallest grow worth a round of NFS writes:
+	 * when no file can be ready in time, files a few MiB each, one per
+	 * step, fall ever further behind the climb (a 20 MiB/s climb met by
+	 * 4 MiB files, one a second, in the sweep of docs/policy.md). */
+	if (g < memtotal * p->cfg.min_grow_pct / 100.0)
+		g = memtotal * p->cfg.min_grow_pct / 100.0;
 	/* The last file the cap allows cannot be followed by another: it has
 	 * to cover the rest of the climb, ready in time or not. */
 	if (last_slot && g < 2 * v->ours + memtotal / 2)
@@ -95,6 +119,31 @@ fit_limits(const struct policy *p, double g)
 }
 
 /*
+ * Memory is not short: grow only if the standby reserve is not all there
+ * (at start, or after a file was given back) and may be made.  Returns as
+ * policy_grow() does; 0 when there is nothing to do.
+ */
+static int
+grow_reserve(const struct policy *p, const struct policy_sample *smp,
+    uint64_t now, const struct policy_view *v, uint64_t *bytes,
+    const char **why)
+{
+	const struct policy_config *c = &p->cfg;
+	uint64_t want = policy_reserve(p, smp->mem_total), size;
+
+	(void)v;
+	if (p->ours >= want || want - p->ours < c->min_swapsize ||
+	    p->io_failed || smp->nfiles >= c->max_files ||
+	    (p->write_failed && now - p->write_failed_ms < c->error_hold_ms))
+		return 0;
+	if ((size = fit_limits(p, (double)(want - p->ours))) < c->min_swapsize)
+		return 0;
+	*bytes = size;
+	*why = "making the standby reserve";
+	return 1;
+}
+
+/*
  * Grow if free, projected to when a new file would be ready, is below the
  * lower limit.  Returns 0 when there is no need; else 1, with *bytes the
  * size to grow by (0: needed, but held back) and *why a static phrase
@@ -117,11 +166,9 @@ policy_grow(const struct policy *p, const struct policy_sample *smp,
 	/* A percentage of a small machine is only a few MiB, and the kernel
 	 * starts killing well before free memory reaches zero: never let free
 	 * fall below min_free either. */
-	low = c->lower_freelimit / 100.0 * v->total;
-	if (low < (double)c->min_free)
-		low = (double)c->min_free;
+	low = policy_low(p, v);
 	if (v->free - v->rise * lead >= low)
-		return 0;
+		return grow_reserve(p, smp, now, v, bytes, why);
 
 	*bytes = 0;
 	if (p->io_failed)
@@ -147,13 +194,21 @@ policy_grow(const struct policy *p, const struct policy_sample *smp,
  * while the file was rebuilt.  This also guarantees the pages fit.
  */
 static int
-droppable(const struct policy *p, const struct policy_view *v, uint64_t size)
+droppable(const struct policy *p, const struct policy_view *v, uint64_t size,
+    uint64_t reserve)
 {
 	double s = (double)size;
 	double ft = p->cfg.freetarget / 100.0;
 	double rebuild = s / v->rate + v->poll;
 
 	if (s > v->free)
+		return 0;
+	/* The reserve stays.  A file that would take part of it with it may
+	 * go only if what it gives back net of the refill (ours - reserve)
+	 * is worth the writes: a quarter of the reserve, and a whole file. */
+	if (p->ours - size < reserve && (p->ours < reserve ||
+	    p->ours - reserve < reserve / 4 ||
+	    p->ours - reserve < p->cfg.min_swapsize))
 		return 0;
 	/* The recent peak must still fit above the lower limit. */
 	if (v->peak > (1.0 - p->cfg.lower_freelimit / 100.0) * (v->total - s))
@@ -170,6 +225,7 @@ int
 policy_pick_drop(const struct policy *p, const struct policy_view *v,
     const struct policy_sample *smp, uint64_t now)
 {
+	uint64_t reserve = policy_reserve(p, smp->mem_total);
 	int best = -1;
 	unsigned i;
 
@@ -178,7 +234,7 @@ policy_pick_drop(const struct policy *p, const struct policy_view *v,
 	for (i = 0; i < smp->nfiles && i < POLICY_FILES_MAX; i++) {
 		const struct policy_file *f = &smp->files[i];
 
-		if (!droppable(p, v, f->size))
+		if (!droppable(p, v, f->size, reserve))
 			continue;
 		if (best < 0 || f->size > smp->files[best].size ||
 		    (f->size == smp->files[best].size &&

@@ -194,6 +194,16 @@ forward(struct policy *p, uint64_t now)
 	return p->mono;
 }
 
+/* Whether the caller should sample fast: memory moved or ran short within
+ * the last POLICY_PRESS_MS. */
+int
+policy_pressed(const struct policy *p, uint64_t now)
+{
+	uint64_t m = p->mono + (now > p->wall_ms ? now - p->wall_ms : 0);
+
+	return p->pressed && m - p->pressed_ms < POLICY_PRESS_MS;
+}
+
 struct policy_action
 policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 {
@@ -208,6 +218,15 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	now = forward(p, now);
 	policy_observe(p, smp, now, &v);
 	digest(p, smp, now);
+	v.rate = p->alloc_rate;		/* as just measured, if a file was made */
+	/* Memory moved (4 MiB or more since the last step) or is short: the
+	 * caller samples fast for a while (policy_pressed). */
+	if (!p->pressed || v.used - p->last_used >= 4.0 * POLICY_MIB ||
+	    v.free < 2 * policy_low(p, &v)) {
+		p->pressed = 1;
+		p->pressed_ms = now;
+	}
+	p->last_used = v.used;
 	fp = pct(v.free, v.total);
 	/* A surplus we can act on: free above the upper limit and a file that
 	 * may go.  (Without the second, overfed would flap back and forth.) */

@@ -111,7 +111,15 @@ policy_observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
 	if (p->started && now > p->last_ms)
 		p->burst *= BURST_TAU_S / (BURST_TAU_S +
 		    (double)(now - p->last_ms) / 1000.0);
-	if (!p->started || now > p->last_ms) {
+	/* At most one sample per POLICY_HIST_MS is kept (a later one in the
+	 * same slot replaces it), so that fast sampling under pressure does
+	 * not shorten the minute the history spans. */
+	if (p->started && now > p->last_ms &&
+	    now / POLICY_HIST_MS == p->last_ms / POLICY_HIST_MS) {
+		i = (p->hist_next + POLICY_HIST - 1) % POLICY_HIST;
+		p->hist[i].t_ms = now;
+		p->hist[i].used = used;
+	} else if (!p->started || now > p->last_ms) {
 		p->hist[p->hist_next].t_ms = now;
 		p->hist[p->hist_next].used = used;
 		p->hist_next = (p->hist_next + 1) % POLICY_HIST;

@@ -111,6 +111,31 @@ agent_sample(struct agent *a)
 }
 
 /*
+ * A PSI trigger on the proc directory's pressure/memory (Linux >= 5.2,
+ * CONFIG_PSI, on in Debian's kernels): the descriptor polls POLLPRI when
+ * tasks stalled on memory for PSI_TRIGGER's share of a window, so that a
+ * climb is seen within milliseconds, not at the next tick.  -errno when
+ * the kernel offers none (the agent then relies on sampling fast while
+ * memory moves).
+ */
+int
+agent_psi_open(const char *proc_dir)
+{
+	char path[PATH_MAXLEN + 32];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/pressure/memory", proc_dir);
+	if ((fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return -errno;
+	if (write(fd, PSI_TRIGGER, sizeof(PSI_TRIGGER)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/*
  * Swap errors from the kernel log become the outcome of a step with no
  * action.  A lost page (a failed read) stops growth for good; failed
  * writes (the kernel keeps those pages and writes them again) hold growth

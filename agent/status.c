@@ -50,14 +50,16 @@ agent_write_status(struct agent *a)
 	    "\"swapdir\":\"%s\",\"uptime_s\":%llu,\"last_action\":\"%s\","
 	    "\"last_file\":\"%s\",\"last_bytes\":%llu,\"last_error\":\"%s\","
 	    "\"io_errors\":%s,\"swap_write_errors\":%lu,"
-	    "\"swap_read_errors\":%lu,\"files\":[", (int)getpid(),
+	    "\"swap_read_errors\":%lu,\"reserve\":%llu,\"files\":[",
+	    (int)getpid(),
 	    a->running ? "true" : "false", policy_state_name(a->pol.state),
 	    json(a->swapdir, e1, sizeof(e1)),
 	    (unsigned long long)((mono_ms() - a->started_ms) / 1000),
 	    x->act == POLICY_GROW ? "grow" : x->act == POLICY_SHRINK ?
 	    "shrink" : "none", x->name, (unsigned long long)x->bytes,
 	    json(a->err, e2, sizeof(e2)), a->pol.io_failed ? "true" : "false",
-	    a->write_errors, a->read_errors);
+	    a->write_errors, a->read_errors,
+	    (unsigned long long)policy_reserve(&a->pol, a->smp.mem_total));
 	if (n < 0 || (size_t)n >= sizeof(out))
 		return;
 	off = (size_t)n;

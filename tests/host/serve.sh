@@ -156,7 +156,7 @@ cat >"$T/nfswapd.conf" <<CONF
 provisioner = "10.9.1.1";
 swap = { block_size = 65536; status_file = "$T/status.json"; };
 policy = { cooldown = 60; min_swapsize = "1M"; max_swapsize = "8M";
-  min_grow_pct = 1; max_files = 2; };
+  min_grow_pct = 1; max_files = 2; reserve = 0; };
 CONF
 swapoff_ours() {	# by file: /proc/swaps names them from the agent's mount namespace
 	local f

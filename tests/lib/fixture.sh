@@ -118,14 +118,14 @@ fake_meminfo() {
 }
 
 # agent_conf FILE SECONDS MIN MAX FILES: short timers (cooldown SECONDS,
-# the rest from it), files of MIN to MAX, at most FILES of them; the
-# status file is $T/status.json.
+# the rest from it), files of MIN to MAX, at most FILES of them, no
+# standby reserve (swap_vm.sh tests it); the status file is $T/status.json.
 agent_conf() {
 	cat >"$1" <<CONF
 swap = { block_size = 65536; status_file = "$T/status.json"; };
 policy = { cooldown = $2; drain_interval = 1; peak_hold = $(($2 > 1 ? $2 - 1 : 1));
   min_swapsize = "$3"; max_swapsize = "$4"; min_grow_pct = 1;
-  alloc_rate = "64M"; max_files = $5; };
+  alloc_rate = "64M"; max_files = $5; reserve = 0; };
 CONF
 }
 

@@ -167,7 +167,7 @@ run_boot4() {
 	is "boot 4: ... its monitor keeps CAP_SETUID and CAP_SETGID only" \
 	    "$(awk '$1 == "CapEff:" { print $2 }' "/proc/$spid/status")" "00000000000000c0"
 	boot 4 600
-	finish 4 $([ -z "$floor" ] && echo 14 || echo 13)
+	finish 4 $([ -z "$floor" ] && echo 15 || echo 14)
 	ok "boot 4: the service wrote the files it was asked for" grep -q "pc1: allocated nfswap" "$T/serve.log"
 	is "boot 4: on the server, no swap file left in the export" "$(server_files)" 0
 	kill $spid; wait $spid
@@ -175,7 +175,7 @@ run_boot4() {
 
 run_boot1() {
 	boot 1 600
-	finish 1 $([ -z "$floor" ] && echo 13 || echo 12)
+	finish 1 $([ -z "$floor" ] && echo 14 || echo 13)
 	is "boot 1: on the server, no swap file left in the export" "$(server_files)" 0
 	is "boot 1: Ganesha refused no request for its source port" \
 	    "$(grep -c 'Non-reserved Port' "$T/ganesha.log")" 0
@@ -205,7 +205,7 @@ run_boot2() {
 # switches root as a distribution's initramfs does; the agent follows.
 run_boot3() {
 	boot 3 300
-	finish 3 9
+	finish 3 10
 	is "boot 3: on the server, no swap file left in the export" "$(server_files)" 0
 }
 

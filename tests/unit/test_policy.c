@@ -80,6 +80,9 @@ init(struct policy *p, void (*tweak)(struct policy_config *))
 	struct diag why;
 
 	policy_config_defaults(&c);
+	/* No standby reserve unless a test asks for one (test_reserve_*):
+	 * the machine's other rules are seen on their own. */
+	c.reserve_pct = 0;
 	if (tweak)
 		tweak(&c);
 	assert_int_equal(policy_config_check(&c, &why), 0);
@@ -860,6 +863,7 @@ test_scripted_cases(void **state)
 		struct policy p;
 
 		policy_config_defaults(&c);
+		c.reserve_pct = 0;	/* the reserve's cases are its own */
 		if (tc->max_files)
 			c.max_files = tc->max_files;
 		c.quota = tc->quota_mib * MiB;
@@ -1056,6 +1060,7 @@ test_slow_poll(void **state)
 	(void)state;
 	policy_config_defaults(&c);
 	c.poll_ms = 20 * SEC;
+	c.reserve_pct = 0;
 	policy_init(&p, &c);
 	memset(&a, 0, sizeof(a));
 	for (t = 0; t < 100 && avail > 20; t++) {
@@ -1194,6 +1199,143 @@ test_dot_in_step(void **state)
 }
 
 /* Must run last: the transitions every test saw are the table's. */
+/* The standby reserve: made at once on a quiet machine, and kept. */
+static void
+test_reserve_at_rest(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	struct file_spec f[1] = { { 256, 0 } };
+	uint64_t now = 0;
+
+	(void)state;
+	init(&p, NULL);
+	p.cfg.reserve_pct = 50;
+	s = sample(512, 400, 0, NULL);
+	a = step(&p, &s, now);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_int_equal(a.bytes, 256 * MiB);
+	assert_string_equal(a.why, "making the standby reserve");
+	/* Ready: nothing more, and never dropped, however long it is idle. */
+	s = sample(512, 400, 1, f);
+	outcome(&s, POLICY_GROW, POLICY_OK, 256 * MiB, 2000);
+	now += SEC;
+	a = hold(&p, &s, &now, 3 * 3600);
+	assert_int_equal(a.act, POLICY_NONE);
+	/* Without one (reserve = 0), the same file goes once surplus. */
+	init(&p, short_hold);
+	now = 0;
+	s = sample(512, 400, 1, f);
+	a = hold(&p, &s, &now, 3 * 3600);
+	assert_int_equal(a.act, POLICY_SHRINK);
+}
+
+/* After a climb: the big file goes, and what the reserve lacks then is
+ * made again; a file that would leave too little net gain stays. */
+static void
+test_reserve_after_a_climb(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	struct file_spec two[2] = { { 64, 0 }, { 512, 0 } };
+	struct file_spec one[1] = { { 64, 0 } };
+	struct file_spec near[2] = { { 200, 0 }, { 100, 0 } };
+	uint64_t now = 0;
+
+	(void)state;
+	init(&p, short_hold);
+	p.cfg.reserve_pct = 50;
+	s = sample(512, 450, 2, two);
+	a = hold(&p, &s, &now, 3 * 3600);
+	assert_int_equal(a.act, POLICY_SHRINK);
+	assert_string_equal(a.name, "nfswap.1");
+	s = sample(512, 450, 1, one);
+	outcome(&s, POLICY_SHRINK, POLICY_OK, 512 * MiB, 0);
+	now += SEC;
+	a = step(&p, &s, now);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_int_equal(a.bytes, 192 * MiB);	/* 256 - 64 */
+	/* 300 MiB held for a 256 MiB reserve: giving back 44 MiB net is
+	 * not worth a refill of 156 (a quarter of the reserve is 64). */
+	init(&p, short_hold);
+	p.cfg.reserve_pct = 50;
+	now = 0;
+	s = sample(512, 450, 2, near);
+	a = hold(&p, &s, &now, 3 * 3600);
+	assert_int_equal(a.act, POLICY_NONE);
+}
+
+/* A steep climb never makes tiny files: the size that would be ready in
+ * time is floored at min_grow_pct of RAM. */
+static void
+test_emergency_floor(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	uint64_t t, avail = 480;
+
+	(void)state;
+	init(&p, NULL);
+	memset(&a, 0, sizeof(a));
+	for (t = 0; t < 60 && a.act != POLICY_GROW; t++) {
+		s = sample(512, avail, 0, NULL);
+		a = step(&p, &s, t * SEC);
+		avail -= avail > 40 ? 40 : 0;	/* 40 MiB/s at 4 MiB/s made */
+	}
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_true(a.bytes >= 128 * MiB);	/* 25% of 512 */
+}
+
+/* Memory moving, or short, asks for fast sampling for a while. */
+static void
+test_pressed(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	uint64_t t;
+
+	(void)state;
+	init(&p, NULL);
+	s = sample(512, 400, 0, NULL);
+	for (t = 0; t <= 10; t++)
+		(void)step(&p, &s, t * SEC);
+	assert_false(policy_pressed(&p, 10 * SEC));
+	s = sample(512, 392, 0, NULL);		/* 8 MiB in a second */
+	(void)step(&p, &s, 11 * SEC);
+	assert_true(policy_pressed(&p, 11 * SEC));
+	assert_true(policy_pressed(&p, 15 * SEC));
+	assert_false(policy_pressed(&p, 17 * SEC));
+	s = sample(512, 30, 0, NULL);		/* short, not moving */
+	for (t = 20; t <= 40; t++)
+		(void)step(&p, &s, t * SEC);
+	assert_true(policy_pressed(&p, 40 * SEC));
+}
+
+/* Sampled ten times a second, the history still spans a minute: a rise
+ * of 1 MiB/s over 60 s is measured as such. */
+static void
+test_history_fast_samples(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	uint64_t t;
+
+	(void)state;
+	init(&p, NULL);
+	for (t = 0; t <= 60000; t += 100) {
+		s = sample(4096, 4000 - t / 1000, 0, NULL);
+		(void)step(&p, &s, t);
+	}
+	assert_true(p.nhist <= POLICY_HIST);
+	assert_true(p.hist[(p.hist_next + POLICY_HIST - 1) % POLICY_HIST].t_ms
+	    - p.hist[p.hist_next % POLICY_HIST].t_ms >= 55 * SEC ||
+	    p.nhist < POLICY_HIST);
+	assert_true(p.rise > 0.8 * MiB && p.rise < 1.2 * MiB);
+}
+
 static void
 test_edges_seen(void **state)
 {
@@ -1341,6 +1483,11 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_dot_in_step),
 		cmocka_unit_test(test_inflight_reserve),
+		cmocka_unit_test(test_reserve_at_rest),
+		cmocka_unit_test(test_reserve_after_a_climb),
+		cmocka_unit_test(test_emergency_floor),
+		cmocka_unit_test(test_pressed),
+		cmocka_unit_test(test_history_fast_samples),
 		cmocka_unit_test(test_edges_seen),
 		cmocka_unit_test(test_swapspace_request),
 		cmocka_unit_test(test_swapspace_rules),

@@ -50,7 +50,7 @@ cat >/etc/nfswapd.conf <<'C'
 swap = { block_size = 65536; status_file = "/run/st.json"; };
 policy = { cooldown = 4; drain_interval = 1; peak_hold = 3;
   min_swapsize = "1M"; max_swapsize = "2M"; min_grow_pct = 1;
-  alloc_rate = "64M"; max_files = 6; };
+  alloc_rate = "64M"; max_files = 6; reserve = 0; };
 C
 nfswapd -d -v -c /etc/nfswapd.conf --proc /fake --swapdir /mnt/export/c2 \
     -p /run/nfswapd.pid --swapoff-on-exit 2>/run/agent.log &

@@ -10,12 +10,21 @@ resvport() {
 	echo "local port: ${p:+$((0x$p))}"
 	[ -n "$p" ] && [ $((0x$p)) -lt 1024 ]
 }
+# The agent's standby reserve (status.json) and what it holds (/proc/swaps),
+# in KiB.
+reserve_kb() { echo $(($(sed -n 's/.*"reserve":\([0-9]*\).*/\1/p' /run/nfswapd/status.json) / 1024)); }
+held_kb() { awk '/nfswap/ { s += $3 } END { print s + 0 }' /proc/swaps; }
+# Within a MiB of the reserve (each file's header page is not swap).
+at_reserve() { r=$(reserve_kb); h=$(held_kb); echo "held $h KiB, reserve $r KiB"; [ "$r" -gt 0 ] && [ "$h" -ge $((r - 1024)) ] && [ "$h" -le $((r + 1024)) ]; }
 shrunk() {
-	for i in $(seq 120); do grep -q nfswap /proc/swaps || break; sleep 1; done
-	D="then the agent shrank the swap to nothing" t sh -c '! grep -q nfswap /proc/swaps'
-	D="and removed its files" t sh -c '! ls /run/nfswap | grep -q nfswap'
+	for i in $(seq 120); do at_reserve >/dev/null && break; sleep 1; done
+	D="then the agent shrank its swap back to the standby reserve" t at_reserve
+	D="and removed the files beyond it" t sh -c '[ "$(ls /run/nfswap | grep -c "^nfswap")" = "$(grep -c nfswap /proc/swaps)" ]'
 	D="nfswapd is still running" t kill -0 $(cat /run/nfswapd.pid)
-	kill $(cat /run/nfswapd.pid); sleep 1
+	pid=$(cat /run/nfswapd.pid)
+	kill $pid
+	for i in $(seq 30); do kill -0 $pid 2>/dev/null || break; sleep 1; done
+	D="stopped with --swapoff-on-exit, it retired the reserve too: no swap, no file" t sh -c '! grep -q nfswap /proc/swaps && ! ls /run/nfswap | grep -q nfswap'
 }
 finish() {
 	grep -E "added|removed|reinstated|->|mounted|raising|error|following|provisioner" /run/nfswapd.log | head -30 | sed 's/^/# nfswapd: /'

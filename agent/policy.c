@@ -122,7 +122,8 @@ const struct policy_setting policy_settings[POLICY_NSETTINGS + 1] = {
 	{ "min_grow_pct",	POLICY_PCT,	P(min_grow_pct),	"25" },
 	{ "min_free",		POLICY_SIZE,	P(min_free),		"128M" },
 	{ "error_hold",		POLICY_SECS,	P(error_hold_ms),	"1800" },
-	{ "reserve",		POLICY_PCT,	P(reserve_pct),		"50" },
+	{ "reserve",		POLICY_PCT,	P(reserve_pct),		"100" },
+	{ "max_total",		POLICY_PCT,	P(max_total_pct),	"200" },
 	{ NULL, 0, 0, NULL }
 };
 #undef P
@@ -170,6 +171,8 @@ policy_config_check(const struct policy_config *c, struct diag *d)
 		why = "min_grow_pct must be at most 400";
 	else if (c->reserve_pct > 400)
 		why = "reserve must be at most 400 (% of RAM)";
+	else if (c->max_total_pct != 0 && c->max_total_pct < c->reserve_pct)
+		why = "max_total must not be below reserve (or 0: no cap)";
 	else
 		return 0;
 	return diag_input(d, EINVAL, "%s", why);

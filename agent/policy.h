@@ -67,6 +67,7 @@ struct policy_config {
 	uint64_t	error_hold_ms;		/* no growth this long after swap
 						 * write errors */
 	unsigned	reserve_pct;		/* % of RAM: swap always active */
+	unsigned	max_total_pct;		/* % of RAM: all files at most (0: any) */
 	uint64_t	poll_ms;		/* the agent's sampling interval */
 };
 
@@ -158,7 +159,7 @@ struct policy_setting {
 	size_t			off;	/* in struct policy_config */
 	const char		*def;	/* as nfswapd.conf(5) gives it */
 };
-#define POLICY_NSETTINGS	15
+#define POLICY_NSETTINGS	16
 
 /* policy.c */
 struct diag;

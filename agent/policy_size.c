@@ -41,6 +41,16 @@ policy_reserve(const struct policy *p, uint64_t mem_total)
 	return b - b % POLICY_MIB;
 }
 
+/* All our files together at most max_total % of RAM, in bytes; 0 = any. */
+static uint64_t
+total_cap(const struct policy *p, uint64_t mem_total)
+{
+	double t = (double)mem_total * p->cfg.max_total_pct / 100.0;
+
+	return p->cfg.max_total_pct == 0 ? 0 :
+	    t > (double)UINT64_MAX / 2 ? UINT64_MAX / 2 : (uint64_t)t;
+}
+
 /*
  * The size of the next file.  It should bring free back to freetarget once
  * it is ready, counting what the present rise will use while it is written;
@@ -56,6 +66,7 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 {
 	double ft = p->cfg.freetarget / 100.0;
 	double want = ft * v->total, short_of, base, g, safe;
+	double reserve = (double)policy_reserve(p, (uint64_t)memtotal);
 
 	/* land at freetarget, and well clear of min_free */
 	if (want < 1.5 * (double)p->cfg.min_free)
@@ -69,10 +80,13 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 		base = memtotal * p->cfg.min_grow_pct / 100.0;
 	*lead = base / v->rate + v->poll;
 	g = base + v->rise * *lead / (1.0 - ft);
-	/* At least what we hold already, so that a growing load needs a number
-	 * of files that grows like a logarithm, not linearly. */
-	if (g < v->ours)
-		g = v->ours;
+	/* At least what we hold already beyond the reserve, so that a
+	 * growing load needs a number of files that grows like a logarithm,
+	 * not linearly.  (The reserve is not doubled: it is there for any
+	 * climb, and a climb that needs more than it is measured by its own
+	 * rise.) */
+	if (g < v->ours - reserve)
+		g = v->ours - reserve;
 	if (v->rise > 0) {
 		safe = v->rate * (0.75 * v->free / v->rise - v->poll);
 		if (g > safe)
@@ -94,16 +108,19 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 /*
  * g, within the limits, made a size a file can have: whole MiB when it is
  * that big -- up if the limits allow -- else whole pages; min_swapsize is
- * a whole number of pages.  0 (below min_swapsize) when the quota is used
- * up.
+ * a whole number of pages.  0 (below min_swapsize) when the quota or
+ * max_total is used up.
  */
 static uint64_t
-fit_limits(const struct policy *p, double g)
+fit_limits(const struct policy *p, double g, uint64_t mem_total)
 {
 	const struct policy_config *c = &p->cfg;
 	uint64_t q, size, up, lim = c->max_swapsize;
 
 	q = quota_limit(p);
+	if (q != 0 && lim > (q > p->ours ? q - p->ours : 0))
+		lim = q > p->ours ? q - p->ours : 0;
+	q = total_cap(p, mem_total);
 	if (q != 0 && lim > (q > p->ours ? q - p->ours : 0))
 		lim = q > p->ours ? q - p->ours : 0;
 	/* g is at most max_swapsize (<= 1 PiB): the conversion is exact. */
@@ -136,7 +153,8 @@ grow_reserve(const struct policy *p, const struct policy_sample *smp,
 	    p->io_failed || smp->nfiles >= c->max_files ||
 	    (p->write_failed && now - p->write_failed_ms < c->error_hold_ms))
 		return 0;
-	if ((size = fit_limits(p, (double)(want - p->ours))) < c->min_swapsize)
+	if ((size = fit_limits(p, (double)(want - p->ours), smp->mem_total)) <
+	    c->min_swapsize)
 		return 0;
 	*bytes = size;
 	*why = "making the standby reserve";
@@ -163,9 +181,6 @@ policy_grow(const struct policy *p, const struct policy_sample *smp,
 		g = (double)c->min_swapsize;
 	if (g > (double)c->max_swapsize)
 		g = (double)c->max_swapsize;
-	/* A percentage of a small machine is only a few MiB, and the kernel
-	 * starts killing well before free memory reaches zero: never let free
-	 * fall below min_free either. */
 	low = policy_low(p, v);
 	if (v->free - v->rise * lead >= low)
 		return grow_reserve(p, smp, now, v, bytes, why);
@@ -177,8 +192,11 @@ policy_grow(const struct policy *p, const struct policy_sample *smp,
 		*why = "short of memory, but swap writes failed within error_hold: not growing";
 	else if (smp->nfiles >= c->max_files)
 		*why = "short of memory, but at the file cap";
-	else if ((size = fit_limits(p, g)) < c->min_swapsize)
-		*why = "short of memory, but the quota is used up";
+	else if ((size = fit_limits(p, g, smp->mem_total)) < c->min_swapsize)
+		*why = total_cap(p, smp->mem_total) != 0 &&
+		    p->ours + c->min_swapsize > total_cap(p, smp->mem_total) ?
+		    "short of memory, but at max_total" :
+		    "short of memory, but the quota is used up";
 	else {
 		*bytes = size;
 		*why = v->rise > 0 ?

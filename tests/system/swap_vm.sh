@@ -19,11 +19,13 @@
 # initramfs hands over to the real root): the same agent runs on there,
 # and shrinks the swap through the new root.  Boot 4 gives the agent only
 # the address of "nfswap serve": it finds its export with LOOKUP and grows
-# through ALLOCATE, the server writing the files.
+# through ALLOCATE, the server writing the files.  Boot 5 has the default
+# configuration: the standby reserve made at rest, then a hog at full
+# speed, which must verify within a bound the guest states (else a stall).
 #
 #   SWAP_VM_WSIZE=N    mount with this rsize/wsize floor (experiments)
 #   SWAP_VM_APPEND=..  more kernel arguments (hograte=N: the hog's MiB/s)
-#   SWAP_VM_ONLY=N     only boot N (1, 2 or 4; 3 runs 2 first)
+#   SWAP_VM_ONLY=N     only boot N (1, 2, 4 or 5; 3 runs 2 first)
 #   SWAP_VM_BACKEND=cephfs
 #                      the export on CephFS (a single-node cluster started
 #                      here, nfswap's backend = "cephfs", Ganesha's Ceph
@@ -121,6 +123,12 @@ nfs = { port = $NFS_PORT; mountport = $MNT_PORT;${floor:+ min_swap_wsize = $floo
 policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
   max_swapsize = "128M"; };
 CONF
+# Boot 5: the defaults, only where the export is.
+cat >"$r/etc/nfswap/default.conf" <<CONF
+server = "10.0.2.2";
+export = "$EXPORT";
+nfs = { port = $NFS_PORT; mountport = $MNT_PORT;${floor:+ min_swap_wsize = $floor;} };
+CONF
 install -m 0755 "$G/swap_vm-init.sh" "$r/init"
 install -m 0644 "$G/swap_vm-lib.sh" "$r/lib/t.sh"
 install -m 0644 "$G/says.sh" "$r/lib/says.sh"
@@ -209,10 +217,19 @@ run_boot3() {
 	is "boot 3: on the server, no swap file left in the export" "$(server_files)" 0
 }
 
+# Boot 5: the default configuration; the standby reserve made at rest, then
+# a hog at full speed (as fast as the guest can touch memory): verified,
+# no OOM kill, no swap I/O error, within the bound the guest states.
+run_boot5() {
+	boot 5 600
+	finish 5 $([ -z "$floor" ] && echo 9 || echo 8)
+	is "boot 5: on the server, no swap file left in the export" "$(server_files)" 0
+}
+
 case ${SWAP_VM_ONLY:-} in	# one boot alone, for experiments (3 needs 2)
-"") run_boot1; run_boot2; run_boot3; run_boot4 ;;
-1|2|4) run_boot${SWAP_VM_ONLY} ;;
+"") run_boot1; run_boot2; run_boot3; run_boot4; run_boot5 ;;
+1|2|4|5) run_boot${SWAP_VM_ONLY} ;;
 3) run_boot2; run_boot3 ;;
-*) ok "SWAP_VM_ONLY is 1, 2, 3 or 4" false ;;
+*) ok "SWAP_VM_ONLY is 1, 2, 3, 4 or 5" false ;;
 esac
 tap_done

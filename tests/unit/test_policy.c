@@ -1267,6 +1267,54 @@ test_reserve_after_a_climb(void **state)
 	assert_int_equal(a.act, POLICY_NONE);
 }
 
+/* Past the reserve, a file is sized by need: the reserve is not doubled
+ * (at least what is held applies to what was grown beyond it). */
+static void
+test_reserve_not_doubled(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	struct file_spec f[1] = { { 256, 200 } };
+
+	(void)state;
+	init(&p, NULL);
+	p.cfg.reserve_pct = 50;
+	s = sample(512, 20, 1, f);
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_true(a.bytes >= 128 * MiB && a.bytes < 256 * MiB);
+}
+
+/* All files together stay within max_total % of RAM: a grow is clipped
+ * to what is left, then refused, saying why. */
+static void
+test_max_total(void **state)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	struct file_spec f[2] = { { 512, 512 }, { 448, 448 } };
+	struct file_spec g[3] = { { 512, 512 }, { 448, 448 }, { 64, 64 } };
+
+	(void)state;
+	init(&p, NULL);			/* max_total 200: 1024 MiB of 512 */
+	s = sample(512, 10, 2, f);
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_int_equal(a.bytes, 64 * MiB);
+	init(&p, NULL);
+	s = sample(512, 10, 3, g);
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_NONE);
+	assert_string_equal(a.why, "short of memory, but at max_total");
+	init(&p, NULL);
+	p.cfg.max_total_pct = 0;	/* no cap */
+	a = step(&p, &s, 0);
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_true(a.bytes > 64 * MiB);
+}
+
 /* A steep climb never makes tiny files: the size that would be ready in
  * time is floored at min_grow_pct of RAM. */
 static void
@@ -1485,6 +1533,8 @@ main(void)
 		cmocka_unit_test(test_inflight_reserve),
 		cmocka_unit_test(test_reserve_at_rest),
 		cmocka_unit_test(test_reserve_after_a_climb),
+		cmocka_unit_test(test_reserve_not_doubled),
+		cmocka_unit_test(test_max_total),
 		cmocka_unit_test(test_emergency_floor),
 		cmocka_unit_test(test_pressed),
 		cmocka_unit_test(test_history_fast_samples),

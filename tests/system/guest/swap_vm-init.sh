@@ -8,11 +8,15 @@
 #             is stopped with its swap active, so files stay on the export.
 # scenario=3: a new boot finds those files and reinstates them at once.
 # scenario=4: as 1, knowing only the provisioner (LOOKUP, ALLOCATE).
+# scenario=5: the default configuration at rest (its standby reserve made),
+#             then a hog at full speed, bounded in time; the agent retires
+#             its files when stopped.
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /run /tmp
 mount -t tmpfs -o size=8m,mode=0755 run /run	# as initramfs-tools does
 sc=$(sed 's/.*scenario=\([0-9]\).*/\1/' /proc/cmdline)
 rate=$(sed -n 's/.*hograte=\([0-9.]*\).*/\1/p' /proc/cmdline)
+CLIMB_BOUND=180		# seconds: boot 5's hog, longer is a stall
 for m in virtio_pci virtio_net nfsv3; do modprobe $m; done
 ip link set lo up; ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
@@ -44,6 +48,7 @@ echo
 D="no swap at start" t sh -c '[ "$(wc -l </proc/swaps)" -eq 1 ]'
 conf=/etc/nfswap/nfswapd.conf
 [ "$sc" = 4 ] && conf=/etc/nfswap/prov.conf
+[ "$sc" = 5 ] && conf=/etc/nfswap/default.conf
 # Boot 2 stops the agent with its swap active (its files stay for boot 3);
 # the others retire every file at the end.
 retire=--swapoff-on-exit
@@ -90,7 +95,15 @@ else
 		sleep 1
 	  done ) &
 	watch=$!
-	if [ "$sc" = 2 ]; then
+	if [ "$sc" = 5 ]; then
+		for i in $(seq 90); do at_reserve >/dev/null && break; sleep 1; done
+		D="at rest it holds its standby reserve and nothing more" t at_reserve
+		r=$(reserve_kb)
+		echo "# standby reserve: $((r / 1024)) MiB; MemTotal $(($(awk '/^MemTotal/ { print $2 }' /proc/meminfo) / 1024)) MiB"
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		D="the hog's 320 MiB at full speed (RAM is 256) all verified within $CLIMB_BOUND s (more is a stall)" t timeout $CLIMB_BOUND hog 320 0 5
+		echo "# the hog took $(awk -v t0=$t0 '{ printf "%.1f", $1 - t0 }' /proc/uptime) s; at most $(($(sort -n /tmp/held | tail -1) / 1024)) MiB of swap held"
+	elif [ "$sc" = 2 ]; then
 		# Tell the host, live, when the hog has all its memory (a third
 		# of it in swap) and is about to read it back: the server dies
 		# while the pages it holds are needed.
@@ -107,8 +120,8 @@ else
 	cp /tmp/o /tmp/hog.out
 	kill $watch
 	r=$(reserve_kb)
-	D="the agent made its standby reserve ($((r / 1024)) MiB) and swap grew beyond it under the climb" t sh -c "grep -q 'making the standby reserve' /run/nfswapd.log && [ \$(sort -n /tmp/held | tail -1) -gt $((r + 1024)) ]"
-	D="it grew for the climb (grow by ...: free memory ...), and went hungry" t sh -c "grep -q 'grow by [0-9]* MiB: free memory' /run/nfswapd.log && grep -q -- '-> hungry' /run/nfswapd.log"
+	[ "$sc" = 5 ] || D="the agent made its standby reserve ($((r / 1024)) MiB) and swap grew beyond it under the climb" t sh -c "grep -q 'making the standby reserve' /run/nfswapd.log && [ \$(sort -n /tmp/held | tail -1) -gt $((r + 1024)) ]"
+	[ "$sc" = 5 ] || D="it grew for the climb (grow by ...: free memory ...), and went hungry" t sh -c "grep -q 'grow by [0-9]* MiB: free memory' /run/nfswapd.log && grep -q -- '-> hungry' /run/nfswapd.log"
 	D="no process was OOM-killed" t sh -c '! dmesg | grep -qi "out of memory\|oom-kill" || { dmesg | grep -iE "invoked oom-killer|Free swap|Total swap|Out of memory|Node 0 active_anon" | head -8; false; }'
 	if [ "$sc" = 2 ]; then
 		# A failed swap write keeps the page (it is written again); the
@@ -117,6 +130,8 @@ else
 		w=$(dmesg | grep -c "Write error .*dio swapfile")
 		D="the agent saw each of the kernel's $w swap write errors, and no page as lost" t sh -c "grep -q '\"io_errors\":false,\"swap_write_errors\":$w,\"swap_read_errors\":0,' /run/nfswapd/status.json"
 		echo "# swap write errors in the kernel log (pages kept, written again): $w"
+	elif [ "$sc" = 5 ]; then
+		D="no swap I/O error in the kernel log, and none seen by the agent" t sh -c "! dmesg | grep -q 'rror .*dio swapfile\|rror on swap-device' && grep -q '\"io_errors\":false,\"swap_write_errors\":0,\"swap_read_errors\":0,' /run/nfswapd/status.json"
 	else
 		# No read error and no ENOMEM write (what the rsize/wsize floor
 		# prevents) ever; a rare other write error under a loaded host
@@ -131,10 +146,10 @@ else
 	fi
 	echo "# files in /proc/swaps each second: $(tr '\n' ' ' </tmp/files)"
 	tail -1 /tmp/hog.out | sed 's/^/# /'
-	if [ "$failed" ]; then
+	if [ "$failed" ] || [ "$sc" = 5 ]; then
 		echo "# memory each second (MiB), uptime first:"
 		sed 's/^/# tl /' /tmp/tl
-		grep -E "added|removed|->|error" /run/nfswapd.log | sed 's/^/# nfswapd: /'
+		grep -E "added|removed|->|error|grow by" /run/nfswapd.log | sed 's/^/# nfswapd: /'
 		dmesg | grep -iE "invoked oom-killer|Free swap|Total swap|active_anon|Out of memory" | head -12 | sed 's/^/# dmesg: /'
 	fi
 fi
@@ -143,6 +158,8 @@ if [ "$sc" = 2 ]; then
 	kill $(cat /run/nfswapd.pid)
 	for i in $(seq 20); do kill -0 $(cat /run/nfswapd.pid) 2>/dev/null || break; sleep 1; done
 	D="stopped, it left its swap active" t grep -q nfswap /proc/swaps
+elif [ "$sc" = 5 ]; then
+	retired
 else
 	shrunk
 fi

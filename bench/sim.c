@@ -4,19 +4,26 @@
  * print what each would have cost.
  *
  * The machine model (also in docs/nfswap-sim.1):
- *   - RAM of --ram-mib; the trace gives the anonymous-memory demand D(t).
+ *   - RAM of --ram-mib; the trace gives the anonymous-memory demand D(t),
+ *     linear between its samples.
  *   - Memory in RAM is min(D, RAM); the rest is in swap, filling the files
  *     in the order they were activated (the kernel's default priorities).
  *     MemAvailable = RAM - min(D, RAM); SwapFree = active swap - swap used.
- *   - The policy is asked once a second.  A file of N bytes takes
- *     N / alloc-mibps seconds to write, during which the agent is busy (it
- *     is not asked) and the file does not count; it counts from the second
- *     after it is ready.  Past the quota, writing fails with EDQUOT after
- *     the bytes that fit; past 32 files the kernel refuses swapon.
+ *   - nfswapd's policy is asked as the daemon asks it: every poll_ms (1 s),
+ *     or every --react-ms (FAST_POLL_MS, 100 ms) while policy_pressed()
+ *     says memory is moving; swapspace's once a second.  A file of N bytes
+ *     takes N / alloc-mibps seconds to write, during which the agent is
+ *     busy (it is not asked) and the file does not count; it counts once it
+ *     is ready, and nfswapd is asked again at once (swapspace at the next
+ *     whole second).  Past the quota, writing fails with EDQUOT after the
+ *     bytes that fit; past 32 files the kernel refuses swapon.
  *   - Dropping a file is immediate; it is refused (swapoff fails) when the
  *     demand would no longer fit in RAM and the remaining swap.
- *   - A second in which the highest demand exceeds RAM + active swap is an
- *     exhaustion second: on a real client the OOM killer runs.
+ *   - The figures are per second.  A second in which the highest demand
+ *     (its value at the second's start and every sample within it) exceeds
+ *     RAM + the least swap active in that second is an exhaustion second:
+ *     on a real client the OOM killer runs.  Idle swap is what is active
+ *     and not in use at the second's start.
  *
  * Exit status: 0, 1 on a read error, 2 on bad input (with file:line).
  */
@@ -28,6 +35,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "nfswapd.h"		/* FAST_POLL_MS, --react-ms's default */
 #include "policy.h"
 #include "swapspace.h"
 
@@ -46,6 +54,7 @@ struct opts {
 	int		 which;		/* bit 0 nfswapd, bit 1 swapspace */
 	double		 ram_mib, alloc_mibps, quota_mib;
 	unsigned	 max_files;
+	unsigned	 react_ms;	/* nfswapd's fast sampling interval */
 	int		 json, steps;
 	struct policy_config pc;	/* nfswapd's settings (--set) */
 };
@@ -56,6 +65,7 @@ struct result {
 	long		 grow_ops, shrink_ops, failed_ops, refused_shrinks;
 	unsigned	 peak_files;
 	double		 idle_swap_mib_s, peak_swap_mib, final_swap_mib;
+	double		 reserve_mib;	/* nfswapd's standby reserve */
 };
 
 struct file {
@@ -69,8 +79,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: nfswap-sim --trace FILE [--policy nfswapd|swapspace|both]\n"
 	    "                  --ram-mib N [--alloc-mibps R] [--quota-mib Q]\n"
-	    "                  [--max-files F] [--set KEY=VALUE]... [--json]\n"
-	    "                  [--steps]\n"
+	    "                  [--max-files F] [--react-ms N] [--set KEY=VALUE]...\n"
+	    "                  [--json] [--steps]\n"
 	    "       nfswap-sim --dot\n");
 	exit(EXIT_USAGE);
 }
@@ -179,37 +189,66 @@ trace_free(struct trace *tr)
 	free(tr->d);
 }
 
-/* Demand held from the last sample at or before s (0 before the first),
- * and the highest demand within [s, s+1). */
-static void
-demand_at(const struct trace *tr, size_t *cursor, long s, double *now,
-    double *peak)
+/* A cursor into the trace: the first sample after the time last asked. */
+static size_t
+seek(const struct trace *tr, size_t i, double t)
 {
-	size_t i = *cursor;
-
-	while (i < tr->n && tr->t[i] <= (double)s)
+	while (i < tr->n && tr->t[i] <= t)
 		i++;
-	*cursor = i;
-	*now = i > 0 ? tr->d[i - 1] : 0;
-	*peak = *now;
-	for (; i < tr->n && tr->t[i] < (double)s + 1; i++)
-		if (tr->d[i] > *peak)
-			*peak = tr->d[i];
+	return i;
+}
+
+/* The demand at t seconds: linear between samples, 0 before the first and
+ * the last one's after it.  Times asked never go back (the cursor). */
+static double
+demand_at(const struct trace *tr, size_t *cursor, double t)
+{
+	size_t i = *cursor = seek(tr, *cursor, t);
+
+	if (i == 0)
+		return 0;
+	if (i == tr->n || tr->t[i - 1] == t)
+		return tr->d[i - 1];
+	return tr->d[i - 1] + (tr->d[i] - tr->d[i - 1]) *
+	    (t - tr->t[i - 1]) / (tr->t[i] - tr->t[i - 1]);
+}
+
+/* The highest demand of second s: its value at s and every sample within
+ * [s, s+1) (between samples the demand is on a line, never above both). */
+static double
+demand_peak(const struct trace *tr, size_t *cursor, long s)
+{
+	double peak = demand_at(tr, cursor, (double)s);
+	size_t i;
+
+	for (i = *cursor; i < tr->n && tr->t[i] < (double)s + 1; i++)
+		if (tr->d[i] > peak)
+			peak = tr->d[i];
+	return peak;
 }
 
 struct machine {
 	const struct opts *o;
+	const struct trace *tr;
+	int		which;			/* 0 nfswapd, 1 swapspace */
 	uint64_t	ram, quota;
 	double		rate;			/* bytes/s */
 	struct file	files[KERNEL_SLOTS];
 	unsigned	nfiles, seq;
-	double		busy_until;		/* seconds */
+	size_t		cursor;			/* into the trace, for the ticks */
+	uint64_t	tick_ms;		/* when the policy is asked next */
+	uint64_t	done_ms;		/* when the running action ends */
 	struct {				/* what the running action will do */
 		enum policy_act act;
 		enum policy_outcome outcome;
 		uint64_t bytes, elapsed_ms;
 		struct file f;
 	} pending;
+	struct policy_sample last;		/* the outcome, not yet told */
+	int		have_done;
+	uint64_t	swap_min;		/* the least swap this second */
+	struct policy	pol;
+	struct sspace	ss;
 };
 
 static uint64_t
@@ -250,17 +289,18 @@ make_sample(const struct machine *m, double demand_mib,
 	}
 }
 
-/* Start an action at second s; the outcome is delivered when it is done. */
+/* Start an action at time t (ms); it ends at m->done_ms, and its outcome is
+ * told at the next tick. */
 static void
 start(struct machine *m, const struct policy_action *a, double demand_mib,
-    long s, struct result *res)
+    uint64_t t, struct result *res)
 {
 	uint64_t held = active_swap(m), d = (uint64_t)(demand_mib * MIB);
 	unsigned i;
 
 	memset(&m->pending, 0, sizeof(m->pending));
 	m->pending.act = a->act;
-	m->busy_until = (double)s;
+	m->done_ms = t;
 	if (a->act == POLICY_GROW) {
 		uint64_t n = a->bytes;
 
@@ -282,7 +322,7 @@ start(struct machine *m, const struct policy_action *a, double demand_mib,
 		}
 		m->pending.bytes = n;
 		m->pending.elapsed_ms = (uint64_t)((double)n / m->rate * 1000.0);
-		m->busy_until = (double)s + (double)n / m->rate;
+		m->done_ms = t + (uint64_t)ceil((double)n / m->rate * 1000.0);
 		return;
 	}
 	if (a->act != POLICY_SHRINK)
@@ -308,37 +348,51 @@ start(struct machine *m, const struct policy_action *a, double demand_mib,
 	m->pending.outcome = POLICY_OK;
 }
 
+/* The running action ends: a new file is active from now on. */
 static void
-finish(struct machine *m, struct policy_sample *smp)
+finish(struct machine *m)
 {
 	if (m->pending.act == POLICY_GROW && m->pending.outcome == POLICY_OK)
 		m->files[m->nfiles++] = m->pending.f;
-	smp->last.act = m->pending.act;
-	smp->last.outcome = m->pending.outcome;
-	smp->last.bytes = m->pending.bytes;
-	smp->last.elapsed_ms = m->pending.elapsed_ms;
+	m->last.last.act = m->pending.act;
+	m->last.last.outcome = m->pending.outcome;
+	m->last.last.bytes = m->pending.bytes;
+	m->last.last.elapsed_ms = m->pending.elapsed_ms;
+	m->have_done = 1;
 	memset(&m->pending, 0, sizeof(m->pending));
 }
 
-/* The policy's (or swapspace's) decision at second s, printed with --steps. */
+/* Seconds for --steps: whole, or to the millisecond. */
+static const char *
+secs(uint64_t ms, char buf[32])
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, 32, "%llu", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, 32, "%llu.%03llu", (unsigned long long)(ms / 1000),
+		    (unsigned long long)(ms % 1000));
+	return buf;
+}
+
+/* The policy's (or swapspace's) decision at t ms, printed with --steps. */
 static struct policy_action
-decide(struct machine *m, struct policy *pol, struct sspace *ss, int which,
-    const struct policy_sample *smp, long s, double now_mib,
-    const struct result *res)
+decide(struct machine *m, const struct policy_sample *smp, uint64_t t,
+    double now_mib, const struct result *res)
 {
 	struct policy_action a;
+	char buf[32];
 
-	if (which == 0) {
-		a = policy_step(pol, smp, (uint64_t)s * 1000);
+	if (m->which == 0) {
+		a = policy_step(&m->pol, smp, t);
 	} else {
 		uint64_t held = active_swap(m);
 		uint64_t fs_free = m->quota == 0 ? UINT64_MAX :
 		    (m->quota > held ? m->quota - held : 0);
-		a = sspace_step(ss, smp, fs_free);
+		a = sspace_step(&m->ss, smp, fs_free);
 	}
-	if (m->o->steps && (a.act != POLICY_NONE || s == 0))
-		printf("%s t=%ld demand=%.0f swap=%.0f files=%u "
-		    "%s %s %.0fMiB -> %s (%s)\n", res->policy, s,
+	if (m->o->steps && (a.act != POLICY_NONE || t == 0))
+		printf("%s t=%s demand=%.0f swap=%.0f files=%u "
+		    "%s %s %.0fMiB -> %s (%s)\n", res->policy, secs(t, buf),
 		    now_mib, (double)active_swap(m) / MIB,
 		    m->nfiles, a.act == POLICY_GROW ? "grow" :
 		    a.act == POLICY_SHRINK ? "shrink" : "none",
@@ -347,82 +401,122 @@ decide(struct machine *m, struct policy *pol, struct sspace *ss, int which,
 	return a;
 }
 
-/* One second's figures: exhaustion, idle swap, the peaks. */
+/*
+ * The policy is asked at m->tick_ms.  The next tick is as the daemon's loop
+ * makes it (agent/main.c): poll_ms after this one, or --react-ms while the
+ * policy says memory is moving (policy_pressed, asked when the action is
+ * done), but never before the action is done.  swapspace sleeps a second
+ * between passes: its next pass is at the next whole second.
+ */
 static void
-account(const struct machine *m, double now_mib, double peak_mib,
-    struct result *res)
+tick(struct machine *m, struct result *res)
 {
-	uint64_t swap = active_swap(m), out;
-	uint64_t dmax = (uint64_t)(peak_mib * MIB);
+	uint64_t t = m->tick_ms, every;
+	struct policy_sample smp;
+	struct policy_action a;
+	double now_mib = demand_at(m->tr, &m->cursor, (double)t / 1000.0);
 
-	if (dmax > m->ram + swap)
-		res->exhaustion_s++;
-	out = (uint64_t)(now_mib * MIB);
-	out = out > m->ram ? out - m->ram : 0;
-	if (out > swap)
-		out = swap;
-	res->idle_swap_mib_s += (double)(swap - out) / MIB;
-	if ((double)swap / MIB > res->peak_swap_mib)
-		res->peak_swap_mib = (double)swap / MIB;
-	if (m->nfiles > res->peak_files)
-		res->peak_files = m->nfiles;
+	make_sample(m, now_mib, &smp);
+	if (m->have_done)
+		smp.last = m->last.last;
+	m->have_done = 0;
+	a = decide(m, &smp, t, now_mib, res);
+	m->done_ms = t;
+	if (a.act != POLICY_NONE) {
+		start(m, &a, now_mib, t, res);
+		if (m->done_ms == t)	/* a drop, or refused at once */
+			finish(m);
+	}
+	if (m->which != 0) {
+		m->tick_ms = m->done_ms > t ? (m->done_ms + 999) / 1000 * 1000 :
+		    t + 1000;
+		return;
+	}
+	every = policy_pressed(&m->pol, m->done_ms) ? m->o->react_ms :
+	    m->pol.cfg.poll_ms;
+	m->tick_ms = t + every > m->done_ms ? t + every : m->done_ms;
+}
+
+/* Every end of an action and every tick before `until` (ms), in order; the
+ * least swap and the peaks are kept up to date. */
+static void
+advance(struct machine *m, uint64_t until, struct result *res)
+{
+	for (;;) {
+		uint64_t swap;
+
+		if (m->pending.act != POLICY_NONE && m->done_ms < until &&
+		    m->done_ms <= m->tick_ms)
+			finish(m);
+		else if (m->tick_ms < until)
+			tick(m, res);
+		else
+			break;
+		swap = active_swap(m);
+		if (swap < m->swap_min)
+			m->swap_min = swap;
+		if ((double)swap / MIB > res->peak_swap_mib)
+			res->peak_swap_mib = (double)swap / MIB;
+		if (m->nfiles > res->peak_files)
+			res->peak_files = m->nfiles;
+	}
 }
 
 static void
 run(const struct opts *o, const struct trace *tr, int which,
     struct result *res)
 {
-	struct machine m;
-	struct policy pol;
+	struct machine *m;
 	struct policy_config pc;
-	struct sspace ss;
 	struct sspace_config sc;
-	struct policy_sample smp, last;
-	struct policy_action a;
 	size_t cursor = 0;
 	long s, end = (long)ceil(tr->t[tr->n - 1]);
-	double now_mib, peak_mib;
-	int have_done = 0;
 
 	memset(res, 0, sizeof(*res));
-	memset(&m, 0, sizeof(m));
-	memset(&last, 0, sizeof(last));
-	m.o = o;
-	m.ram = (uint64_t)(o->ram_mib * MIB);
-	m.quota = (uint64_t)(o->quota_mib * MIB);
-	m.rate = o->alloc_mibps * MIB;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		bad_input(EXIT_RUNTIME, "out of memory");
+	m->o = o;
+	m->tr = tr;
+	m->which = which;
+	m->ram = (uint64_t)(o->ram_mib * MIB);
+	m->quota = (uint64_t)(o->quota_mib * MIB);
+	m->rate = o->alloc_mibps * MIB;
 	res->policy = which == 0 ? "nfswapd" : "swapspace";
 
 	pc = o->pc;
 	pc.max_files = o->max_files;
-	pc.quota = m.quota;
-	policy_init(&pol, &pc);
+	pc.quota = m->quota;
+	policy_init(&m->pol, &pc);
 	sspace_config_defaults(&sc);
-	sspace_init(&ss, &sc);
+	sspace_init(&m->ss, &sc);
 
 	for (s = 0; s <= end; s++) {
-		demand_at(tr, &cursor, s, &now_mib, &peak_mib);
-		if (m.pending.act != POLICY_NONE && m.busy_until <= (double)s) {
-			finish(&m, &last);
-			have_done = 1;
+		uint64_t s0 = (uint64_t)s * 1000, swap, out;
+		double now_mib = demand_at(tr, &cursor, (double)s);
+		double peak_mib = demand_peak(tr, &cursor, s);
+
+		/* What happens at the second's start is its start. */
+		advance(m, s0 + 1, res);
+		swap = m->swap_min = active_swap(m);
+		advance(m, s0 + 1000, res);
+
+		if ((uint64_t)(peak_mib * MIB) > m->ram + m->swap_min) {
+			res->exhaustion_s++;
+			if (o->steps)
+				printf("%s t=%ld demand=%.0f swap=%.0f "
+				    "out of memory\n", res->policy, s, peak_mib,
+				    (double)m->swap_min / MIB);
 		}
-		if (m.pending.act == POLICY_NONE) {
-			make_sample(&m, now_mib, &smp);
-			if (have_done)
-				smp.last = last.last;
-			have_done = 0;
-			a = decide(&m, &pol, &ss, which, &smp, s, now_mib, res);
-			if (a.act != POLICY_NONE) {
-				start(&m, &a, now_mib, s, res);
-				if (a.act == POLICY_SHRINK) {
-					finish(&m, &last);
-					have_done = 1;
-				}
-			}
-		}
-		account(&m, now_mib, peak_mib, res);
+		out = (uint64_t)(now_mib * MIB);
+		out = out > m->ram ? out - m->ram : 0;
+		if (out > swap)
+			out = swap;
+		res->idle_swap_mib_s += (double)(swap - out) / MIB;
 	}
-	res->final_swap_mib = (double)active_swap(&m) / MIB;
+	res->final_swap_mib = (double)active_swap(m) / MIB;
+	if (which == 0)
+		res->reserve_mib = (double)policy_reserve(&m->pol, m->ram) / MIB;
+	free(m);
 }
 
 static const char *
@@ -442,14 +536,15 @@ print_json(const struct opts *o, const struct result *r)
 	sb_printf(&sb, "{\"trace\":");
 	sb_putjson(&sb, base(o->trace));
 	sb_printf(&sb, ",\"policy\":\"%s\",\"ram_mib\":%g,\"alloc_mibps\":%g,"
-	    "\"quota_mib\":%g,\"max_files\":%u,\"exhaustion_s\":%ld,"
-	    "\"grow_ops\":%ld,\"shrink_ops\":%ld,\"failed_ops\":%ld,"
-	    "\"refused_shrinks\":%ld,\"peak_files\":%u,"
+	    "\"quota_mib\":%g,\"max_files\":%u,\"react_ms\":%u,"
+	    "\"exhaustion_s\":%ld,\"grow_ops\":%ld,\"shrink_ops\":%ld,"
+	    "\"failed_ops\":%ld,\"refused_shrinks\":%ld,\"peak_files\":%u,"
 	    "\"idle_swap_mib_s\":%.0f,\"peak_swap_mib\":%.1f,"
-	    "\"final_swap_mib\":%.1f}\n", r->policy, o->ram_mib, o->alloc_mibps,
-	    o->quota_mib, o->max_files, r->exhaustion_s, r->grow_ops,
-	    r->shrink_ops, r->failed_ops, r->refused_shrinks, r->peak_files,
-	    r->idle_swap_mib_s, r->peak_swap_mib, r->final_swap_mib);
+	    "\"final_swap_mib\":%.1f,\"reserve_mib\":%.0f}\n", r->policy,
+	    o->ram_mib, o->alloc_mibps, o->quota_mib, o->max_files, o->react_ms,
+	    r->exhaustion_s, r->grow_ops, r->shrink_ops, r->failed_ops,
+	    r->refused_shrinks, r->peak_files, r->idle_swap_mib_s,
+	    r->peak_swap_mib, r->final_swap_mib, r->reserve_mib);
 	if (sb.oom)
 		bad_input(EXIT_RUNTIME, "out of memory");
 	fputs(sb.s, stdout);
@@ -532,9 +627,10 @@ print_table(const struct opts *o, const struct trace *tr,
 
 	if (!o->json)
 		printf("%s: ram %g MiB, creation %g MiB/s, quota %s, max %u "
-		    "files, %ld s\n%-10s %12s %8s %10s %10s %15s %13s\n",
+		    "files, react %u ms, %ld s\n"
+		    "%-10s %12s %8s %10s %10s %15s %13s\n",
 		    base(o->trace), o->ram_mib, o->alloc_mibps,
-		    o->quota_mib != 0 ? "set" : "none", o->max_files,
+		    o->quota_mib != 0 ? "set" : "none", o->max_files, o->react_ms,
 		    (long)ceil(tr->t[tr->n - 1]) + 1, "policy", "exhaustion_s",
 		    "grow_ops", "shrink_ops", "peak_files", "idle_swap_mib_s",
 		    "peak_swap_mib");
@@ -561,6 +657,7 @@ main(int argc, char **argv)
 		{ "alloc-mibps", required_argument, NULL, 'a' },
 		{ "quota-mib", required_argument, NULL, 'q' },
 		{ "max-files", required_argument, NULL, 'f' },
+		{ "react-ms", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "steps", no_argument, NULL, 's' },
 		{ "dot", no_argument, NULL, 'D' },
@@ -578,6 +675,7 @@ main(int argc, char **argv)
 	o.which = 3;
 	o.alloc_mibps = 8;
 	o.max_files = 16;
+	o.react_ms = FAST_POLL_MS;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't': o.trace = optarg; break;
@@ -586,6 +684,7 @@ main(int argc, char **argv)
 		case 'a': o.alloc_mibps = num_opt("alloc-mibps", optarg, 0.01, 1e6); break;
 		case 'q': o.quota_mib = num_opt("quota-mib", optarg, 0, 16 << 20); break;
 		case 'f': o.max_files = (unsigned)num_opt("max-files", optarg, 1, 32); break;
+		case 'R': o.react_ms = (unsigned)num_opt("react-ms", optarg, 10, 60000); break;
 		case 'j': o.json = 1; break;
 		case 's': o.steps = 1; break;
 		case 'D': dot = 1; break;

@@ -1,8 +1,10 @@
 #!/bin/bash
 # tests/host/sim.sh -- nfswap-sim and its trace suite: the traces in the tree
 # are what the generator makes; on every trace nfswapd's policy never runs
-# out of memory at 512 MiB RAM and 8 MiB/s creation, and holds no more idle
-# swap than swapspace over the suite; quota and file cap are never exceeded;
+# out of memory at 512 MiB RAM and 8 MiB/s creation; its standby reserve is
+# modelled (held to the end at defaults; with reserve=0 nfswapd holds no
+# more idle swap than swapspace over the suite), and so is its reaction
+# time (a step past RAM); quota and file cap are never exceeded;
 # docs/policy-sim.md and docs/fsm.dot are what the code produces; bad input
 # is refused with file:line and exit status 2.
 set -u
@@ -43,13 +45,56 @@ done
 ok "no trace rises faster than 6 MiB/s past RAM" test ! -e "$T/fast"
 is "every field is there" "$(jq -s 'map(has("exhaustion_s") and has("grow_ops")
     and has("shrink_ops") and has("peak_files") and has("idle_swap_mib_s")
-    and has("peak_swap_mib")) | all' "$T/all.json")" true
-idle=$(jq -s 'group_by(.policy) | map(map(.idle_swap_mib_s) | add) |
-    if .[0] <= .[1] then "yes" else "no: \(.)" end' -r "$T/all.json")
-is "over the suite nfswapd holds no more idle swap than swapspace" "$idle" yes
+    and has("peak_swap_mib") and has("final_swap_mib") and has("reserve_mib")
+    and has("react_ms")) | all' "$T/all.json")" true
 ex=$(jq -s 'map(select(.policy=="swapspace") | .exhaustion_s) | add' "$T/all.json")
 ok "swapspace runs out somewhere in the suite ($ex s): the model is not toothless" \
     test "$ex" -gt 0
+
+# --- the standby reserve ---------------------------------------------------
+# A reserve is idle swap bought for readiness: at defaults nfswapd holds
+# more idle swap than swapspace, by design.  Without it, it holds no more,
+# the bar the policy was tuned to.
+for t in tests/traces/*.csv; do
+	"$SIM" --trace "$t" --ram-mib 512 --alloc-mibps 8 --policy nfswapd \
+	    --set reserve=0 --json >>"$T/r0.json"
+done
+res=$(jq -s 'map(select(.policy=="nfswapd") | .reserve_mib) | unique |
+    if length == 1 then .[0] else "differs: \(.)" end' "$T/all.json")
+ok "defaults: a standby reserve ($res MiB of 512)" test "$res" -gt 0 2>/dev/null
+is "defaults: every trace ends holding at least the reserve" \
+    "$(jq -s 'map(select(.policy=="nfswapd") | .final_swap_mib >= .reserve_mib) | all' "$T/all.json")" true
+is "--set reserve=0: no reserve" "$(jq -s 'map(.reserve_mib) | max' "$T/r0.json")" 0
+ok "--set reserve=0: some trace ends holding less than $res MiB" \
+    test "$(jq -s --argjson r "$res" 'map(select(.final_swap_mib < $r)) | length' "$T/r0.json")" -gt 0
+sum_idle() { jq -s "map(select(.policy==\"$2\") | .idle_swap_mib_s) | add" "$1"; }
+ni=$(sum_idle "$T/all.json" nfswapd) si=$(sum_idle "$T/all.json" swapspace)
+n0=$(sum_idle "$T/r0.json" nfswapd)
+ok "over the suite the reserve is idle swap: nfswapd $ni MiB x s at defaults, $n0 with reserve=0" \
+    test "$ni" -gt "$n0"
+ok "with --set reserve=0 nfswapd holds no more idle swap than swapspace ($n0 against $si MiB x s; $ni at defaults)" \
+    test "$n0" -le "$si"
+
+# --- a step past RAM -------------------------------------------------------
+# 400 MiB for two minutes, 750 MiB a second later (238 past RAM) for ten:
+# faster than any trace of the suite climbs past RAM.  The reserve takes
+# it; without one the agent runs out whether it samples every 100 ms or
+# every second.  The reaction time is modelled: sampling fast, the first
+# grow comes within the second of the jump.
+awk 'BEGIN { for (t = 0; t <= 1800; t++) print t "," (t > 120 && t <= 720 ? 750 : 400) }' \
+    >"$T/step.csv"
+step() { "$SIM" --trace "$T/step.csv" --ram-mib 512 --policy nfswapd "$@"; }
+is "step: no exhaustion at defaults (the jump lands on the reserve)" \
+    "$(step --json | jq .exhaustion_s)" 0
+ef=$(step --json --set reserve=0 | jq .exhaustion_s)
+es=$(step --json --set reserve=0 --react-ms 1000 | jq .exhaustion_s)
+ok "step, --set reserve=0: out of memory at --react-ms 100 ($ef s) and at 1000 ($es s)" \
+    test "$ef" -gt 0 -a "$es" -gt 0
+first_grow() { step --steps --set reserve=0 "$@" |
+    awk '/ grow / && substr($2, 3) + 0 > 120 { print substr($2, 3); exit }'; }
+gf=$(first_grow) gs=$(first_grow --react-ms 1000)
+ok "step: the first grow after the jump at t=${gf:-?} s with --react-ms 100, t=${gs:-?} s with 1000" \
+    awk -v f="$gf" -v s="$gs" 'BEGIN { exit !(f != "" && s != "" && f < 121 && f + 0.5 <= s) }'
 
 # --- the published table is this build's --------------------------------
 bench/sim-table.sh "$SIM" >"$T/table.md"
@@ -128,6 +173,7 @@ bad "bad size" "not a size" --trace tests/traces/tail.csv --ram-mib 512 --set ma
 bad "quota below the smallest file" "quota is smaller than min_swapsize" --trace tests/traces/tail.csv --ram-mib 512 --quota-mib 2
 bad "--set max_files" "use --max-files" --trace tests/traces/tail.csv --ram-mib 512 --set max_files=3
 bad "--set quota" "use --quota-mib" --trace tests/traces/tail.csv --ram-mib 512 --set quota=1G
+bad "react-ms too small" "--react-ms" --trace tests/traces/tail.csv --ram-mib 512 --react-ms 5
 bad "odd page size" "multiples of 4K" --trace tests/traces/tail.csv --ram-mib 512 --set min_swapsize=65537
 bad "no trace" "usage" --ram-mib 512
 "$SIM" --trace "$T/does-not-exist.csv" --ram-mib 512 >/dev/null 2>"$T/err"

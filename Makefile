@@ -93,7 +93,7 @@ CEPH_TESTS  = cephfs swap_vm_ceph
 # Real kernels in QEMU (tests/system/NAME.sh, minutes each): project
 # quotas, the thin client swapping over NFS (and onto CephFS), and a
 # diskless Debian client booting with nfswap in its initramfs.
-SYSTEM_TESTS = quota_vm swap_vm boot_nfsroot swap_vm_ceph
+SYSTEM_TESTS = quota_vm swap_vm boot_nfsroot swap_vm_ceph swap_vm_612
 SUITES      = $(UNIT_TESTS) $(HOST_TESTS) $(SYSTEM_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))
@@ -276,7 +276,7 @@ check: ensure-deps
 # another, pass after pass.
 CHECK_JOBS  ?= 3
 CHECK_VM_LANES ?= 1
-CHECK_FIRST = swap_vm boot_nfsroot quota_vm bench swap_vm_ceph agent_host \
+CHECK_FIRST = swap_vm boot_nfsroot quota_vm bench swap_vm_ceph swap_vm_612 agent_host \
               cephfs serve_hostile agent_long fuzz cli serve nfs_ganesha
 CHECK_SUITES = $(filter $(SUITES),$(CHECK_FIRST)) \
                $(filter-out $(CHECK_FIRST),$(SUITES))

@@ -408,6 +408,9 @@ main(int argc, char **argv)
 		log_debug("%s/pressure/memory: %s; sampling every %u ms while "
 		    "memory moves instead", a.proc_dir, strerror(-a.psi_fd),
 		    FAST_POLL_MS);
+	else
+		log_debug("%s/pressure/memory: trigger \"%s\" set",
+		    a.proc_dir, PSI_TRIGGER);
 	if ((r = agent_sample(&a)) < 0)
 		fatalx("%s/meminfo or /proc/swaps: %s", a.proc_dir, strerror(-r));
 	agent_remove_partials(&a);

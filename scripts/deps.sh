@@ -15,7 +15,7 @@ PACKAGES="
 	libconfig-dev libtirpc-dev libnfs-dev rpcsvc-proto
 	libcmocka-dev valgrind mandoc jq
 	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 util-linux
-	qemu-system-x86 busybox-static e2fsprogs gnuplot-nox debootstrap
+	qemu-system-x86 busybox-static e2fsprogs gnuplot-nox debootstrap xz-utils
 	clang libclang-rt-14-dev strace systemd
 	ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common nfs-ganesha-ceph
 	libcephfs-dev

@@ -74,7 +74,7 @@ lane_of() {	# SUITE SCRIPT
 group_of() {	# SUITE
 	case $1 in
 	agent_host|agent_long|serve) echo kmsg ;;
-	swap_vm|swap_vm_ceph) echo hog ;;
+	swap_vm|swap_vm_ceph|swap_vm_612) echo hog ;;
 	esac
 }
 

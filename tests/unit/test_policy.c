@@ -130,7 +130,7 @@ test_config_check(void **state)
 	int i;
 
 	(void)state;
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < 12; i++) {
 		policy_config_defaults(&c);
 		switch (i) {
 		case 0: c.lower_freelimit = 30; break;	/* == freetarget */
@@ -143,6 +143,8 @@ test_config_check(void **state)
 		case 7: c.quota = MiB; break;
 		case 8: c.poll_ms = 1; break;
 		case 9: c.alloc_rate = 1000; break;
+		case 10: c.max_total_pct = 50; break;	/* < reserve (100) */
+		case 11: c.reserve_pct = 401; c.max_total_pct = 0; break;
 		}
 		diag_clear(&why);
 		if (policy_config_check(&c, &why) != -EINVAL)

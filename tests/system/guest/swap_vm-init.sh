@@ -36,7 +36,8 @@ if [ "$sc" = 9 ]; then		# make demo: one episode, shown as it happens
 	  done >/dev/console ) &
 	sleep 10
 	hog 320 ${rate:-4} 20 | while read -r l; do echo "HOG $l"; done >/dev/console
-	for i in $(seq 150); do grep -q nfswap /proc/swaps || break; sleep 1; done
+	. /lib/t.sh	# at_reserve: back to the standby reserve
+	for i in $(seq 150); do at_reserve >/dev/null && break; sleep 1; done
 	sleep 10
 	echo "DEMO-DONE"
 	kill $(cat /run/nfswapd.pid); sleep 1
@@ -98,6 +99,7 @@ else
 	if [ "$sc" = 5 ]; then
 		for i in $(seq 90); do at_reserve >/dev/null && break; sleep 1; done
 		D="at rest it holds its standby reserve and nothing more" t at_reserve
+		D="it set a PSI trigger on /proc/pressure/memory, to look the moment tasks stall" t says /run/nfswapd.log "/proc/pressure/memory" "trigger" "set"
 		r=$(reserve_kb)
 		echo "# standby reserve: $((r / 1024)) MiB; MemTotal $(($(awk '/^MemTotal/ { print $2 }' /proc/meminfo) / 1024)) MiB"
 		t0=$(cut -d' ' -f1 /proc/uptime)

@@ -353,6 +353,7 @@ main(int argc, char **argv)
 	struct agent a;
 	struct stat st;
 	struct diag d;
+	const char *trigger;
 	int r;
 
 	memset(&a, 0, sizeof(a));
@@ -399,18 +400,21 @@ main(int argc, char **argv)
 	a.owner = st.st_uid;
 	if (a.pid_file && write_pid(a.pid_file) < 0)
 		fatal("%s", a.pid_file);
-	agent_harden();
-	agent_root_init(&a);
-	if ((a.kmsg_fd = kmsg_open("/dev/kmsg")) < 0)
-		log_warnx("/dev/kmsg: %s; swap I/O errors will not be seen",
-		    strerror(-a.kmsg_fd));
-	if ((a.psi_fd = agent_psi_open(a.proc_dir)) < 0)
+	/* Before agent_harden() drops CAP_SYS_RESOURCE: a trigger with a
+	 * window under 2 s is the privileged kind (6.1 refuses the open
+	 * without it, 6.12 the write: EINVAL). */
+	if ((a.psi_fd = agent_psi_open(a.proc_dir, &trigger)) < 0)
 		log_debug("%s/pressure/memory: %s; sampling every %u ms while "
 		    "memory moves instead", a.proc_dir, strerror(-a.psi_fd),
 		    FAST_POLL_MS);
 	else
 		log_debug("%s/pressure/memory: trigger \"%s\" set",
-		    a.proc_dir, PSI_TRIGGER);
+		    a.proc_dir, trigger);
+	agent_harden();
+	agent_root_init(&a);
+	if ((a.kmsg_fd = kmsg_open("/dev/kmsg")) < 0)
+		log_warnx("/dev/kmsg: %s; swap I/O errors will not be seen",
+		    strerror(-a.kmsg_fd));
 	if ((r = agent_sample(&a)) < 0)
 		fatalx("%s/meminfo or /proc/swaps: %s", a.proc_dir, strerror(-r));
 	agent_remove_partials(&a);

@@ -20,6 +20,8 @@
 #define FAST_POLL_MS	100		/* sampling while memory moves */
 #define PSI_TRIGGER	"some 20000 500000" /* a tick at once when tasks
 					   stall 20 ms of 500 on memory */
+#define PSI_TRIGGER_2S	"some 20000 2000000" /* without CAP_SYS_RESOURCE
+					   (Linux >= 6.5): windows of 2 s */
 #define PROV_AWAY_MS	(10 * 60 * 1000) /* an unreachable provisioner: asked
 					   again after this ("10 minutes") */
 
@@ -82,7 +84,7 @@ void	agent_remove_partials(struct agent *);
 /* sample.c -- memory, the active swap files, the kernel log's errors */
 ssize_t	agent_slurp(struct agent *, const char *path);
 int	agent_sample(struct agent *);
-int	agent_psi_open(const char *proc_dir);
+int	agent_psi_open(const char *proc_dir, const char **trigger);
 void	agent_feed_kmsg(struct agent *);
 
 /* status.c -- the status file, and the report SIGUSR1 asks for */

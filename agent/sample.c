@@ -113,26 +113,33 @@ agent_sample(struct agent *a)
 /*
  * A PSI trigger on the proc directory's pressure/memory (Linux >= 5.2,
  * CONFIG_PSI, on in Debian's kernels): the descriptor polls POLLPRI when
- * tasks stalled on memory for PSI_TRIGGER's share of a window, so that a
- * climb is seen within milliseconds, not at the next tick.  -errno when
- * the kernel offers none (the agent then relies on sampling fast while
- * memory moves).
+ * tasks stalled on memory for a share of a window, so that a climb is seen
+ * within milliseconds, not at the next tick.  PSI_TRIGGER's half-second
+ * window needs CAP_SYS_RESOURCE (taken at open); without it a kernel that
+ * allows unprivileged triggers takes PSI_TRIGGER_2S.  The descriptor, with
+ * *trigger the one set; or -errno when the kernel offers none (the agent
+ * then relies on sampling fast while memory moves).
  */
 int
-agent_psi_open(const char *proc_dir)
+agent_psi_open(const char *proc_dir, const char **trigger)
 {
+	static const char *const triggers[] = { PSI_TRIGGER, PSI_TRIGGER_2S };
 	char path[PATH_MAXLEN + 32];
-	int fd, r;
+	unsigned i;
+	int fd, r = -ENOENT;
 
 	snprintf(path, sizeof(path), "%s/pressure/memory", proc_dir);
-	if ((fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
-		return -errno;
-	if (write(fd, PSI_TRIGGER, sizeof(PSI_TRIGGER)) < 0) {
+	for (i = 0; i < sizeof(triggers) / sizeof(triggers[0]); i++) {
+		if ((fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
+			return r == -ENOENT ? -errno : r;
+		if (write(fd, triggers[i], strlen(triggers[i]) + 1) >= 0) {
+			*trigger = triggers[i];
+			return fd;
+		}
 		r = -errno;
 		close(fd);
-		return r;
 	}
-	return fd;
+	return r;
 }
 
 /*

@@ -330,6 +330,25 @@ run(struct agent *a)
 	}
 }
 
+/*
+ * The PSI trigger, set before agent_harden() drops CAP_SYS_RESOURCE: a
+ * trigger with a window under 2 s is the privileged kind (6.1 refuses the
+ * open without it, 6.12 the write: EINVAL).
+ */
+static void
+watch_pressure(struct agent *a)
+{
+	const char *trigger = NULL;
+
+	if ((a->psi_fd = agent_psi_open(a->proc_dir, &trigger)) < 0)
+		log_debug("%s/pressure/memory: %s; sampling every %u ms while "
+		    "memory moves instead", a->proc_dir, strerror(-a->psi_fd),
+		    FAST_POLL_MS);
+	else
+		log_debug("%s/pressure/memory: trigger \"%s\" set",
+		    a->proc_dir, trigger);
+}
+
 /* At exit the files stay active, unless --swapoff-on-exit. */
 static void
 finish(struct agent *a)
@@ -353,7 +372,6 @@ main(int argc, char **argv)
 	struct agent a;
 	struct stat st;
 	struct diag d;
-	const char *trigger;
 	int r;
 
 	memset(&a, 0, sizeof(a));
@@ -400,16 +418,7 @@ main(int argc, char **argv)
 	a.owner = st.st_uid;
 	if (a.pid_file && write_pid(a.pid_file) < 0)
 		fatal("%s", a.pid_file);
-	/* Before agent_harden() drops CAP_SYS_RESOURCE: a trigger with a
-	 * window under 2 s is the privileged kind (6.1 refuses the open
-	 * without it, 6.12 the write: EINVAL). */
-	if ((a.psi_fd = agent_psi_open(a.proc_dir, &trigger)) < 0)
-		log_debug("%s/pressure/memory: %s; sampling every %u ms while "
-		    "memory moves instead", a.proc_dir, strerror(-a.psi_fd),
-		    FAST_POLL_MS);
-	else
-		log_debug("%s/pressure/memory: trigger \"%s\" set",
-		    a.proc_dir, trigger);
+	watch_pressure(&a);	/* before agent_harden(): see there */
 	agent_harden();
 	agent_root_init(&a);
 	if ((a.kmsg_fd = kmsg_open("/dev/kmsg")) < 0)

@@ -142,13 +142,11 @@ fit_limits(const struct policy *p, double g, uint64_t mem_total)
  */
 static int
 grow_reserve(const struct policy *p, const struct policy_sample *smp,
-    uint64_t now, const struct policy_view *v, uint64_t *bytes,
-    const char **why)
+    uint64_t now, uint64_t *bytes, const char **why)
 {
 	const struct policy_config *c = &p->cfg;
 	uint64_t want = policy_reserve(p, smp->mem_total), size;
 
-	(void)v;
 	if (p->ours >= want || want - p->ours < c->min_swapsize ||
 	    p->io_failed || smp->nfiles >= c->max_files ||
 	    (p->write_failed && now - p->write_failed_ms < c->error_hold_ms))
@@ -183,7 +181,7 @@ policy_grow(const struct policy *p, const struct policy_sample *smp,
 		g = (double)c->max_swapsize;
 	low = policy_low(p, v);
 	if (v->free - v->rise * lead >= low)
-		return grow_reserve(p, smp, now, v, bytes, why);
+		return grow_reserve(p, smp, now, bytes, why);
 
 	*bytes = 0;
 	if (p->io_failed)

@@ -27,9 +27,12 @@ done
 if [ $SMOKE = 1 ]; then
 	CREATE_MIB=4 GROW_MIB=4 POLLS=2000 CLIENTS=30 LOOKUPS=300 LOOKUP_S=3
 	CEPH_CLIENTS=20 CEPH_MIB=4 HOSTILE_LOOKUPS=40 HOSTILE_IDLE=40
+	# One boot of each kind of swap, a hog that fits in RAM.
+	CLIMB_BOOTS=1 CLIMB=(CLIMB_RATES=full CLIMB_HOG_MIB=32 CLIMB_REST_S=2 CLIMB_AFTER_S=5)
 else
 	CREATE_MIB=256 GROW_MIB=256 POLLS=200000 CLIENTS=10000 LOOKUPS=50000 LOOKUP_S=10
 	CEPH_CLIENTS=1000 CEPH_MIB=64 HOSTILE_LOOKUPS=1200 HOSTILE_IDLE=300
+	CLIMB_BOOTS=2 CLIMB=(CLIMB_RATES="16 32 full")
 fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/nfswap-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
@@ -51,7 +54,7 @@ part() {	# NAME SCRIPT ARGS...: its "key value" lines into V[NAME.key]
 		return
 	fi
 	while read -r k v; do
-		case $k in '#'*|'') continue ;; esac
+		case $k in '#'*|'|'*|[A-Z]*|'') continue ;; esac	# and tables
 		V[$name.$k]=$v
 	done <"$W/$name.out"
 	V[$name.took]=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.0f", b - a}')
@@ -64,6 +67,7 @@ part footprint bench/footprint.sh $POLLS
 part scale bench/scale.sh $CLIENTS $LOOKUPS $LOOKUP_S
 part hostile bench/hostile.sh $HOSTILE_LOOKUPS $HOSTILE_IDLE 40
 part cephfs bench/cephfs.sh $CEPH_CLIENTS $CEPH_MIB
+part climb env "${CLIMB[@]}" bench/climb-sweep.sh $CLIMB_BOOTS
 
 # ---- the table ---------------------------------------------------------
 g() { echo "${V[$1]:-}"; }
@@ -155,6 +159,28 @@ if [ -n "$(g cephfs.add_ceph_s)" ]; then
 	r=$(calc "printf \"%.2f\", $t / $(g cephfs.one_head_two_clients_mibps)")
 	row "two heads / one head, two clients ($(g cephfs.cores) cores for the cluster, both heads and both clients)" "${r}x" "> 1x" "$(verdict $r '>' 1)"
 fi
+if [ -n "$(g climb.static_fastest)" ]; then
+	for x in nfs alloc; do
+		[ -n "$(g climb.${x}_fastest)" ] || continue
+		w=$([ $x = nfs ] && echo "nfswapd, files over NFS" || echo "nfswapd with ALLOCATE")
+		q=$(g climb.${x}_fastest_ratio)
+		row "climb sweep in the VM (Linux $(g climb.climb_kernel); the tables below), $w: fastest climb survived / the static file's" \
+		    "$(g climb.${x}_fastest) / $(g climb.static_fastest) = ${q:--}" ">= 1.0" "$(verdict "$q" '>=' 1.0)"
+		q=$(g climb.${x}_rest_ratio)
+		row "... held at rest / the static file's" "$(g climb.${x}_rest) / $(g climb.static_rest) MiB = ${q:--}" "<= 0.5" "$(verdict "$q" '<=' 0.5)"
+		q=$(g climb.${x}_peak_ratio)
+		row "... held at the peak / the static file's" "$(g climb.${x}_peak) / $(g climb.static_peak) MiB = ${q:--}" "<= 1.0" "$(verdict "$q" '<=' 1.0)"
+	done
+fi
+
+# The climb sweep's own tables (survival and swap held per cell).
+climb_tables() {
+	[ -s "$W/climb.out" ] && grep -q '^| ' "$W/climb.out" || return 0
+	echo
+	echo "## The climb sweep"
+	echo
+	grep -v -e '^# ' -e '^[a-z_]* ' "$W/climb.out"
+}
 
 table() {
 	echo "| measured | figure | goal | verdict |"
@@ -163,6 +189,7 @@ table() {
 	for s in "${skipped[@]}"; do echo "| $s | skipped | | |"; done
 }
 table
+climb_tables
 
 if [ -n "$OUT" ]; then
 	cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
@@ -178,9 +205,10 @@ if [ -n "$OUT" ]; then
 		echo "Machine: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) cores, $mem;"
 		echo "Debian $(cat /etc/debian_version 2>/dev/null), NFS-Ganesha ${ganesha:-?}, QEMU ${qemu:-?} (TCG: no KVM);"
 		echo "the thin client: Linux ${V[grow.guest_kernel]:-?} (Debian 12's kernel package), 512 MiB, one vCPU."
-		echo "Time per part (s): create ${V[create.took]:--}, grow ${V[grow.took]:--}, policy ${V[policy.took]:--}, footprint ${V[footprint.took]:--}, scale ${V[scale.took]:--}, hostile ${V[hostile.took]:--}, cephfs ${V[cephfs.took]:--}."
+		echo "Time per part (s): create ${V[create.took]:--}, grow ${V[grow.took]:--}, policy ${V[policy.took]:--}, footprint ${V[footprint.took]:--}, scale ${V[scale.took]:--}, hostile ${V[hostile.took]:--}, cephfs ${V[cephfs.took]:--}, climb ${V[climb.took]:--}."
 		echo
 		table
+		climb_tables
 		echo
 		sed -n '/^<!-- notes -->$/,$p' bench/README.md | tail -n +2
 	} >"$OUT.new" && mv "$OUT.new" "$OUT"

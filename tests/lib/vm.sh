@@ -2,7 +2,9 @@
 # initramfs, for the tests that need a real kernel: project quotas, swap
 # over NFS.  Sourced after tap.sh.  The kernel package is fetched once with
 # apt-get download into $NFSWAP_CACHE (default /var/cache/nfswap-tests),
-# outside the work tree.
+# outside the work tree.  NFSWAP_VM_KERNEL=6.12 boots Debian 12's 6.12
+# kernel (linux-image-6.12-amd64) instead of its default (linux-image-amd64,
+# 6.1); both may be in the cache side by side.
 #
 #   vm_need WHAT                SKIP (and exit) unless root, QEMU, busybox...
 #   vm_fetch WHAT               download the kernel package (once, cached)
@@ -37,10 +39,19 @@ vm_need() {	# WHAT
 	    { skip "$1" "busybox-static is not installed"; tap_done; exit 0; }
 }
 
+# The metapackage that NFSWAP_VM_KERNEL names (unset: Debian 12's default
+# kernel, 6.1), and the versioned package it depends on now.
+vm_meta() {
+	echo "linux-image${NFSWAP_VM_KERNEL:+-$NFSWAP_VM_KERNEL}-amd64"
+}
+vm_pkg() {
+	apt-cache depends "$(vm_meta)" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}'
+}
+
 vm_deb() {	# the cached kernel package, or nothing
 	local pkg
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-	[ -n "$pkg" ] && ls "$VM_CACHE/${pkg}_"*.deb 2>/dev/null | head -1
+	pkg=$(vm_pkg)
+	[ -n "$pkg" ] && ls "$VM_CACHE/${pkg}_"*.deb 2>/dev/null | sort -V | tail -1
 }
 
 # The cache is shared by QEMU suites that may run side by side
@@ -63,8 +74,8 @@ vm_fetch() {	# WHAT: download the kernel package once (needs the archive)
 vm_fetch_locked() {	# WHAT
 	local pkg
 	[ -n "$(vm_deb)" ] && return 0
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-	[ -n "$pkg" ] || { skip "$1" "apt cannot resolve linux-image-amd64 (apt-get update?)"; tap_done; exit 0; }
+	pkg=$(vm_pkg)
+	[ -n "$pkg" ] || { skip "$1" "apt cannot resolve $(vm_meta) (apt-get update?)"; tap_done; exit 0; }
 	(cd "$VM_CACHE" && apt-get download -q "$pkg") >"$T/download.log" 2>&1
 	[ -n "$(vm_deb)" ] || { skip "$1" "apt-get download $pkg failed: $(tail -1 "$T/download.log")"; tap_done; exit 0; }
 }
@@ -103,6 +114,11 @@ vm_modules() {	# DIR MOD...
 			cp "$KDIR/lib/modules/$KVER/$dep" "$r/lib/modules/$KVER/$dep"
 		done
 	done
+	# 6.12's modules are xz-packed: busybox first hands the packed file
+	# to the kernel ("Invalid ELF header magic" on the console), then
+	# unpacks it itself.  Unpacked here, they load at the first try.
+	command -v xz >/dev/null &&
+	    find "$r/lib/modules/$KVER" -name '*.ko.xz' -exec xz -d -f {} +
 	/bin/busybox depmod -b "$r" "$KVER"
 }
 

@@ -48,8 +48,10 @@
 #                                              NFSWAP_VM_KERNEL=6.12: that
 #                                              kernel; RATE: MiB/s or full)
 #   CLIMB_HOG_MIB, CLIMB_REST_S, CLIMB_AFTER_S, CLIMB_BOUND_S: the figures
-#   above (a smoke run makes them small); CLIMB_LOGS=DIR keeps each
-#   boot's serial log there, and the listings of the export after it.
+#   above (a smoke run makes them small); CLIMB_QUIET_WAIT: how long a
+#   boot waits for other QEMU guests to end (3600 s); CLIMB_LOGS=DIR
+#   keeps each boot's serial log there, and the listings of the export
+#   after it.
 #
 # Prints, per boot (for bench/climb-sweep.sh and for people):
 #   climb variant=V rate=R kernel=KVER boot=N verified=0|1 oom=N werr=N
@@ -94,12 +96,15 @@ if [ "${NFSWAP_IN_NS:-}" != 1 ] && [ -z "${CLIMB_INITRD:-}" ]; then
 	install -m 0755 bench/climb-guest.sh "$r/init"
 	vm_pack "$r" "$T/initrd.gz"
 	# Guests timed against real time: one at a time on this machine.
-	# Each boot waits (up to an hour) for other guests to end, and says
-	# if one ran beside it all the same.
+	# Each boot waits (CLIMB_QUIET_WAIT s, an hour) for other guests to
+	# end, and says if one ran beside it all the same.
 	guests() { pgrep -c -x qemu-system-x86 || true; }
 	failed=0
 	for n in $(seq "$BOOTS"); do
-		for _ in $(seq 720); do [ "$(guests)" = 0 ] && break; sleep 5; done
+		for _ in $(seq $((${CLIMB_QUIET_WAIT:-3600} / 5))); do
+			[ "$(guests)" = 0 ] && break
+			sleep 5
+		done
 		rm -f "$T/beside"
 		( while :; do [ "$(guests)" -gt 1 ] && : >"$T/beside"; sleep 5; done ) &
 		watcher=$!

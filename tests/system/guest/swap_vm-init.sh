@@ -105,6 +105,8 @@ else
 		t0=$(cut -d' ' -f1 /proc/uptime)
 		D="the hog's 320 MiB at full speed (RAM is 256) all verified within $CLIMB_BOUND s (more is a stall)" t timeout $CLIMB_BOUND hog 320 0 5
 		echo "# the hog took $(awk -v t0=$t0 '{ printf "%.1f", $1 - t0 }' /proc/uptime) s; at most $(($(sort -n /tmp/held | tail -1) / 1024)) MiB of swap held"
+		mt=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
+		D="it never held more than max_total, twice MemTotal ($((2 * mt / 1024)) MiB)" t sh -c "[ \$(sort -n /tmp/held | tail -1) -le $((2 * mt + 1024)) ]"
 	elif [ "$sc" = 2 ]; then
 		# Tell the host, live, when the hog has all its memory (a third
 		# of it in swap) and is about to read it back: the server dies

@@ -197,7 +197,7 @@ awk -v F="$T/files.log" -v s="$(mark hog-start)" -v e="$hog_end" \
 		h = j < nf && fk[j] > $3 ? fk[j] : $3 }
 	$1 == "S" && $2 <= rb { before = h }
 	$1 == "S" && ra != "" && $2 <= ra { after = h }
-	$1 == "S" && $2 >= s { if (h > peak) peak = h
+	$1 == "S" && $2 >= s { if (np++ == 0 || h > peak) peak = h
 		if (e == "" || $2 <= e) { sum += h; n++ } }
 	END { printf "hog_s=%s rest_before=%s peak=%s avg=%s rest_after=%s\n",
 	    e == "" ? "-" : sprintf("%.1f", e - s), mib(before), mib(peak),

@@ -96,12 +96,17 @@ if [ "${NFSWAP_IN_NS:-}" != 1 ] && [ -z "${CLIMB_INITRD:-}" ]; then
 	install -m 0755 bench/climb-guest.sh "$r/init"
 	vm_pack "$r" "$T/initrd.gz"
 	# Guests timed against real time: one at a time on this machine.
-	# Each boot waits (CLIMB_QUIET_WAIT s, an hour) for other guests to
-	# end, and says if one ran beside it all the same.
+	# Climbs take turns by a lock in the kernel cache (two sweeps that
+	# both saw the machine quiet started together); each boot then waits
+	# (CLIMB_QUIET_WAIT s, an hour) for other guests to end, and says if
+	# one ran beside it all the same.  CLIMB_QUIET_WAIT=0: neither.
+	quiet=${CLIMB_QUIET_WAIT:-3600}
 	guests() { pgrep -c -x qemu-system-x86 || true; }
+	exec {turn}>"$VM_CACHE/.climb-lock"
 	failed=0
 	for n in $(seq "$BOOTS"); do
-		for _ in $(seq $((${CLIMB_QUIET_WAIT:-3600} / 5))); do
+		[ "$quiet" = 0 ] || flock "$turn"
+		for _ in $(seq $((quiet / 5))); do
 			[ "$(guests)" = 0 ] && break
 			sleep 5
 		done
@@ -112,6 +117,7 @@ if [ "${NFSWAP_IN_NS:-}" != 1 ] && [ -z "${CLIMB_INITRD:-}" ]; then
 		    CLIMB_BOOT=$n "$BASH" "$0" "$V" "$RATE" >"$T/boot.out"
 		rc=$?
 		kill $watcher; wait $watcher 2>/dev/null
+		flock -u "$turn"
 		cat "$T/boot.out"
 		[ -e "$T/beside" ] && echo "# boot $n ($V $RATE): another QEMU guest ran beside it on this machine"
 		grep -q '^SKIP' "$T/boot.out" && exit 0

@@ -98,13 +98,15 @@ agent_sample(struct agent *a)
 	a->smp.anon_inactive = mi.anon_inactive > mi.swap_cached ?
 	    mi.anon_inactive - mi.swap_cached : 0;
 	sample_files(a);
-	/* With a fake meminfo (--proc, for tests) the swap figures come from
-	 * /proc/swaps, so that they agree with the files really active. */
+	/* With a fake meminfo (--proc, for tests) the swap figures are those
+	 * of our own files in /proc/swaps: they agree with the files really
+	 * active, and the host's other swap is not the fake machine's. */
 	if (strcmp(a->proc_dir, "/proc") != 0) {
 		a->smp.swap_total = a->smp.swap_free = 0;
-		for (i = 0; i < a->swaps.n; i++) {
-			a->smp.swap_total += a->swaps.e[i].size;
-			a->smp.swap_free += a->swaps.e[i].size - a->swaps.e[i].used;
+		for (i = 0; i < a->smp.nfiles; i++) {
+			a->smp.swap_total += a->smp.files[i].size;
+			a->smp.swap_free += a->smp.files[i].size -
+			    a->smp.files[i].used;
 		}
 	}
 	return 0;

@@ -24,11 +24,16 @@ POLLS=${1:-200000}
 [ "$(id -u)" = 0 ] || { echo "SKIP needs root (the agent locks itself in memory)"; exit 0; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/nfswap-fp.XXXXXX")
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$T"' EXIT
+# Whatever swap of ours is on goes off before the directory goes (an
+# active swap file cannot be removed).
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null
+    for f in "$T"/swap/nfswap.*; do [ -f "$f" ] && swapoff "$f" 2>/dev/null; done
+    rm -rf "$T"' EXIT
 mkdir -p "$T/proc" "$T/swap"
 printf 'MemTotal: %d kB\nMemFree: %d kB\nMemAvailable: %d kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n' \
     $((1024 * 1024)) $((900 * 1024)) $((900 * 1024)) >"$T/proc/meminfo"
-echo "swap = { status_file = \"$T/status.json\"; };" >"$T/nfswapd.conf"
+# No standby reserve: a poll that decides nothing, without a file on /tmp.
+echo "swap = { status_file = \"$T/status.json\"; }; policy = { reserve = 0; };" >"$T/nfswapd.conf"
 # Resident and locked, a few seconds into a steady run.
 "$D" -d -c "$T/nfswapd.conf" --proc "$T/proc" --swapdir "$T/swap" 2>"$T/agent.log" &
 pid=$!

@@ -37,6 +37,10 @@ fx_at_stop '[ -z "$CG" ] || rmdir "$CG" 2>/dev/null'
 state() { jq -r .state "$T/status.json" 2>/dev/null; }
 start() { agent_start "$T/nfswapd.conf" "$@"; }	# SWAPDIR LOG [ARG...]
 stop() { agent_stop "$PID"; }
+offdir() {	# every swap file of ours in $1 off and gone
+	fx_swapoff "$1"
+	rm -f "$1"/nfswap.* "$1"/.nfswap.*
+}
 
 mkdir -p "$T/proc"
 if ! agent_swapdir swap 96M; then skip "nfswapd on the host" "cannot make a loop-mounted ext4 image here"; tap_done; exit; fi
@@ -397,10 +401,6 @@ prov_start() {	# prov_start LOG ARGS...: a fake provisioner, port in $PPORT
 	wait_for 5 'test -s "$T/fp.port"' && PPORT=$(awk '{ print $2 }' "$T/fp.port")
 }
 prov_stop() { kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
-offdir() {	# every swap file of ours in $1 off and gone
-	fx_swapoff "$1"
-	rm -f "$1"/nfswap.* "$1"/.nfswap.*
-}
 if [ -x "$FP" ]; then
 	agent_swapdir hp 64M || true
 	# hostile_alloc NAME "FAKEPROV ARGS" "WHAT|THE AGENT|SAYS" SECONDS

@@ -105,6 +105,32 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 	return g;
 }
 
+/* What a cap of total bytes (0: none) leaves beside what we hold. */
+static uint64_t
+room(uint64_t cap, uint64_t ours)
+{
+	return cap == 0 ? UINT64_MAX : cap > ours ? cap - ours : 0;
+}
+
+/*
+ * Why growth is held back whatever memory says (a lost page, recent swap
+ * write errors, the file cap), or NULL.
+ */
+static const char *
+held_back(const struct policy *p, const struct policy_sample *smp,
+    uint64_t now)
+{
+	const struct policy_config *c = &p->cfg;
+
+	if (p->io_failed)
+		return "short of memory, but NFS swap had I/O errors: not growing";
+	if (p->write_failed && now - p->write_failed_ms < c->error_hold_ms)
+		return "short of memory, but swap writes failed within error_hold: not growing";
+	if (smp->nfiles >= c->max_files)
+		return "short of memory, but at the file cap";
+	return NULL;
+}
+
 /*
  * g, within the limits, made a size a file can have: whole MiB when it is
  * that big -- up if the limits allow -- else whole pages; min_swapsize is
@@ -117,12 +143,10 @@ fit_limits(const struct policy *p, double g, uint64_t mem_total)
 	const struct policy_config *c = &p->cfg;
 	uint64_t q, size, up, lim = c->max_swapsize;
 
-	q = quota_limit(p);
-	if (q != 0 && lim > (q > p->ours ? q - p->ours : 0))
-		lim = q > p->ours ? q - p->ours : 0;
-	q = total_cap(p, mem_total);
-	if (q != 0 && lim > (q > p->ours ? q - p->ours : 0))
-		lim = q > p->ours ? q - p->ours : 0;
+	if ((q = room(quota_limit(p), p->ours)) < lim)
+		lim = q;
+	if ((q = room(total_cap(p, mem_total), p->ours)) < lim)
+		lim = q;
 	/* g is at most max_swapsize (<= 1 PiB): the conversion is exact. */
 	size = g >= (double)lim ? lim : (uint64_t)g;
 	up = size + (POLICY_MIB - size % POLICY_MIB) % POLICY_MIB;
@@ -148,8 +172,7 @@ grow_reserve(const struct policy *p, const struct policy_sample *smp,
 	uint64_t want = policy_reserve(p, smp->mem_total), size;
 
 	if (p->ours >= want || want - p->ours < c->min_swapsize ||
-	    p->io_failed || smp->nfiles >= c->max_files ||
-	    (p->write_failed && now - p->write_failed_ms < c->error_hold_ms))
+	    held_back(p, smp, now) != NULL)
 		return 0;
 	if ((size = fit_limits(p, (double)(want - p->ours), smp->mem_total)) <
 	    c->min_swapsize)
@@ -184,23 +207,18 @@ policy_grow(const struct policy *p, const struct policy_sample *smp,
 		return grow_reserve(p, smp, now, bytes, why);
 
 	*bytes = 0;
-	if (p->io_failed)
-		*why = "short of memory, but NFS swap had I/O errors: not growing";
-	else if (p->write_failed && now - p->write_failed_ms < c->error_hold_ms)
-		*why = "short of memory, but swap writes failed within error_hold: not growing";
-	else if (smp->nfiles >= c->max_files)
-		*why = "short of memory, but at the file cap";
-	else if ((size = fit_limits(p, g, smp->mem_total)) < c->min_swapsize)
-		*why = total_cap(p, smp->mem_total) != 0 &&
-		    p->ours + c->min_swapsize > total_cap(p, smp->mem_total) ?
-		    "short of memory, but at max_total" :
+	if ((*why = held_back(p, smp, now)) != NULL)
+		return 1;
+	if ((size = fit_limits(p, g, smp->mem_total)) < c->min_swapsize) {
+		*why = room(total_cap(p, smp->mem_total), p->ours) <
+		    c->min_swapsize ? "short of memory, but at max_total" :
 		    "short of memory, but the quota is used up";
-	else {
-		*bytes = size;
-		*why = v->rise > 0 ?
-		    "free memory will fall below the lower limit before a file is ready" :
-		    "free memory is below the lower limit";
+		return 1;
 	}
+	*bytes = size;
+	*why = v->rise > 0 ?
+	    "free memory will fall below the lower limit before a file is ready" :
+	    "free memory is below the lower limit";
 	return 1;
 }
 

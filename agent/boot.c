@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -93,6 +94,8 @@ drop_sys_resource(void)
 	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
 }
 
+#define AGENT_NICE	(-20)
+
 void
 agent_harden(void)
 {
@@ -105,6 +108,8 @@ agent_harden(void)
 		log_warn("oom_score_adj");
 	if (fd >= 0)
 		close(fd);
+	if (setpriority(PRIO_PROCESS, 0, AGENT_NICE) < 0)
+		log_warn("setpriority %d", AGENT_NICE);
 	/* after oom_score_adj, which needs it */
 	if ((r = drop_sys_resource()) < 0)
 		log_warnx("dropping CAP_SYS_RESOURCE: %s (quotas may not hold "

@@ -122,7 +122,7 @@ const struct policy_setting policy_settings[POLICY_NSETTINGS + 1] = {
 	{ "min_grow_pct",	POLICY_PCT,	P(min_grow_pct),	"25" },
 	{ "min_free",		POLICY_SIZE,	P(min_free),		"128M" },
 	{ "error_hold",		POLICY_SECS,	P(error_hold_ms),	"1800" },
-	{ "reserve",		POLICY_PCT,	P(reserve_pct),		"100" },
+	{ "reserve",		POLICY_PCT,	P(reserve_pct),		"120" },
 	{ "max_total",		POLICY_PCT,	P(max_total_pct),	"200" },
 	{ NULL, 0, 0, NULL }
 };

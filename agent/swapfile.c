@@ -12,11 +12,19 @@
  * gone -- leaves a name that can never be taken for a swap file, and that
  * swapfile_partials() removes once the directory answers again.
  *
- * Creation must not flood the page cache of a client that is short of
- * memory: writes come from one static zero buffer, and every few MiB the
- * written range is pushed out and dropped from the cache.  A failed
- * creation removes its partial file.  Nothing here logs; every function
- * returns 0 or -errno.
+ * Creation must not take memory from a client that is short of it: the
+ * file is opened with O_DIRECT where the file system takes it (NFS does),
+ * so the zeros go from one static buffer to the wire without a page of
+ * cache -- buffered, every page written had to be allocated first, by
+ * reclaim, i.e. by swapping over the very link the file was written on,
+ * and a file made during a climb took 3.4-4.3 s for 54 MiB (Linux 6.12).
+ * Direct writes go DIRECT_CHUNK at a time (one writev of the same zero
+ * buffer; the NFS client sends it as wsize WRITEs in flight and one
+ * COMMIT).  Where O_DIRECT is refused (tmpfs, an odd alignment), the file
+ * is written through the cache, block bytes a call, and every few MiB the
+ * written range is pushed out and dropped from it.  A failed creation
+ * removes its partial file.  Nothing here logs; every function returns 0
+ * or -errno.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,15 +36,17 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "agent.h"
 
 #define ZERO_MAX	(64 * 1024)	/* the largest block size */
+#define DIRECT_CHUNK	(1024 * 1024)	/* bytes per direct write */
 #define SWAP_SIG	"SWAPSPACE2"
 #define SWAP_MIN_PAGES	10
 
-static const char zeros[ZERO_MAX];
+static const char zeros[ZERO_MAX] __attribute__((aligned(4096)));
 static char page[65536];		/* one page, for the header */
 
 static int	not_ours(const struct stat *, uid_t);
@@ -114,16 +124,22 @@ write_all(int fd, const char *buf, size_t len)
 struct posix {
 	int		dirfd;
 	volatile int	*stop;		/* set by a signal; or NULL */
+	uint32_t	block;		/* bytes per buffered write */
+	int		direct;		/* opened with O_DIRECT */
 };
 
 static int
 posix_create(void *ctx, const char *name, void **h)
 {
-	int dirfd = ((struct posix *)ctx)->dirfd;
+	struct posix *px = ctx;
+	int dirfd = px->dirfd, flags = O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC;
 	struct stat d, f;
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = openat(dirfd, name, flags | O_DIRECT, 0600);
 
+	px->direct = fd >= 0;
+	if (fd < 0 && errno == EINVAL)
+		fd = openat(dirfd, name, flags, 0600);
 	if (fd < 0)
 		return -errno;
 	/* Ours means owned by the swap directory's owner: over NFS the
@@ -144,11 +160,67 @@ posix_create(void *ctx, const char *name, void **h)
 
 #define FD(h)	((int)(intptr_t)(h) - 1)
 
+/* n bytes of zeros in one writev from the zero buffer, repeated. */
+static int
+write_direct(int fd, size_t n)
+{
+	struct iovec iov[DIRECT_CHUNK / ZERO_MAX];
+	size_t left = n;
+	int i, cnt = 0;
+	ssize_t r;
+
+	for (; left > 0 && cnt < (int)(sizeof(iov) / sizeof(iov[0])); cnt++) {
+		iov[cnt].iov_base = (void *)(uintptr_t)zeros;
+		iov[cnt].iov_len = left < ZERO_MAX ? left : ZERO_MAX;
+		left -= iov[cnt].iov_len;
+	}
+	if (left > 0)
+		return -EINVAL;
+	while ((r = writev(fd, iov, cnt)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return -errno;
+	if ((size_t)r == n)
+		return 0;
+	/* short: the rest through write_all, a piece at a time */
+	for (i = 0, left = (size_t)r; i < cnt; i++) {
+		size_t skip = left < iov[i].iov_len ? left : iov[i].iov_len;
+		int e;
+
+		left -= skip;
+		if (skip < iov[i].iov_len && (e = write_all(fd, zeros,
+		    iov[i].iov_len - skip)) < 0)
+			return e;
+	}
+	return 0;
+}
+
+/* n (at most DIRECT_CHUNK) bytes of zeros: buf is the caller's zero
+ * buffer, which may be shorter than n -- every write here is of zeros, so
+ * this writer uses its own. */
 static int
 posix_write(void *ctx, void *h, const void *buf, size_t n)
 {
-	(void)ctx;
-	return write_all(FD(h), buf, n);
+	struct posix *px = ctx;
+	size_t k;
+	int r, fl;
+
+	(void)buf;
+	if (px->direct) {
+		if ((r = write_direct(FD(h), n)) != -EINVAL)
+			return r;
+		/* refused after all (alignment): through the cache from here */
+		if ((fl = fcntl(FD(h), F_GETFL)) < 0 ||
+		    fcntl(FD(h), F_SETFL, fl & ~O_DIRECT) < 0)
+			return -errno;
+		px->direct = 0;
+	}
+	for (; n > 0; n -= k) {
+		k = n < px->block ? n : px->block;
+		if ((r = write_all(FD(h), zeros, k)) < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* Start writeback of what is dirty and drop what went before it from the
@@ -246,9 +318,9 @@ int
 swapfile_create(int dirfd, const char *name, uint64_t size, uint32_t block,
     uint64_t *written, volatile int *stop)
 {
-	struct posix ctx = { dirfd, stop };
+	struct posix ctx = { dirfd, stop, block, 0 };
 	char partial[PATH_MAX];
-	struct wholefile w = { partial, name, size, zeros, block, 0 };
+	struct wholefile w = { partial, name, size, zeros, DIRECT_CHUNK, 0 };
 	struct stat st;
 	int r;
 

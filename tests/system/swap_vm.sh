@@ -26,6 +26,8 @@
 #   SWAP_VM_WSIZE=N    mount with this rsize/wsize floor (experiments)
 #   SWAP_VM_APPEND=..  more kernel arguments (hograte=N: the hog's MiB/s)
 #   SWAP_VM_ONLY=N     only boot N (1, 2, 4 or 5; 3 runs 2 first)
+#   SWAP_VM_POLICY5="reserve = 120;"
+#                      boot 5 with these policy settings (experiments)
 #   SWAP_VM_BACKEND=cephfs
 #                      the export on CephFS (a single-node cluster started
 #                      here, nfswap's backend = "cephfs", Ganesha's Ceph
@@ -123,11 +125,15 @@ nfs = { port = $NFS_PORT; mountport = $MNT_PORT;${floor:+ min_swap_wsize = $floo
 policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
   max_swapsize = "128M"; };
 CONF
-# Boot 5: the defaults, only where the export is.
+# Boot 5: the defaults, only where the export is (SWAP_VM_POLICY5, for
+# experiments only: policy settings to try instead).
+pol5=
+[ -n "${SWAP_VM_POLICY5:-}" ] && pol5="policy = { $SWAP_VM_POLICY5 };"
 cat >"$r/etc/nfswap/default.conf" <<CONF
 server = "10.0.2.2";
 export = "$EXPORT";
 nfs = { port = $NFS_PORT; mountport = $MNT_PORT;${floor:+ min_swap_wsize = $floor;} };
+$pol5
 CONF
 install -m 0755 "$G/swap_vm-init.sh" "$r/init"
 install -m 0644 "$G/swap_vm-lib.sh" "$r/lib/t.sh"
@@ -222,7 +228,7 @@ run_boot3() {
 # no OOM kill, no swap I/O error, within the bound the guest states.
 run_boot5() {
 	boot 5 600
-	finish 5 $([ -z "$floor" ] && echo 11 || echo 10)
+	finish 5 $([ -z "$floor" ] && echo 13 || echo 12)
 	is "boot 5: on the server, no swap file left in the export" "$(server_files)" 0
 }
 

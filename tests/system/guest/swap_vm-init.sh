@@ -55,6 +55,18 @@ conf=/etc/nfswap/nfswapd.conf
 retire=--swapoff-on-exit
 [ "$sc" = 2 ] && retire=
 nfswapd -d -v -c $conf -p /run/nfswapd.pid $retire 2>/run/nfswapd.log &
+# How the agent opens the file it is writing (.nfswap.N.partial): the
+# flags of its descriptor, from fdinfo, the first time one is seen.
+( for i in $(seq 1200); do
+	p=$(cat /run/nfswapd.pid 2>/dev/null)
+	for f in /proc/${p:-none}/fd/*; do
+		case $(readlink "$f" 2>/dev/null) in
+		*.partial) awk '/^flags:/ { print $2 }' "/proc/$p/fdinfo/${f##*/}" >/tmp/pflags
+			[ -s /tmp/pflags ] && exit 0 ;;
+		esac
+	done
+	sleep 0.05
+  done ) &
 for i in $(seq 60); do [ -s /run/nfswapd/status.json ] && break; sleep 1; done
 D="nfswapd mounted its export and runs" t grep -q '"running":true' /run/nfswapd/status.json
 if [ "$sc" = 3 ]; then
@@ -100,6 +112,8 @@ else
 		for i in $(seq 90); do at_reserve >/dev/null && break; sleep 1; done
 		D="at rest it holds its standby reserve and nothing more" t at_reserve
 		D="it set a PSI trigger on /proc/pressure/memory, to look the moment tasks stall" t says /run/nfswapd.log "/proc/pressure/memory" "trigger" "set"
+		D="it writes its files with O_DIRECT, past the page cache (flags $(cat /tmp/pflags 2>/dev/null))" t sh -c 'f=$(cat /tmp/pflags) && [ $(($f & 040000)) -ne 0 ]'
+		D="it runs at nice -20: making a file during a climb needs the CPU that reclaim takes" t sh -c '[ "$(awk "{ print \$19 }" /proc/$(cat /run/nfswapd.pid)/stat)" = -20 ]'
 		r=$(reserve_kb)
 		echo "# standby reserve: $((r / 1024)) MiB; MemTotal $(($(awk '/^MemTotal/ { print $2 }' /proc/meminfo) / 1024)) MiB"
 		t0=$(cut -d' ' -f1 /proc/uptime)

@@ -785,6 +785,60 @@ test_partials_swept(void **state)
 	close(dfd);
 }
 
+/*
+ * A file of zeros in full, written directly (O_DIRECT: 1 MiB writev calls
+ * of one 64 KiB buffer) where the file system takes it, through the cache
+ * where it does not: on this directory and on /dev/shm (tmpfs), a size
+ * that ends in a piece shorter than the buffer, every byte read back.
+ */
+static void
+whole_zeros(const char *where)
+{
+	const uint64_t size = 5 * MiB + 12 * 1024;
+	static char buf[65536];
+	uint64_t written, at = 0;
+	struct stat st;
+	ssize_t n;
+	int dfd, fd;
+	size_t i;
+
+	dfd = open(where, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(swapfile_create(dfd, "nfswap.7", size, 2048, &written,
+	    NULL), 0);
+	assert_int_equal(written, size);
+	fd = openat(dfd, "nfswap.7", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal((uint64_t)st.st_size, size);
+	assert_true((uint64_t)st.st_blocks * 512 >= size);	/* no holes */
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < (size_t)n; i++)
+			assert_int_equal(buf[i], 0);
+		at += (uint64_t)n;
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(at, size);
+	close(fd);
+	assert_int_equal(unlinkat(dfd, "nfswap.7", 0), 0);
+	close(dfd);
+}
+
+static void
+test_swapfile_direct(void **state)
+{
+	char shm[] = "/dev/shm/nfswap-test.XXXXXX";
+
+	(void)state;
+	whole_zeros(dir);
+	if (mkdtemp(shm) == NULL) {
+		skip();		/* no /dev/shm: the other file system was enough */
+		return;
+	}
+	whole_zeros(shm);
+	assert_int_equal(rmdir(shm), 0);
+}
+
 /* Files: written in full, 0600, our header, and the reinstatement checks. */
 static void
 test_swapfiles(void **state)
@@ -959,6 +1013,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_partials_swept),
 		cmocka_unit_test(test_swapfiles),
+		cmocka_unit_test(test_swapfile_direct),
 		cmocka_unit_test(test_not_ours_refused),
 		cmocka_unit_test(test_partial_removed),
 	};

@@ -181,6 +181,13 @@ climb_tables() {
 	echo "## The climb sweep"
 	echo
 	grep -v -e '^# ' -e '^[a-z_]* ' "$W/climb.out"
+	grep -q '^# ' "$W/climb.out" || return 0
+	echo
+	echo "Each boot, and what a boot that failed said:"
+	echo
+	echo '```'
+	sed -n 's/^# //p' "$W/climb.out"
+	echo '```'
 }
 
 table() {

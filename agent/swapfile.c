@@ -101,25 +101,6 @@ swapfile_allocating(const char *base, unsigned *seq)
 	return dotted(base, ALLOCATING_SUFFIX, seq);
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The local file system (a mounted export): the daemon's writer. */
 struct posix {
 	int		dirfd;
@@ -160,65 +141,56 @@ posix_create(void *ctx, const char *name, void **h)
 
 #define FD(h)	((int)(intptr_t)(h) - 1)
 
-/* n bytes of zeros in one writev from the zero buffer, repeated. */
+/* iov for n (at most DIRECT_CHUNK) bytes of zeros, the zero buffer
+ * repeated; returns how many entries. */
 static int
-write_direct(int fd, size_t n)
+zero_iov(struct iovec *iov, size_t n)
 {
-	struct iovec iov[DIRECT_CHUNK / ZERO_MAX];
-	size_t left = n;
-	int i, cnt = 0;
-	ssize_t r;
+	int cnt;
 
-	for (; left > 0 && cnt < (int)(sizeof(iov) / sizeof(iov[0])); cnt++) {
+	for (cnt = 0; n > 0; cnt++) {
 		iov[cnt].iov_base = (void *)(uintptr_t)zeros;
-		iov[cnt].iov_len = left < ZERO_MAX ? left : ZERO_MAX;
-		left -= iov[cnt].iov_len;
+		iov[cnt].iov_len = n < ZERO_MAX ? n : ZERO_MAX;
+		n -= iov[cnt].iov_len;
 	}
-	if (left > 0)
-		return -EINVAL;
-	while ((r = writev(fd, iov, cnt)) < 0 && errno == EINTR)
-		;
-	if (r < 0)
-		return -errno;
-	if ((size_t)r == n)
-		return 0;
-	/* short: the rest through write_all, a piece at a time */
-	for (i = 0, left = (size_t)r; i < cnt; i++) {
-		size_t skip = left < iov[i].iov_len ? left : iov[i].iov_len;
-		int e;
-
-		left -= skip;
-		if (skip < iov[i].iov_len && (e = write_all(fd, zeros,
-		    iov[i].iov_len - skip)) < 0)
-			return e;
-	}
-	return 0;
+	return cnt;
 }
 
-/* n (at most DIRECT_CHUNK) bytes of zeros: buf is the caller's zero
- * buffer, which may be shorter than n -- every write here is of zeros, so
- * this writer uses its own. */
+/*
+ * n (at most DIRECT_CHUNK) bytes of zeros.  buf is the caller's zero
+ * buffer, which may be shorter than n: every write here is of zeros, so
+ * this writer uses its own.  Direct, the rest in one writev at a time;
+ * through the cache, block bytes a call.  A direct write refused after
+ * all (EINVAL: an alignment) goes on through the cache from where it is.
+ */
 static int
 posix_write(void *ctx, void *h, const void *buf, size_t n)
 {
 	struct posix *px = ctx;
-	size_t k;
-	int r, fl;
+	struct iovec iov[DIRECT_CHUNK / ZERO_MAX];
+	ssize_t r;
+	int fl;
 
 	(void)buf;
-	if (px->direct) {
-		if ((r = write_direct(FD(h), n)) != -EINVAL)
-			return r;
-		/* refused after all (alignment): through the cache from here */
+	if (n > DIRECT_CHUNK)
+		return -EINVAL;
+	while (n > 0) {
+		r = writev(FD(h), iov, zero_iov(iov,
+		    px->direct || n < px->block ? n : px->block));
+		if (r > 0) {
+			n -= (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return -EIO;
+		if (errno == EINTR)
+			continue;
+		if (errno != EINVAL || !px->direct)
+			return -errno;
 		if ((fl = fcntl(FD(h), F_GETFL)) < 0 ||
 		    fcntl(FD(h), F_SETFL, fl & ~O_DIRECT) < 0)
 			return -errno;
 		px->direct = 0;
-	}
-	for (; n > 0; n -= k) {
-		k = n < px->block ? n : px->block;
-		if ((r = write_all(FD(h), zeros, k)) < 0)
-			return r;
 	}
 	return 0;
 }

@@ -44,6 +44,7 @@ struct agent_conf {
 	char		proto[8];
 	char		options[512];		/* appended as given */
 	uint32_t	block_size;		/* bytes per write when filling */
+	uint64_t	min_free;		/* vm.min_free_kbytes at least (bytes) */
 	int		priority;		/* swapon priority; -1: the kernel's */
 	uint32_t	poll_ms;
 	char		status_file[PATH_MAXLEN + 1];

@@ -116,6 +116,63 @@ agent_harden(void)
 		    "for local swap files)", strerror(-r));
 }
 
+/*
+ * Swap over NFS needs memory at the worst moment: every page swapped in
+ * arrives as network packets, and the driver needs free pages to receive
+ * them (GFP_ATOMIC: down to the kernel's min watermark and a little
+ * below).  With the kernel's default reserve (vm.min_free_kbytes, about
+ * 2 MiB on a 256 MiB client) a client swapping in hard while the host is
+ * busy was seen to stop receiving for good: no OOM kill (hundreds of MiB
+ * of swap free), the server's replies unacknowledged for minutes
+ * (docs/policy.md).  So the reserve is raised to swap.min_free, at most
+ * 1/8 of RAM, and never lowered: another tool's larger value stays.  It
+ * is not put back at exit: the swap stays active, and needs it as much.
+ */
+void
+agent_min_free(const struct agent *a)
+{
+	char path[PATH_MAXLEN + 32], buf[32];
+	unsigned long long cur, want;
+	ssize_t n;
+	int fd, len;
+
+	if (a->conf.min_free == 0)
+		return;
+	want = a->conf.min_free / 1024;
+	if (a->smp.mem_total > 0 && want > a->smp.mem_total / 1024 / 8)
+		want = a->smp.mem_total / 1024 / 8;
+	snprintf(path, sizeof(path), "%s/sys/vm/min_free_kbytes", a->proc_dir);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)	/* a test's proc directory */
+			log_debug("%s: not there", path);
+		else
+			log_warn("%s (the kernel's reserve for receiving swap "
+			    "stays as it is)", path);
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	if (n <= 0 || sscanf(buf, "%llu", &cur) != 1) {
+		log_warnx("%s: cannot read it", path);
+		close(fd);
+		return;
+	}
+	if (cur >= want) {
+		log_debug("vm.min_free_kbytes is %llu, at least %llu", cur, want);
+		close(fd);
+		return;
+	}
+	len = snprintf(buf, sizeof(buf), "%llu\n", want);
+	if (lseek(fd, 0, SEEK_SET) < 0 || write(fd, buf, (size_t)len) != len)
+		log_warn("raising vm.min_free_kbytes from %llu to %llu", cur,
+		    want);
+	else
+		log_info("raised vm.min_free_kbytes from %llu to %llu KiB: "
+		    "swap over NFS needs free pages to receive (swap.min_free)",
+		    cur, want);
+	close(fd);
+}
+
 static int
 same_root_as_init(const struct agent *a, int *same)
 {

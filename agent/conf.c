@@ -25,8 +25,8 @@
 #define CONF(p)	((struct agent_conf *)(p))
 
 static cfg_parse_fn set_server, set_provisioner, check_export, load_servers,
-    set_version, check_proto, check_options, check_block_size, set_priority,
-    set_poll, load_policy;
+    set_version, check_proto, check_options, check_block_size, check_min_free,
+    set_priority, set_poll, load_policy;
 
 /*
  * nfswapd.conf, one row per setting (cfg.h): group, name, kind, libconfig
@@ -88,6 +88,8 @@ const struct cfg_row agent_conf_rows[] = {
 
 	{ "swap", "block_size", CFG_UINT, CONFIG_TYPE_INT, F(block_size), 512,
 	    65536, "2048", NULL, check_block_size, CFG_RELOAD },
+	{ "swap", "min_free", CFG_BYTES, CFG_SIZE, F(min_free), 0, 0, "16M",
+	    NULL, check_min_free, 0 },
 	{ "swap", "priority", CFG_CALL, CONFIG_TYPE_INT, F(priority), 0, 0,
 	    "-1", NULL, set_priority, CFG_RELOAD },
 	{ "swap", "poll", CFG_CALL, CONFIG_TYPE_INT, F(poll_ms), 1, 60, "1",
@@ -252,6 +254,21 @@ check_options(void *conf, const struct cfg_row *row, const char *text,
 		    *p == '\'')
 			return cfg_at(d, file, s, "nfs.options: no blanks, "
 			    "quotes or backslashes");
+	return 0;
+}
+
+/* The kernel's reserve: 0 (leave it) or 1 MiB to 1 GiB. */
+static int
+check_min_free(void *conf, const struct cfg_row *row, const char *text,
+    const config_setting_t *s, const char *file, struct diag *d)
+{
+	uint64_t v = CONF(conf)->min_free;
+
+	(void)row;
+	(void)text;
+	if (v != 0 && (v < (1u << 20) || v > (1u << 30)))
+		return cfg_at(d, file, s, "min_free must be 0 (the kernel's "
+		    "own) or between 1M and 1G");
 	return 0;
 }
 

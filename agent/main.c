@@ -426,6 +426,7 @@ main(int argc, char **argv)
 		    strerror(-a.kmsg_fd));
 	if ((r = agent_sample(&a)) < 0)
 		fatalx("%s/meminfo or /proc/swaps: %s", a.proc_dir, strerror(-r));
+	agent_min_free(&a);	/* after the sample: RAM's size caps it */
 	agent_remove_partials(&a);
 	agent_reinstate(&a);
 

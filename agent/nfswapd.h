@@ -98,6 +98,7 @@ int	agent_find_swapdir(struct agent *);
 int	agent_in_initramfs(void);
 int	agent_lock(const struct agent *);
 void	agent_harden(void);
+void	agent_min_free(const struct agent *);
 void	agent_root_init(struct agent *);
 void	agent_follow_root(struct agent *);
 

@@ -47,6 +47,8 @@
 #   bench/climb-vm.sh VARIANT RATE [BOOTS]    (as root; NFSWAP_BUILD=build;
 #                                              NFSWAP_VM_KERNEL=6.12: that
 #                                              kernel; RATE: MiB/s or full)
+#   CLIMB_APPEND: more for the guest kernel's command line (experiments:
+#   sysctl.vm.min_free_kbytes=16384, say);
 #   CLIMB_HOG_MIB, CLIMB_REST_S, CLIMB_AFTER_S, CLIMB_BOUND_S: the figures
 #   above (a smoke run makes them small); CLIMB_QUIET_WAIT: how long a
 #   boot waits for other QEMU guests to end (3600 s); CLIMB_LOGS=DIR
@@ -165,7 +167,7 @@ fi
 lister=$!
 fx_pid $lister
 vm_boot 600 "$T/serial.log" -m 256 -smp 1 -initrd "$CLIMB_INITRD" \
-    -append "console=ttyS0 quiet panic=-1 rdinit=/init climb=$V rate=$HOGRATE export=$EXPORT hogmib=$HOG_MIB rest=$REST_S bound=$BOUND_S after=$AFTER_S nfsport=$NFS_PORT mntport=$MNT_PORT" \
+    -append "console=ttyS0 quiet panic=-1 rdinit=/init climb=$V rate=$HOGRATE export=$EXPORT hogmib=$HOG_MIB rest=$REST_S bound=$BOUND_S after=$AFTER_S nfsport=$NFS_PORT mntport=$MNT_PORT${CLIMB_APPEND:+ $CLIMB_APPEND}" \
     "${VM_NIC[@]}"
 qrc=$?
 kill $lister

@@ -69,6 +69,9 @@ part scale bench/scale.sh $CLIENTS $LOOKUPS $LOOKUP_S
 part hostile bench/hostile.sh $HOSTILE_LOOKUPS $HOSTILE_IDLE 40
 part cephfs bench/cephfs.sh $CEPH_CLIENTS $CEPH_MIB
 part climb env "${CLIMB[@]}" bench/climb-sweep.sh $CLIMB_BOOTS
+# The same sweep on Debian 12's 6.12 kernel (the goal is both kernels);
+# the smoke run boots the default kernel only.
+[ $SMOKE = 1 ] || part climb612 env NFSWAP_VM_KERNEL=6.12 "${CLIMB[@]}" bench/climb-sweep.sh $CLIMB_BOOTS
 
 # ---- the table ---------------------------------------------------------
 g() { echo "${V[$1]:-}"; }
@@ -160,34 +163,38 @@ if [ -n "$(g cephfs.add_ceph_s)" ]; then
 	r=$(calc "printf \"%.2f\", $t / $(g cephfs.one_head_two_clients_mibps)")
 	row "two heads / one head, two clients ($(g cephfs.cores) cores for the cluster, both heads and both clients)" "${r}x" "> 1x" "$(verdict $r '>' 1)"
 fi
-if [ -n "$(g climb.static_fastest)" ]; then
+for c in climb climb612; do
+	[ -n "$(g $c.static_fastest)" ] || continue
 	for x in nfs alloc; do
-		[ -n "$(g climb.${x}_fastest)" ] || continue
+		[ -n "$(g $c.${x}_fastest)" ] || continue
 		w=$([ $x = nfs ] && echo "nfswapd, files over NFS" || echo "nfswapd with ALLOCATE")
-		q=$(g climb.${x}_fastest_ratio)
-		row "climb sweep in the VM (Linux $(g climb.climb_kernel); the tables below), $w: fastest climb survived / the static file's" \
-		    "$(g climb.${x}_fastest) / $(g climb.static_fastest) = ${q:--}" ">= 1.0" "$(verdict "$q" '>=' 1.0)"
-		q=$(g climb.${x}_rest_ratio)
-		row "... held at rest / the static file's" "$(g climb.${x}_rest) / $(g climb.static_rest) MiB = ${q:--}" "<= 0.5" "$(verdict "$q" '<=' 0.5)"
-		q=$(g climb.${x}_peak_ratio)
-		row "... held at the peak / the static file's" "$(g climb.${x}_peak) / $(g climb.static_peak) MiB = ${q:--}" "<= 1.0" "$(verdict "$q" '<=' 1.0)"
+		q=$(g $c.${x}_fastest_ratio)
+		row "climb sweep in the VM (Linux $(g $c.climb_kernel); the tables below), $w: fastest climb survived / the static file's" \
+		    "$(g $c.${x}_fastest) / $(g $c.static_fastest) = ${q:--}" ">= 1.0" "$(verdict "$q" '>=' 1.0)"
+		q=$(g $c.${x}_rest_ratio)
+		row "... held at rest / the static file's" "$(g $c.${x}_rest) / $(g $c.static_rest) MiB = ${q:--}" "<= 0.5" "$(verdict "$q" '<=' 0.5)"
+		q=$(g $c.${x}_peak_ratio)
+		row "... held at the peak / the static file's" "$(g $c.${x}_peak) / $(g $c.static_peak) MiB = ${q:--}" "<= 1.0" "$(verdict "$q" '<=' 1.0)"
 	done
-fi
+done
 
 # The climb sweep's own tables (survival and swap held per cell).
 climb_tables() {
-	[ -s "$W/climb.out" ] && grep -q '^| ' "$W/climb.out" || return 0
-	echo
-	echo "## The climb sweep"
-	echo
-	grep -v -e '^# ' -e '^[a-z_]* ' "$W/climb.out"
-	grep -q '^# ' "$W/climb.out" || return 0
-	echo
-	echo "Each boot, and what a boot that failed said:"
-	echo
-	echo '```'
-	sed -n 's/^# //p' "$W/climb.out"
-	echo '```'
+	local c
+	for c in climb climb612; do
+		[ -s "$W/$c.out" ] && grep -q '^| ' "$W/$c.out" || continue
+		echo
+		echo "## The climb sweep on Linux ${V[$c.climb_kernel]:-?}"
+		echo
+		grep -v -e '^# ' -e '^[a-z_]* ' "$W/$c.out"
+		grep -q '^# ' "$W/$c.out" || continue
+		echo
+		echo "Each boot, and what a boot that failed said:"
+		echo
+		echo '```'
+		sed -n 's/^# //p' "$W/$c.out"
+		echo '```'
+	done
 }
 
 table() {
@@ -213,7 +220,7 @@ if [ -n "$OUT" ]; then
 		echo "Machine: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) cores, $mem;"
 		echo "Debian $(cat /etc/debian_version 2>/dev/null), NFS-Ganesha ${ganesha:-?}, QEMU ${qemu:-?} (TCG: no KVM);"
 		echo "the thin client: Linux ${V[grow.guest_kernel]:-?} (Debian 12's kernel package), 512 MiB, one vCPU."
-		echo "Time per part (s): create ${V[create.took]:--}, grow ${V[grow.took]:--}, policy ${V[policy.took]:--}, footprint ${V[footprint.took]:--}, scale ${V[scale.took]:--}, hostile ${V[hostile.took]:--}, cephfs ${V[cephfs.took]:--}, climb ${V[climb.took]:--}."
+		echo "Time per part (s): create ${V[create.took]:--}, grow ${V[grow.took]:--}, policy ${V[policy.took]:--}, footprint ${V[footprint.took]:--}, scale ${V[scale.took]:--}, hostile ${V[hostile.took]:--}, cephfs ${V[cephfs.took]:--}, climb ${V[climb.took]:--}, climb on 6.12 ${V[climb612.took]:--}."
 		echo
 		table
 		climb_tables

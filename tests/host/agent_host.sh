@@ -84,8 +84,11 @@ dd if=/dev/zero of="$T/decoy" bs=1M count=1 status=none && chmod 600 "$T/decoy" 
 
 # --- grow -----------------------------------------------------------------
 fake_meminfo 512 40			# 8 % available: short
+mkdir -p "$T/proc/sys/vm" && echo 2048 >"$T/proc/sys/vm/min_free_kbytes"
 start "$T/swap" "$T/run1.log"
 ok "the status file is written at start" wait_for 10 'jq -e ".running == true and .pid == $PID" "$T/status.json" >/dev/null'
+is "it raised vm.min_free_kbytes from 2048 to swap.min_free's 16M" "$(cat "$T/proc/sys/vm/min_free_kbytes")" 16384
+ok "... and said so" says "$T/run1.log" "vm.min_free_kbytes from 2048 to 16384"
 # CAP_SYS_RESOURCE (bit 24) is gone from every set: quotas and root's
 # reserve hold for it.
 cap() { local v; v=$(awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"); echo $(( 0x${v:-0} >> $2 & 1 )); }
@@ -151,8 +154,10 @@ offdir "$T/small"
 
 # --- exit leaves swap on; restart reinstates --------------------------------------
 fake_meminfo 512 40
+echo 65536 >"$T/proc/sys/vm/min_free_kbytes"	# an administrator's larger reserve
 start "$T/swap" "$T/run3.log"
 ok "growing again" wait_for 20 '[ "$(fx_active "$T/swap")" -ge 2 ]'
+is "... a larger vm.min_free_kbytes is never lowered" "$(cat "$T/proc/sys/vm/min_free_kbytes")" 65536
 timeout 10 "$D" -d -c "$T/nfswapd.conf" --proc "$T/proc" --swapdir "$T/swap" >"$T/second.log" 2>&1
 is "a second nfswapd steps aside (exit 0)" "$?" 0
 ok "... saying why" says "$T/second.log" "another nfswapd holds"

@@ -228,7 +228,7 @@ run_boot3() {
 # no OOM kill, no swap I/O error, within the bound the guest states.
 run_boot5() {
 	boot 5 600
-	finish 5 $([ -z "$floor" ] && echo 13 || echo 12)
+	finish 5 $([ -z "$floor" ] && echo 14 || echo 13)
 	is "boot 5: on the server, no swap file left in the export" "$(server_files)" 0
 }
 

@@ -114,6 +114,7 @@ else
 		D="it set a PSI trigger on /proc/pressure/memory, to look the moment tasks stall" t says /run/nfswapd.log "/proc/pressure/memory" "trigger" "set"
 		D="it writes its files with O_DIRECT, past the page cache (flags $(cat /tmp/pflags 2>/dev/null))" t sh -c 'f=$(cat /tmp/pflags) && [ $(($f & 040000)) -ne 0 ]'
 		D="it runs at nice -20: making a file during a climb needs the CPU that reclaim takes" t sh -c '[ "$(awk "{ print \$19 }" /proc/$(cat /run/nfswapd.pid)/stat)" = -20 ]'
+		D="it raised vm.min_free_kbytes to 16384 (swap.min_free), room to receive swap-ins ($(cat /proc/sys/vm/min_free_kbytes))" t sh -c '[ "$(cat /proc/sys/vm/min_free_kbytes)" = 16384 ]'
 		r=$(reserve_kb)
 		echo "# standby reserve: $((r / 1024)) MiB; MemTotal $(($(awk '/^MemTotal/ { print $2 }' /proc/meminfo) / 1024)) MiB"
 		t0=$(cut -d' ' -f1 /proc/uptime)

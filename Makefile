@@ -16,6 +16,7 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 INITRAMFSDIR ?= /usr/share/initramfs-tools
 DRACUTDIR  ?= /usr/lib/dracut/modules.d
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR    ?=
 
 CC         ?= cc
@@ -53,12 +54,20 @@ TIRPC_STATIC_LIBS = $(shell $(PKG_CONFIG) --static --libs libtirpc)
 # nfswap then refuses that backend with a message saying why.
 CEPHFS ?= $(if $(wildcard /usr/include/cephfs/libcephfs.h),1,0)
 
+# The version: debian/changelog's first entry, the one place it is kept
+# (nfswap -V, nfswapd -V and the packages say the same).
+VERSION := $(shell head -n 1 debian/changelog | cut -d'(' -f2 | cut -d')' -f1)
+ifeq ($(VERSION),)
+$(error cannot read the version from debian/changelog)
+endif
+
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wconversion -Wformat=2 -Wformat-security \
            -Wpointer-arith -Wcast-qual -Wvla -Wundef
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
-           -DSYSCONFDIR='"$(SYSCONFDIR)"' $(WARN) $(CFLAGS) $(SANFLAGS) \
+           -DSYSCONFDIR='"$(SYSCONFDIR)"' -DNFSWAP_VERSION='"$(VERSION)"' \
+           $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) \
            -Icommon -Iexports -Iprovisioner -Iagent -Ibench $(CONFIG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -88,7 +97,8 @@ UNIT_TESTS  = test_size test_valid test_strbuf test_exports test_config \
 UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # On this host (tests/host/NAME.sh).
 HOST_TESTS  = cli quota ganesha_config nfs_ganesha serve serve_hostile sim \
-              agent_host agent_long install cephfs bench fuzz confdoc
+              agent_host agent_long install cephfs bench fuzz confdoc \
+              conventions deb
 CEPH_TESTS  = cephfs swap_vm_ceph
 # Real kernels in QEMU (tests/system/NAME.sh, minutes each): project
 # quotas, the thin client swapping over NFS (and onto CephFS), and a
@@ -110,7 +120,7 @@ PROGRAMS = $(BUILD)/nfswap $(BUILD)/nfswapd $(BUILD)/nfswap-sim \
 
 .PHONY: all check-ceph check check-run check-plain check-san check-valgrind check-system check-612 \
         tests fuzz fuzz-build \
-        deps ensure-deps demo bench golden install uninstall clean lint-man
+        deps ensure-deps demo bench golden install uninstall clean lint-man deb
 
 all: $(PROGRAMS)
 
@@ -382,6 +392,21 @@ bench: ensure-deps tests
 
 # ---- installation -------------------------------------------------------
 
+# The Debian packages (debian/, README.Debian there): dpkg-buildpackage
+# on a copy of the work tree in build/deb/nfswap-VERSION, so that the
+# .debs, .changes and .buildinfo land in build/deb/ (dpkg-buildpackage
+# writes them next to the tree it builds).  Its build dependencies are
+# make deps's.
+DEB_DIR = build/deb
+deb: ensure-deps
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/nfswap-$(VERSION)
+	tar --exclude=./build --exclude=./.git -cf - . | \
+	    tar -C $(DEB_DIR)/nfswap-$(VERSION) -xf -
+	cd $(DEB_DIR)/nfswap-$(VERSION) && dpkg-buildpackage -us -uc -b -Jauto
+	rm -rf $(DEB_DIR)/nfswap-$(VERSION)
+	@ls $(DEB_DIR)/*.deb
+
 SUBST = -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
 install: all
@@ -401,6 +426,9 @@ install: all
 	sed $(SUBST) provisioner/nfswap-serve.service.in \
 	    >$(DESTDIR)$(UNITDIR)/nfswap-serve.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/nfswap-serve.service
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0644 completion/nfswap completion/nfswapd \
+	    $(DESTDIR)$(COMPLETIONDIR)/
 	@# The initramfs: initramfs-tools' hook and boot script, dracut's module.
 	install -d $(DESTDIR)$(INITRAMFSDIR)/hooks \
 	    $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount \
@@ -443,7 +471,8 @@ uninstall:
 	    $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount/nfswap \
 	    $(DESTDIR)$(DRACUTDIR)/90nfswap/module-setup.sh \
 	    $(DESTDIR)$(DRACUTDIR)/90nfswap/nfswap-cmdline.sh \
-	    $(DESTDIR)$(DRACUTDIR)/90nfswap/nfswap-start.sh
+	    $(DESTDIR)$(DRACUTDIR)/90nfswap/nfswap-start.sh \
+	    $(DESTDIR)$(COMPLETIONDIR)/nfswap $(DESTDIR)$(COMPLETIONDIR)/nfswapd
 	-rmdir $(DESTDIR)$(DATADIR)/nfswap $(DESTDIR)$(DRACUTDIR)/90nfswap 2>/dev/null
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/nfswap/nfswap.conf and nfswapd.conf (yours to remove)"
 

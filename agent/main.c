@@ -71,7 +71,8 @@ usage(int status)
 	fprintf(status == EXIT_OK ? stdout : stderr,
 	    "usage: nfswapd [-dnv] [-c file] [-p pidfile] [--proc dir]\n"
 	    "               [--swapdir dir] [--swapoff-on-exit] [--polls n]\n"
-	    "       nfswapd -h | -V\n");
+	    "       nfswapd -h | --help | -V | --version\n"
+	    "See nfswapd(8) and nfswapd.conf(5).\n");
 	return status;
 }
 
@@ -84,6 +85,9 @@ options(struct agent *a, int argc, char **argv)
 		{ "swapdir", required_argument, NULL, 'S' },
 		{ "swapoff-on-exit", no_argument, NULL, 'X' },
 		{ "polls", required_argument, NULL, 'N' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;

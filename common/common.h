@@ -12,7 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NFSWAP_VERSION "0.1.0"
+/* The Makefile passes the version of debian/changelog's first entry. */
+#ifndef NFSWAP_VERSION
+#error "NFSWAP_VERSION is defined by the Makefile (from debian/changelog)"
+#endif
 
 /* Exit statuses shared by every nfswap program (documented in the man pages). */
 enum {

@@ -14,6 +14,7 @@
 
 const char cmd_usage_text[] =
     "usage: nfswap [-hV] [-c CONFIG] [-n] COMMAND [ARGS]\n"
+    "       nfswap help [COMMAND] | COMMAND --help\n"
     "  add NAME --host HOST [--quota SIZE] [--inodes N] [--head HEAD]\n"
     "  remove NAME [--purge]\n"
     "  list [--json]\n"

@@ -3,10 +3,12 @@
  * the registry for the kernel NFS server or NFS-Ganesha, and reload it),
  * move (a client to another head) and heads.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,31 @@
 #include <unistd.h>
 
 #include "cmd.h"
+
+/*
+ * The kernel server's exports.d (exports(5): exportfs reads *.exports
+ * there), missing on a server without nfs-kernel-server yet: made, as
+ * nfs-kernel-server makes it, when its own parent exists.  Only for the
+ * kernel format, only that one directory level; 0 when made.
+ */
+static int
+make_parent(enum exports_format fmt, const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (fmt != EXPORTS_KERNEL ||
+	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir) ||
+	    (slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return -1;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0)
+		return -1;
+	fprintf(stderr, "nfswap: made %s (the kernel NFS server reads "
+	    "*.exports there: apt install nfs-kernel-server, then "
+	    "exportfs -ra)\n", dir);
+	return 0;
+}
 
 /* Run argv[0] (searched in PATH) and wait; exit status or -errno. */
 static int
@@ -163,7 +190,16 @@ write_exports(const struct nfswap_conf *conf, struct registry *reg,
 		return r;
 	}
 	r = file_replace(path, sb.s, sb.len, 0644);
+	if (r == -ENOENT && make_parent(fmt, path) == 0)
+		r = file_replace(path, sb.s, sb.len, 0644);
 	sb_free(&sb);
+	if (r == -ENOENT) {
+		fprintf(stderr, "nfswap: cannot write %s: its directory does "
+		    "not exist%s\n", path, fmt == EXPORTS_GANESHA ?
+		    " (is NFS-Ganesha installed? apt install nfs-ganesha, or "
+		    "set ganesha.exports_file)" : "");
+		return EXIT_RUNTIME;
+	}
 	if (r < 0) {
 		fprintf(stderr, "nfswap: cannot write %s: %s\n", path, strerror(-r));
 		return EXIT_RUNTIME;

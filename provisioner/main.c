@@ -28,9 +28,44 @@ static const struct command {
 	{ NULL, NULL }
 };
 
+/* "nfswap COMMAND --help": that command's lines of the usage text. */
+static int
+command_help(const char *name)
+{
+	const char *line = cmd_usage_text, *end;
+	size_t len = strlen(name);
+
+	while ((end = strchr(line, '\n')) != NULL) {
+		if (line[0] == ' ' && strncmp(line + 2, name, len) == 0 &&
+		    (line[2 + len] == ' ' || line[2 + len] == '\n'))
+			printf("usage: nfswap [-c CONFIG] %.*s\n",
+			    (int)(end - line - 2), line + 2);
+		line = end + 1;
+	}
+	printf("See nfswap(8).\n");
+	return EXIT_OK;
+}
+
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *config = NULL;
 	const struct command *cmd;
 	struct nfswap_conf conf;
@@ -38,7 +73,7 @@ main(int argc, char *argv[])
 	int ch, check = 0;
 
 	log_init("nfswap", 1, 0);
-	while ((ch = getopt(argc, argv, "+c:nhV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:nhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config = optarg;
@@ -56,6 +91,15 @@ main(int argc, char *argv[])
 			return cmd_usage(NULL);
 		}
 	}
+	/* Before the configuration: help needs none. */
+	if (optind < argc && strcmp(argv[optind], "help") == 0) {
+		if (optind + 1 < argc)
+			return command_help(argv[optind + 1]);
+		fputs(cmd_usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (optind < argc && wants_help(argc - optind, argv + optind))
+		return command_help(argv[optind]);
 	if (conf_load(&conf, config ? config : NFSWAP_CONF_DEFAULT,
 	    config != NULL, &d) < 0)
 		return cmd_report(&d);

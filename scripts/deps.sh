@@ -19,6 +19,8 @@ PACKAGES="
 	clang libclang-rt-14-dev strace systemd
 	ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common nfs-ganesha-ceph
 	libcephfs-dev
+	debhelper lintian bash-completion
+	prometheus-node-exporter prometheus
 "
 
 missing() {

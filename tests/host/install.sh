@@ -19,7 +19,9 @@ for f in usr/sbin/nfswap usr/sbin/nfswapd usr/share/man/man8/nfswap.8 \
     usr/share/initramfs-tools/scripts/init-premount/nfswap \
     usr/lib/dracut/modules.d/90nfswap/module-setup.sh \
     usr/lib/dracut/modules.d/90nfswap/nfswap-cmdline.sh \
-    usr/lib/dracut/modules.d/90nfswap/nfswap-start.sh; do
+    usr/lib/dracut/modules.d/90nfswap/nfswap-start.sh \
+    usr/share/bash-completion/completions/nfswap \
+    usr/share/bash-completion/completions/nfswapd; do
 	ok "installed: /$f" test -s "$R/$f"
 done
 ok "the programs are executable" test -x "$R/usr/sbin/nfswap" -a -x "$R/usr/sbin/nfswapd"

@@ -206,7 +206,9 @@ CONF
 }
 
 # --- a diskless Debian client's root ---------------------------------------
-VM_DEBROOT_PKGS=systemd-sysv,initramfs-tools,dracut-core,dracut-network,kmod,udev,klibc-utils,procps
+# libconfig9 and adduser: what the nfswap package needs installed in it
+# (tests/host/deb.sh).
+VM_DEBROOT_PKGS=systemd-sysv,initramfs-tools,dracut-core,dracut-network,kmod,udev,klibc-utils,procps,libconfig9,adduser
 
 vm_mirror() {	# the Debian archive apt uses here
 	local u

@@ -60,6 +60,8 @@ VERSION := $(shell head -n 1 debian/changelog | cut -d'(' -f2 | cut -d')' -f1)
 ifeq ($(VERSION),)
 $(error cannot read the version from debian/changelog)
 endif
+# The two that print it are rebuilt when it changes (below, after BUILD).
+VERSIONED = provisioner/main.c agent/main.c
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wconversion -Wformat=2 -Wformat-security \
@@ -110,6 +112,7 @@ KERNEL_612_TESTS = swap_vm_612
 SUITES      = $(UNIT_TESTS) $(HOST_TESTS) $(SYSTEM_TESTS)
 
 obj = $(addprefix $(BUILD)/,$(1:.c=.o))
+$(call obj,$(VERSIONED)): debian/changelog
 LIB_OBJ = $(call obj,$(COMMON_SRC) $(EXPORTS_SRC) $(PROV_LIB_SRC) \
             $(AGENT_LIB_SRC))
 
@@ -326,7 +329,8 @@ FUZZ_TARGETS = proc agent_conf conf valid record exports cmdline xdr
 FUZZ_DIR   = build/fuzz
 FUZZ_CC    = clang
 FUZZ_SAN   = address,undefined
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' -g -O1 \
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' \
+           -DNFSWAP_VERSION='"$(VERSION)"' -g -O1 \
            -fno-omit-frame-pointer -fno-sanitize-recover=all \
            -Icommon -Iexports -Iprovisioner -Iagent -I$(GEN) $(CONFIG_CFLAGS) \
            $(TIRPC_CFLAGS)

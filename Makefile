@@ -90,7 +90,7 @@ AGENT_LIB_SRC = agent/policy.c agent/policy_step.c agent/policy_trend.c \
               agent/meminfo.c agent/conf.c agent/swapfile.c \
               agent/kmsg.c agent/mount.c
 # nfswapd's own parts (agent/nfswapd.h: the daemon's state and loop).
-AGENT_DAEMON_SRC = agent/main.c agent/act.c agent/sample.c agent/status.c \
+AGENT_DAEMON_SRC = agent/main.c agent/act.c agent/sample.c agent/status.c agent/metrics.c \
               agent/swapdir.c agent/boot.c agent/provision.c
 SIM_SRC     = bench/sim.c bench/swapspace.c
 

@@ -407,11 +407,13 @@ agent_act(struct agent *a)
 			    (unsigned long long)(a->last.bytes >> 20),
 			    a->last.why);
 		grow(a, a->last.bytes);
+		agent_count_action(a);
 		(void)agent_sample(a);
 	} else if (a->last.act == POLICY_SHRINK) {
 		if (a->verbose)
 			log_info("shrink %s: %s", a->last.name, a->last.why);
 		shrink(a, a->last.name);
+		agent_count_action(a);
 		(void)agent_sample(a);
 	}
 }

@@ -48,6 +48,7 @@ struct agent_conf {
 	int		priority;		/* swapon priority; -1: the kernel's */
 	uint32_t	poll_ms;
 	char		status_file[PATH_MAXLEN + 1];
+	char		metrics_file[PATH_MAXLEN + 1];	/* "": none */
 	struct policy_config policy;
 };
 

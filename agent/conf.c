@@ -96,6 +96,9 @@ const struct cfg_row agent_conf_rows[] = {
 	    NULL, set_poll, CFG_RELOAD },
 	{ "swap", "status_file", CFG_PATH, CONFIG_TYPE_STRING, F(status_file),
 	    0, 0, "/run/nfswapd/status.json", NULL, NULL, 0 },
+	/* no default: no metrics file */
+	{ "swap", "metrics_file", CFG_PATH, CONFIG_TYPE_STRING,
+	    F(metrics_file), 0, 0, NULL, NULL, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
 };
 

@@ -259,7 +259,10 @@ tick(struct agent *a)
 		    policy_state_name(a->last.state), a->last.why);
 	agent_act(a);
 	if (a->last.act != POLICY_NONE || a->last.state != prev || fed)
-		agent_write_status(a);
+		agent_write_status(a);	/* and the metrics */
+	else if (a->conf.metrics_file[0] &&
+	    mono_ms() - a->metrics_ms >= METRICS_EVERY_MS)
+		agent_write_metrics(a);
 	return 0;
 }
 
@@ -439,6 +442,7 @@ main(int argc, char **argv)
 		fatalx("policy settings: %s", d.msg);
 	policy_init(&a.pol, &a.conf.policy);
 	a.started_ms = mono_ms();
+	a.started_at = time(NULL);
 	a.running = 1;
 	agent_write_status(&a);
 	log_info("started: swap in %s, state %s", a.swapdir,

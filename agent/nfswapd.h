@@ -65,7 +65,14 @@ struct agent {
 	unsigned long		write_errors, read_errors;	/* in all */
 	uint64_t		write_warned_ms;
 
-	/* The status file and SIGUSR1's report. */
+	/* The status file, SIGUSR1's report, the metrics (metrics.c). */
+	struct {
+		unsigned long	actions[2][POLICY_NOUTCOMES];	/* grow, shrink */
+		uint64_t	grow_bytes, create_ms;
+	}			counts;
+	uint64_t		metrics_ms;	/* written then (monotonic) */
+	int			metrics_warned;
+	time_t			started_at;	/* the epoch's seconds */
 	int			running;
 	char			err[512];	/* the last error */
 	uint64_t		started_ms;
@@ -89,6 +96,11 @@ void	agent_feed_kmsg(struct agent *);
 
 /* status.c -- the status file, and the report SIGUSR1 asks for */
 void	agent_write_status(struct agent *);
+
+/* metrics.c -- the Prometheus textfile (swap.metrics_file) */
+#define METRICS_EVERY_MS	15000
+void	agent_count_action(struct agent *);
+void	agent_write_metrics(struct agent *);
 void	agent_report(const struct agent *);
 
 /* swapdir.c -- where the swap goes: the export found, mounted (retrying) */

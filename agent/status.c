@@ -79,6 +79,7 @@ agent_write_status(struct agent *a)
 	off += 3;
 	if (file_replace(a->conf.status_file, out, off, 0644) < 0 && a->verbose)
 		log_warn("%s", a->conf.status_file);
+	agent_write_metrics(a);
 }
 
 void

@@ -62,6 +62,8 @@ $(error cannot read the version from debian/changelog)
 endif
 # The two that print it are rebuilt when it changes (below, after BUILD).
 VERSIONED = provisioner/main.c agent/main.c
+# That rule comes before "all": "make" alone still means "make all".
+.DEFAULT_GOAL := all
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wconversion -Wformat=2 -Wformat-security \

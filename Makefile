@@ -85,7 +85,8 @@ PROV_LIB_SRC = provisioner/config.c provisioner/registry.c \
               provisioner/store.c provisioner/cephfs.c provisioner/asclient.c
 # The nfswap command line: main.c picks one of the commands (cmd_*.c).
 CMD_SRC     = provisioner/main.c provisioner/cmd.c \
-              provisioner/cmd_clients.c provisioner/cmd_exports.c
+              provisioner/cmd_clients.c provisioner/cmd_exports.c \
+              provisioner/cmd_metrics.c
 PROV_SRC    = $(PROV_LIB_SRC) $(CMD_SRC)
 AGENT_LIB_SRC = agent/policy.c agent/policy_step.c agent/policy_trend.c \
               agent/policy_size.c \
@@ -102,7 +103,7 @@ UNIT_BINS   = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # On this host (tests/host/NAME.sh).
 HOST_TESTS  = cli quota ganesha_config nfs_ganesha serve serve_hostile sim \
               agent_host agent_long install cephfs bench fuzz confdoc \
-              conventions deb
+              conventions deb metrics
 CEPH_TESTS  = cephfs swap_vm_ceph
 # Real kernels in QEMU (tests/system/NAME.sh, minutes each): project
 # quotas, the thin client swapping over NFS (and onto CephFS), and a
@@ -432,6 +433,10 @@ install: all
 	sed $(SUBST) provisioner/nfswap-serve.service.in \
 	    >$(DESTDIR)$(UNITDIR)/nfswap-serve.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/nfswap-serve.service
+	sed $(SUBST) provisioner/nfswap-metrics.service.in \
+	    >$(DESTDIR)$(UNITDIR)/nfswap-metrics.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nfswap-metrics.service
+	install -m 0644 provisioner/nfswap-metrics.timer $(DESTDIR)$(UNITDIR)/
 	install -d $(DESTDIR)$(COMPLETIONDIR)
 	install -m 0644 completion/nfswap completion/nfswapd \
 	    $(DESTDIR)$(COMPLETIONDIR)/
@@ -473,6 +478,8 @@ uninstall:
 	    $(DESTDIR)$(DATADIR)/nfswap/nfswapd.conf.example \
 	    $(DESTDIR)$(UNITDIR)/nfswapd.service \
 	    $(DESTDIR)$(UNITDIR)/nfswap-serve.service \
+	    $(DESTDIR)$(UNITDIR)/nfswap-metrics.service \
+	    $(DESTDIR)$(UNITDIR)/nfswap-metrics.timer \
 	    $(DESTDIR)$(INITRAMFSDIR)/hooks/nfswap \
 	    $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount/nfswap \
 	    $(DESTDIR)$(DRACUTDIR)/90nfswap/module-setup.sh \

@@ -12,6 +12,7 @@
 #define NFSWAP_NFSWAPD_H
 
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "agent.h"

@@ -25,6 +25,7 @@ const char cmd_usage_text[] =
     "  exports [--format kernel|ganesha] [--head HEAD] [--output FILE] "
     "[--reload]\n"
     "  audit [--json]\n"
+    "  metrics [--output FILE]\n"
     "  serve [-d] [--port N] [--no-rpcbind]\n";
 
 int

@@ -37,6 +37,7 @@ int	cmd_list(const struct nfswap_conf *, int argc, char **argv);
 int	cmd_show(const struct nfswap_conf *, int argc, char **argv);
 int	cmd_quota(const struct nfswap_conf *, int argc, char **argv);
 int	cmd_audit(const struct nfswap_conf *, int argc, char **argv);
+int	cmd_metrics(const struct nfswap_conf *, int argc, char **argv);
 
 /* cmd_exports.c */
 int	cmd_exports(const struct nfswap_conf *, int argc, char **argv);

@@ -24,6 +24,7 @@ static const struct command {
 	{ "heads", cmd_heads },
 	{ "exports", cmd_exports },
 	{ "audit", cmd_audit },
+	{ "metrics", cmd_metrics },
 	{ "serve", serve_main },
 	{ NULL, NULL }
 };

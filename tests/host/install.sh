@@ -21,6 +21,7 @@ for f in usr/sbin/nfswap usr/sbin/nfswapd usr/share/man/man8/nfswap.8 \
     usr/lib/dracut/modules.d/90nfswap/nfswap-cmdline.sh \
     usr/lib/dracut/modules.d/90nfswap/nfswap-start.sh \
     usr/share/bash-completion/completions/nfswap \
+    lib/systemd/system/nfswap-metrics.service lib/systemd/system/nfswap-metrics.timer \
     usr/share/bash-completion/completions/nfswapd; do
 	ok "installed: /$f" test -s "$R/$f"
 done
@@ -44,6 +45,13 @@ if command -v systemd-analyze >/dev/null; then
 	    "LimitNOFILE=1024" "IPAddressDeny=any" "ProtectSystem=strict" "RuntimeDirectory=nfswap"; do
 		ok "... $d" grep -qx "$d" "$T/nfswap-serve.service"
 	done
+	sed "s|^ExecStart=/usr/sbin/nfswap|ExecStart=$R/usr/sbin/nfswap|" \
+	    "$R/lib/systemd/system/nfswap-metrics.service" >"$T/nfswap-metrics.service"
+	cp "$R/lib/systemd/system/nfswap-metrics.timer" "$T/"
+	ok "systemd-analyze verify nfswap-metrics.service and .timer" \
+	    systemd-analyze verify --man=no "$T/nfswap-metrics.service" "$T/nfswap-metrics.timer"
+	ok "... the timer runs \"nfswap metrics --output\" into node_exporter's textfile directory" \
+	    grep -qx "ExecStart=$R/usr/sbin/nfswap metrics --output /var/lib/prometheus/node-exporter/nfswap.prom" "$T/nfswap-metrics.service"
 	ok "... no capability that overrides file permissions" sh -c "! grep -v '^#' '$T/nfswap-serve.service' | grep -q 'CAP_DAC_OVERRIDE\|CAP_FOWNER\|CAP_CHOWN\|CAP_SYS_RESOURCE'"
 else
 	skip "systemd-analyze verify nfswap-serve.service" "systemd-analyze is not installed"

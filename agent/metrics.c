@@ -13,18 +13,6 @@
 
 #include "nfswapd.h"
 
-/* The outcomes as label values (policy_outcome_name() is for people). */
-static const char *const outcome_label[POLICY_NOUTCOMES] = {
-	[POLICY_OK] = "ok",
-	[POLICY_ENOSPC] = "nospace",
-	[POLICY_EDQUOT] = "quota",
-	[POLICY_EIO] = "io",
-	[POLICY_SWAP_WRITE] = "swap_write",
-	[POLICY_SWAPON_REFUSED] = "swapon_refused",
-	[POLICY_SWAPOFF_REFUSED] = "swapoff_refused",
-	[POLICY_FAILED] = "failed",
-};
-
 /* The action just taken, counted (agent_act, after grow or shrink). */
 void
 agent_count_action(struct agent *a)
@@ -95,7 +83,8 @@ agent_write_metrics(struct agent *a)
 	for (k = 0; k < 2; k++)
 		for (o = 0; o < POLICY_NOUTCOMES; o++)
 			EMIT("nfswapd_actions_total{action=\"%s\",outcome=\"%s\"} "
-			    "%lu\n", k ? "shrink" : "grow", outcome_label[o],
+			    "%lu\n", k ? "shrink" : "grow",
+			    policy_outcome_label((enum policy_outcome)o),
 			    a->counts.actions[k][o]);
 	HEAD("nfswapd_grow_bytes_total", "counter",
 	    "Bytes written into new swap files, whole or not.");

@@ -26,15 +26,19 @@ static const char *const state_names[POLICY_NSTATES] = {
 	[POLICY_DIET] = "diet",
 };
 
-static const char *const outcome_names[POLICY_NOUTCOMES] = {
-	[POLICY_OK] = "ok",
-	[POLICY_ENOSPC] = "ENOSPC",
-	[POLICY_EDQUOT] = "EDQUOT",
-	[POLICY_EIO] = "EIO",
-	[POLICY_SWAP_WRITE] = "swap write errors",
-	[POLICY_SWAPON_REFUSED] = "swapon refused",
-	[POLICY_SWAPOFF_REFUSED] = "swapoff refused",
-	[POLICY_FAILED] = "failed",
+/* Each outcome for people (the log) and as a Prometheus label value
+ * (metrics.c), side by side so that a new outcome gets both. */
+static const struct {
+	const char	*name, *label;
+} outcomes[POLICY_NOUTCOMES] = {
+	[POLICY_OK] = { "ok", "ok" },
+	[POLICY_ENOSPC] = { "ENOSPC", "nospace" },
+	[POLICY_EDQUOT] = { "EDQUOT", "quota" },
+	[POLICY_EIO] = { "EIO", "io" },
+	[POLICY_SWAP_WRITE] = { "swap write errors", "swap_write" },
+	[POLICY_SWAPON_REFUSED] = { "swapon refused", "swapon_refused" },
+	[POLICY_SWAPOFF_REFUSED] = { "swapoff refused", "swapoff_refused" },
+	[POLICY_FAILED] = { "failed", "failed" },
 };
 
 /*
@@ -68,7 +72,13 @@ policy_state_name(enum policy_state s)
 const char *
 policy_outcome_name(enum policy_outcome o)
 {
-	return (unsigned)o < POLICY_NOUTCOMES ? outcome_names[o] : "?";
+	return (unsigned)o < POLICY_NOUTCOMES ? outcomes[o].name : "?";
+}
+
+const char *
+policy_outcome_label(enum policy_outcome o)
+{
+	return (unsigned)o < POLICY_NOUTCOMES ? outcomes[o].label : "unknown";
 }
 
 int

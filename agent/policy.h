@@ -171,6 +171,7 @@ int	policy_config_set(struct policy_config *, const char *key,
 void	policy_init(struct policy *, const struct policy_config *);
 const char *policy_state_name(enum policy_state);
 const char *policy_outcome_name(enum policy_outcome);
+const char *policy_outcome_label(enum policy_outcome);
 extern const struct policy_edge policy_edges[];
 extern const size_t policy_nedges;
 int	policy_dot(char *buf, size_t len);

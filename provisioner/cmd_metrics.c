@@ -43,15 +43,19 @@ head(struct strbuf *sb, const char *name, const char *help)
 int
 cmd_metrics(const struct nfswap_conf *conf, int argc, char **argv)
 {
+	/* What a sample needs: nothing (the registry's), the directory
+	 * measured, or walked (a project quota counts no files). */
+	enum { REGISTRY, MEASURED, WALKED };
 	static const struct {
 		const char	*name, *help;
+		int		needs;
 	} series[] = {
-		{ "nfswap_client_quota_bytes", "The client's quota." },
-		{ "nfswap_client_inodes_limit", "The client's inode limit." },
-		{ "nfswap_client_used_bytes", "What the client's directory holds." },
-		{ "nfswap_client_inodes_used", "Inodes in the client's directory, its own included." },
-		{ "nfswap_client_files", "Files in the client's directory (where it was walked)." },
-		{ "nfswap_client_usage_known", "1 when the directory could be measured (completely)." },
+		{ "nfswap_client_quota_bytes", "The client's quota.", REGISTRY },
+		{ "nfswap_client_inodes_limit", "The client's inode limit.", REGISTRY },
+		{ "nfswap_client_used_bytes", "What the client's directory holds.", MEASURED },
+		{ "nfswap_client_inodes_used", "Inodes in the client's directory, its own included.", MEASURED },
+		{ "nfswap_client_files", "Files in the client's directory (where it was walked).", WALKED },
+		{ "nfswap_client_usage_known", "1 when the directory could be measured (completely).", REGISTRY },
 	};
 	struct registry reg;
 	struct client *v = NULL;
@@ -101,8 +105,8 @@ cmd_metrics(const struct nfswap_conf *conf, int argc, char **argv)
 			case 4: x = u[i].files; break;
 			default: x = have[i] && !u[i].incomplete; break;
 			}
-			if (k >= 2 && k <= 4 && (!have[i] ||
-			    (k == 4 && !u[i].walked)))
+			if ((series[k].needs != REGISTRY && !have[i]) ||
+			    (series[k].needs == WALKED && !u[i].walked))
 				continue;	/* not known: no sample */
 			sb_printf(&sb, "%s{client=\"%s\",host=\"%s\"} %" PRIu64
 			    "\n", series[k].name, label(v[i].name, name,

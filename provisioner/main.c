@@ -29,20 +29,26 @@ static const struct command {
 	{ NULL, NULL }
 };
 
-/* "nfswap COMMAND --help": that command's lines of the usage text. */
+/* "nfswap COMMAND --help": that command's lines of the usage text; an
+ * unknown command is a usage error, as it is without --help. */
 static int
 command_help(const char *name)
 {
 	const char *line = cmd_usage_text, *end;
 	size_t len = strlen(name);
+	int found = 0;
 
 	while ((end = strchr(line, '\n')) != NULL) {
 		if (line[0] == ' ' && strncmp(line + 2, name, len) == 0 &&
-		    (line[2 + len] == ' ' || line[2 + len] == '\n'))
+		    (line[2 + len] == ' ' || line[2 + len] == '\n')) {
 			printf("usage: nfswap [-c CONFIG] %.*s\n",
 			    (int)(end - line - 2), line + 2);
+			found = 1;
+		}
 		line = end + 1;
 	}
+	if (!found)
+		return cmd_usage("unknown command \"%s\"", name);
 	printf("See nfswap(8).\n");
 	return EXIT_OK;
 }

@@ -35,6 +35,12 @@ ok "... exports' line" grep -q '^usage: nfswap \[-c CONFIG\] exports \[--format 
 is "nfswap help: the whole usage" "$(head -1 "$T/out")" "usage: nfswap [-hV] [-c CONFIG] [-n] COMMAND [ARGS]"
 "$NFSWAP" -c "$T/missing.conf" frobnicate >"$T/out" 2>"$T/err"
 is "nfswap frobnicate: exit 2" $? 2
+for how in "help frobnicate" "frobnicate --help"; do
+	"$NFSWAP" $how >"$T/out" 2>"$T/err"
+	is "nfswap $how: exit 2 (usage)" $? 2
+	ok "... says which command is unknown" grep -q 'unknown command "frobnicate"' "$T/err"
+	is "... nothing on stdout" "$(cat "$T/out")" ""
+done
 
 # --- exports without the servers' directories ----------------------------
 mkdir -p "$T/etc"

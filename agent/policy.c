@@ -127,7 +127,6 @@ const struct policy_setting policy_settings[POLICY_NSETTINGS + 1] = {
 	{ "max_files",		POLICY_COUNT,	P(max_files),		"16" },
 	{ "quota",		POLICY_SIZE,	P(quota),		"0" },
 	{ "alloc_rate",		POLICY_SIZE,	P(alloc_rate),		"4M" },
-	{ "alloc_climb_pct",	POLICY_PCT,	P(alloc_climb_pct),	"25" },
 	{ "drain_interval",	POLICY_SECS,	P(drain_interval_ms),	"30" },
 	{ "peak_hold",		POLICY_SECS,	P(peak_hold_ms),	"1200" },
 	{ "min_grow_pct",	POLICY_PCT,	P(min_grow_pct),	"25" },
@@ -174,8 +173,6 @@ policy_config_check(const struct policy_config *c, struct diag *d)
 		why = "quota is smaller than min_swapsize";
 	else if (c->alloc_rate < 64 * 1024)
 		why = "alloc_rate must be at least 64K (per second)";
-	else if (c->alloc_climb_pct < 1 || c->alloc_climb_pct > 100)
-		why = "alloc_climb_pct must be between 1 and 100";
 	else if (c->poll_ms < 250 || c->poll_ms > 60 * 1000)
 		why = "poll interval must be between 250ms and 60s";
 	else if (c->max_swapsize > MAX_SIZE)

@@ -60,8 +60,6 @@ struct policy_config {
 	unsigned	max_files;		/* cap on active files (<= 32) */
 	uint64_t	quota;			/* bytes the server allows; 0 = unknown */
 	uint64_t	alloc_rate;		/* bytes/s: creation speed until measured */
-	unsigned	alloc_climb_pct;	/* %: of it while memory climbs, until
-						 * measured then */
 	uint64_t	drain_interval_ms;	/* between drops once a surplus is due */
 	uint64_t	peak_hold_ms;		/* how long a peak of use keeps swap */
 	unsigned	min_grow_pct;		/* % of RAM: the smallest worthwhile grow */
@@ -134,10 +132,6 @@ struct policy {
 	double			peak_used;	/* bytes, over the last peak_hold */
 	double			burst;		/* bytes/s, slowly decaying peak */
 	double			alloc_rate;	/* bytes/s, measured */
-	double			climb_rate;	/* bytes/s, measured short of memory */
-	int			rest_measured;	/* alloc_rate has been measured */
-	int			climb_measured;	/* ...and climb_rate */
-	int			grow_short;	/* the pending grow is for a shortage */
 	uint64_t		quota_seen;	/* bytes, learned from EDQUOT; 0 = none */
 	uint64_t		ours;		/* bytes of our files, this step */
 	int			io_failed;	/* EIO: never grow again */
@@ -165,7 +159,7 @@ struct policy_setting {
 	size_t			off;	/* in struct policy_config */
 	const char		*def;	/* as nfswapd.conf(5) gives it */
 };
-#define POLICY_NSETTINGS	17
+#define POLICY_NSETTINGS	16
 
 /* policy.c */
 struct diag;

@@ -23,8 +23,7 @@ struct policy_view {
 	double	rise;		/* bytes/s in use is rising now (>= 0) */
 	double	burst;		/* the highest recent rate */
 	double	peak;		/* the highest recent use */
-	double	rate;		/* bytes/s we create files at, at rest */
-	double	climb_rate;	/* ...and short of memory */
+	double	rate;		/* bytes/s we create files at */
 	double	poll;		/* seconds between steps */
 };
 
@@ -43,19 +42,6 @@ policy_low(const struct policy *p, const struct policy_view *v)
 	double low = p->cfg.lower_freelimit / 100.0 * v->total;
 
 	return low < (double)p->cfg.min_free ? (double)p->cfg.min_free : low;
-}
-
-/* How fast a file is made short of memory: as measured; else a share of
- * the speed measured at rest; else the configured guess (alloc_rate,
- * already the cautious side). */
-static inline double
-policy_climb_rate(const struct policy *p)
-{
-	if (p->climb_measured)
-		return p->climb_rate;
-	if (p->rest_measured)
-		return p->alloc_rate * p->cfg.alloc_climb_pct / 100.0;
-	return p->alloc_rate;
 }
 
 static inline uint64_t

@@ -59,8 +59,6 @@ total_cap(const struct policy *p, uint64_t mem_total)
  * present rate -- so under a steep rise it is smaller, and the next one,
  * made from more free memory, is bigger.  *lead is the time a file of the
  * plain size (before the rise is counted) takes to be ready: the trigger.
- * Both are reckoned at the speed files are made short of memory, which is
- * a fraction of the speed at rest (alloc_climb_pct) until measured.
  */
 static double
 grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
@@ -80,7 +78,7 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 	base = short_of / (1.0 - ft);
 	if (base < memtotal * p->cfg.min_grow_pct / 100.0)
 		base = memtotal * p->cfg.min_grow_pct / 100.0;
-	*lead = base / v->climb_rate + v->poll;
+	*lead = base / v->rate + v->poll;
 	g = base + v->rise * *lead / (1.0 - ft);
 	/* At least what we hold already beyond the reserve, so that a
 	 * growing load needs a number of files that grows like a logarithm,
@@ -90,7 +88,7 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 	if (g < v->ours - reserve)
 		g = v->ours - reserve;
 	if (v->rise > 0) {
-		safe = v->climb_rate * (0.75 * v->free / v->rise - v->poll);
+		safe = v->rate * (0.75 * v->free / v->rise - v->poll);
 		if (g > safe)
 			g = safe;
 	}
@@ -181,15 +179,14 @@ grow_reserve(const struct policy *p, const struct policy_sample *smp,
 		return 0;
 	*bytes = size;
 	*why = "making the standby reserve";
-	return 2;
+	return 1;
 }
 
 /*
  * Grow if free, projected to when a new file would be ready, is below the
  * lower limit.  Returns 0 when there is no need; else 1, with *bytes the
  * size to grow by (0: needed, but held back) and *why a static phrase
- * saying which -- or 2 when memory is not short but the standby reserve
- * is to be made (its file is written at the speed of a file at rest).
+ * saying which.
  */
 int
 policy_grow(const struct policy *p, const struct policy_sample *smp,

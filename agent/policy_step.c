@@ -84,21 +84,8 @@ digest(struct policy *p, const struct policy_sample *smp, uint64_t now)
 		if (smp->last.elapsed_ms > 0 && smp->last.bytes > 0) {
 			double r = (double)smp->last.bytes * 1000.0 /
 			    (double)smp->last.elapsed_ms;
-
-			/* A file made short of memory is written while the
-			 * kernel swaps out over the same link: it is measured
-			 * apart from one made at rest (24 against 82 MiB/s
-			 * on 6.1 at full speed: docs/policy.md).  The first
-			 * measurement of each replaces its guess. */
-			if (p->grow_short) {
-				p->climb_rate = !p->climb_measured ? r :
-				    (p->climb_rate + r) / 2;
-				p->climb_measured = 1;
-			} else {
-				p->alloc_rate = !p->rest_measured ? r :
-				    (p->alloc_rate + r) / 2;
-				p->rest_measured = 1;
-			}
+			/* The first measurement replaces the configured guess. */
+			p->alloc_rate = !p->grown ? r : (p->alloc_rate + r) / 2;
 		}
 		p->last_grow_ms = now;
 		p->grown = 1;
@@ -226,13 +213,12 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	const char *why;
 	uint64_t bytes;
 	double fp;
-	int drop, overfed, g;
+	int drop, overfed;
 
 	now = forward(p, now);
 	policy_observe(p, smp, now, &v);
 	digest(p, smp, now);
 	v.rate = p->alloc_rate;		/* as just measured, if a file was made */
-	v.climb_rate = policy_climb_rate(p);
 	/* Memory moved (4 MiB or more since the last step) or is short: the
 	 * caller samples fast for a while (policy_pressed). */
 	if (!p->pressed || v.used - p->last_used >= 4.0 * POLICY_MIB ||
@@ -270,10 +256,9 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	}
 
 	/* hungry is entered when the outcome of a grow says ok */
-	if ((g = policy_grow(p, smp, now, &v, &bytes, &why)) != 0) {
+	if (policy_grow(p, smp, now, &v, &bytes, &why)) {
 		r = act(p, bytes != 0 ? POLICY_GROW : POLICY_NONE, why);
 		r.bytes = bytes;
-		p->grow_short = (g == 1);
 		return r;
 	}
 	return settle(p, smp, now, drop, overfed);

@@ -143,6 +143,5 @@ policy_observe(struct policy *p, const struct policy_sample *smp, uint64_t now,
 	v->burst = p->burst;
 	v->peak = p->peak_used;
 	v->rate = p->alloc_rate;
-	v->climb_rate = policy_climb_rate(p);
 	v->poll = (double)p->cfg.poll_ms / 1000.0;
 }

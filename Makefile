@@ -162,7 +162,8 @@ SERVE_SRC = provisioner/serve_main.c provisioner/serve_monitor.c \
             provisioner/serve_jobs.c provisioner/serve_write.c \
             provisioner/serve_usage.c \
             provisioner/serve_msg.c provisioner/serve_net.c \
-            provisioner/serve_peers.c provisioner/serve_dns.c
+            provisioner/serve_peers.c provisioner/serve_dns.c \
+            provisioner/serve_stats.c
 $(call obj,$(SERVE_SRC)): ALL_CFLAGS += -I$(GEN) $(TIRPC_CFLAGS)
 $(call obj,$(SERVE_SRC)): $(GEN)/nfswap_prot.h
 

@@ -30,7 +30,7 @@ cat >"$T/nfswap.conf" <<CONF
 export_root = "$T/export";
 state_dir = "$T/state";
 quota_enforce = "none";
-serve = { user = "$SERVE_UID"; chroot = "$T/serve-root"; };
+serve = { user = "$SERVE_UID"; chroot = "$T/serve-root"; stats_file = "$T/serve.prom"; };
 CONF
 n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }
 CLIENTS=()

@@ -31,7 +31,7 @@ state_dir = "$T/state";
 quota_enforce = "none";
 kernel = { exports_file = "$T/etc/nfswap.exports"; };
 ganesha = { exports_file = "$T/etc/nfswap.ganesha"; };
-serve = { user = "${NFSWAP_TEST_SERVE_UID:-64999}"; chroot = "$T/serve-root"; };
+serve = { user = "${NFSWAP_TEST_SERVE_UID:-64999}"; chroot = "$T/serve-root"; stats_file = "$T/serve.prom"; };
 CONF
 n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }
 addr() { echo "127.1.$((($1 - 1) / 250)).$((($1 - 1) % 250 + 1))"; }

@@ -4,12 +4,20 @@
  * client, its quota and inode limit, what its directory holds (bytes,
  * inodes, files) and whether that could be measured.  With --output the
  * file is replaced atomically (a collector never reads half of it); the
- * shipped nfswap-metrics.timer does that every minute.
+ * shipped nfswap-metrics.timer does that every minute.  What "nfswap
+ * serve" counted (serve_stats.c writes it to serve.stats_file) follows,
+ * with nfswap_serve_up: 1 when that file was written within the last
+ * SERVE_UP_S seconds (the service rewrites it at least every 15).
  */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -32,6 +40,51 @@ label(const char *s, char *out, size_t len)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+#define SERVE_UP_S	60
+#define SERVE_FILE_MAX	(64u << 20)	/* bytes of serve.stats_file read */
+
+/*
+ * The service's figures, appended: the file is root's (the monitor writes
+ * it), read without following a link, whole or not at all.  Returns
+ * whether the service is up.
+ */
+static int
+serve_stats(const char *path, struct strbuf *sb)
+{
+	struct stat st;
+	size_t len, got = 0;
+	char *buf;
+	int fd, up = 0;
+
+	if (path[0] == '\0' ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022) != 0 || (uint64_t)st.st_size > SERVE_FILE_MAX ||
+	    (buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	len = (size_t)st.st_size;
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got == len && (len == 0 || buf[len - 1] == '\n')) {
+		buf[len] = '\0';
+		sb_printf(sb, "%s", buf);
+		up = time(NULL) - st.st_mtime <= SERVE_UP_S;
+	}
+	free(buf);
+	return up;
 }
 
 static void
@@ -66,7 +119,7 @@ cmd_metrics(const struct nfswap_conf *conf, int argc, char **argv)
 	struct diag d, sd;
 	size_t n = 0, i, k;
 	char name[2 * NAME_MAXLEN + 2], host[2 * HOST_MAXLEN + 2];
-	int r, *have = NULL, store_ok;
+	int r, *have = NULL, store_ok, up;
 
 	if ((r = cmd_parse(argc, argv, "o", 0, 0, &o)) != 0)
 		return r;
@@ -116,6 +169,10 @@ cmd_metrics(const struct nfswap_conf *conf, int argc, char **argv)
 	}
 	head(&sb, "nfswap_clients", "Clients in the registry.");
 	sb_printf(&sb, "nfswap_clients %zu\n", n);
+	up = serve_stats(conf->serve.stats_file, &sb);
+	head(&sb, "nfswap_serve_up", "1 when nfswap serve wrote its figures "
+	    "within the last minute.");
+	sb_printf(&sb, "nfswap_serve_up %d\n", up);
 	free(v); free(u); free(have);
 	if (sb.oom) {
 		sb_free(&sb);

@@ -111,6 +111,8 @@ const struct cfg_row conf_rows[] = {
 	    F(serve.connections_per_address), 1, 65536, "8", NULL, NULL, 0 },
 	{ "serve", "idle_timeout", CFG_UINT, CONFIG_TYPE_INT,
 	    F(serve.idle_timeout), 1, 3600, "30", NULL, NULL, 0 },
+	{ "serve", "stats_file", CFG_PATH, CONFIG_TYPE_STRING,
+	    F(serve.stats_file), 0, 0, "/run/nfswap/serve.prom", NULL, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
 };
 

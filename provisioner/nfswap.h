@@ -47,6 +47,7 @@ struct serve_conf {
 	uint32_t	max_connections;
 	uint32_t	connections_per_address;
 	uint32_t	idle_timeout;		/* seconds without a whole call */
+	char		stats_file[PATH_MAXLEN + 1];	/* counters, for metrics */
 };
 
 struct nfswap_conf {

@@ -43,6 +43,35 @@ enum serve_op {
 	SERVE_ALLOCATE,
 	SERVE_RELEASE,
 	SERVE_STATUS,
+	SERVE_COUNTERS,		/* the network side's counters; no answer */
+};
+
+/*
+ * The network side's counters, for "nfswap metrics" (serve_stats.c).
+ * Calls by procedure (NULL to STATUS, then any other) and by answer: the
+ * protocol's nfswap_stat, then the RPC-level refusals.  Connections closed
+ * by the service, by reason.  Only ever reported, never acted upon: a
+ * network side that lied about them could only lie in the metrics.
+ */
+#define SERVE_NPROCS		6	/* NULL..STATUS, other */
+enum {
+	SERVE_ST_WEAKAUTH = NFSWAP_NOTSUPP + 1,	/* not from a reserved port */
+	SERVE_ST_GARBAGE,			/* arguments that did not decode */
+	SERVE_ST_NOPROC,			/* no such procedure */
+	SERVE_NSTATUS
+};
+enum serve_close {
+	SERVE_CLOSE_PER_ADDRESS,	/* refused: connections_per_address */
+	SERVE_CLOSE_NO_ADDRESS,		/* refused: no peer address */
+	SERVE_CLOSE_EVICTED,		/* the least active, for a newcomer */
+	SERVE_CLOSE_IDLE,		/* no whole call within idle_timeout */
+	SERVE_CLOSE_UNREAD,		/* it does not read its replies */
+	SERVE_NCLOSE
+};
+struct serve_counters {
+	uint64_t	calls[SERVE_NPROCS][SERVE_NSTATUS];
+	uint64_t	accepted;		/* connections */
+	uint64_t	closed[SERVE_NCLOSE];
 };
 
 /* network -> monitor */
@@ -53,6 +82,7 @@ struct serve_req {
 	char		dns[HOST_MAXLEN + 1];	/* its confirmed DNS name, or "" */
 	char		name[NAME_MAXLEN + 1];	/* ALLOCATE, RELEASE */
 	uint64_t	size;			/* ALLOCATE */
+	struct serve_counters net;		/* COUNTERS */
 };
 
 struct serve_file {
@@ -96,6 +126,15 @@ int	serve_drop(const char *what, uint32_t uid, uint32_t gid,
 int	monitor_run(const struct nfswap_conf *, int net_fd,
 	    volatile sig_atomic_t *stop);
 
+/* serve_stats.c -- the service's counters and its clients' calls, as a
+ * Prometheus textfile (the monitor) */
+void	stats_start(const struct nfswap_conf *);
+void	stats_call(const struct client *, uint32_t op, int32_t status);
+void	stats_net(const struct serve_counters *);
+void	stats_flush(int force);
+void	stats_stop(void);
+extern const char *const serve_status_label[SERVE_NSTATUS];
+
 /* serve_msg.c -- a request's checks, an error's answer (the monitor) */
 int	msg_request_ok(const struct serve_req *);
 int	msg_name_ok(const char *);
@@ -125,13 +164,13 @@ int	net_run(const struct nfswap_conf *, int listen_fd, int mon_fd,
 	    int dns_fd);
 
 /* serve_peers.c -- the network side's peers: connections, their limits */
-int	peers_init(const struct serve_conf *);
+int	peers_init(const struct serve_conf *, struct serve_counters *);
 void	peers_free(void);
 void	peer_new(int fd, uint64_t now);
 void	peer_touch(int fd, uint64_t now);
 int	peer_known(int fd);
 int	peer_outq_full(int fd);
-void	peer_close(int fd, const char *why);
+void	peer_close(int fd, enum serve_close why);
 void	peer_gone(int fd);
 void	peers_expire(uint64_t now);
 int	peer_addr(const struct sockaddr *, socklen_t, char *, size_t);

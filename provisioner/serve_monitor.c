@@ -173,6 +173,7 @@ handle(const struct serve_req *q, struct serve_rep *rep)
 		do_status(&c, rep);
 		break;
 	}
+	stats_call(&c, q->op, rep->status);
 }
 
 /*
@@ -196,6 +197,7 @@ monitor_run(const struct nfswap_conf *conf, int net_fd,
 		return r;
 	}
 	usage_start(conf, stop);
+	stats_start(conf);
 	while (!*stop) {
 		ssize_t n;
 
@@ -204,6 +206,7 @@ monitor_run(const struct nfswap_conf *conf, int net_fd,
 		p.revents = 0;
 		n = poll(&p, 1, 1000);
 		jobs_reap();
+		stats_flush(0);
 		if (n < 0 && errno != EINTR) {
 			r = -errno;
 			break;
@@ -216,6 +219,11 @@ monitor_run(const struct nfswap_conf *conf, int net_fd,
 		if (n <= 0) {		/* the network side is gone */
 			r = n < 0 ? -errno : -EPIPE;
 			break;
+		}
+		/* The network side's counters: kept, not answered. */
+		if ((size_t)n == sizeof(q) && q.op == SERVE_COUNTERS) {
+			stats_net(&q.net);
+			continue;
 		}
 		memset(&rep, 0, sizeof(rep));
 		if ((size_t)n != sizeof(q)) {
@@ -232,5 +240,6 @@ monitor_run(const struct nfswap_conf *conf, int net_fd,
 	}
 	jobs_stop();
 	usage_stop();
+	stats_stop();
 	return r;
 }

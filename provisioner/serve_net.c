@@ -54,6 +54,7 @@
 #define DNS_TTL_MS	60000
 #define DNS_ASK_MS	30000		/* a question unanswered this long is dropped */
 #define MOUNT_OPTIONS	NFSWAP_MOUNT_BASE	/* LOOKUP's recommended options */
+#define COUNTERS_MS	1000		/* counters sent at most this often */
 
 #if SERVE_FILES_MAX != NFSWAP_FILES_MAX
 #error "serve.h's SERVE_FILES_MAX must be the protocol's NFSWAP_FILES_MAX"
@@ -78,6 +79,9 @@ static struct {
 	struct name	pos[DNS_POS], neg[DNS_NEG], pending[DNS_PENDING];
 	unsigned	neg_next;
 	uint64_t	said_slow_ms;
+	struct serve_counters ctr;	/* for the monitor's stats file */
+	struct serve_counters sent;	/* ...as last sent */
+	uint64_t	ctr_sent_ms;
 } N;
 
 static volatile sig_atomic_t net_stop;
@@ -413,6 +417,37 @@ reply(SVCXPRT *x, const struct svc_req *rq, const struct serve_rep *rep)
 	}
 }
 
+/* A call answered: by procedure, and by answer (an nfswap_stat, or one of
+ * the RPC-level refusals). */
+static void
+count(rpcproc_t proc, int32_t status)
+{
+	if (proc >= SERVE_NPROCS)
+		proc = SERVE_NPROCS - 1;
+	if (status < 0 || status >= SERVE_NSTATUS)
+		status = NFSWAP_IO;
+	N.ctr.calls[proc][status]++;
+}
+
+/* The counters to the monitor, when they changed (at most once every
+ * COUNTERS_MS; force: at the end).  No answer comes back. */
+static void
+send_counters(uint64_t now, int force)
+{
+	static struct serve_req q;
+
+	if (!force && (now - N.ctr_sent_ms < COUNTERS_MS ||
+	    memcmp(&N.sent, &N.ctr, sizeof(N.ctr)) == 0))
+		return;
+	memset(&q, 0, sizeof(q));
+	q.op = SERVE_COUNTERS;
+	q.net = N.ctr;
+	if (send(N.mon, &q, sizeof(q), MSG_NOSIGNAL | MSG_DONTWAIT) ==
+	    (ssize_t)sizeof(q))
+		N.sent = N.ctr;
+	N.ctr_sent_ms = now;
+}
+
 /*
  * Arguments are decoded with the generated XDR routines (bounded by the
  * protocol's limits); a request that does not decode gets GARBAGE_ARGS,
@@ -432,10 +467,12 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 	peer_touch(x->xp_fd, now);		/* a whole call */
 	if (rq->rq_proc == NFSWAPPROC_NULL) {
 		(void)svc_sendreply(x, xdr_nothing, NULL);
+		count(rq->rq_proc, NFSWAP_OK);
 		return;
 	}
 	if (rq->rq_proc > NFSWAPPROC_STATUS) {
 		svcerr_noproc(x);
+		count(rq->rq_proc, SERVE_ST_NOPROC);
 		return;
 	}
 	/* A client is its address and, as for its NFS export, root on it: a
@@ -444,6 +481,7 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 	if (nb == NULL || nb->buf == NULL ||
 	    sockaddr_port(nb->buf, nb->len) >= IPPORT_RESERVED) {
 		svcerr_weakauth(x);
+		count(rq->rq_proc, SERVE_ST_WEAKAUTH);
 		return;
 	}
 	memset(&q, 0, sizeof(q));
@@ -454,6 +492,7 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 	    (rq->rq_proc == NFSWAPPROC_RELEASE &&
 	    !svc_getargs(x, (xdrproc_t)xdr_nfswap_release_args, (char *)&ra))) {
 		svcerr_decode(x);
+		count(rq->rq_proc, SERVE_ST_GARBAGE);
 		goto free;
 	}
 	memset(&rep, 0, sizeof(rep));
@@ -465,6 +504,7 @@ dispatch(struct svc_req *rq, SVCXPRT *x)
 	    NFSWAP_OK)
 		ask(&q, &rep, now);
 	reply(x, rq, &rep);
+	count(rq->rq_proc, rep.status);
 free:
 	if (rq->rq_proc == NFSWAPPROC_ALLOCATE)
 		(void)svc_freeargs(x, (xdrproc_t)xdr_nfswap_alloc_args,
@@ -506,7 +546,7 @@ net_setup(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
 	N.lfd = listen_fd;
 	N.mon = mon_fd;
 	N.dns = dns_fd;
-	if (peers_init(&conf->serve) < 0)
+	if (peers_init(&conf->serve, &N.ctr) < 0)
 		return -ENOMEM;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -561,7 +601,7 @@ net_round(const struct pollfd *pfd, int nfd, uint64_t now)
 			continue;
 		}
 		if (peer_outq_full(fd))
-			peer_close(fd, "it does not read its replies");
+			peer_close(fd, SERVE_CLOSE_UNREAD);
 		svc_getreq_common(fd);
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
 			peer_gone(fd);
@@ -612,7 +652,9 @@ net_run(const struct nfswap_conf *conf, int listen_fd, int mon_fd,
 		if (n > 0)
 			net_round(pfd, nfd, mono_ms());
 		peers_expire(mono_ms());	/* calls served since set last_ms */
+		send_counters(mono_ms(), 0);
 	}
+	send_counters(mono_ms(), 1);
 	free(pfd);
 	peers_free();
 	return 0;

@@ -34,8 +34,16 @@ static struct {
 	int		nconn_max;	/* its size */
 	unsigned	nconns;
 	uint64_t	said_full_ms;
-	unsigned long	dropped;	/* connections closed by us */
+	struct serve_counters *ctr;	/* the network side's */
 } C;
+
+static const char *const close_why[SERVE_NCLOSE] = {
+	"too many connections from this address",
+	"no address",
+	"the least active, for a newcomer",
+	"no whole call within idle_timeout",
+	"it does not read its replies",
+};
 
 /* The caller's address as valid_host spells it; v4-mapped v6 as v4. */
 int
@@ -65,7 +73,7 @@ peer_addr(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
  * FIN that would wait behind them, and no orphaned socket holding them).
  */
 void
-peer_close(int fd, const char *why)
+peer_close(int fd, enum serve_close why)
 {
 	struct peer *c = &C.conn[fd];
 	struct linger lg = { 1, 0 };
@@ -77,8 +85,9 @@ peer_close(int fd, const char *why)
 	if (ioctl(fd, SIOCOUTQ, &unsent) == 0 && unsent > 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	(void)shutdown(fd, SHUT_RDWR);
-	C.dropped++;
-	log_debug("serve: closing a connection from %s: %s", c->addr, why);
+	C.ctr->closed[why]++;
+	log_debug("serve: closing a connection from %s: %s", c->addr,
+	    close_why[why]);
 }
 
 void
@@ -110,11 +119,12 @@ peer_new(int fd, uint64_t now)
 	c->used = 1;
 	c->last_ms = now;
 	C.nconns++;
+	C.ctr->accepted++;
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0 ||
 	    peer_addr((struct sockaddr *)&ss, sl, c->addr,
 	    sizeof(c->addr)) < 0) {
 		snprintf(c->addr, sizeof(c->addr), "?");
-		peer_close(fd, "no address");
+		peer_close(fd, SERVE_CLOSE_NO_ADDRESS);
 		return;
 	}
 	for (i = 0; i < C.nconn_max; i++) {
@@ -126,7 +136,7 @@ peer_new(int fd, uint64_t now)
 			oldest = i;
 	}
 	if (same >= C.sc->connections_per_address) {
-		peer_close(fd, "too many connections from this address");
+		peer_close(fd, SERVE_CLOSE_PER_ADDRESS);
 		return;
 	}
 	if (C.nconns > C.sc->max_connections && oldest >= 0) {
@@ -136,7 +146,7 @@ peer_new(int fd, uint64_t now)
 			    C.sc->max_connections);
 			C.said_full_ms = now;
 		}
-		peer_close(oldest, "the least active, for a newcomer");
+		peer_close(oldest, SERVE_CLOSE_EVICTED);
 	}
 }
 
@@ -150,7 +160,7 @@ peers_expire(uint64_t now)
 	for (i = 0; i < C.nconn_max; i++)
 		if (C.conn[i].used && !C.conn[i].closing &&
 		    now > C.conn[i].last_ms && now - C.conn[i].last_ms > idle)
-			peer_close(i, "no whole call within idle_timeout");
+			peer_close(i, SERVE_CLOSE_IDLE);
 }
 
 /*
@@ -190,12 +200,14 @@ peer_known(int fd)
 }
 
 /* A table for every descriptor the network side may have (its
- * RLIMIT_NOFILE: max_connections + 64). */
+ * RLIMIT_NOFILE: max_connections + 64); connections are counted in
+ * *ctr. */
 int
-peers_init(const struct serve_conf *sc)
+peers_init(const struct serve_conf *sc, struct serve_counters *ctr)
 {
 	memset(&C, 0, sizeof(C));
 	C.sc = sc;
+	C.ctr = ctr;
 	C.nconn_max = (int)sc->max_connections + 64;
 	if ((C.conn = calloc((size_t)C.nconn_max, sizeof(*C.conn))) == NULL)
 		return -ENOMEM;

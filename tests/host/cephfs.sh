@@ -65,7 +65,7 @@ heads = (
   { name = "h2"; address = "10.9.0.12"; nfs_port = $H2_NFS; mount_port = $H2_MNT;
     exports_file = "$T/h2.exports"; pid_file = "/run/h2.pid"; }
 );
-serve = { user = "$SERVE_UID"; chroot = "$T/serve-root"; };
+serve = { user = "$SERVE_UID"; chroot = "$T/serve-root"; stats_file = "$T/serve.prom"; };
 CONF
 n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }
 ok "nfswap -n accepts the CephFS configuration" n -n

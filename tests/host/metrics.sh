@@ -28,6 +28,7 @@ cat >"$T/nfswap.conf" <<CONF
 export_root = "$T/export";
 state_dir = "$T/state";
 quota_enforce = "none";
+serve = { stats_file = "$T/serve.prom"; };
 CONF
 n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }
 ok "nfswap add pc-1 --quota 1G" n add pc-1 --host 192.0.2.1 --quota 1G
@@ -39,6 +40,20 @@ ok "nfswap metrics --output $TF/nfswap.prom" n metrics --output "$TF/nfswap.prom
 ok "... promtool check metrics passes" sh -c "promtool check metrics <'$TF/nfswap.prom'"
 n metrics >"$T/stdout.prom"
 ok "... standard output says the same" cmp -s "$T/stdout.prom" "$TF/nfswap.prom"
+ok "... no service: nfswap_serve_up 0" grep -qx "nfswap_serve_up 0" "$T/stdout.prom"
+# The service's file (serve.stats_file) is taken only as the service
+# leaves it: root's, written by no one else, not a link.
+printf '# TYPE nfswap_serve_marker gauge\nnfswap_serve_marker 1\n' >"$T/marker.prom"
+install -m 0644 "$T/marker.prom" "$T/serve.prom"
+ok "the service's figures are appended" sh -c "'$NFSWAP' -c '$T/nfswap.conf' metrics | grep -qx 'nfswap_serve_marker 1'"
+ok "... and it is up (written just now)" sh -c "'$NFSWAP' -c '$T/nfswap.conf' metrics | grep -qx 'nfswap_serve_up 1'"
+rm -f "$T/serve.prom"; ln -s "$T/marker.prom" "$T/serve.prom"
+ok "... not through a symbolic link" sh -c "! '$NFSWAP' -c '$T/nfswap.conf' metrics | grep -q marker"
+rm -f "$T/serve.prom"; install -m 0644 -o 65534 "$T/marker.prom" "$T/serve.prom"
+ok "... not from a file another user owns" sh -c "! '$NFSWAP' -c '$T/nfswap.conf' metrics | grep -q marker"
+rm -f "$T/serve.prom"; install -m 0666 "$T/marker.prom" "$T/serve.prom"
+ok "... nor one anyone may write" sh -c "! '$NFSWAP' -c '$T/nfswap.conf' metrics | grep -q marker"
+rm -f "$T/serve.prom"
 
 # --- the agent's ------------------------------------------------------------
 if agent_swapdir swap 64M; then

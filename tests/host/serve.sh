@@ -144,6 +144,57 @@ ok "... the service is still running" kill -0 $SPID
 is "... and still answers" "$(q c 3 lookup | cut -d' ' -f1-2)" "OK carol"
 ok "... with nothing written by it" sh -c "[ -z \"\$(ls -A '$T/export/carol')\" ]"
 
+# --- what it counted: nfswap metrics (serve.stats_file: tests/lib/ganesha.sh) ---
+metric() { awk -v k="$1" '$1 == k { printf "%.0f\n", $2 }' "$2"; }
+bobl='client="bob",host="10.9.2.2"'
+# The network side sends its counters at most once a second, the monitor
+# writes them at most once a second: 2.5 s after the last call they are
+# all in the file.
+sleep 2.5
+n metrics >"$T/m0.prom"
+t0=$(date +%s)
+is "bob ALLOCATEs 1 MiB: OK" "$(q b 2 wait m1 1048576)" "OK"
+is "... and 2 GiB: QUOTA" "$(q b 2 allocate m2 2147483648)" "QUOTA"
+new_figures() {	# the service's figures show both answers
+	n metrics >"$T/m1.prom" &&
+	[ "$(metric "nfswap_client_allocate_refusals_total{$bobl,reason=\"quota\"}" "$T/m1.prom")" != \
+	  "$(metric "nfswap_client_allocate_refusals_total{$bobl,reason=\"quota\"}" "$T/m0.prom")" ] &&
+	[ "$(metric 'nfswap_serve_requests_total{procedure="ALLOCATE",status="quota"}' "$T/m1.prom")" != \
+	  "$(metric 'nfswap_serve_requests_total{procedure="ALLOCATE",status="quota"}' "$T/m0.prom")" ]
+}
+ok "nfswap metrics shows them within 5 s (serve.stats_file)" wait_for 5 new_figures
+delta() {
+	local a b
+	a=$(metric "$1" "$T/m1.prom") b=$(metric "$1" "$T/m0.prom")
+	echo $((${a:-0} - ${b:-0}))
+}
+is "... bob's allocations: one more" "$(delta "nfswap_client_allocations_total{$bobl}")" 1
+is "... bob's refusals for his quota: one more" "$(delta "nfswap_client_allocate_refusals_total{$bobl,reason=\"quota\"}")" 1
+is "... the service's ALLOCATEs answered QUOTA: one more" "$(delta 'nfswap_serve_requests_total{procedure="ALLOCATE",status="quota"}')" 1
+ok "... bob's last ALLOCATE is now" test "$(metric "nfswap_client_last_allocate_timestamp_seconds{$bobl}" "$T/m1.prom")" -ge "$t0"
+ok "... his last LOOKUP is there" test "$(metric "nfswap_client_last_lookup_timestamp_seconds{$bobl}" "$T/m1.prom")" -gt 0
+ok "... the flood's undecodable ALLOCATE counted as garbage" test "$(metric 'nfswap_serve_requests_total{procedure="ALLOCATE",status="garbage"}' "$T/m1.prom")" -ge 1
+is "... the service is up" "$(metric nfswap_serve_up "$T/m1.prom")" 1
+if command -v promtool >/dev/null && command -v prometheus-node-exporter >/dev/null; then
+	ok "... promtool check metrics passes" sh -c "promtool check metrics <'$T/m1.prom'"
+	# Scraped by node_exporter (as nobody) on this namespace's loopback.
+	mkdir -p "$T/tf" && chmod 0755 "$T/tf"
+	cp "$T/m1.prom" "$T/tf/nfswap.prom" && chmod 0644 "$T/tf/nfswap.prom"
+	chmod o+x "$T"
+	setpriv --reuid=65534 --regid=65534 --clear-groups prometheus-node-exporter \
+	    --web.listen-address=127.0.0.1:9100 --collector.disable-defaults \
+	    --collector.textfile --collector.textfile.directory="$T/tf" >"$T/ne.log" 2>&1 &
+	NEPID=$!; fx_pid $NEPID
+	for _ in $(seq 50); do curl -sf http://127.0.0.1:9100/metrics >"$T/scraped" && break; sleep 0.2; done
+	kill $NEPID; wait $NEPID 2>/dev/null
+	is "node_exporter serves bob's refusals for his quota" \
+	    "$(metric "nfswap_client_allocate_refusals_total{$bobl,reason=\"quota\"}" "$T/scraped")" \
+	    "$(metric "nfswap_client_allocate_refusals_total{$bobl,reason=\"quota\"}" "$T/m1.prom")"
+	is "... and read the file without error" "$(metric node_textfile_scrape_error "$T/scraped")" 0
+else
+	skip "the service's figures through node_exporter" "promtool or prometheus-node-exporter is not installed (make deps)"
+fi
+
 # --- nfswapd through the service --------------------------------------------------
 # The agent runs from A's network namespace, so the service knows it as
 # alice; --swapdir is alice's directory as this host sees it (standing in

@@ -86,7 +86,7 @@ state_dir = "$T/state";
 quota_enforce = "none";
 ganesha: { exports_file = "$T/nfswap.ganesha"; pseudo_root = "/swap";
     pid_file = "/run/ganesha.pid"; };
-serve: { user = "$SERVE_UID"; chroot = "$T/serve-root"; };
+serve: { user = "$SERVE_UID"; chroot = "$T/serve-root"; stats_file = "$T/serve.prom"; };
 CONF
 }
 n() { "$NFSWAP" -c "$T/nfswap.conf" "$@"; }

@@ -253,6 +253,28 @@ fit(const struct agent *a, uint64_t bytes, uint64_t *room)
 	return usable >= a->conf.policy.min_swapsize ? usable : 0;
 }
 
+/*
+ * swapon, given the file as /proc/self/fd/N.  At boot the system may
+ * switch to its real root while a file is written (seconds): /proc is
+ * then gone from the root this process was left in, and swapon says
+ * ENOENT.  The daemon follows the system into its new root before (it
+ * would at its next step anyway) and, if the switch came in between,
+ * once more.
+ */
+static int
+activate(struct agent *a, const char *name)
+{
+	int r;
+
+	agent_follow_root(a);
+	if ((r = swapfile_on(a->dirfd, name, a->owner, a->conf.priority)) ==
+	    -ENOENT) {
+		agent_follow_root(a);
+		r = swapfile_on(a->dirfd, name, a->owner, a->conf.priority);
+	}
+	return r;
+}
+
 static void
 grow(struct agent *a, uint64_t bytes)
 {
@@ -293,7 +315,7 @@ grow(struct agent *a, uint64_t bytes)
 		return;
 	}
 	if ((r = swapfile_mkswap(a->dirfd, name, bytes)) < 0 ||
-	    (r = swapfile_on(a->dirfd, name, a->owner, a->conf.priority)) < 0) {
+	    (r = activate(a, name)) < 0) {
 		failed(a, r == -EIO ? POLICY_EIO : POLICY_SWAPON_REFUSED,
 		    "activating %s: %s; file removed", name, strerror(-r));
 		(void)swapfile_unlink(a->dirfd, name, a->owner);
@@ -348,7 +370,7 @@ reinstate_one(struct agent *a, const char *name, const char *path)
 		log_warnx("%s: cannot write its swap header; left alone", path);
 		return;
 	}
-	if ((r = swapfile_on(a->dirfd, name, a->owner, a->conf.priority)) < 0)
+	if ((r = activate(a, name)) < 0)
 		log_warnx("%s: swapon: %s; left alone", path, strerror(-r));
 	else
 		log_info("reinstated %s%s", name,

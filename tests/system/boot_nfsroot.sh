@@ -2,10 +2,11 @@
 # tests/system/boot_nfsroot.sh -- nfswap in a distribution's initramfs, on a
 # diskless Debian client made the way sites make them:
 #
-#   - debootstrap --variant=minbase (cached), the project installed into it
-#     with make install DESTDIR=, Debian's kernel unpacked into it, and its
-#     initrd built inside that root by the real mkinitramfs (BOOT=nfs,
-#     MODULES=netboot) with the project's hook;
+#   - debootstrap --variant=minbase (cached), Debian's kernel unpacked into
+#     it and its initrd made by update-initramfs (BOOT=nfs, MODULES=netboot);
+#     then the project's packages (make deb) installed into it with dpkg,
+#     whose trigger rebuilds that initrd with nfswapd in it -- and again by
+#     update-initramfs -u after the site's nfswapd.conf, as an admin would;
 #   - the root exported read-only by NFS-Ganesha, the client's swap export
 #     provisioned with nfswap add / nfswap exports, as an admin would;
 #   - QEMU boots it: the initramfs mounts the root over NFS, its nfswap
@@ -45,7 +46,9 @@ if [ "${NFSWAP_IN_NS:-}" != 1 ]; then
 	for c in losetup mkfs.ext4 chroot tar; do
 		command -v $c >/dev/null || { skip "$WHAT" "$c is not installed (make deps)"; tap_done; exit; }
 	done
-	[ -x "$B/nfswapd" ] || { ok "$B/nfswapd is built" false; tap_done; exit 1; }
+	for c in dpkg-buildpackage dh; do
+		command -v $c >/dev/null || { skip "$WHAT" "$c is not installed (make deps)"; tap_done; exit; }
+	done
 	# The archive is not reachable from inside the namespace.
 	vm_fetch "$WHAT"
 	vm_debroot "$WHAT"
@@ -72,17 +75,35 @@ mkdir -p "$R/usr/lib/modules"
 cp -a "$KDIR/lib/modules/$KVER" "$R/usr/lib/modules/"
 ok "depmod $KVER in the client's root" ch depmod "$KVER"
 
-ok "make install DESTDIR=<root> PREFIX=/usr" \
-    make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr BUILD="$B"
+# Diskless, as Debian documents it: the initramfs mounts the root over NFS.
+sed -i 's/^MODULES=.*/MODULES=netboot/' "$R/etc/initramfs-tools/initramfs.conf"
+echo "BOOT=nfs" >>"$R/etc/initramfs-tools/initramfs.conf"
+mount -t proc proc "$R/proc"
+at_exit "umount '$R/proc' 2>/dev/null"
+# The kernel's initrd, as installing its package would make it.
+ch update-initramfs -c -k "$KVER" >"$T/update-initramfs.log" 2>&1
+ok "update-initramfs -c -k $KVER in the client's root" test -s "$R/boot/initrd.img-$KVER"
+ok "... without nfswapd yet" sh -c "! chroot '$R' lsinitramfs '/boot/initrd.img-$KVER' | grep -qx usr/sbin/nfswapd"
+
+# The packages, built from this tree (make deb) and installed with dpkg.
+version=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$TOP/debian/changelog")
+make -s -C "$TOP" deb DEB_DIR="$T/deb" >"$T/deb.log" 2>&1
+ok "make deb ($version)" test -s "$T/deb/nfswapd_${version}_amd64.deb"
+cp "$T/deb/nfswapd_${version}_amd64.deb" "$T/deb/nfswapd-dracut_${version}_all.deb" "$R/tmp/"
+ch dpkg -i "/tmp/nfswapd_${version}_amd64.deb" "/tmp/nfswapd-dracut_${version}_all.deb" >"$T/dpkg.log" 2>&1
+is "dpkg -i nfswapd nfswapd-dracut in the client's root: exit 0" $? 0
+[ $tap_failed -gt 0 ] && tail -20 "$T/dpkg.log" | sed 's/^/# dpkg: /'
+ok "... its trigger ran update-initramfs" grep -q "update-initramfs: Generating /boot/initrd.img-$KVER" "$T/dpkg.log"
+ok "... and the initrd holds nfswapd now" sh -c "chroot '$R' lsinitramfs '/boot/initrd.img-$KVER' | grep -qx usr/sbin/nfswapd"
+is "dpkg says both are installed" "$(ch dpkg-query -W -f '${Status} ' nfswapd nfswapd-dracut)" "install ok installed install ok installed "
+rm -f "$R/tmp/"*.deb
 # The site's agent settings (no server: the kernel command line names the
-# export); short timers for the test.
+# export); short timers for the test.  Then the initrd again, as an admin
+# does after changing what goes into it.
 cat >"$R/etc/nfswap/nfswapd.conf" <<'CONF'
 policy = { cooldown = 15; drain_interval = 2; peak_hold = 15;
   max_swapsize = "128M"; };
 CONF
-# Diskless, as Debian documents it: the initramfs mounts the root over NFS.
-sed -i 's/^MODULES=.*/MODULES=netboot/' "$R/etc/initramfs-tools/initramfs.conf"
-echo "BOOT=nfs" >>"$R/etc/initramfs-tools/initramfs.conf"
 echo pc1 >"$R/etc/hostname"
 : >"$R/etc/machine-id"
 printf 'tmpfs /tmp tmpfs nosuid,nodev 0 0\ntmpfs /var/tmp tmpfs nosuid,nodev 0 0\n' >"$R/etc/fstab"
@@ -97,11 +118,12 @@ ln -sf /etc/systemd/system/nfswap-boottest.service "$R/etc/systemd/system/multi-
 install -m 0755 "$G/boot_nfsroot-test.sh" "$R/usr/local/sbin/nfswap-boottest"
 install -D -m 0644 "$G/says.sh" "$R/usr/local/lib/nfswap-says.sh"
 
-# The initrd, by the root's own mkinitramfs.
-mount -t proc proc "$R/proc"
-ch mkinitramfs -o "/boot/initrd.img-$KVER" "$KVER" >"$T/mkinitramfs.log" 2>&1
-ok "mkinitramfs in the client's root" test -s "$R/boot/initrd.img-$KVER"
+# The initrd with the site's settings, by the root's own update-initramfs.
+ch update-initramfs -u -k "$KVER" >"$T/mkinitramfs.log" 2>&1
+ok "update-initramfs -u with the site's nfswapd.conf" test -s "$R/boot/initrd.img-$KVER"
 ch lsinitramfs "/boot/initrd.img-$KVER" >"$T/initrd.list" 2>/dev/null
+ok "... the initrd's nfswapd.conf is the site's" sh -c "chroot '$R' unmkinitramfs '/boot/initrd.img-$KVER' /tmp/unmk >/dev/null 2>&1; cmp -s '$R/tmp/unmk/main/etc/nfswap/nfswapd.conf' '$R/etc/nfswap/nfswapd.conf' || cmp -s '$R/tmp/unmk/etc/nfswap/nfswapd.conf' '$R/etc/nfswap/nfswapd.conf'"
+rm -rf "$R/tmp/unmk"
 for f in usr/sbin/nfswapd etc/nfswap/nfswapd.conf etc/netconfig scripts/init-premount/nfswap \
     'usr/lib/modules/.*/nfsv3.ko' 'usr/lib/modules/.*/virtio_net.ko'; do
 	ok "... the initrd holds $f" grep -qx "$f" "$T/initrd.list"
@@ -142,8 +164,8 @@ vm_boot 600 "$T/serial.log" -m 256 -smp 1 -initrd "$R/boot/initrd.img-$KVER" \
     "${VM_NIC[@]}"
 rc=$?
 vm_tap "$T/serial.log"
-grep -q "guest-done 11" "$T/serial.log.txt"
-is "the guest booted, ran its 11 checks and powered off (qemu exit $rc)" $? 0
+grep -q "guest-done 13" "$T/serial.log.txt"
+is "the guest booted, ran its 13 checks and powered off (qemu exit $rc)" $? 0
 is "Ganesha refused no request for its source port" "$(grep -c 'Non-reserved Port' "$T/ganesha.log")" 0
 [ $tap_failed -gt 0 ] && tail -60 "$T/serial.log.txt" | sed 's/^/# serial: /'
 tap_done

@@ -16,6 +16,10 @@ followed() { dmesg >/tmp/dmesg; says /tmp/dmesg "real root" "following it" && [ 
 D="it followed PID 1 into the real root" t followed
 D="the installed nfswapd.service stepped aside for it" t sh -c "journalctl -b -u nfswapd.service --no-pager | grep -q 'another nfswapd holds'"
 D="its swap export is mounted (moved with /run)" t sh -c "grep ' /run/nfswap nfs' /proc/mounts"
+# A file being made when the system switched root (its standby reserve, at
+# boot) is switched on all the same: no failed grow, no diet.
+D="no grow failed across switch-root (no diet, no file removed)" t sh -c '! dmesg | grep "nfswapd:" | grep -E "> diet|file removed"'
+D="its standby reserve is active" t sh -c '[ "$(grep -c nfswap /proc/swaps)" -ge 1 ]'
 # The kernel's connection to the NFS server (2049, 0801 in /proc/net/tcp)
 # is from a reserved port, which the swap export requires.
 resvport() {

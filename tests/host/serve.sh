@@ -190,6 +190,13 @@ if command -v promtool >/dev/null && command -v prometheus-node-exporter >/dev/n
 	is "node_exporter serves bob's refusals for his quota" \
 	    "$(metric "nfswap_client_allocate_refusals_total{$bobl,reason=\"quota\"}" "$T/scraped")" \
 	    "$(metric "nfswap_client_allocate_refusals_total{$bobl,reason=\"quota\"}" "$T/m1.prom")"
+	is "... and his allocations" \
+	    "$(metric "nfswap_client_allocations_total{$bobl}" "$T/scraped")" \
+	    "$(metric "nfswap_client_allocations_total{$bobl}" "$T/m1.prom")"
+	is "... and the service's ALLOCATEs answered QUOTA" \
+	    "$(metric 'nfswap_serve_requests_total{procedure="ALLOCATE",status="quota"}' "$T/scraped")" \
+	    "$(metric 'nfswap_serve_requests_total{procedure="ALLOCATE",status="quota"}' "$T/m1.prom")"
+	ok "... which are not nothing" test "$(metric "nfswap_client_allocations_total{$bobl}" "$T/scraped")" -ge 1
 	is "... and read the file without error" "$(metric node_textfile_scrape_error "$T/scraped")" 0
 else
 	skip "the service's figures through node_exporter" "promtool or prometheus-node-exporter is not installed (make deps)"

@@ -155,6 +155,32 @@ client_label(struct strbuf *sb, const struct client_stats *e)
 	sb_printf(sb, "\"");
 }
 
+/* One sample per client that has one: when it last asked (LOOKUP,
+ * ALLOCATE), or its ALLOCATEs answered OK (once it has asked any). */
+enum which { LAST_LOOKUP, LAST_ALLOCATE, ALLOCATED };
+
+static void
+per_client(struct strbuf *sb, const char *name, const char *type,
+    const char *help, enum which w)
+{
+	size_t i;
+
+	head(sb, name, type, help);
+	for (i = 0; i < S.n; i++) {
+		const struct client_stats *e = &S.v[i];
+		int64_t t = w == LAST_LOOKUP ? e->last_lookup : e->last_allocate;
+
+		if (t == 0)
+			continue;
+		sb_printf(sb, "%s{", name);
+		client_label(sb, e);
+		if (w == ALLOCATED)
+			sb_printf(sb, "} %" PRIu64 "\n", e->allocate[NFSWAP_OK]);
+		else
+			sb_printf(sb, "} %" PRId64 "\n", t);
+	}
+}
+
 static void
 render(struct strbuf *sb)
 {
@@ -188,30 +214,14 @@ render(struct strbuf *sb)
 		sb_printf(sb, "nfswap_serve_connections_closed_total"
 		    "{reason=\"%s\"} %" PRIu64 "\n", close_label[k],
 		    S.net.closed[k]);
-	head(sb, "nfswap_client_last_lookup_timestamp_seconds", "gauge",
-	    "The client's last LOOKUP (its last boot), since the epoch.");
-	for (i = 0; i < S.n; i++)
-		if (S.v[i].last_lookup != 0) {
-			sb_printf(sb, "nfswap_client_last_lookup_timestamp_seconds{");
-			client_label(sb, &S.v[i]);
-			sb_printf(sb, "} %" PRId64 "\n", S.v[i].last_lookup);
-		}
-	head(sb, "nfswap_client_last_allocate_timestamp_seconds", "gauge",
-	    "The client's last ALLOCATE, since the epoch.");
-	for (i = 0; i < S.n; i++)
-		if (S.v[i].last_allocate != 0) {
-			sb_printf(sb, "nfswap_client_last_allocate_timestamp_seconds{");
-			client_label(sb, &S.v[i]);
-			sb_printf(sb, "} %" PRId64 "\n", S.v[i].last_allocate);
-		}
-	head(sb, "nfswap_client_allocations_total", "counter",
-	    "The client's ALLOCATEs answered OK (the file is there).");
-	for (i = 0; i < S.n; i++)
-		if (S.v[i].last_allocate != 0) {
-			sb_printf(sb, "nfswap_client_allocations_total{");
-			client_label(sb, &S.v[i]);
-			sb_printf(sb, "} %" PRIu64 "\n", S.v[i].allocate[NFSWAP_OK]);
-		}
+	per_client(sb, "nfswap_client_last_lookup_timestamp_seconds", "gauge",
+	    "The client's last LOOKUP (its last boot), since the epoch.",
+	    LAST_LOOKUP);
+	per_client(sb, "nfswap_client_last_allocate_timestamp_seconds", "gauge",
+	    "The client's last ALLOCATE, since the epoch.", LAST_ALLOCATE);
+	per_client(sb, "nfswap_client_allocations_total", "counter",
+	    "The client's ALLOCATEs answered OK (the file is there).",
+	    ALLOCATED);
 	head(sb, "nfswap_client_allocate_refusals_total", "counter",
 	    "The client's ALLOCATEs refused, by reason (not those answered "
 	    "INPROGRESS: under way).");

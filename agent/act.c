@@ -279,7 +279,7 @@ static void
 grow(struct agent *a, uint64_t bytes)
 {
 	char name[POLICY_NAME_MAX], path[PATH_MAXLEN + POLICY_NAME_MAX + 2];
-	uint64_t t0 = mono_ms(), t1, written = 0, room, fitting;
+	uint64_t t0 = mono_ms(), t1, t2, written = 0, room, fitting;
 	int r;
 
 	a->smp.last.act = POLICY_GROW;
@@ -306,7 +306,7 @@ grow(struct agent *a, uint64_t bytes)
 	r = make_file(a, name, sizeof(name), bytes, &written);
 	t1 = mono_ms();
 	a->smp.last.bytes = written;
-	a->smp.last.elapsed_ms = mono_ms() - t0;
+	a->smp.last.elapsed_ms = t1 - t0;
 	if (r < 0) {
 		failed(a, outcome_of(r), "creating %s (%llu of %llu bytes): %s; "
 		    "partial file removed", name, (unsigned long long)written,
@@ -322,14 +322,15 @@ grow(struct agent *a, uint64_t bytes)
 		(void)swapfile_unlink(a->dirfd, name, a->owner);
 		return;
 	}
+	t2 = mono_ms();
 	a->smp.last.outcome = POLICY_OK;
 	a->err[0] = '\0';
 	/* Where the time went: a file is written on the server's side of the
 	 * link, but swapon needs memory in this kernel, at the worst time. */
 	log_info("added %s: %llu MiB in %.1f s (made in %.1f s, mkswap and "
 	    "swapon %.1f s)", name, (unsigned long long)(bytes >> 20),
-	    (double)(mono_ms() - t0) / 1000.0, (double)(t1 - t0) / 1000.0,
-	    (double)(mono_ms() - t1) / 1000.0);
+	    (double)(t2 - t0) / 1000.0, (double)(t1 - t0) / 1000.0,
+	    (double)(t2 - t1) / 1000.0);
 }
 
 static void

@@ -95,6 +95,7 @@ void	sb_reset(struct strbuf *);
 int	sb_printf(struct strbuf *, const char *, ...) PRINTF_LIKE(2, 3);
 int	sb_vprintf(struct strbuf *, const char *, va_list) PRINTF_LIKE(2, 0);
 int	sb_putjson(struct strbuf *, const char *);
+int	sb_putlabel(struct strbuf *, const char *);
 
 /*
  * wholefile.c -- a whole file of zeros, renamed to its name when complete.

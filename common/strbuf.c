@@ -141,3 +141,23 @@ sb_putjson(struct strbuf *sb, const char *s)
 	}
 	return r ? r : sb_printf(sb, "\"");
 }
+
+/*
+ * s as a Prometheus label value, quoted: the text format escapes a
+ * backslash, a double quote and a line feed, and nothing else ("nfswap
+ * metrics", and the service's figures it appends).
+ */
+int
+sb_putlabel(struct strbuf *sb, const char *s)
+{
+	int r = sb_printf(sb, "\"");
+
+	for (; *s && r == 0; s++)
+		if (*s == '\\' || *s == '"')
+			r = sb_printf(sb, "\\%c", *s);
+		else if (*s == '\n')
+			r = sb_printf(sb, "\\n");
+		else
+			r = sb_printf(sb, "%c", *s);
+	return r ? r : sb_printf(sb, "\"");
+}

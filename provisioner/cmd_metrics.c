@@ -21,27 +21,6 @@
 
 #include "cmd.h"
 
-/* A label value: the registry's names are [a-z0-9-] and hosts are
- * addresses or DNS names, but escape what the format asks all the same. */
-static const char *
-label(const char *s, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s && o + 3 < len; s++) {
-		if (*s == '\\' || *s == '"')
-			out[o++] = '\\';
-		if (*s == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-			continue;
-		}
-		out[o++] = *s;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 #define SERVE_UP_S	60
 #define SERVE_FILE_MAX	(64u << 20)	/* bytes of serve.stats_file read */
 
@@ -118,7 +97,6 @@ cmd_metrics(const struct nfswap_conf *conf, int argc, char **argv)
 	struct store *st = NULL;
 	struct diag d, sd;
 	size_t n = 0, i, k;
-	char name[2 * NAME_MAXLEN + 2], host[2 * HOST_MAXLEN + 2];
 	int r, *have = NULL, store_ok, up;
 
 	if ((r = cmd_parse(argc, argv, "o", 0, 0, &o)) != 0)
@@ -161,10 +139,13 @@ cmd_metrics(const struct nfswap_conf *conf, int argc, char **argv)
 			if ((series[k].needs != REGISTRY && !have[i]) ||
 			    (series[k].needs == WALKED && !u[i].walked))
 				continue;	/* not known: no sample */
-			sb_printf(&sb, "%s{client=\"%s\",host=\"%s\"} %" PRIu64
-			    "\n", series[k].name, label(v[i].name, name,
-			    sizeof(name)), label(v[i].host, host, sizeof(host)),
-			    x);
+			/* The registry's names are [a-z0-9-] and hosts are
+			 * addresses or DNS names, but escaped all the same. */
+			sb_printf(&sb, "%s{client=", series[k].name);
+			sb_putlabel(&sb, v[i].name);
+			sb_printf(&sb, ",host=");
+			sb_putlabel(&sb, v[i].host);
+			sb_printf(&sb, "} %" PRIu64 "\n", x);
 		}
 	}
 	head(&sb, "nfswap_clients", "Clients in the registry.");

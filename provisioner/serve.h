@@ -133,7 +133,6 @@ void	stats_call(const struct client *, uint32_t op, int32_t status);
 void	stats_net(const struct serve_counters *);
 void	stats_flush(int force);
 void	stats_stop(void);
-extern const char *const serve_status_label[SERVE_NSTATUS];
 
 /* serve_msg.c -- a request's checks, an error's answer (the monitor) */
 int	msg_request_ok(const struct serve_req *);

@@ -46,7 +46,7 @@ static struct {
 
 /* The answers, as labels: the protocol's (nfswap_stat), then the RPC
  * level's refusals. */
-const char *const serve_status_label[SERVE_NSTATUS] = {
+static const char *const serve_status_label[SERVE_NSTATUS] = {
 	"ok", "unknown", "inval", "quota", "nospc", "exist", "noent",
 	"inprogress", "busy", "io", "notsupp",
 	"weakauth", "garbage", "noproc",
@@ -124,20 +124,6 @@ stats_net(const struct serve_counters *net)
 	S.dirty = 1;
 }
 
-/* A label value: names are [a-z0-9-], hosts addresses or DNS names; the
- * format's escapes all the same. */
-static void
-label(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '\\' || *s == '"')
-			sb_printf(sb, "\\%c", *s);
-		else if (*s == '\n')
-			sb_printf(sb, "\\n");
-		else
-			sb_printf(sb, "%c", *s);
-}
-
 static void
 head(struct strbuf *sb, const char *name, const char *type,
     const char *help)
@@ -148,11 +134,10 @@ head(struct strbuf *sb, const char *name, const char *type,
 static void
 client_label(struct strbuf *sb, const struct client_stats *e)
 {
-	sb_printf(sb, "client=\"");
-	label(sb, e->name);
-	sb_printf(sb, "\",host=\"");
-	label(sb, e->host);
-	sb_printf(sb, "\"");
+	sb_printf(sb, "client=");
+	sb_putlabel(sb, e->name);
+	sb_printf(sb, ",host=");
+	sb_putlabel(sb, e->host);
 }
 
 /* One sample per client that has one: when it last asked (LOOKUP,

@@ -1,17 +1,21 @@
-/* test_strbuf.c -- growth and JSON string escaping. */
+/* test_strbuf.c -- growth, and JSON string and Prometheus label escaping. */
 #include "testutil.h"
 #include "common.h"
 
+/* in, put by put (sb_putjson, sb_putlabel), is want. */
 static void
-json_is(const char *in, const char *want)
+put_is(int (*put)(struct strbuf *, const char *), const char *in,
+    const char *want)
 {
 	struct strbuf sb;
 
 	sb_init(&sb);
-	assert_int_equal(sb_putjson(&sb, in), 0);
+	assert_int_equal(put(&sb, in), 0);
 	assert_string_equal(sb.s, want);
 	sb_free(&sb);
 }
+#define json_is(in, want)	put_is(sb_putjson, in, want)
+#define label_is(in, want)	put_is(sb_putlabel, in, want)
 
 static void
 test_json_escapes(void **state)
@@ -28,6 +32,17 @@ test_json_escapes(void **state)
 	json_is("bad\xff\xfe", "\"bad\\u00ff\\u00fe\"");
 	json_is("\xc0\xaf", "\"\\u00c0\\u00af\"");		/* overlong '/' */
 	json_is("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"");	/* surrogate */
+}
+
+/* Prometheus's text format escapes \\, " and a line feed, nothing else. */
+static void
+test_label_escapes(void **state)
+{
+	(void)state;
+	label_is("pc-1", "\"pc-1\"");
+	label_is("", "\"\"");
+	label_is("a\"b\\c\nd", "\"a\\\"b\\\\c\\nd\"");
+	label_is("tab\there", "\"tab\there\"");
 }
 
 static void
@@ -54,6 +69,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_label_escapes),
 		cmocka_unit_test(test_growth),
 	};
 	return cmocka_run_group_tests_name("strbuf", tests, NULL, NULL);

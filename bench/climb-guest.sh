@@ -5,6 +5,13 @@
 #   climb=nfs|alloc|static  rate=MiB/s (0: no pause)  export=PATH
 #   hogmib=320  rest=15 (s before the climb)  bound=240 (s the hog may
 #   take)  after=90 (s to wait for the shrink)
+# and, for experiments (CLIMB_APPEND in climb-vm.sh):
+#   pextra=KEY:VALUE,...  more settings in the agent's policy block
+#                         (pextra=max_total:120: the reserve alone)
+#   trace=1  the kernel's tracer over the boot: direct reclaim of every
+#            task, and every time the agent sleeps (with the kernel stack
+#            when it cannot be woken); printed as "T ..." lines at the
+#            end, for bench/climb-trace.sh
 # What it prints for the host (climb-vm.sh reads nothing else), as it
 # happens, so that a guest that hangs has told what it could:
 #   S UP SWAPTOTAL SWAPFREE MEMAVAIL ACTIVE_FILES WRITEBACK
@@ -36,7 +43,8 @@ bye() { poweroff -f; }
 mkdir -p /etc/nfswap
 # The default configuration but for where the server is and (here) its
 # ports, and the three timers that only shorten the shrink.
-policy='policy = { cooldown = 20; peak_hold = 20; drain_interval = 2; };'
+pextra=$(arg pextra | sed 's/:/ = /g; s/,/; /g')
+policy="policy = { cooldown = 20; peak_hold = 20; drain_interval = 2;${pextra:+ $pextra;} };"
 ports="nfs = { port = $nfsport; mountport = $mntport; };"
 case $v in
 nfs)
@@ -82,6 +90,18 @@ mark() { echo "MARK $*"; }
 ( while :; do sample; sleep 0.5; done ) &
 sampler=$!
 
+T=/sys/kernel/tracing
+if [ "$(arg trace)" = 1 ]; then
+	mount -t tracefs none $T
+	echo 16384 >$T/buffer_size_kb
+	for e in vmscan/mm_vmscan_direct_reclaim_begin vmscan/mm_vmscan_direct_reclaim_end vmscan/mm_vmscan_throttled; do
+		echo 1 >$T/events/$e/enable || echo "M no $e"
+	done
+	echo 'prev_comm == "nfswapd" || next_comm == "nfswapd"' >$T/events/sched/sched_switch/filter
+	echo 1 >$T/events/sched/sched_switch/enable
+	echo 'stacktrace if prev_comm == "nfswapd" && prev_state & 2' >$T/events/sched/sched_switch/trigger || echo "M no trigger"
+	echo 1 >$T/tracing_on
+fi
 sleep "$rest"
 sample; mark rest-before "$(up)"
 before=$(swaptotal)
@@ -118,6 +138,10 @@ sed 's/^/HOG /' /tmp/hog.out | tail -3
 if [ "$stall" ]; then
 	sed 's/^/M /' /proc/meminfo
 	tail -20 /run/nfswapd.log 2>/dev/null | sed 's/^/A tail: /'
+fi
+if [ "$(arg trace)" = 1 ]; then
+	echo 0 >$T/tracing_on
+	sed 's/^/T /' $T/trace
 fi
 dmesg | grep -iE "invoked oom-killer|Free swap|Total swap|Out of memory|rror .*swap" | head -12 | sed 's/^/D /'
 echo "CLIMB-DONE $(dmesg | grep -c 'invoked oom-killer') $(dmesg | grep -c 'Write error .*dio swapfile\|Write-error on swap-device') $(dmesg | grep -c 'Read error .*dio swapfile\|Read-error on swap-device')"

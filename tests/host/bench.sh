@@ -15,6 +15,46 @@ set -u
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 B=${NFSWAP_BUILD:-build}
 case $B in /*) ;; *) B=$HERE/$B ;; esac
+# bench/climb-trace.sh reads a traced climb boot's console: a small
+# made-up one, whose sums are known.
+{
+	echo "S 9.5 1 1 1 1 0"
+	echo "T          nfswapd-7  [000] .....     9.000000: mm_vmscan_direct_reclaim_begin: order=0 gfp_flags=GFP_KERNEL"
+	echo "T          nfswapd-7  [000] .....     9.500000: mm_vmscan_direct_reclaim_end: nr_reclaimed=3"
+	echo "MARK hog-start 10.0"
+	echo "T              hog-5  [000] .....    10.100000: mm_vmscan_direct_reclaim_begin: order=0 gfp_flags=GFP_HIGHUSER_MOVABLE"
+	echo "T              hog-5  [000] .....    10.300000: mm_vmscan_direct_reclaim_end: nr_reclaimed=32"
+	echo "T              hog-5  [000] .....    10.400000: mm_vmscan_direct_reclaim_begin: order=0 gfp_flags=GFP_HIGHUSER_MOVABLE"
+	echo "T              hog-5  [000] .....    10.450000: mm_vmscan_direct_reclaim_end: nr_reclaimed=32"
+	echo "T     kworker/u2:0-9  [000] d..2.    10.500000: sched_switch: prev_comm=kworker/u2:0 prev_pid=9 prev_prio=120 prev_state=R+ ==> next_comm=nfswapd next_pid=7 next_prio=100"
+	echo "T          nfswapd-7  [000] d..2.    10.600000: sched_switch: prev_comm=nfswapd prev_pid=7 prev_prio=100 prev_state=D ==> next_comm=hog next_pid=5 next_prio=120"
+	echo "T          nfswapd-7  [000] d..2.    10.600001: <stack trace>"
+	echo "T  => __schedule"
+	echo "T  => schedule"
+	echo "T  => wait_for_completion_killable"
+	echo "T  => nfs_file_direct_write"
+	echo "T  => vfs_writev"
+	echo "T              hog-5  [000] d..2.    10.900000: sched_switch: prev_comm=hog prev_pid=5 prev_prio=120 prev_state=R+ ==> next_comm=nfswapd next_pid=7 next_prio=100"
+	echo "T          nfswapd-7  [000] d..2.    11.000000: sched_switch: prev_comm=nfswapd prev_pid=7 prev_prio=100 prev_state=S ==> next_comm=hog next_pid=5 next_prio=120"
+	echo "MARK hog-end 12.0 0"
+	echo "T              hog-5  [000] .....    12.100000: mm_vmscan_direct_reclaim_begin: order=0 gfp_flags=GFP_HIGHUSER_MOVABLE"
+	echo "T              hog-5  [000] .....    12.900000: mm_vmscan_direct_reclaim_end: nr_reclaimed=32"
+} >"$T/climb.log"
+"$HERE/bench/climb-trace.sh" "$T/climb.log" >"$T/climb.out" 2>&1
+is "climb-trace.sh reads a traced boot" "$?" 0
+ok "climb-trace.sh: direct reclaim summed per task, within the climb only" \
+    grep -qx "reclaim hog-5 n=2 total=0.250 max=0.200" "$T/climb.out"
+ok "climb-trace.sh: nothing of before the climb" \
+    sh -c '! grep -q "reclaim nfswapd" "$1"' _ "$T/climb.out"
+ok "climb-trace.sh: the agent's sleep, by state and the function it waited in" \
+    grep -qx "agent D nfs_file_direct_write n=1 total=0.300" "$T/climb.out"
+ok "climb-trace.sh: the time the agent ran" \
+    grep -qx "agent running 0.200" "$T/climb.out"
+grep -v '^T ' "$T/climb.log" >"$T/untraced.log"
+"$HERE/bench/climb-trace.sh" "$T/untraced.log" >/dev/null 2>"$T/untraced.err"
+is "climb-trace.sh: a boot without trace=1 is an error (exit 1)" "$?" 1
+ok "climb-trace.sh: and says so" grep -q "no trace (boot with trace=1)" "$T/untraced.err"
+
 case $B in */san|*-san)
 	# The guest of bench/grow-vm.sh needs the static build; the others
 	# run their sanitized programs in the plain pass as well.

@@ -132,6 +132,9 @@ struct policy {
 	double			peak_used;	/* bytes, over the last peak_hold */
 	double			burst;		/* bytes/s, slowly decaying peak */
 	double			alloc_rate;	/* bytes/s, measured */
+	double			climb_rate;	/* bytes/s, files made in a steep
+						 * climb; 0: none yet */
+	int			last_steep;	/* the last grow was one */
 	uint64_t		quota_seen;	/* bytes, learned from EDQUOT; 0 = none */
 	uint64_t		ours;		/* bytes of our files, this step */
 	int			io_failed;	/* EIO: never grow again */

@@ -57,7 +57,7 @@ void	policy_observe(struct policy *, const struct policy_sample *,
 /* policy_size.c -- how big the next file is, and which file may go */
 int	policy_grow(const struct policy *, const struct policy_sample *,
 	    uint64_t now, const struct policy_view *, uint64_t *bytes,
-	    const char **why);
+	    const char **why, int *steep);
 int	policy_pick_drop(const struct policy *, const struct policy_view *,
 	    const struct policy_sample *, uint64_t now);
 

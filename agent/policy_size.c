@@ -59,10 +59,24 @@ total_cap(const struct policy *p, uint64_t mem_total)
  * present rate -- so under a steep rise it is smaller, and the next one,
  * made from more free memory, is bigger.  *lead is the time a file of the
  * plain size (before the rise is counted) takes to be ready: the trigger.
+ *
+ * A climb too steep for that (*steep set): the kernel is swapping out over
+ * the link the file is written on, and writes there go three to seven
+ * times slower than at rest (docs/policy.md).  One big file sized by the
+ * speed at rest was active only after 4-14 s, after the reserve had run
+ * out in some boots; files of ~32 MiB were each active within 0.5-2 s, a
+ * step of swap every second or so.  So such a file is what can be written
+ * in CLIMB_STEP_S at the speed files were made in earlier steep climbs --
+ * before the first, CLIMB_GUESS of the speed at rest -- and the next one
+ * is sized by what this one took.  Before any file has been made the speed
+ * is a guess (alloc_rate), and the plain rule below holds.
  */
+#define CLIMB_STEP_S	1.0	/* s: one file of a steep climb is written in */
+#define CLIMB_GUESS	0.25	/* its speed, of the speed at rest, until seen */
+
 static double
 grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
-    int last_slot, double *lead)
+    int last_slot, double *lead, int *steep)
 {
 	double ft = p->cfg.freetarget / 100.0;
 	double want = ft * v->total, short_of, base, g, safe;
@@ -87,17 +101,26 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 	 * rise.) */
 	if (g < v->ours - reserve)
 		g = v->ours - reserve;
+	*steep = 0;
 	if (v->rise > 0) {
 		safe = v->rate * (0.75 * v->free / v->rise - v->poll);
 		if (g > safe)
 			g = safe;
+		/* Steep, once a file has shown how fast files are made. */
+		if (g == safe && p->grown) {
+			*steep = 1;
+			g = (p->climb_rate > 0 ? p->climb_rate :
+			    CLIMB_GUESS * v->rate) * CLIMB_STEP_S;
+		}
 	}
 	/* ...but never below the smallest grow worth a round of NFS writes:
 	 * when no file can be ready in time, files a few MiB each, one per
 	 * step, fall ever further behind the climb (a 20 MiB/s climb met by
-	 * 4 MiB files, one a second, in the sweep of docs/policy.md). */
-	if (g < memtotal * p->cfg.min_grow_pct / 100.0)
-		g = memtotal * p->cfg.min_grow_pct / 100.0;
+	 * 4 MiB files, one a second, in the sweep of docs/policy.md).  In a
+	 * steep climb the file is what one step can write, and the steps
+	 * follow each other as fast as files are made. */
+	if (g < memtotal * p->cfg.min_grow_pct / (*steep ? 200.0 : 100.0))
+		g = memtotal * p->cfg.min_grow_pct / (*steep ? 200.0 : 100.0);
 	/* The last file the cap allows cannot be followed by another: it has
 	 * to cover the rest of the climb, ready in time or not. */
 	if (last_slot && g < 2 * v->ours + memtotal / 2)
@@ -191,11 +214,11 @@ grow_reserve(const struct policy *p, const struct policy_sample *smp,
 int
 policy_grow(const struct policy *p, const struct policy_sample *smp,
     uint64_t now, const struct policy_view *v, uint64_t *bytes,
-    const char **why)
+    const char **why, int *steep)
 {
 	const struct policy_config *c = &p->cfg;
 	double lead, low, g = grow_size(p, v, (double)smp->mem_total,
-	    smp->nfiles + 1 == c->max_files, &lead);
+	    smp->nfiles + 1 == c->max_files, &lead, steep);
 	uint64_t size;
 
 	if (g < (double)c->min_swapsize)
@@ -203,8 +226,10 @@ policy_grow(const struct policy *p, const struct policy_sample *smp,
 	if (g > (double)c->max_swapsize)
 		g = (double)c->max_swapsize;
 	low = policy_low(p, v);
-	if (v->free - v->rise * lead >= low)
+	if (v->free - v->rise * lead >= low) {
+		*steep = 0;
 		return grow_reserve(p, smp, now, bytes, why);
+	}
 
 	*bytes = 0;
 	if ((*why = held_back(p, smp, now)) != NULL)
@@ -216,7 +241,8 @@ policy_grow(const struct policy *p, const struct policy_sample *smp,
 		return 1;
 	}
 	*bytes = size;
-	*why = v->rise > 0 ?
+	*why = *steep ? "a steep climb: a file that can be ready in a second" :
+	    v->rise > 0 ?
 	    "free memory will fall below the lower limit before a file is ready" :
 	    "free memory is below the lower limit";
 	return 1;

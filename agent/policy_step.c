@@ -86,6 +86,9 @@ digest(struct policy *p, const struct policy_sample *smp, uint64_t now)
 			    (double)smp->last.elapsed_ms;
 			/* The first measurement replaces the configured guess. */
 			p->alloc_rate = !p->grown ? r : (p->alloc_rate + r) / 2;
+			if (p->last_steep)
+				p->climb_rate = p->climb_rate == 0 ? r :
+				    (p->climb_rate + r) / 2;
 		}
 		p->last_grow_ms = now;
 		p->grown = 1;
@@ -213,7 +216,7 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	const char *why;
 	uint64_t bytes;
 	double fp;
-	int drop, overfed;
+	int drop, overfed, steep;
 
 	now = forward(p, now);
 	policy_observe(p, smp, now, &v);
@@ -256,9 +259,11 @@ policy_step(struct policy *p, const struct policy_sample *smp, uint64_t now)
 	}
 
 	/* hungry is entered when the outcome of a grow says ok */
-	if (policy_grow(p, smp, now, &v, &bytes, &why)) {
+	if (policy_grow(p, smp, now, &v, &bytes, &why, &steep)) {
 		r = act(p, bytes != 0 ? POLICY_GROW : POLICY_NONE, why);
 		r.bytes = bytes;
+		if (bytes != 0)
+			p->last_steep = steep;
 		return r;
 	}
 	return settle(p, smp, now, drop, overfed);

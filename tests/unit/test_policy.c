@@ -1342,6 +1342,72 @@ test_emergency_floor(void **state)
 	assert_true(a.bytes >= 128 * MiB);	/* 25% of 512 */
 }
 
+static void
+small_grow(struct policy_config *c)
+{
+	c->min_grow_pct = 4;		/* steep files at least 2 % of RAM */
+}
+
+/* A steep climb once a file has been made: files that can be written in
+ * a second -- at a quarter of the speed seen at rest until a file has been
+ * made in such a climb, then at that file's speed -- one after another,
+ * not one big file sized by the speed at rest; but at least half of
+ * min_grow_pct of RAM (by default 12.5 %, 64 MiB of 512). */
+static void
+steep_climb(void (*tweak)(struct policy_config *), uint64_t first,
+    uint64_t second)
+{
+	struct policy p;
+	struct policy_sample s;
+	struct policy_action a;
+	struct file_spec f[3] = { { 100, 0 } };
+	uint64_t t, avail = 400;
+
+	init(&p, tweak);
+	/* A first file, 100 MiB in 1 s: the speed at rest. */
+	s = sample(512, 40, 0, NULL);
+	a = step(&p, &s, SEC);
+	assert_int_equal(a.act, POLICY_GROW);
+	s = sample(512, 400, 1, f);
+	outcome(&s, POLICY_GROW, POLICY_OK, 100 * MiB, 1000);
+	(void)step(&p, &s, 2 * SEC);
+	assert_true(p.alloc_rate > 99.0 * MiB && p.alloc_rate < 101.0 * MiB);
+	/* Then 100 MiB/s of climb, sampled every 100 ms. */
+	memset(&a, 0, sizeof(a));
+	for (t = 30 * SEC; a.act != POLICY_GROW && avail > 10; t += SEC / 10) {
+		s = sample(512, avail, 1, f);
+		a = step(&p, &s, t);
+		avail -= 10;
+	}
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_string_equal(a.why,
+	    "a steep climb: a file that can be ready in a second");
+	assert_int_equal(a.bytes, first);
+	/* It took 2 s: 12.5 MiB/s in the climb sizes the next one. */
+	f[1].size = first / MiB;
+	s = sample(512, avail, 2, f);
+	outcome(&s, POLICY_GROW, POLICY_OK, 25 * MiB, 2000);
+	a = step(&p, &s, t);
+	assert_true(p.climb_rate > 12.4 * MiB && p.climb_rate < 12.6 * MiB);
+	for (t += SEC / 10; a.act != POLICY_GROW && avail > 10; t += SEC / 10) {
+		avail -= 10;
+		s = sample(512, avail, 2, f);
+		a = step(&p, &s, t);
+	}
+	assert_int_equal(a.act, POLICY_GROW);
+	assert_int_equal(a.bytes, second);
+}
+
+static void
+test_steep_climb_steps(void **state)
+{
+	(void)state;
+	/* 1 s at 100 / 4 MiB/s, then 12.5 MiB up to whole MiB */
+	steep_climb(small_grow, 25 * MiB, 13 * MiB);
+	/* the floor, both times */
+	steep_climb(NULL, 64 * MiB, 64 * MiB);
+}
+
 /* Memory moving, or short, asks for fast sampling for a while. */
 static void
 test_pressed(void **state)
@@ -1541,6 +1607,7 @@ main(void)
 		cmocka_unit_test(test_reserve_not_doubled),
 		cmocka_unit_test(test_max_total),
 		cmocka_unit_test(test_emergency_floor),
+		cmocka_unit_test(test_steep_climb_steps),
 		cmocka_unit_test(test_pressed),
 		cmocka_unit_test(test_history_fast_samples),
 		cmocka_unit_test(test_edges_seen),

@@ -60,16 +60,17 @@ total_cap(const struct policy *p, uint64_t mem_total)
  * made from more free memory, is bigger.  *lead is the time a file of the
  * plain size (before the rise is counted) takes to be ready: the trigger.
  *
- * A climb too steep for that (*steep set): the kernel is swapping out over
- * the link the file is written on, and writes there go three to seven
- * times slower than at rest (docs/policy.md).  One big file sized by the
+ * While memory climbs, a file is written while the kernel swaps out over
+ * the link the file is written on, three to seven times slower than at
+ * rest (docs/policy.md): so the bound is reckoned at the speed files were
+ * made in earlier climbs that were steep -- before the first, CLIMB_GUESS
+ * of the speed at rest.  A climb too steep for the plain file at that
+ * speed (*steep set) gets a file that can be written in CLIMB_STEP_S, and
+ * the next one is sized by what this one took: one big file sized by the
  * speed at rest was active only after 4-14 s, after the reserve had run
  * out in some boots; files of ~32 MiB were each active within 0.5-2 s, a
- * step of swap every second or so.  So such a file is what can be written
- * in CLIMB_STEP_S at the speed files were made in earlier steep climbs --
- * before the first, CLIMB_GUESS of the speed at rest -- and the next one
- * is sized by what this one took.  Before any file has been made the speed
- * is a guess (alloc_rate), and the plain rule below holds.
+ * step of swap every second or so.  Before any file has been made the
+ * speed is a guess (alloc_rate), and the bound is the plain one.
  */
 #define CLIMB_STEP_S	1.0	/* s: one file of a steep climb is written in */
 #define CLIMB_GUESS	0.25	/* its speed, of the speed at rest, until seen */
@@ -79,7 +80,7 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
     int last_slot, double *lead, int *steep)
 {
 	double ft = p->cfg.freetarget / 100.0;
-	double want = ft * v->total, short_of, base, g, safe;
+	double want = ft * v->total, short_of, base, g, safe, load;
 	double reserve = (double)policy_reserve(p, (uint64_t)memtotal);
 
 	/* land at freetarget, and well clear of min_free */
@@ -102,16 +103,18 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 	if (g < v->ours - reserve)
 		g = v->ours - reserve;
 	*steep = 0;
-	if (v->rise > 0) {
+	if (v->rise > 0 && p->grown) {
+		/* Once a file has shown how fast files are made: at the speed
+		 * they are made while the kernel swaps out. */
+		load = p->climb_rate > 0 ? p->climb_rate : CLIMB_GUESS * v->rate;
+		if (g > load * (0.75 * v->free / v->rise - v->poll)) {
+			*steep = 1;
+			g = load * CLIMB_STEP_S;
+		}
+	} else if (v->rise > 0) {
 		safe = v->rate * (0.75 * v->free / v->rise - v->poll);
 		if (g > safe)
 			g = safe;
-		/* Steep, once a file has shown how fast files are made. */
-		if (g == safe && p->grown) {
-			*steep = 1;
-			g = (p->climb_rate > 0 ? p->climb_rate :
-			    CLIMB_GUESS * v->rate) * CLIMB_STEP_S;
-		}
 	}
 	/* ...but never below the smallest grow worth a round of NFS writes:
 	 * when no file can be ready in time, files a few MiB each, one per

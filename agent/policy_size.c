@@ -80,7 +80,7 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
     int last_slot, double *lead, int *steep)
 {
 	double ft = p->cfg.freetarget / 100.0;
-	double want = ft * v->total, short_of, base, g, safe, load;
+	double want = ft * v->total, short_of, base, g, left, load, least;
 	double reserve = (double)policy_reserve(p, (uint64_t)memtotal);
 
 	/* land at freetarget, and well clear of min_free */
@@ -103,18 +103,16 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 	if (g < v->ours - reserve)
 		g = v->ours - reserve;
 	*steep = 0;
-	if (v->rise > 0 && p->grown) {
+	if (v->rise > 0) {
+		left = 0.75 * v->free / v->rise - v->poll;	/* s to write in */
 		/* Once a file has shown how fast files are made: at the speed
 		 * they are made while the kernel swaps out. */
-		load = p->climb_rate > 0 ? p->climb_rate : CLIMB_GUESS * v->rate;
-		if (g > load * (0.75 * v->free / v->rise - v->poll)) {
-			*steep = 1;
-			g = load * CLIMB_STEP_S;
+		load = !p->grown ? v->rate : p->climb_rate > 0 ?
+		    p->climb_rate : CLIMB_GUESS * v->rate;
+		if (g > load * left) {
+			*steep = p->grown;
+			g = p->grown ? load * CLIMB_STEP_S : load * left;
 		}
-	} else if (v->rise > 0) {
-		safe = v->rate * (0.75 * v->free / v->rise - v->poll);
-		if (g > safe)
-			g = safe;
 	}
 	/* ...but never below the smallest grow worth a round of NFS writes:
 	 * when no file can be ready in time, files a few MiB each, one per
@@ -122,8 +120,9 @@ grow_size(const struct policy *p, const struct policy_view *v, double memtotal,
 	 * 4 MiB files, one a second, in the sweep of docs/policy.md).  In a
 	 * steep climb the file is what one step can write, and the steps
 	 * follow each other as fast as files are made. */
-	if (g < memtotal * p->cfg.min_grow_pct / (*steep ? 200.0 : 100.0))
-		g = memtotal * p->cfg.min_grow_pct / (*steep ? 200.0 : 100.0);
+	least = memtotal * p->cfg.min_grow_pct / (*steep ? 200.0 : 100.0);
+	if (g < least)
+		g = least;
 	/* The last file the cap allows cannot be followed by another: it has
 	 * to cover the rest of the climb, ready in time or not. */
 	if (last_slot && g < 2 * v->ours + memtotal / 2)

@@ -90,8 +90,8 @@ mark() { echo "MARK $*"; }
 ( while :; do sample; sleep 0.5; done ) &
 sampler=$!
 
-T=/sys/kernel/tracing
-if [ "$(arg trace)" = 1 ]; then
+T=/sys/kernel/tracing trace=$(arg trace)
+if [ "$trace" = 1 ]; then
 	mount -t tracefs none $T
 	echo 16384 >$T/buffer_size_kb
 	for e in vmscan/mm_vmscan_direct_reclaim_begin vmscan/mm_vmscan_direct_reclaim_end vmscan/mm_vmscan_throttled; do
@@ -139,7 +139,7 @@ if [ "$stall" ]; then
 	sed 's/^/M /' /proc/meminfo
 	tail -20 /run/nfswapd.log 2>/dev/null | sed 's/^/A tail: /'
 fi
-if [ "$(arg trace)" = 1 ]; then
+if [ "$trace" = 1 ]; then
 	echo 0 >$T/tracing_on
 	sed 's/^/T /' $T/trace
 fi
